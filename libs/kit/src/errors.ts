@@ -1,0 +1,71 @@
+import { GraphQLError } from 'graphql';
+
+/** The stable codes a client may see in `extensions.code` (CONTRACT.graphql). */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
+  APPLICANT_BARRED: 'APPLICANT_BARRED',
+  INSUFFICIENT_POINTS: 'INSUFFICIENT_POINTS',
+  OUT_OF_STOCK: 'OUT_OF_STOCK',
+  INVALID_STATE: 'INVALID_STATE',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** A domain error: a code from the contract, a message for people, optional details. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const badInput = (message: string, details?: Record<string, unknown>) =>
+  new DomainError(ErrorCode.BAD_USER_INPUT, message, details);
+export const notFound = (what: string, id: string) =>
+  new DomainError(ErrorCode.NOT_FOUND, `${what} ${id} not found`, { what, id });
+export const conflict = (message: string, details?: Record<string, unknown>) =>
+  new DomainError(ErrorCode.CONFLICT, message, details);
+export const forbidden = (message = 'not allowed for this caller') => new DomainError(ErrorCode.FORBIDDEN, message);
+export const unauthenticated = (message = 'a valid bearer token is required') =>
+  new DomainError(ErrorCode.UNAUTHENTICATED, message);
+export const invalidState = (message: string, details?: Record<string, unknown>) =>
+  new DomainError(ErrorCode.INVALID_STATE, message, details);
+
+const PG_UNIQUE_VIOLATION = '23505';
+
+/**
+ * The one mapping from thrown errors to GraphQL errors. Domain errors keep their code; argument
+ * validation failures become BAD_USER_INPUT; a unique violation that escaped a service becomes
+ * CONFLICT; anything else is an internal error whose message is not shown to the client.
+ */
+export function toGraphQLError(err: unknown): GraphQLError {
+  const original = err instanceof GraphQLError && err.originalError ? err.originalError : err;
+  if (original instanceof DomainError) {
+    return new GraphQLError(original.message, {
+      extensions: { code: original.code, ...(original.details ? { details: original.details } : {}) },
+    });
+  }
+  const anyErr = original as { name?: string; code?: string; message?: string; extensions?: Record<string, unknown> };
+  if (anyErr?.name === 'ArgumentValidationError' || anyErr?.name === 'ValidationError') {
+    return new GraphQLError(anyErr.message ?? 'invalid input', { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+  }
+  if (anyErr?.code === PG_UNIQUE_VIOLATION) {
+    return new GraphQLError('already exists', { extensions: { code: ErrorCode.CONFLICT } });
+  }
+  if (err instanceof GraphQLError) {
+    const code = err.extensions?.code;
+    if (typeof code === 'string') return err;
+    if (err.nodes || err.source) {
+      return new GraphQLError(err.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    }
+  }
+  return new GraphQLError('internal error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}

@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './identity';
+export * from './divisions';
+export * from './clock';
+export * from './pagination';
