@@ -1,0 +1,14 @@
+export { ledgerMigrationSql, ledgerTables } from './schema';
+export {
+  Ledger,
+  type AccountPolicy,
+  type AnnualStatement,
+  type HistoryEntry,
+  type InvariantViolation,
+  type LedgerAccount,
+  type LedgerOptions,
+  type OpenAccountInput,
+  type PostInput,
+  type PostingEntry,
+  type PostResult,
+} from './ledger';
