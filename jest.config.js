@@ -14,7 +14,9 @@ const swc = [
 
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': swc, '^.+/node_modules/jose/.+\\.js$': swc },
+  // jose is published as ESM only; jest's module system needs it in CommonJS
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   testMatch: ['<rootDir>/{libs,subgraphs,gateway}/**/test/**/*.spec.ts', '<rootDir>/tests/e2e/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/tests/bench/'],
   globalSetup: '<rootDir>/infra/jest/global-setup.ts',

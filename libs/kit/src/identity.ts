@@ -92,3 +92,15 @@ export function ageOn(birthDate: string, day: string): number {
   if (m < bm || (m === bm && d < bd)) age -= 1;
   return age;
 }
+
+/** Builds a valid ID number from a region code, a birth date (YYYY-MM-DD) and a 3-digit sequence. */
+export function makeIdNumber(region: string, birthDate: string, sequence: number): string {
+  const first17 = region + birthDate.replace(/-/g, '') + String(sequence % 1000).padStart(3, '0');
+  return first17 + idNumberCheckChar(first17);
+}
+
+/** Builds a valid USCC: registration authority and kind (e.g. '91'), region, 9-character body. */
+export function makeUscc(prefix: string, region: string, body: string): string {
+  const first17 = prefix + region + body;
+  return first17 + usccCheckChar(first17);
+}

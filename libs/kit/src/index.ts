@@ -3,3 +3,4 @@ export * from './identity';
 export * from './divisions';
 export * from './clock';
 export * from './pagination';
+export * from './random';

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { ApolloServer } from '@apollo/server';
+import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { createBearerVerifier, signForwardedCaller, CALLER_HEADER, type Caller } from '@citypoints/auth';
+import { formatError, serveApollo, type RunningServer } from '@citypoints/federation';
+import { unauthenticated } from '@citypoints/kit';
+import { queryLimits } from './limits';
+
+export interface GatewayContext {
+  caller: Caller | null;
+  requestId: string;
+}
+
+export interface GatewayOptions {
+  /** a supergraph composed ahead of time; without it the gateway introspects the subgraphs */
+  supergraphSdl?: string;
+  /** subgraph name → URL; overrides the URLs written in the supergraph */
+  serviceUrls: Record<string, string>;
+  port: number;
+  host?: string;
+  jwtSecret: string;
+  jwksUrl?: string;
+  issuer?: string;
+  subgraphSecret: string;
+  maxDepth?: number;
+  maxCost?: number;
+}
+
+/** Forwards the verified caller to subgraphs, signed with the secret only they share with us. */
+class CallerForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    url: string,
+    private readonly secret: string,
+  ) {
+    super({ url });
+  }
+
+  async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    const ctx = context as Partial<GatewayContext>;
+    request.http?.headers.set(CALLER_HEADER, await signForwardedCaller(this.secret, ctx.caller ?? null));
+    if (ctx.requestId) request.http?.headers.set('x-request-id', ctx.requestId);
+  }
+}
+
+export async function startGateway(o: GatewayOptions): Promise<RunningServer> {
+  const verify = createBearerVerifier({ secret: o.jwtSecret, jwksUrl: o.jwksUrl, issuer: o.issuer });
+  const urlOf = (name: string, url?: string) => o.serviceUrls[name] ?? url ?? '';
+  const gateway = new ApolloGateway({
+    ...(o.supergraphSdl
+      ? { supergraphSdl: o.supergraphSdl }
+      : { supergraphSdl: new IntrospectAndCompose({ subgraphs: Object.entries(o.serviceUrls).map(([name, url]) => ({ name, url })) }) }),
+    buildService: ({ name, url }) => new CallerForwardingDataSource(urlOf(name, url), o.subgraphSecret),
+  });
+  const server = new ApolloServer<GatewayContext>({
+    gateway,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    validationRules: [queryLimits(o.maxDepth ?? 12, o.maxCost ?? 50_000)],
+  });
+  return serveApollo({
+    server,
+    port: o.port,
+    host: o.host,
+    async context(req) {
+      const header = req.headers.authorization;
+      let caller: Caller | null = null;
+      if (header) {
+        const m = /^Bearer\s+(.+)$/i.exec(header);
+        if (!m) throw unauthenticated('Authorization must be "Bearer <token>"');
+        caller = await verify(m[1].trim());
+        const purpose = req.headers['x-purpose'];
+        if (!caller.purpose && typeof purpose === 'string' && purpose) caller = { ...caller, purpose: purpose.slice(0, 200) };
+      }
+      return { caller, requestId: (req.headers['x-request-id'] as string) || randomUUID() };
+    },
+    async extra(req, res) {
+      const path = (req.url ?? '').split('?')[0];
+      if (path === '/health' || path === '/ready') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', service: 'gateway' }));
+        return true;
+      }
+      return false;
+    },
+  });
+}

@@ -1,0 +1,87 @@
+import { SignJWT, jwtVerify, createRemoteJWKSet, type JWTPayload } from 'jose';
+import { unauthenticated } from '@citypoints/kit';
+import { Caller, Role, Roles } from './caller';
+
+const enc = new TextEncoder();
+export const CALLER_HEADER = 'x-citypoints-caller';
+
+function toCaller(payload: JWTPayload): Caller {
+  const roles = Array.isArray(payload.roles) ? payload.roles : [];
+  const known = roles.filter((r): r is Role => typeof r === 'string' && (Roles as readonly string[]).includes(r));
+  if (typeof payload.sub !== 'string' || !payload.sub) throw unauthenticated('token has no subject');
+  if (known.length === 0) throw unauthenticated('token carries no known role');
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  return {
+    sub: payload.sub,
+    roles: known,
+    department: str(payload.department),
+    division: str(payload.division),
+    purpose: str(payload.purpose),
+  };
+}
+
+export interface VerifierOptions {
+  secret: string;
+  jwksUrl?: string;
+  issuer?: string;
+}
+
+/** The gateway's verification of a bearer token: HS256 with the shared secret, or a JWKS. */
+export function createBearerVerifier(opts: VerifierOptions): (token: string) => Promise<Caller> {
+  const jwks = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : null;
+  const key = enc.encode(opts.secret);
+  return async (token: string) => {
+    try {
+      const { payload } = jwks
+        ? await jwtVerify(token, jwks, { issuer: opts.issuer })
+        : await jwtVerify(token, key, { algorithms: ['HS256'], issuer: opts.issuer });
+      return toCaller(payload);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'UNAUTHENTICATED') throw e;
+      throw unauthenticated('the bearer token is not valid: ' + ((e as Error).message ?? 'rejected'));
+    }
+  };
+}
+
+export interface MintOptions {
+  sub: string;
+  roles: Role[];
+  department?: string;
+  division?: string;
+  purpose?: string;
+  expiresIn?: string;
+  issuer?: string;
+}
+
+/** Mints an HS256 token, as development tools and tests do. */
+export async function mintToken(secret: string, o: MintOptions): Promise<string> {
+  const claims: Record<string, unknown> = { roles: o.roles };
+  if (o.department) claims.department = o.department;
+  if (o.division) claims.division = o.division;
+  if (o.purpose) claims.purpose = o.purpose;
+  let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(o.sub).setIssuedAt().setExpirationTime(o.expiresIn ?? '12h');
+  if (o.issuer) jwt = jwt.setIssuer(o.issuer);
+  return jwt.sign(enc.encode(secret));
+}
+
+/**
+ * What the gateway forwards to subgraphs: the verified caller, signed with the secret only the
+ * gateway and subgraphs share. `anonymous` marks a request that carried no bearer token.
+ */
+export async function signForwardedCaller(secret: string, caller: Caller | null): Promise<string> {
+  const body = caller ? { caller } : { anonymous: true };
+  return new SignJWT(body).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('2m').setAudience('citypoints-subgraph').sign(enc.encode(secret));
+}
+
+/** A subgraph's check of the forwarded caller; anything not signed by the gateway is refused. */
+export async function verifyForwardedCaller(secret: string, header: string | undefined | null): Promise<Caller | null> {
+  if (!header) throw unauthenticated('requests must come through the gateway');
+  try {
+    const { payload } = await jwtVerify(header, enc.encode(secret), { algorithms: ['HS256'], audience: 'citypoints-subgraph' });
+    if (payload.anonymous === true) return null;
+    return toCaller({ ...(payload.caller as JWTPayload) });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'UNAUTHENTICATED') throw e;
+    throw unauthenticated('the forwarded caller is not signed by the gateway');
+  }
+}

@@ -1,0 +1,81 @@
+import { assertIdentifier, DataSource, EntityManager } from '@citypoints/db';
+import { createWorker, JobWorker, QueueConnection } from '@citypoints/jobs';
+import type { Job } from 'bullmq';
+import { DomainEvent } from './outbox';
+import { consumerQueueName } from './routes';
+
+export type EventHandler = (manager: EntityManager, event: DomainEvent) => Promise<void>;
+
+export interface EventConsumerOptions {
+  dataSource: DataSource;
+  /** the consuming subgraph's schema, holding its `inbox` and whatever its handlers write */
+  schema: string;
+  /** the name the routes use, e.g. `settlement` */
+  consumer: string;
+  connection: QueueConnection;
+  /** by exact topic */
+  handlers: Record<string, EventHandler>;
+  concurrency?: number;
+  prefix?: string;
+  log?: (message: string) => void;
+}
+
+/** What a job returned, kept on the completed job for inspection. */
+export type EventOutcome = 'applied' | 'duplicate' | 'ignored';
+
+/**
+ * Applies each event at most once per consumer, however often it is delivered: the inbox row
+ * and the handler's writes commit in one transaction, so a repeat finds the row and skips, and a
+ * failing handler leaves no row and is retried (with backoff) by BullMQ.
+ */
+export class EventConsumer {
+  private worker: JobWorker<DomainEvent, EventOutcome> | undefined;
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly opts: EventConsumerOptions) {
+    assertIdentifier(opts.schema);
+    if (!/^[a-z][a-z0-9-]*$/.test(opts.consumer)) throw new Error(`bad consumer name ${opts.consumer}`);
+    this.log = opts.log ?? (() => undefined);
+  }
+
+  get queueName(): string {
+    return consumerQueueName(this.opts.consumer);
+  }
+
+  async start(): Promise<void> {
+    if (this.worker) return;
+    const worker = createWorker<DomainEvent, EventOutcome>(this.queueName, (job) => this.apply(job), this.opts.connection, {
+      prefix: this.opts.prefix,
+      concurrency: this.opts.concurrency ?? 1,
+    });
+    worker.on('error', (err) => this.log(`consumer ${this.opts.consumer}: ${String(err)}`));
+    worker.on('failed', (job, err) =>
+      this.log(`consumer ${this.opts.consumer}: event ${job?.data.id} (${job?.data.topic}) failed: ${err.message}`),
+    );
+    this.worker = worker;
+    await worker.waitUntilReady();
+  }
+
+  /** Lets the job in flight finish, then stops taking new ones. */
+  async stop(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    await w?.close();
+  }
+
+  private async apply(job: Job<DomainEvent, EventOutcome>): Promise<EventOutcome> {
+    const event = job.data;
+    const handler = this.opts.handlers[event.topic];
+    if (!handler) return 'ignored';
+    return this.opts.dataSource.transaction(async (m) => {
+      const inserted: unknown[] = await m.query(
+        `INSERT INTO "${this.opts.schema}"."inbox" ("event_id", "consumer") VALUES ($1, $2)
+         ON CONFLICT DO NOTHING RETURNING "event_id"`,
+        [event.id, this.opts.consumer],
+      );
+      if (!inserted.length) return 'duplicate';
+      await handler(m, event);
+      return 'applied';
+    });
+  }
+}

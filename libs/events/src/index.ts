@@ -1,0 +1,4 @@
+export * from './routes';
+export * from './outbox';
+export * from './relay';
+export * from './consumer';

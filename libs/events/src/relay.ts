@@ -1,0 +1,146 @@
+import { assertIdentifier, DataSource } from '@citypoints/db';
+import { createQueue, JobQueue, QueueConnection } from '@citypoints/jobs';
+import type { JobsOptions } from 'bullmq';
+import { DomainEvent } from './outbox';
+import { consumerQueueName, consumersFor, Route, ROUTES } from './routes';
+
+export interface OutboxRelayOptions {
+  dataSource: DataSource;
+  /** the publishing subgraph's schema, whose `outbox` this relay empties */
+  schema: string;
+  connection: QueueConnection;
+  /** pause between polls once the outbox is drained */
+  pollMs?: number;
+  batchSize?: number;
+  routes?: readonly Route[];
+  /** queue name prefix, as for createQueue */
+  prefix?: string;
+  /** merged over DEFAULT_EVENT_JOB_OPTIONS; `jobId` is always the event id */
+  jobOptions?: Omit<JobsOptions, 'jobId'>;
+  log?: (message: string) => void;
+}
+
+/**
+ * A consumer's handler may fail for a while (its database restarting, a bug being fixed), so
+ * retries back off up to about an hour; failed jobs are kept for inspection and manual retry.
+ */
+export const DEFAULT_EVENT_JOB_OPTIONS: Omit<JobsOptions, 'jobId'> = {
+  attempts: 12,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 7 * 24 * 3600 },
+  removeOnFail: false,
+};
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  aggregate_id: string;
+  payload: Record<string, unknown>;
+  created_at: Date;
+}
+
+/**
+ * Moves committed outbox rows onto the consumers' queues. A batch is claimed with
+ * `FOR UPDATE SKIP LOCKED` (so relays in several replicas share the work), added with the event
+ * id as job id, and marked relayed in the same transaction. If the process dies before the
+ * mark commits, the rows stay unrelayed and are sent again; the job id and each consumer's inbox
+ * make that second delivery harmless. Events are at-least-once and not ordered.
+ */
+export class OutboxRelay {
+  private readonly queues = new Map<string, JobQueue<DomainEvent>>();
+  private readonly pollMs: number;
+  private readonly batchSize: number;
+  private readonly routes: readonly Route[];
+  private readonly jobOptions: Omit<JobsOptions, 'jobId'>;
+  private readonly log: (message: string) => void;
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(private readonly opts: OutboxRelayOptions) {
+    assertIdentifier(opts.schema);
+    this.pollMs = opts.pollMs ?? 500;
+    this.batchSize = opts.batchSize ?? 100;
+    this.routes = opts.routes ?? ROUTES;
+    this.jobOptions = { ...DEFAULT_EVENT_JOB_OPTIONS, ...opts.jobOptions };
+    this.log = opts.log ?? (() => undefined);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.tick();
+  }
+
+  /** Stops polling, waits for the batch in flight, closes the queues. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.inFlight;
+    const queues = [...this.queues.values()];
+    this.queues.clear();
+    await Promise.all(queues.map((q) => q.close()));
+  }
+
+  /** Relays one batch; returns how many outbox rows it marked relayed. */
+  async relayOnce(): Promise<number> {
+    const t = `"${this.opts.schema}"."outbox"`;
+    return this.opts.dataSource.transaction(async (m) => {
+      const rows: OutboxRow[] = await m.query(
+        `SELECT "id", "topic", "aggregate_id", "payload", "created_at" FROM ${t}
+         WHERE "relayed_at" IS NULL ORDER BY "created_at" LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.batchSize],
+      );
+      if (!rows.length) return 0;
+      const byConsumer = new Map<string, DomainEvent[]>();
+      for (const row of rows) {
+        const event: DomainEvent = {
+          id: row.id,
+          topic: row.topic,
+          aggregateId: row.aggregate_id,
+          payload: row.payload,
+          createdAt: row.created_at.toISOString(),
+          source: this.opts.schema,
+        };
+        for (const consumer of consumersFor(row.topic, this.routes)) {
+          const list = byConsumer.get(consumer) ?? [];
+          list.push(event);
+          byConsumer.set(consumer, list);
+        }
+      }
+      for (const [consumer, events] of byConsumer) {
+        await this.queueOf(consumer).addBulk(
+          events.map((e) => ({ name: e.topic, data: e, opts: { ...this.jobOptions, jobId: e.id } })),
+        );
+      }
+      await m.query(`UPDATE ${t} SET "relayed_at" = now() WHERE "id" = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
+      return rows.length;
+    });
+  }
+
+  private tick(): void {
+    this.inFlight = (async () => {
+      try {
+        while (this.running && (await this.relayOnce()) === this.batchSize) {
+          // a full batch means more are waiting: go again without sleeping
+        }
+      } catch (err) {
+        this.log(`outbox relay ${this.opts.schema}: ${String(err)}; retrying in ${this.pollMs} ms`);
+      }
+    })();
+    void this.inFlight.then(() => {
+      if (this.running) this.timer = setTimeout(() => this.tick(), this.pollMs);
+    });
+  }
+
+  private queueOf(consumer: string): JobQueue<DomainEvent> {
+    let q = this.queues.get(consumer);
+    if (!q) {
+      q = createQueue<DomainEvent>(consumerQueueName(consumer), this.opts.connection, { prefix: this.opts.prefix });
+      q.on('error', (err) => this.log(`queue ${consumerQueueName(consumer)}: ${String(err)}`));
+      this.queues.set(consumer, q);
+    }
+    return q;
+  }
+}

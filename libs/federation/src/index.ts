@@ -1,0 +1,6 @@
+export * from './context';
+export * from './scalars';
+export * from './schema';
+export * from './server';
+export * from './types';
+export * from './module';

@@ -1,0 +1,159 @@
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { toGraphQLError, DomainError } from '@citypoints/kit';
+import { verifyForwardedCaller, CALLER_HEADER } from '@citypoints/auth';
+import type { SubgraphContext } from './context';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Maps every error through the one mapping of domain codes to GraphQL extensions. */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const mapped = toGraphQLError(error);
+  const code = mapped.extensions.code;
+  if (code === 'INTERNAL_SERVER_ERROR' && !(error instanceof DomainError)) {
+    const original = (error as { originalError?: unknown }).originalError ?? error;
+    console.error('[graphql] internal error', original);
+  }
+  if (code === 'GRAPHQL_VALIDATION_FAILED' || formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' || formatted.extensions?.code === 'BAD_USER_INPUT' && code === 'INTERNAL_SERVER_ERROR') {
+    return formatted;
+  }
+  return { ...formatted, message: mapped.message, extensions: { ...mapped.extensions } };
+}
+
+/** Serves an ApolloServer over node:http: POST/GET /graphql, and whatever `extra` routes answer. */
+export async function serveApollo<C extends object>(opts: {
+  server: ApolloServer<C>;
+  port: number;
+  host?: string;
+  context: (req: http.IncomingMessage) => Promise<C>;
+  extra?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
+  maxBodyBytes?: number;
+}): Promise<RunningServer> {
+  await opts.server.start();
+  const maxBody = opts.maxBodyBytes ?? 10 * 1024 * 1024;
+  const httpServer = http.createServer(async (req, res) => {
+    try {
+      if (opts.extra && (await opts.extra(req, res))) return;
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname !== '/graphql') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of req) {
+        size += (chunk as Buffer).length;
+        if (size > maxBody) {
+          res.writeHead(413, { 'content-type': 'text/plain' }).end('request body too large');
+          return;
+        }
+        chunks.push(chunk as Buffer);
+      }
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const headers = new HeaderMap();
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+      let body: unknown = undefined;
+      if (req.method === 'POST') {
+        try {
+          body = raw ? JSON.parse(raw) : {};
+        } catch {
+          res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: 'body is not JSON', extensions: { code: 'BAD_REQUEST' } }] }));
+          return;
+        }
+      }
+      const result = await opts.server.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: () => opts.context(req),
+      });
+      const outHeaders: Record<string, string> = {};
+      for (const [k, v] of result.headers) outHeaders[k] = v;
+      res.writeHead(result.status ?? 200, outHeaders);
+      if (result.body.kind === 'complete') res.end(result.body.string);
+      else {
+        for await (const part of result.body.asyncIterator) res.write(part);
+        res.end();
+      }
+    } catch (e) {
+      if (!res.headersSent) {
+        const err = toGraphQLError(e);
+        const status = err.extensions.code === 'UNAUTHENTICATED' ? 401 : 500;
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ errors: [{ message: err.message, extensions: err.extensions }] }));
+      } else res.end();
+    }
+  });
+  httpServer.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  return {
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}/graphql`,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      });
+      await opts.server.stop();
+    },
+  };
+}
+
+export interface SubgraphServerOptions {
+  name: string;
+  schema: GraphQLSchema;
+  port: number;
+  host?: string;
+  /** the secret the gateway signs forwarded callers with */
+  subgraphSecret: string;
+  /** answers /ready: true when the subgraph's database (and anything else it needs) answers */
+  ready?: () => Promise<boolean>;
+  plugins?: ApolloServerPlugin<SubgraphContext>[];
+}
+
+/** Starts one subgraph: /graphql for the gateway, /health and /ready for the orchestrator. */
+export async function startSubgraphServer(o: SubgraphServerOptions): Promise<RunningServer> {
+  const server = new ApolloServer<SubgraphContext>({
+    schema: o.schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(o.plugins ?? [])],
+  });
+  return serveApollo({
+    server,
+    port: o.port,
+    host: o.host,
+    async context(req) {
+      const caller = await verifyForwardedCaller(o.subgraphSecret, req.headers[CALLER_HEADER] as string | undefined);
+      return { caller, requestId: (req.headers['x-request-id'] as string) ?? randomUUID(), loaders: new Map() };
+    },
+    async extra(req, res) {
+      const path = (req.url ?? '').split('?')[0];
+      if (path === '/health') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', subgraph: o.name }));
+        return true;
+      }
+      if (path === '/ready') {
+        let ok = false;
+        try {
+          ok = o.ready ? await o.ready() : true;
+        } catch {
+          ok = false;
+        }
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'not ready', subgraph: o.name }));
+        return true;
+      }
+      return false;
+    },
+  });
+}

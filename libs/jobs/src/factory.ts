@@ -1,0 +1,88 @@
+import {
+  createPostgresBackend,
+  IQueueBackend,
+  Processor,
+  Queue,
+  QueueEvents,
+  QueueEventsOptions,
+  QueueOptions,
+  Worker,
+  WorkerOptions,
+  withBackend,
+} from 'bullmq';
+import { QueueConnection, redisOptionsFromUrl } from './connection';
+
+export const DEFAULT_QUEUE_PREFIX = 'citypoints';
+
+/** A queue on either backend; callers never need to know which. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JobQueue<D = any, R = any> = Queue<D, R, string, D, R, string, IQueueBackend, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JobWorker<D = any, R = any> = Worker<D, R, string, IQueueBackend, any, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JobQueueEvents<R = any> = QueueEvents<R, IQueueBackend, any>;
+
+type Prefixed<T> = Omit<T, 'connection' | 'prefix'> & { prefix?: string };
+export type CreateQueueOptions = Prefixed<QueueOptions>;
+export type CreateWorkerOptions = Prefixed<WorkerOptions>;
+export type CreateQueueEventsOptions = Prefixed<QueueEventsOptions>;
+
+/** Pool size of each Queue/Worker on PostgreSQL; BullMQ's LISTEN client comes on top of it. */
+const PG_POOL_MAX = 4;
+
+const onPostgres = withBackend(createPostgresBackend);
+
+function postgresOptions(conn: Extract<QueueConnection, { kind: 'postgres' }>) {
+  // migrate: true makes the first Queue/Worker create BullMQ's tables (under its advisory lock)
+  return { connectionString: conn.url, schema: conn.schema, migrate: true, max: PG_POOL_MAX };
+}
+
+export function createQueue<D = unknown, R = unknown>(
+  name: string,
+  conn: QueueConnection,
+  opts: CreateQueueOptions = {},
+): JobQueue<D, R> {
+  const prefix = opts.prefix ?? DEFAULT_QUEUE_PREFIX;
+  if (conn.kind === 'redis') {
+    return new Queue<D, R>(name, { ...opts, prefix, connection: redisOptionsFromUrl(conn.url) }) as JobQueue<D, R>;
+  }
+  return new onPostgres.Queue<D, R>(name, { ...opts, prefix, connection: postgresOptions(conn) }) as JobQueue<D, R>;
+}
+
+export function createWorker<D = unknown, R = unknown>(
+  name: string,
+  processor: Processor<D, R, string>,
+  conn: QueueConnection,
+  opts: CreateWorkerOptions = {},
+): JobWorker<D, R> {
+  const prefix = opts.prefix ?? DEFAULT_QUEUE_PREFIX;
+  if (conn.kind === 'redis') {
+    return new Worker<D, R>(name, processor, {
+      ...opts,
+      prefix,
+      connection: { ...redisOptionsFromUrl(conn.url), maxRetriesPerRequest: null },
+    }) as JobWorker<D, R>;
+  }
+  return new onPostgres.Worker<D, R>(name, processor, {
+    ...opts,
+    prefix,
+    connection: postgresOptions(conn),
+  }) as JobWorker<D, R>;
+}
+
+/** Completion/failure/progress events of a queue; both backends support them. */
+export function createQueueEvents<R = unknown>(
+  name: string,
+  conn: QueueConnection,
+  opts: CreateQueueEventsOptions = {},
+): JobQueueEvents<R> {
+  const prefix = opts.prefix ?? DEFAULT_QUEUE_PREFIX;
+  if (conn.kind === 'redis') {
+    return new QueueEvents<R>(name, {
+      ...opts,
+      prefix,
+      connection: { ...redisOptionsFromUrl(conn.url), maxRetriesPerRequest: null },
+    }) as JobQueueEvents<R>;
+  }
+  return new onPostgres.QueueEvents<R>(name, { ...opts, prefix, connection: postgresOptions(conn) }) as JobQueueEvents<R>;
+}

@@ -1,0 +1,5 @@
+export * from './identity';
+export * from './tokens';
+export * from './graphql-client';
+export * from './city';
+export * from './builders';

@@ -1,0 +1,181 @@
+import { hasRole, isCityWide, mustAuditRead, writeAudit, type Caller, type Role } from '@citypoints/auth';
+import { badInput, conflict, forbidden, isWithinDivision, maskIdNumber, maskName, notFound, parseIdNumber, unauthenticated } from '@citypoints/kit';
+import { byKeys, loader, type SubgraphContext } from '@citypoints/federation';
+import { publish } from '@citypoints/events';
+import type { EntityManager } from 'typeorm';
+import { db, SCHEMA } from '../context';
+import { requireDivisionExists } from '../divisions/division.service';
+import type { RegisterResidentInput, Resident, ResidentAccess, UpdateResidentInput } from './resident.type';
+import { HukouStatus } from './resident.type';
+
+interface ResidentDbRow {
+  id: string;
+  id_number: string;
+  name: string;
+  birth_date: string;
+  hukou: HukouStatus;
+  division_code: string;
+  household_id: string | null;
+}
+
+const COLUMNS = `id, id_number, name, to_char(birth_date, 'YYYY-MM-DD') AS birth_date, hukou, division_code, household_id`;
+
+/** Officials whose reach over residents is their division; outside it they are refused. */
+const DIVISION_OFFICIALS: Role[] = [
+  'TOWN_OFFICIAL',
+  'VILLAGE_REGISTRAR',
+  'VILLAGE_REVIEWER',
+  'PUBLICITY_CLERK',
+  'TOWN_REVIEWER',
+  'EDUCATION_OFFICER',
+  'HUKOU_OFFICER',
+  'REGULATOR',
+];
+
+/**
+ * Who sees what of a resident: city-wide callers and officials within their division see all;
+ * the resident sees themself; other residents, merchants and data feeds see masked data; an
+ * official outside their division (with no other role that lets them see it) is refused.
+ */
+export function accessTo(caller: Caller | null, row: { id: string; division_code: string }): ResidentAccess {
+  if (!caller) throw unauthenticated();
+  if (isCityWide(caller)) return 'full';
+  if (hasRole(caller, 'RESIDENT') && caller.sub === row.id) return 'full';
+  if (hasRole(caller, ...DIVISION_OFFICIALS) && isWithinDivision(row.division_code, caller.division)) return 'full';
+  if (hasRole(caller, 'RESIDENT', 'MERCHANT', 'DATA_FEED')) return 'masked';
+  throw forbidden(`resident ${row.id} is outside the caller's division`);
+}
+
+function toResident(r: ResidentDbRow, access: ResidentAccess): Resident {
+  return {
+    id: r.id,
+    idNumberMasked: maskIdNumber(r.id_number),
+    hukou: r.hukou,
+    householdId: access === 'full' ? r.household_id : null,
+    divisionCode: r.division_code,
+    fullName: r.name,
+    birth: r.birth_date,
+    idNumber: r.id_number,
+    access,
+  };
+}
+
+export const displayName = (r: Resident) => (r.access === 'full' ? r.fullName : maskName(r.fullName));
+
+async function audited(ctx: SubgraphContext, rows: ResidentDbRow[], action: string): Promise<void> {
+  if (mustAuditRead(ctx.caller) && rows.length) {
+    await writeAudit(db(), SCHEMA, ctx.caller, { action, subjectType: 'Resident', subjectIds: rows.map((r) => r.id), fields: ['name', 'idNumber', 'birthDate', 'division', 'household'] });
+  }
+}
+
+/** Batched loading with authorisation and one audit insert per batch. */
+export function residentLoader(ctx: SubgraphContext) {
+  return loader<string, Resident | null>(ctx, 'resident', async (ids) => {
+    const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+    const rows: ResidentDbRow[] = valid.length ? await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [valid]) : [];
+    const results = byKeys(ids, rows, (r) => r.id);
+    const seen: ResidentDbRow[] = [];
+    const out = results.map((r) => {
+      if (!r) return null;
+      try {
+        const res = toResident(r, accessTo(ctx.caller, r));
+        seen.push(r);
+        return res;
+      } catch (e) {
+        return e as Error;
+      }
+    });
+    await audited(ctx, seen, 'read');
+    return out;
+  });
+}
+
+export async function residentByIdNumber(ctx: SubgraphContext, raw: string): Promise<Resident | null> {
+  const { idNumber } = parseIdNumber(raw);
+  const rows: ResidentDbRow[] = await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id_number = $1`, [idNumber]);
+  if (!rows.length) return null;
+  const res = toResident(rows[0], accessTo(ctx.caller, rows[0]));
+  await audited(ctx, rows, 'read-by-id-number');
+  return res;
+}
+
+function validName(raw: string): string {
+  const name = (raw ?? '').trim();
+  if (Array.from(name).length < 2 || Array.from(name).length > 40) throw badInput('name must have 2 to 40 characters', { field: 'name' });
+  return name;
+}
+
+function validHousehold(raw: string | null | undefined): string | null {
+  if (raw == null || raw === '') return null;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) throw badInput('householdId must be 1 to 64 letters, digits, - or _', { field: 'householdId' });
+  return raw;
+}
+
+function eventPayload(r: ResidentDbRow) {
+  return {
+    id: r.id,
+    nameMasked: maskName(r.name),
+    idNumberMasked: maskIdNumber(r.id_number),
+    birthDate: r.birth_date,
+    hukou: r.hukou,
+    divisionCode: r.division_code,
+    householdId: r.household_id,
+  };
+}
+
+async function insertResident(m: EntityManager, v: { idNumber: string; name: string; birthDate: string; hukou: string; divisionCode: string; householdId: string | null }): Promise<ResidentDbRow> {
+  const rows: ResidentDbRow[] = await m.query(
+    `INSERT INTO "${SCHEMA}".residents (id_number, name, birth_date, hukou, division_code, household_id)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id_number) DO NOTHING RETURNING ${COLUMNS}`,
+    [v.idNumber, v.name, v.birthDate, v.hukou, v.divisionCode, v.householdId],
+  );
+  if (!rows.length) throw conflict('a resident with this ID number is registered already', { field: 'idNumber' });
+  await publish(m, SCHEMA, { topic: 'registry.resident.registered', aggregateId: rows[0].id, payload: eventPayload(rows[0]) });
+  if (rows[0].household_id) {
+    await publish(m, SCHEMA, { topic: 'registry.household.joined', aggregateId: rows[0].household_id, payload: { residentId: rows[0].id, householdId: rows[0].household_id } });
+  }
+  return rows[0];
+}
+
+export async function registerResident(caller: Caller, input: RegisterResidentInput): Promise<Resident> {
+  const { idNumber, birthDate } = parseIdNumber(input.idNumber);
+  const name = validName(input.name);
+  const householdId = validHousehold(input.householdId);
+  const division = await requireDivisionExists(input.divisionCode);
+  if (division.level !== 'VILLAGE') throw badInput('a resident lives in a village or community (12-digit code)', { field: 'divisionCode' });
+  if (!isCityWide(caller) && !isWithinDivision(division.code, caller.division)) throw forbidden('outside the caller\'s division');
+  const row = await db().transaction((m) => insertResident(m, { idNumber, name, birthDate, hukou: input.hukou, divisionCode: division.code, householdId }));
+  return toResident(row, 'full');
+}
+
+export async function updateResident(caller: Caller, id: string, input: UpdateResidentInput): Promise<Resident> {
+  return db().transaction(async (m) => {
+    const rows: ResidentDbRow[] = /^[0-9a-f-]{36}$/i.test(id) ? await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = $1 FOR UPDATE`, [id]) : [];
+    if (!rows.length) throw notFound('resident', id);
+    const before = rows[0];
+    if (!isCityWide(caller) && !isWithinDivision(before.division_code, caller.division)) throw forbidden('outside the caller\'s division');
+    const name = input.name != null ? validName(input.name) : before.name;
+    let divisionCode = before.division_code;
+    if (input.divisionCode != null && input.divisionCode !== before.division_code) {
+      const d = await requireDivisionExists(input.divisionCode);
+      if (d.level !== 'VILLAGE') throw badInput('a resident lives in a village or community (12-digit code)', { field: 'divisionCode' });
+      if (!isCityWide(caller) && !isWithinDivision(d.code, caller.division)) throw forbidden('the new division is outside the caller\'s division');
+      divisionCode = d.code;
+    }
+    const householdId = input.householdId !== undefined ? validHousehold(input.householdId) : before.household_id;
+    const hukou = input.hukou ?? before.hukou;
+    const updated: ResidentDbRow[] = await m.query(
+      `UPDATE "${SCHEMA}".residents SET name = $2, division_code = $3, household_id = $4, hukou = $5, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, name, divisionCode, householdId, hukou],
+    );
+    const after = updated[0];
+    await publish(m, SCHEMA, { topic: 'registry.resident.changed', aggregateId: id, payload: eventPayload(after) });
+    if (before.household_id !== after.household_id) {
+      if (before.household_id) await publish(m, SCHEMA, { topic: 'registry.household.left', aggregateId: before.household_id, payload: { residentId: id, householdId: before.household_id } });
+      if (after.household_id) await publish(m, SCHEMA, { topic: 'registry.household.joined', aggregateId: after.household_id, payload: { residentId: id, householdId: after.household_id } });
+    }
+    return toResident(after, 'full');
+  });
+}
+
+export { insertResident };
