@@ -81,7 +81,8 @@ export async function pingRedis(url: string, timeoutMs = 1000): Promise<boolean>
     return await Promise.race([ping, timeout]);
   } finally {
     if (timer) clearTimeout(timer);
-    client.disconnect();
+    // disconnecting an already ended client would leave ioredis's 2 s force-close timer behind
+    if (client.status !== 'end') client.disconnect();
   }
 }
 
