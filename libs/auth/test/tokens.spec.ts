@@ -1,0 +1,61 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { createBearerVerifier, mintToken, signForwardedCaller, verifyForwardedCaller, requireRoleIn, canReachDivision } from '@citypoints/auth';
+
+const SECRET = 'a-test-secret-of-enough-length';
+
+describe('bearer tokens', () => {
+  it('verifies an HS256 token and keeps roles, department and division', async () => {
+    const verify = createBearerVerifier({ secret: SECRET });
+    const token = await mintToken(SECRET, { sub: 'u1', roles: ['TOWN_OFFICIAL'], division: '441900003', department: 'CIVIL_AFFAIRS' });
+    expect(await verify(token)).toEqual({ sub: 'u1', roles: ['TOWN_OFFICIAL'], division: '441900003', department: 'CIVIL_AFFAIRS', purpose: undefined });
+  });
+
+  it('refuses a token signed with another secret, an expired one, and one without a known role', async () => {
+    const verify = createBearerVerifier({ secret: SECRET });
+    await expect(verify(await mintToken('another-secret-of-enough-length', { sub: 'u', roles: ['CITY_ADMIN'] }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(verify(await mintToken(SECRET, { sub: 'u', roles: ['CITY_ADMIN'], expiresIn: '-1m' }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    const noRole = await new SignJWT({ roles: ['KING'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').sign(new TextEncoder().encode(SECRET));
+    await expect(verify(noRole)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('verifies RS256 tokens against a JWKS served over HTTP', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    const server = http.createServer((_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+      const verify = createBearerVerifier({ secret: SECRET, jwksUrl: url, issuer: 'https://id.city.example' });
+      const good = await new SignJWT({ roles: ['REGULATOR'], division: '441900121' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('reg-1').setIssuer('https://id.city.example').setExpirationTime('5m').sign(privateKey);
+      expect(await verify(good)).toMatchObject({ sub: 'reg-1', roles: ['REGULATOR'], division: '441900121' });
+      const wrongIssuer = await new SignJWT({ roles: ['REGULATOR'] }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('reg-1').setIssuer('https://elsewhere').setExpirationTime('5m').sign(privateKey);
+      await expect(verify(wrongIssuer)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+      await expect(verify(await mintToken(SECRET, { sub: 'x', roles: ['CITY_ADMIN'] }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('the forwarded caller', () => {
+  it('round-trips through the shared secret and is refused when forged or missing', async () => {
+    const caller = { sub: 'u1', roles: ['RESIDENT' as const] };
+    expect(await verifyForwardedCaller(SECRET, await signForwardedCaller(SECRET, caller))).toMatchObject(caller);
+    expect(await verifyForwardedCaller(SECRET, await signForwardedCaller(SECRET, null))).toBeNull();
+    await expect(verifyForwardedCaller(SECRET, await signForwardedCaller('another-secret-of-enough-length', caller))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(verifyForwardedCaller(SECRET, undefined)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});
+
+describe('division scoping', () => {
+  const official = { sub: 'o', roles: ['TOWN_OFFICIAL' as const], division: '441900003' };
+  it('reaches the division and its villages, not another town', () => {
+    expect(canReachDivision(official, '441900003002')).toBe(true);
+    expect(canReachDivision(official, '441900121001')).toBe(false);
+    expect(() => requireRoleIn(official, '441900121', 'TOWN_OFFICIAL')).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+    expect(() => requireRoleIn(official, '441900003', 'REGULATOR')).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+    expect(canReachDivision({ sub: 'a', roles: ['CITY_ADMIN'] }, '441900121001')).toBe(true);
+  });
+});
