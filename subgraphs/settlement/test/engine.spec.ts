@@ -94,7 +94,7 @@ describe('DG-HUKOU, line by line (DOMAIN.md §2)', () => {
     expect(age('1981-03-10', '2026-03-10').points).toBe(1);
     expect(age('1990-06-01', '2026-03-10').points).toBe(5);
     expect(age('2009-06-01', '2026-03-10').points).toBe(0);
-    expect(age('1976-01-01', '2026-03-10').points).toBe(-12);
+    expect(age('1976-01-01', '2026-03-10').points).toBe(-15);
   });
 
   it('tiers city years 1–4 at 4 and 5 on at 6', () => {
