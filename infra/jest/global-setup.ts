@@ -9,8 +9,11 @@ import { startEmbeddedPostgres } from '../src/embedded-postgres';
  * otherwise an embedded PostgreSQL (and BullMQ's PostgreSQL backend instead of Redis).
  */
 export default async function globalSetup(): Promise<void> {
+  // CITYPOINTS_TEST_EMBEDDED=1 behaves as a machine with neither service running
+  const embeddedOnly = process.env.CITYPOINTS_TEST_EMBEDDED === '1';
+  if (embeddedOnly) process.env.CITYPOINTS_TEST_NO_REDIS = '1';
   if (!process.env.CITYPOINTS_TEST_PG_URL) {
-    if (await reachable('127.0.0.1', 5432)) {
+    if (!embeddedOnly && (await reachable('127.0.0.1', 5432))) {
       process.env.CITYPOINTS_TEST_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
     } else {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'citypoints-pg-'));
