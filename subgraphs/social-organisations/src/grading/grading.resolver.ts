@@ -1,0 +1,42 @@
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { SubgraphContext } from '@citypoints/federation';
+import { requireCaller } from '@citypoints/auth';
+import { badInput } from '@citypoints/kit';
+import { requireCityManager } from '../organisations/access';
+import { OrganisationGrading, SocialOrganisationKind, SocialOrganisationRef } from './grading.type';
+import { assertCanReadGrading, gradeYear, gradingKey, gradingLoader, ranking, type StoredGrading } from './grading.service';
+
+export const GRADING_READERS = ['CITY_ADMIN', 'DEPARTMENT_ANALYST', 'DATA_FEED', 'TOWN_OFFICIAL'] as const;
+
+@Resolver(() => SocialOrganisationRef)
+export class GradingResolver {
+  @Authorized(...GRADING_READERS)
+  @FieldResolver(() => OrganisationGrading, { nullable: true, description: 'the grading of the year (the latest graded year when omitted)' })
+  async grading(@Root() o: SocialOrganisationRef, @Arg('year', () => Int, { nullable: true }) year: number | null, @Ctx() ctx: SubgraphContext): Promise<StoredGrading | null> {
+    if (year != null && !Number.isInteger(year)) throw badInput('year must be a whole number', { field: 'year' });
+    const g = await gradingLoader(ctx).load(gradingKey(o.uscc, year));
+    if (g) assertCanReadGrading(requireCaller(ctx.caller), g);
+    return g;
+  }
+
+  @Authorized(...GRADING_READERS)
+  @Query(() => [SocialOrganisationRef], { description: 'graded organisations of the year, highest points first (equal points by USCC)' })
+  organisationRanking(
+    @Arg('year', () => Int) year: number,
+    @Arg('kind', () => SocialOrganisationKind, { nullable: true }) kind: SocialOrganisationKind | null,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<SocialOrganisationRef[]> {
+    return ranking(requireCaller(ctx.caller), year, kind ?? null);
+  }
+
+  @Authorized('CITY_ADMIN', 'DATA_FEED')
+  @Mutation(() => Int, { description: 'grades every organisation for the year and decides its funding rewards; returns how many were graded' })
+  runOrganisationGrading(@Arg('year', () => Int) year: number, @Ctx() ctx: SubgraphContext): Promise<number> {
+    requireCityManager(ctx.caller);
+    return gradeYear(year, null);
+  }
+}
+
+export const organisationReference = {
+  __resolveReference: (ref: { uscc: string }) => ({ uscc: ref.uscc }),
+};

@@ -1,0 +1,257 @@
+import type { EntityManager } from 'typeorm';
+import { forbidden, notFound } from '@citypoints/kit';
+import { canReachDivision, isCityWide, type Caller } from '@citypoints/auth';
+import { loader, type SubgraphContext } from '@citypoints/federation';
+import { JobRuns, runChunked } from '@citypoints/jobs';
+import { Ledger } from '@citypoints/ledger';
+import { clock, db, SCHEMA } from '../context';
+import { schemeForYear, assertYear } from '../scheme/scheme.service';
+import type { Grade } from '../scheme/scheme.rules';
+import { computeGrading, rewardPlaces, type GradingLineValue, type MemberEffectKind } from './grading.rules';
+
+export interface StoredGrading {
+  uscc: string;
+  year: number;
+  schemeCode: string;
+  schemeVersion: number;
+  points: number;
+  grade: Grade;
+  supervision: string;
+  exitFlagged: boolean;
+  lines: GradingLineValue[];
+  removedLines: GradingLineValue[];
+  rewarded: boolean;
+  rewardRank: number | null;
+  rewardAmount: number | null;
+  gradedAt: Date;
+  /** the organisation's division, for scoping the officials who read it */
+  divisionCode: string | null;
+}
+
+interface GradingRow {
+  uscc: string;
+  year: number;
+  scheme_code: string;
+  scheme_version: number;
+  points: string;
+  grade: Grade;
+  supervision: string;
+  exit_flagged: boolean;
+  lines: GradingLineValue[];
+  removed_lines: GradingLineValue[];
+  rewarded: boolean;
+  reward_rank: number | null;
+  reward_amount: string | null;
+  graded_at: Date;
+  division_code: string | null;
+}
+
+const toGrading = (r: GradingRow): StoredGrading => ({
+  uscc: r.uscc,
+  year: r.year,
+  schemeCode: r.scheme_code,
+  schemeVersion: r.scheme_version,
+  points: Number(r.points),
+  grade: r.grade,
+  supervision: r.supervision,
+  exitFlagged: r.exit_flagged,
+  lines: r.lines,
+  removedLines: r.removed_lines,
+  rewarded: r.rewarded,
+  rewardRank: r.reward_rank,
+  rewardAmount: r.reward_amount === null ? null : Number(r.reward_amount),
+  gradedAt: r.graded_at,
+  divisionCode: r.division_code,
+});
+
+const GRADING_COLUMNS = `g.uscc, g.year, g.scheme_code, g.scheme_version, g.points, g.grade, g.supervision, g.exit_flagged, g.lines, g.removed_lines,
+  g.rewarded, g.reward_rank, g.reward_amount, g.graded_at, o.division_code`;
+
+/** Grading points are kept in hundredths on the ledger, which moves whole numbers. */
+const LEDGER_UNITS = 100;
+export const pointsAccount = (uscc: string, year: number) => `so:grading:${uscc}:${year}`;
+const sourceAccount = (uscc: string, year: number) => `so:grading-source:${uscc}:${year}`;
+
+export function gradingLedger(): Ledger {
+  return new Ledger({ schema: SCHEMA, clock: clock() });
+}
+
+/**
+ * Recomputes one organisation's grading of one year from its records, stores it with the scheme
+ * version and lines, and moves the difference onto its points account. Serialised per
+ * (organisation, year) so concurrent writers never store a stale total. `cause` names the change
+ * (a record id, a job run) and makes the ledger posting idempotent.
+ */
+export async function regrade(m: EntityManager, uscc: string, year: number, cause: string): Promise<StoredGrading> {
+  await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`so-grading:${uscc}:${year}`]);
+  const scheme = await schemeForYear(m, year);
+  const indicators: { category: string; points: string }[] = await m.query(
+    `SELECT category, points FROM "${SCHEMA}".indicator_records WHERE uscc = $1 AND year = $2 ORDER BY created_at, id`,
+    [uscc, year],
+  );
+  const violations: { severity: number; note: string | null }[] = await m.query(
+    `SELECT severity, note FROM "${SCHEMA}".violations WHERE uscc = $1 AND year = $2 ORDER BY created_at, id`,
+    [uscc, year],
+  );
+  const effects: { effect: MemberEffectKind; enterprise_uscc: string; record_kind: string | null; reference: string; removed: boolean }[] = await m.query(
+    `SELECT effect, enterprise_uscc, record_kind, reference, removed_at IS NOT NULL AS removed FROM "${SCHEMA}".member_effects
+     WHERE organisation_uscc = $1 AND year = $2 ORDER BY occurred_at, enterprise_uscc, source_key`,
+    [uscc, year],
+  );
+  const computed = computeGrading(scheme.definition, {
+    indicators: indicators.map((i) => ({ category: i.category, points: Number(i.points) })),
+    violations,
+    effects: effects.map((e) => ({ effect: e.effect, enterpriseUscc: e.enterprise_uscc, recordKind: e.record_kind, reference: e.reference, removed: e.removed })),
+  });
+  await m.query(
+    `INSERT INTO "${SCHEMA}".gradings (uscc, year, scheme_id, scheme_code, scheme_version, points, grade, supervision, exit_flagged, lines, removed_lines, graded_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12)
+     ON CONFLICT (uscc, year) DO UPDATE SET scheme_id = EXCLUDED.scheme_id, scheme_code = EXCLUDED.scheme_code, scheme_version = EXCLUDED.scheme_version,
+       points = EXCLUDED.points, grade = EXCLUDED.grade, supervision = EXCLUDED.supervision, exit_flagged = EXCLUDED.exit_flagged,
+       lines = EXCLUDED.lines, removed_lines = EXCLUDED.removed_lines, graded_at = EXCLUDED.graded_at`,
+    [uscc, year, scheme.id, scheme.code, scheme.version, computed.points, computed.grade, computed.supervision, computed.exitFlagged,
+      JSON.stringify(computed.lines), JSON.stringify(computed.removedLines), clock().now()],
+  );
+  await postDifference(m, uscc, year, Math.round(computed.points * LEDGER_UNITS), cause);
+  const key = gradingKey(uscc, year);
+  return (await gradingsByKeys(m, [key])).get(key)!;
+}
+
+async function postDifference(m: EntityManager, uscc: string, year: number, target: number, cause: string): Promise<void> {
+  const ledger = gradingLedger();
+  // both accounts are the organisation's own, so no two organisations ever wait on one account
+  await ledger.openAccount(m, { id: pointsAccount(uscc, year), ownerId: uscc, kind: 'ORGANISATION_GRADING', allowNegative: true });
+  await ledger.openAccount(m, { id: sourceAccount(uscc, year), ownerId: uscc, kind: 'ORGANISATION_GRADING_SOURCE', allowNegative: true });
+  const delta = target - (await ledger.balance(m, pointsAccount(uscc, year)));
+  if (delta === 0) return;
+  await ledger.post(m, {
+    idempotencyKey: `so-grading:${uscc}:${year}:${cause}`,
+    kind: 'ORGANISATION_GRADING',
+    memo: `grading ${year} of ${uscc}`,
+    metadata: { uscc, year, cause },
+    entries: [
+      { accountId: pointsAccount(uscc, year), amount: delta },
+      { accountId: sourceAccount(uscc, year), amount: -delta },
+    ],
+  });
+}
+
+async function gradingsByKeys(m: Pick<EntityManager, 'query'>, keys: readonly string[]): Promise<Map<string, StoredGrading>> {
+  const pairs = keys.map((k) => {
+    const [uscc, year] = k.split('|');
+    return { uscc, year: year ? Number(year) : null };
+  });
+  // a key without a year asks for the organisation's latest graded year
+  const rows: (GradingRow & { key_uscc: string; key_year: number | null })[] = await m.query(
+    `SELECT DISTINCT ON (k.u, k.y) k.u AS key_uscc, k.y AS key_year, ${GRADING_COLUMNS}
+     FROM unnest($1::text[], $2::int[]) AS k(u, y)
+     JOIN "${SCHEMA}".gradings g ON g.uscc = k.u AND (k.y IS NULL OR g.year = k.y)
+     LEFT JOIN "${SCHEMA}".organisations o ON o.uscc = g.uscc
+     ORDER BY k.u, k.y, g.year DESC`,
+    [pairs.map((p) => p.uscc), pairs.map((p) => p.year)],
+  );
+  return new Map(rows.map((r) => [gradingKey(r.key_uscc, r.key_year), toGrading(r)]));
+}
+
+/** The stored grading of one organisation and year, as it is now. */
+export async function storedGrading(m: Pick<EntityManager, 'query'>, uscc: string, year: number): Promise<StoredGrading | null> {
+  const key = gradingKey(uscc, year);
+  return (await gradingsByKeys(m, [key])).get(key) ?? null;
+}
+
+/** Gradings of many (organisation, year) pairs in one query per request. */
+export function gradingLoader(ctx: SubgraphContext) {
+  return loader<string, StoredGrading | null>(ctx, 'organisation-grading', async (keys) => {
+    const found = await gradingsByKeys(db(), keys);
+    return keys.map((k) => found.get(k) ?? null);
+  });
+}
+
+export const gradingKey = (uscc: string, year: number | null | undefined) => `${uscc}|${year ?? ''}`;
+
+/** Officials read gradings of their own town; city-wide callers and departments read all. */
+export function canReadGrading(caller: Caller, divisionCode: string | null): boolean {
+  if (isCityWide(caller) || caller.roles.includes('DATA_FEED')) return true;
+  return canReachDivision(caller, divisionCode);
+}
+
+export function assertCanReadGrading(caller: Caller, g: StoredGrading): void {
+  if (!canReadGrading(caller, g.divisionCode)) throw forbidden(`organisation ${g.uscc} is outside the caller's division`);
+}
+
+/** Organisations of the year, best first; town officials see their own town's. */
+export async function ranking(caller: Caller, year: number, kind: string | null): Promise<{ uscc: string }[]> {
+  assertYear(year);
+  const scope = isCityWide(caller) || caller.roles.includes('DATA_FEED') ? null : caller.division ?? '';
+  const rows: { uscc: string }[] = await db().query(
+    `SELECT g.uscc FROM "${SCHEMA}".gradings g JOIN "${SCHEMA}".organisations o ON o.uscc = g.uscc
+     WHERE g.year = $1 AND ($2::text IS NULL OR o.kind = $2) AND ($3::text IS NULL OR (o.division_code IS NOT NULL AND o.division_code LIKE $3 || '%'))
+     ORDER BY g.points DESC, g.uscc COLLATE "C"`,
+    [year, kind, scope],
+  );
+  return rows;
+}
+
+const GRADING_RUN = 'organisation-grading';
+const CHUNK = 100;
+
+/**
+ * Grades every known organisation for the year, then decides the year's funding rewards. The
+ * organisations are fixed when the run is created, so a retried run (same key) resumes at its
+ * first uncommitted chunk over the same list; the reward step is its last item.
+ */
+export async function gradeYear(year: number, key: string | null, onProgress?: (p: number) => unknown): Promise<number> {
+  assertYear(year);
+  const runs = new JobRuns(SCHEMA);
+  const ds = db();
+  const orgs: { uscc: string }[] = await ds.query(`SELECT uscc FROM "${SCHEMA}".organisations ORDER BY uscc COLLATE "C"`);
+  const run = await runs.create(ds, { kind: GRADING_RUN, params: { year, usccs: orgs.map((o) => o.uscc) }, key });
+  const usccs = run.params.usccs as string[];
+  await runChunked({
+    dataSource: ds,
+    runs,
+    runId: run.id,
+    total: usccs.length + 1,
+    chunkSize: CHUNK,
+    async processChunk(m, offset, limit) {
+      let graded = 0;
+      for (let i = offset; i < offset + limit; i++) {
+        if (i < usccs.length) {
+          await regrade(m, usccs[i], year, `run:${run.id}`);
+          graded++;
+        } else await decideRewards(m, year);
+      }
+      return { graded };
+    },
+    onProgress,
+  });
+  return usccs.length;
+}
+
+/** The scheme's reward places for the year, from the stored points; every other grading loses its place. */
+export async function decideRewards(m: EntityManager, year: number): Promise<void> {
+  await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`so-rewards:${year}`]);
+  const scheme = await schemeForYear(m, year);
+  const graded: { uscc: string; kind: string; points: string }[] = await m.query(
+    `SELECT g.uscc, o.kind, g.points FROM "${SCHEMA}".gradings g JOIN "${SCHEMA}".organisations o ON o.uscc = g.uscc WHERE g.year = $1`,
+    [year],
+  );
+  const places = rewardPlaces(scheme.definition, graded.map((g) => ({ uscc: g.uscc, kind: g.kind, points: Number(g.points) })));
+  const now = clock().now();
+  await m.query(
+    `UPDATE "${SCHEMA}".gradings SET rewarded = false, reward_rank = NULL, reward_amount = NULL, rewards_decided_at = $2 WHERE year = $1`,
+    [year, now],
+  );
+  for (const [uscc, p] of places) {
+    await m.query(`UPDATE "${SCHEMA}".gradings SET rewarded = true, reward_rank = $3, reward_amount = $4 WHERE uscc = $1 AND year = $2`, [uscc, year, p.rank, p.amount]);
+  }
+}
+
+export async function requireOrganisation(m: Pick<EntityManager, 'query'>, uscc: string): Promise<{ uscc: string; kind: string; divisionCode: string | null }> {
+  const rows: { uscc: string; kind: string; division_code: string | null }[] = await m.query(
+    `SELECT uscc, kind, division_code FROM "${SCHEMA}".organisations WHERE uscc = $1`,
+    [uscc],
+  );
+  if (!rows.length) throw notFound('social organisation', uscc);
+  return { uscc: rows[0].uscc, kind: rows[0].kind, divisionCode: rows[0].division_code };
+}

@@ -1,0 +1,49 @@
+import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+/** Identical to registry's definition: both subgraphs publish it. */
+export enum SocialOrganisationKind {
+  CHAMBER_OF_COMMERCE = 'CHAMBER_OF_COMMERCE',
+  INDUSTRY_ASSOCIATION = 'INDUSTRY_ASSOCIATION',
+  PRIVATE_NON_ENTERPRISE = 'PRIVATE_NON_ENTERPRISE',
+  FOUNDATION = 'FOUNDATION',
+}
+registerEnumType(SocialOrganisationKind, { name: 'SocialOrganisationKind' });
+
+export enum OrganisationGrade {
+  GREEN = 'GREEN',
+  YELLOW = 'YELLOW',
+  RED = 'RED',
+}
+registerEnumType(OrganisationGrade, { name: 'OrganisationGrade' });
+
+@ObjectType()
+export class GradingLine {
+  @Field() category: string;
+  @Field(() => Float) points: number;
+  @Field() capped: boolean;
+  @Field(() => String, { nullable: true }) note: string | null;
+}
+
+@ObjectType()
+export class OrganisationGrading {
+  @Field(() => Int) year: number;
+  @Field(() => Float) points: number;
+  @Field(() => OrganisationGrade) grade: OrganisationGrade;
+  @Field(() => [GradingLine], { description: 'the lines that count; they add up to points' }) lines: GradingLine[];
+  @Field({ description: 'among the top places of the year at the last grading run' }) rewarded: boolean;
+  @Field() exitFlagged: boolean;
+  @Field() schemeCode: string;
+  @Field(() => Int) schemeVersion: number;
+  @Field({ description: 'the differentiated supervision of the grade' }) supervision: string;
+  @Field(() => [GradingLine], { description: 'lines that no longer count, e.g. a blacklisting lifted by a credit repair' }) removedLines: GradingLine[];
+  @Field(() => Int, { nullable: true }) rewardRank: number | null;
+  @Field(() => Float, { nullable: true, description: 'funding reward in yuan' }) rewardAmount: number | null;
+  @Field() gradedAt: Date;
+}
+
+/** Registry's entity, extended here with the grading. */
+@Directive('@key(fields: "uscc")')
+@ObjectType('SocialOrganisation')
+export class SocialOrganisationRef {
+  @Field(() => ID) uscc: string;
+}

@@ -1,0 +1,87 @@
+import type { EntityManager } from 'typeorm';
+import { badInput, conflict, parseUscc } from '@citypoints/kit';
+import type { Caller } from '@citypoints/auth';
+import { db, SCHEMA } from '../context';
+import { assertYear, schemeForYear } from '../scheme/scheme.service';
+import { regrade, requireOrganisation, storedGrading, type StoredGrading } from '../grading/grading.service';
+import { requireOrganisationManager } from '../organisations/access';
+import type { OrganisationIndicatorInput, OrganisationViolationInput } from './indicator.type';
+
+function parseKey(raw: string): string {
+  const key = raw.trim();
+  if (!key || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
+  return key;
+}
+
+function parseText(raw: string | null | undefined, field: string, max: number): string | null {
+  const v = raw?.trim() || null;
+  if (v && v.length > max) throw badInput(`${field} must have at most ${max} characters`, { field });
+  return v;
+}
+
+/** A retry with the same key returns the grading as it stands and changes nothing; the same key for other content is a CONFLICT. */
+async function replay(m: EntityManager, key: string, same: boolean, uscc: string, year: number): Promise<StoredGrading> {
+  if (!same) throw conflict(`idempotency key ${key} was used for a different record`, { field: 'idempotencyKey' });
+  return (await storedGrading(m, uscc, year))!;
+}
+
+export async function recordIndicator(caller: Caller, input: OrganisationIndicatorInput): Promise<StoredGrading> {
+  const uscc = parseUscc(input.uscc);
+  assertYear(input.year);
+  const points = input.points;
+  if (!Number.isFinite(points) || points <= 0 || points > 100) throw badInput('points must be above 0 and at most 100', { field: 'points' });
+  if (Math.abs(Math.round(points * 100) - points * 100) > 1e-6) throw badInput('points have at most two decimals', { field: 'points' });
+  const key = parseKey(input.idempotencyKey);
+  const evidence = parseText(input.evidence, 'evidence', 2000);
+  return db().transaction(async (m) => {
+    const scheme = await schemeForYear(m, input.year);
+    if (!scheme.definition.categories.some((c) => c.code === input.category)) {
+      throw badInput(`category ${input.category} is not part of scheme ${scheme.code} v${scheme.version}`, { field: 'category' });
+    }
+    const org = await requireOrganisation(m, uscc);
+    requireOrganisationManager(caller, org.divisionCode);
+    const inserted: { id: string }[] = await m.query(
+      `INSERT INTO "${SCHEMA}".indicator_records (uscc, year, category, points, evidence, idempotency_key, entered_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+      [uscc, input.year, input.category, points, evidence, key, caller.sub],
+    );
+    if (!inserted.length) {
+      const [first]: { uscc: string; year: number; category: string; points: string }[] = await m.query(
+        `SELECT uscc, year, category, points FROM "${SCHEMA}".indicator_records WHERE idempotency_key = $1`,
+        [key],
+      );
+      return replay(m, key, first.uscc === uscc && first.year === input.year && first.category === input.category && Number(first.points) === points, uscc, input.year);
+    }
+    return regrade(m, uscc, input.year, `indicator:${inserted[0].id}`);
+  });
+}
+
+export async function recordViolation(caller: Caller, input: OrganisationViolationInput): Promise<StoredGrading> {
+  const uscc = parseUscc(input.uscc);
+  assertYear(input.year);
+  const key = parseKey(input.idempotencyKey);
+  const note = parseText(input.note, 'note', 1000);
+  if (!Number.isInteger(input.severity)) throw badInput('severity must be a whole number', { field: 'severity' });
+  return db().transaction(async (m) => {
+    const { definition } = await schemeForYear(m, input.year);
+    const { minSeverity, maxSeverity } = definition.violation;
+    if (input.severity < minSeverity || input.severity > maxSeverity) {
+      throw badInput(`severity must be from ${minSeverity} to ${maxSeverity}`, { field: 'severity' });
+    }
+    const org = await requireOrganisation(m, uscc);
+    requireOrganisationManager(caller, org.divisionCode);
+    const inserted: { id: string }[] = await m.query(
+      `INSERT INTO "${SCHEMA}".violations (uscc, year, severity, note, idempotency_key, entered_by)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+      [uscc, input.year, input.severity, note, key, caller.sub],
+    );
+    if (!inserted.length) {
+      const [first]: { uscc: string; year: number; severity: number }[] = await m.query(
+        `SELECT uscc, year, severity FROM "${SCHEMA}".violations WHERE idempotency_key = $1`,
+        [key],
+      );
+      return replay(m, key, first.uscc === uscc && first.year === input.year && first.severity === input.severity, uscc, input.year);
+    }
+    return regrade(m, uscc, input.year, `violation:${inserted[0].id}`);
+  });
+}

@@ -1,0 +1,30 @@
+import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { SubgraphContext } from '@citypoints/federation';
+import { JSONScalar } from '@citypoints/federation';
+import { requireCityManager } from '../organisations/access';
+import type { GradingScheme } from './scheme.rules';
+import { assertYear, findScheme, publishScheme } from './scheme.service';
+import { OrganisationGradingScheme } from './scheme.type';
+
+const toType = (s: GradingScheme): OrganisationGradingScheme => ({ ...s, id: String(s.id) });
+
+@Resolver()
+export class SchemeResolver {
+  @Authorized()
+  @Query(() => OrganisationGradingScheme, { description: 'the grading scheme in force for a year' })
+  async organisationGradingScheme(@Arg('year', () => Int) year: number): Promise<OrganisationGradingScheme> {
+    assertYear(year);
+    return toType(await findScheme(year));
+  }
+
+  @Authorized('CITY_ADMIN', 'DATA_FEED')
+  @Mutation(() => OrganisationGradingScheme, { description: 'publishes the next version of a grading scheme, in force from a year on' })
+  async publishOrganisationGradingScheme(
+    @Arg('code') code: string,
+    @Arg('effectiveFromYear', () => Int) effectiveFromYear: number,
+    @Arg('definition', () => JSONScalar) definition: unknown,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<OrganisationGradingScheme> {
+    return toType(await publishScheme(requireCityManager(ctx.caller), code, effectiveFromYear, definition));
+  }
+}
