@@ -37,7 +37,7 @@ export const schemeDefinition = z
   .superRefine((d, ctx) => {
     if (d.violation.minSeverity > d.violation.maxSeverity) ctx.addIssue({ code: 'custom', message: 'violation.minSeverity exceeds maxSeverity' });
     const last = d.grades[d.grades.length - 1];
-    if (last.minPoints !== null) ctx.addIssue({ code: 'custom', message: 'the last grade must have minPoints null' });
+    if (last && last.minPoints !== null) ctx.addIssue({ code: 'custom', message: 'the last grade must have minPoints null' });
     for (let i = 1; i < d.grades.length - 1; i++) {
       if ((d.grades[i].minPoints ?? -Infinity) >= (d.grades[i - 1].minPoints ?? -Infinity)) {
         ctx.addIssue({ code: 'custom', message: 'grades must be listed from the highest boundary down' });
