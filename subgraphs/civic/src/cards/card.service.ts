@@ -1,0 +1,151 @@
+import type { EntityManager } from 'typeorm';
+import { hasRole, isCityWide, mustAuditRead, writeAudit, type Caller, type Role } from '@citypoints/auth';
+import { forbidden, isWithinDivision, notFound, unauthenticated } from '@citypoints/kit';
+import { loader, type SubgraphContext } from '@citypoints/federation';
+import type { LedgerAccount } from '@citypoints/ledger';
+import { clock, db, ledger, SCHEMA } from '../context';
+import { residentRef } from '../residents/resident.type';
+import { CivicCard, Passbook, PassbookKind } from './card.type';
+
+const ISSUE_SHARDS = 16;
+
+/** Each passbook of a resident is a ledger account; RED may close a year below 0, so it may go negative. */
+export const passbookAccount = (kind: PassbookKind, residentId: string) => `civic:${kind}:${residentId}`;
+const PASSBOOK_POLICY: Record<PassbookKind, { allowNegative: boolean; policy: { yearlySettlement?: boolean } }> = {
+  CIVIC: { allowNegative: false, policy: {} },
+  RED: { allowNegative: true, policy: { yearlySettlement: true } },
+  GREEN: { allowNegative: false, policy: {} },
+};
+
+/**
+ * The counterpart of every credit and debit of a passbook kind. Spread over shards by resident:
+ * a system account is locked by each post that touches it, so a single one would serialise the city.
+ */
+export const issueAccount = (kind: PassbookKind, residentId: string) => `civic:${kind}-ISSUE:${parseInt(residentId.slice(-2), 16) % ISSUE_SHARDS}`;
+export const RED_SETTLED_ACCOUNT = 'civic:RED-SETTLED';
+export const merchantAccount = (merchantId: string) => `civic:MERCHANT:${merchantId}`;
+
+export async function openSystemAccounts(m: EntityManager): Promise<void> {
+  for (const kind of Object.values(PassbookKind)) {
+    for (let s = 0; s < ISSUE_SHARDS; s++) {
+      await ledger().openAccount(m, { id: `civic:${kind}-ISSUE:${s}`, ownerId: 'civic', kind: `${kind}_ISSUE`, allowNegative: true });
+    }
+  }
+  await ledger().openAccount(m, { id: RED_SETTLED_ACCOUNT, ownerId: 'civic', kind: 'RED_SETTLED', allowNegative: true });
+}
+
+export async function openPassbook(m: EntityManager, kind: PassbookKind, residentId: string): Promise<void> {
+  await ledger().openAccount(m, { id: passbookAccount(kind, residentId), ownerId: residentId, kind, ...PASSBOOK_POLICY[kind] });
+}
+
+export interface CardRow {
+  card_no: string;
+  resident_id: string;
+  issued_at: Date;
+  division_code: string;
+  party_member: boolean;
+}
+
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+
+/**
+ * The cards of these residents, issuing one (with its passbooks) to each registered resident who
+ * has none yet. Residents the projection does not know get none. Safe under concurrency: a card
+ * issued by a concurrent request is found, not duplicated.
+ */
+export async function ensureCards(m: EntityManager, residentIds: readonly string[], now: Date): Promise<Map<string, CardRow>> {
+  const ids = [...new Set(residentIds.filter(isUuid))];
+  if (!ids.length) return new Map();
+  const issued: { resident_id: string }[] = await m.query(
+    `INSERT INTO "${SCHEMA}".cards (card_no, resident_id, issued_at)
+     SELECT '4419' || lpad(nextval('"${SCHEMA}".card_numbers')::text, 8, '0'), r.id, $2
+       FROM "${SCHEMA}".residents r
+      WHERE r.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM "${SCHEMA}".cards c WHERE c.resident_id = r.id)
+      ORDER BY r.id
+     ON CONFLICT (resident_id) DO NOTHING RETURNING resident_id`,
+    [ids, now],
+  );
+  for (const r of issued) {
+    await openPassbook(m, PassbookKind.CIVIC, r.resident_id);
+    await openPassbook(m, PassbookKind.GREEN, r.resident_id);
+  }
+  const rows: CardRow[] = await m.query(
+    `SELECT c.card_no, c.resident_id, c.issued_at, r.division_code, (p.resident_id IS NOT NULL) AS party_member
+       FROM "${SCHEMA}".cards c JOIN "${SCHEMA}".residents r ON r.id = c.resident_id
+       LEFT JOIN "${SCHEMA}".party_members p ON p.resident_id = c.resident_id
+      WHERE c.resident_id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.resident_id, r]));
+}
+
+export async function cardByNo(m: Pick<EntityManager, 'query'>, cardNo: string): Promise<CardRow | null> {
+  const rows: CardRow[] = await m.query(
+    `SELECT c.card_no, c.resident_id, c.issued_at, r.division_code, (p.resident_id IS NOT NULL) AS party_member
+       FROM "${SCHEMA}".cards c JOIN "${SCHEMA}".residents r ON r.id = c.resident_id
+       LEFT JOIN "${SCHEMA}".party_members p ON p.resident_id = c.resident_id
+      WHERE c.card_no = $1`,
+    [cardNo],
+  );
+  return rows[0] ?? null;
+}
+
+/** Officials who see the cards of residents within their division. */
+const CARD_OFFICIALS: Role[] = ['TOWN_OFFICIAL', 'VILLAGE_REGISTRAR', 'VILLAGE_REVIEWER', 'PUBLICITY_CLERK', 'TOWN_REVIEWER'];
+
+export function mayReadCard(caller: Caller | null, residentId: string, divisionCode: string): boolean {
+  if (!caller) throw unauthenticated();
+  if (isCityWide(caller)) return true;
+  if (hasRole(caller, 'RESIDENT') && caller.sub === residentId) return true;
+  return hasRole(caller, ...CARD_OFFICIALS) && isWithinDivision(divisionCode, caller.division);
+}
+
+function toCard(row: CardRow, accounts: Map<string, LedgerAccount>): CivicCard {
+  const passbooks: Passbook[] = [];
+  for (const kind of Object.values(PassbookKind)) {
+    const a = accounts.get(passbookAccount(kind, row.resident_id));
+    if (a) passbooks.push({ kind, balance: a.balance, lifetimeEarned: a.lifetimeEarned, lifetimeSpent: a.lifetimeSpent });
+  }
+  return Object.assign(new CivicCard(), {
+    cardNo: row.card_no,
+    resident: residentRef(row.resident_id),
+    balance: passbooks.find((p) => p.kind === PassbookKind.CIVIC)?.balance ?? 0,
+    passbooks,
+    issuedAt: row.issued_at,
+    residentId: row.resident_id,
+    divisionCode: row.division_code,
+  });
+}
+
+/**
+ * Cards by resident, batched per request: one transaction issues the missing cards, reads the
+ * cards and reads every passbook in one query. Null for residents the projection does not know.
+ */
+export function cardLoader(ctx: SubgraphContext) {
+  return loader<string, CivicCard | null>(ctx, 'civicCardByResident', async (residentIds) => {
+    const { cards, accounts } = await db().transaction(async (m) => {
+      const cards = await ensureCards(m, residentIds, clock().now());
+      const ids = [...cards.values()].flatMap((c) => Object.values(PassbookKind).map((k) => passbookAccount(k, c.resident_id)));
+      const list = await ledger().accounts(m, ids);
+      return { cards, accounts: new Map(list.filter((a): a is LedgerAccount => !!a).map((a) => [a.id, a])) };
+    });
+    const seen: string[] = [];
+    const out = residentIds.map((id) => {
+      const row = cards.get(id);
+      if (!row) return null;
+      if (!mayReadCard(ctx.caller, row.resident_id, row.division_code)) return forbidden(`the civic card of resident ${id} is outside the caller's reach`);
+      seen.push(id);
+      return toCard(row, accounts);
+    });
+    if (mustAuditRead(ctx.caller) && seen.length) {
+      await writeAudit(db(), SCHEMA, ctx.caller, { action: 'read', subjectType: 'CivicCard', subjectIds: seen, fields: ['balance', 'passbooks', 'records'] });
+    }
+    return out;
+  });
+}
+
+export async function requireCard(ctx: SubgraphContext, residentId: string): Promise<CivicCard> {
+  const card = await cardLoader(ctx).load(residentId);
+  if (!card) throw notFound('resident', residentId);
+  return card;
+}

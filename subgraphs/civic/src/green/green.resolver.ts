@@ -1,0 +1,107 @@
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
+import { requireRole, requireRoleIn } from '@citypoints/auth';
+import { badInput, conflict, isPeriod, notFound } from '@citypoints/kit';
+import type { SubgraphContext } from '@citypoints/federation';
+import { clock, db, ledger, SCHEMA } from '../context';
+import { ensureCards, issueAccount, passbookAccount } from '../cards/card.service';
+import { Passbook, PassbookKind } from '../cards/card.type';
+import { projectedResident } from '../residents/projection';
+import { currentRules } from '../rules/rules.service';
+import { recyclablePoints } from './green.rules';
+
+async function greenPassbook(residentId: string): Promise<Passbook> {
+  const a = await ledger().account(db().manager, passbookAccount(PassbookKind.GREEN, residentId));
+  return Object.assign(new Passbook(), { kind: PassbookKind.GREEN, balance: a?.balance ?? 0, lifetimeEarned: a?.lifetimeEarned ?? 0, lifetimeSpent: a?.lifetimeSpent ?? 0 });
+}
+
+@Resolver()
+export class GreenResolver {
+  @Authorized('VILLAGE_REGISTRAR')
+  @Mutation(() => Passbook, { description: 'credits recyclables handed in at the collection point: weight × market price, into the green passbook' })
+  async creditRecyclables(
+    @Arg('residentId', () => ID) residentId: string,
+    @Arg('material') material: string,
+    @Arg('grams', () => Int) grams: number,
+    @Arg('idempotencyKey') idempotencyKey: string,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<Passbook> {
+    const caller = requireRole(ctx.caller, 'VILLAGE_REGISTRAR');
+    const key = (idempotencyKey ?? '').trim();
+    if (key.length < 1 || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
+    if (!Number.isInteger(grams) || grams < 1 || grams > 10_000_000) throw badInput('grams must be a whole number from 1 to 10000000', { field: 'grams' });
+    await db().transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`civic:green:${key}`]);
+      const existing: { resident_id: string; material: string; grams: number }[] = await m.query(`SELECT resident_id, material, grams FROM "${SCHEMA}".green_collections WHERE idempotency_key = $1`, [key]);
+      if (existing.length) {
+        if (existing[0].resident_id !== residentId || existing[0].material !== material || existing[0].grams !== grams) throw conflict('idempotencyKey was already used for another collection', { field: 'idempotencyKey' });
+        return;
+      }
+      const resident = await projectedResident(m, residentId);
+      if (!resident) throw notFound('resident', residentId);
+      requireRoleIn(caller, resident.division_code, 'VILLAGE_REGISTRAR');
+      const { version, rules } = await currentRules(m, clock());
+      const price = rules.green.pricePerKg[material];
+      if (price === undefined) throw badInput(`material must be one of ${Object.keys(rules.green.pricePerKg).join(', ')}`, { field: 'material' });
+      const points = recyclablePoints(grams, price);
+      if (points < 1) throw badInput('too little to earn a whole point', { field: 'grams' });
+      await ensureCards(m, [residentId], clock().now());
+      await m.query(
+        `INSERT INTO "${SCHEMA}".green_collections (idempotency_key, resident_id, material, grams, price_per_kg, points, rules_version, recorded_by, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [key, residentId, material, grams, price, points, version, caller.sub, clock().now()],
+      );
+      await ledger().post(m, {
+        idempotencyKey: `civic:green-collection:${key}`,
+        kind: 'GREEN_COLLECTION',
+        metadata: { material, grams, pricePerKg: price, rulesVersion: version },
+        entries: [
+          { accountId: passbookAccount(PassbookKind.GREEN, residentId), amount: points },
+          { accountId: issueAccount(PassbookKind.GREEN, residentId), amount: -points },
+        ],
+      });
+    });
+    return greenPassbook(residentId);
+  }
+
+  @Authorized('VILLAGE_REVIEWER', 'TOWN_OFFICIAL')
+  @Mutation(() => Passbook, { description: "the month's inspection of a household's waste sorting: 0 to the rules' maximum, once a month" })
+  async recordSortingInspection(
+    @Arg('residentId', () => ID) residentId: string,
+    @Arg('month') month: string,
+    @Arg('score', () => Int) score: number,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<Passbook> {
+    const caller = requireRole(ctx.caller, 'VILLAGE_REVIEWER', 'TOWN_OFFICIAL');
+    if (!isPeriod(month)) throw badInput('month must be YYYY-MM', { field: 'month' });
+    await db().transaction(async (m) => {
+      const resident = await projectedResident(m, residentId);
+      if (!resident) throw notFound('resident', residentId);
+      requireRoleIn(caller, resident.division_code, 'VILLAGE_REVIEWER', 'TOWN_OFFICIAL');
+      const { rules } = await currentRules(m, clock());
+      if (!Number.isInteger(score) || score < 0 || score > rules.green.inspectionMax) throw badInput(`score must be from 0 to ${rules.green.inspectionMax}`, { field: 'score' });
+      await ensureCards(m, [residentId], clock().now());
+      const inserted: unknown[] = await m.query(
+        `INSERT INTO "${SCHEMA}".green_inspections (resident_id, month, score, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT DO NOTHING RETURNING month`,
+        [residentId, month, score, caller.sub, clock().now()],
+      );
+      if (!inserted.length) {
+        const prior: { score: number }[] = await m.query(`SELECT score FROM "${SCHEMA}".green_inspections WHERE resident_id = $1 AND month = $2`, [residentId, month]);
+        if (prior[0].score !== score) throw conflict(`the inspection of ${month} is recorded already`, { month });
+        return;
+      }
+      if (score > 0) {
+        await ledger().post(m, {
+          idempotencyKey: `civic:green-inspection:${residentId}:${month}`,
+          kind: 'GREEN_INSPECTION',
+          metadata: { month, score },
+          entries: [
+            { accountId: passbookAccount(PassbookKind.GREEN, residentId), amount: score },
+            { accountId: issueAccount(PassbookKind.GREEN, residentId), amount: -score },
+          ],
+        });
+      }
+    });
+    return greenPassbook(residentId);
+  }
+}

@@ -1,0 +1,59 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { loader, type SubgraphContext } from '@citypoints/federation';
+import { db } from '../context';
+import { BehaviourItem } from '../items/item.type';
+import { itemsByKey } from '../items/item.service';
+import { CivicRecord, RecordStep, RegisterCivicRecordInput } from './record.type';
+import { approveRecord, objectToRecord, publiciseRecord, recordById, recordSteps, registerRecord, reviewRecord } from './record.service';
+
+@Resolver(() => CivicRecord)
+export class CivicRecordResolver {
+  @Authorized()
+  @Query(() => CivicRecord, { nullable: true })
+  civicRecord(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<CivicRecord | null> {
+    return recordById(ctx.caller, id);
+  }
+
+  @FieldResolver(() => BehaviourItem)
+  item(@Root() r: CivicRecord, @Ctx() ctx: SubgraphContext): Promise<BehaviourItem> {
+    return loader<string, BehaviourItem>(ctx, 'behaviourItemByKey', async (keys) => {
+      const byKey = await itemsByKey(db().manager, keys.map((k) => ({ scope: k.split('/')[0], code: k.split('/')[1] })));
+      return keys.map((k) => byKey.get(k) ?? new Error(`behaviour item ${k} not found`));
+    }).load(`${r.itemScope}/${r.itemCode}`);
+  }
+
+  @FieldResolver(() => [RecordStep], { description: 'who did which step, in order' })
+  steps(@Root() r: CivicRecord): Promise<RecordStep[]> {
+    return recordSteps(r.id);
+  }
+
+  @Authorized('VILLAGE_REGISTRAR')
+  @Mutation(() => CivicRecord)
+  registerCivicRecord(@Arg('input') input: RegisterCivicRecordInput, @Ctx() ctx: SubgraphContext): Promise<CivicRecord> {
+    return registerRecord(ctx.caller, input);
+  }
+
+  @Authorized('VILLAGE_REVIEWER')
+  @Mutation(() => CivicRecord, { description: 'reviews a registered record, or rules on an objection (approve: dismiss it)' })
+  reviewCivicRecord(@Arg('id', () => ID) id: string, @Arg('approve') approve: boolean, @Arg('note', () => String, { nullable: true }) note: string | null, @Ctx() ctx: SubgraphContext) {
+    return reviewRecord(ctx.caller, id, approve, note);
+  }
+
+  @Authorized('PUBLICITY_CLERK')
+  @Mutation(() => CivicRecord)
+  publiciseCivicRecord(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext) {
+    return publiciseRecord(ctx.caller, id);
+  }
+
+  @Authorized('RESIDENT')
+  @Mutation(() => CivicRecord)
+  objectToCivicRecord(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: SubgraphContext) {
+    return objectToRecord(ctx.caller, id, reason);
+  }
+
+  @Authorized('TOWN_REVIEWER')
+  @Mutation(() => CivicRecord)
+  approveCivicRecord(@Arg('id', () => ID) id: string, @Arg('approve') approve: boolean, @Arg('note', () => String, { nullable: true }) note: string | null, @Ctx() ctx: SubgraphContext) {
+    return approveRecord(ctx.caller, id, approve, note);
+  }
+}

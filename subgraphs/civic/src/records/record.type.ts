@@ -1,0 +1,64 @@
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+import { DateScalar, PageInfo } from '@citypoints/federation';
+import { ResidentRef } from '../residents/resident.type';
+import { BehaviourItem } from '../items/item.type';
+
+export enum RecordStatus {
+  REGISTERED = 'REGISTERED',
+  VILLAGE_REVIEWED = 'VILLAGE_REVIEWED',
+  PUBLICISED = 'PUBLICISED',
+  OBJECTED = 'OBJECTED',
+  APPROVED = 'APPROVED',
+  REJECTED = 'REJECTED',
+}
+registerEnumType(RecordStatus, { name: 'RecordStatus' });
+
+@ObjectType()
+export class RecordStep {
+  @Field() step: string;
+  @Field(() => ID) actor: string;
+  @Field() decision: string;
+  @Field(() => String, { nullable: true }) note: string | null;
+  @Field(() => Date) at: Date;
+}
+
+@ObjectType()
+export class CivicRecord {
+  @Field(() => ID) id: string;
+  @Field(() => ResidentRef) resident: ResidentRef;
+  @Field(() => Int, { description: 'the points the item gave when the record was registered' }) points: number;
+  @Field(() => Int, { nullable: true, description: 'the points posted on approval, after the monthly cap and the balance floor' }) creditedPoints: number | null;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'how the credited points were computed, line by line, with the rules version' }) breakdown: unknown;
+  @Field(() => RecordStatus) status: RecordStatus;
+  @Field(() => DateScalar) occurredOn: string;
+  @Field(() => String, { nullable: true }) evidence: string | null;
+  @Field(() => ID, { nullable: true }) registeredBy: string | null;
+  @Field(() => ID, { nullable: true }) reviewedBy: string | null;
+  @Field(() => ID, { nullable: true }) publicisedBy: string | null;
+  @Field(() => ID, { nullable: true }) approvedBy: string | null;
+  @Field(() => Date, { nullable: true }) publicisedUntil: Date | null;
+  @Field(() => ID) divisionCode: string;
+  itemScope: string;
+  itemCode: string;
+  residentId: string;
+}
+
+@ObjectType()
+export class CivicRecordConnection {
+  @Field(() => [CivicRecord]) nodes: CivicRecord[];
+  @Field(() => Int) totalCount: number;
+  @Field(() => PageInfo) pageInfo: PageInfo;
+}
+
+@InputType()
+export class RegisterCivicRecordInput {
+  @Field(() => ID) residentId: string;
+  @Field(() => ID) itemCode: string;
+  @Field(() => DateScalar) occurredOn: string;
+  @Field(() => String, { nullable: true }) evidence?: string | null;
+  @Field() idempotencyKey: string;
+}
+
+// an item is its own field type so the record's item resolver can batch
+export { BehaviourItem };

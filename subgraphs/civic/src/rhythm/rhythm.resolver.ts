@@ -1,0 +1,65 @@
+import { Arg, Authorized, Field, ID, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { badInput, divisionLevelOf, isPeriod } from '@citypoints/kit';
+import { db, SCHEMA } from '../context';
+import { ResidentRef, residentRef } from '../residents/resident.type';
+import { monthsOf } from './rhythm.jobs';
+
+@ObjectType()
+export class CivilityStar {
+  @Field() month: string;
+  @Field(() => ID) divisionCode: string;
+  @Field(() => Int) rank: number;
+  @Field(() => ResidentRef) resident: ResidentRef;
+  @Field(() => Int) points: number;
+}
+
+@ObjectType()
+export class BulletinEntry {
+  @Field(() => ResidentRef) resident: ResidentRef;
+  @Field(() => Int) points: number;
+}
+
+@ObjectType()
+export class CivicBulletin {
+  @Field() quarter: string;
+  @Field(() => ID) divisionCode: string;
+  @Field(() => Int) records: number;
+  @Field(() => Int) points: number;
+  @Field(() => [BulletinEntry]) topResidents: BulletinEntry[];
+  @Field(() => Int) rulesVersion: number;
+}
+
+@Resolver()
+export class RhythmResolver {
+  @Authorized()
+  @Query(() => [CivilityStar], { description: "a town's civility stars of a month, as the monthly job ranked them" })
+  async civilityStars(@Arg('month') month: string, @Arg('divisionCode', () => ID) divisionCode: string): Promise<CivilityStar[]> {
+    if (!isPeriod(month)) throw badInput('month must be YYYY-MM', { field: 'month' });
+    if (divisionLevelOf(divisionCode) !== 'TOWN') throw badInput('civility stars are ranked per town (9-digit code)', { field: 'divisionCode' });
+    const rows: { rank: number; resident_id: string; points: number }[] = await db().query(
+      `SELECT rank, resident_id, points FROM "${SCHEMA}".civility_stars WHERE month = $1 AND town_code = $2 ORDER BY rank`,
+      [month, divisionCode],
+    );
+    return rows.map((r) => Object.assign(new CivilityStar(), { month, divisionCode, rank: r.rank, resident: residentRef(r.resident_id), points: r.points }));
+  }
+
+  @Authorized()
+  @Query(() => CivicBulletin, { nullable: true, description: "a town's or village's quarterly bulletin (quarter: YYYY-Qn)" })
+  async civicBulletin(@Arg('quarter') quarter: string, @Arg('divisionCode', () => ID) divisionCode: string): Promise<CivicBulletin | null> {
+    monthsOf('QUARTERLY_BULLETIN', quarter);
+    const rows: { records: number; points: number; top_residents: { residentId: string; points: number }[]; rules_version: number }[] = await db().query(
+      `SELECT records, points, top_residents, rules_version FROM "${SCHEMA}".bulletins WHERE quarter = $1 AND division_code = $2`,
+      [quarter, divisionCode],
+    );
+    if (!rows.length) return null;
+    const b = rows[0];
+    return Object.assign(new CivicBulletin(), {
+      quarter,
+      divisionCode,
+      records: b.records,
+      points: b.points,
+      rulesVersion: b.rules_version,
+      topResidents: b.top_residents.map((t) => Object.assign(new BulletinEntry(), { resident: residentRef(t.residentId), points: t.points })),
+    });
+  }
+}

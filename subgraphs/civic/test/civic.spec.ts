@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { codes, FixedClock, ok, startCity, type TestCity } from '@citypoints/testing';
+import { registry } from '@citypoints/registry';
+import { civic } from '@citypoints/civic';
+import { DAY } from '@citypoints/kit';
+import { Ledger } from '@citypoints/ledger';
+import { approve, clerks, object, projectedResident, publicise, register, review } from './helpers';
+
+const VILLAGE = '441900003001';
+const TOWN = '441900003';
+
+describe('civic review workflow through the gateway', () => {
+  let city: TestCity;
+  let admin: string;
+  const clock = new FixedClock(new Date('2026-03-02T02:00:00Z'));
+  beforeAll(async () => {
+    city = await startCity({ modules: [registry, civic], workers: true, clock });
+    admin = await city.token('CITY_ADMIN', { sub: 'admin-1' });
+  });
+  afterAll(() => city.close());
+
+  const card = async (residentId: string) =>
+    ok(await city.query(`query($id: ID!) { resident(id: $id) { id civicCard { cardNo balance passbooks { kind balance lifetimeEarned lifetimeSpent } } } }`, { id: residentId }, admin)).resident.civicCard;
+
+  it('takes a record from registration to approval, each step by its own clerk, and the passbook moves only then', async () => {
+    const r = await projectedResident(city, VILLAGE);
+    const c = await clerks(city, VILLAGE);
+    const key = randomUUID();
+    const rec = ok(await register(city, c.registrar, r.id, 'HELP_NEIGHBOUR', '2026-03-01', key)).registerCivicRecord;
+    expect(rec).toMatchObject({ status: 'REGISTERED', points: 3, creditedPoints: null, item: { code: 'HELP_NEIGHBOUR', points: 3 } });
+    expect(ok(await register(city, c.registrar, r.id, 'HELP_NEIGHBOUR', '2026-03-01', key)).registerCivicRecord.id).toBe(rec.id);
+
+    expect(ok(await review(city, c.reviewer, rec.id)).reviewCivicRecord.status).toBe('VILLAGE_REVIEWED');
+    const pub = ok(await publicise(city, c.clerk, rec.id)).publiciseCivicRecord;
+    expect(pub.status).toBe('PUBLICISED');
+    expect(new Date(pub.publicisedUntil).getTime()).toBe(clock.now().getTime() + 5 * DAY);
+    expect((await card(r.id)).balance).toBe(0);
+
+    const early = await approve(city, c.townReviewer, rec.id);
+    expect(codes(early)).toEqual(['INVALID_STATE']);
+    clock.advance(5 * DAY);
+    const done = ok(await approve(city, c.townReviewer, rec.id)).approveCivicRecord;
+    expect(done).toMatchObject({ status: 'APPROVED', points: 3, creditedPoints: 3 });
+    expect(new Set([done.registeredBy, done.reviewedBy, done.publicisedBy, done.approvedBy]).size).toBe(4);
+
+    const after = await card(r.id);
+    expect(after.balance).toBe(3);
+    expect(after.passbooks.find((p: { kind: string }) => p.kind === 'CIVIC')).toEqual({ kind: 'CIVIC', balance: 3, lifetimeEarned: 3, lifetimeSpent: 0 });
+    const mine = ok(await city.query(`{ myCivicCard { cardNo balance records { totalCount nodes { id status } } privileges } }`, {}, await city.token('RESIDENT', { sub: r.id })));
+    expect(mine.myCivicCard).toMatchObject({ cardNo: after.cardNo, balance: 3, records: { totalCount: 1, nodes: [{ id: rec.id, status: 'APPROVED' }] }, privileges: [] });
+  });
+
+  it('refuses the same person performing two steps of one record', async () => {
+    const r = await projectedResident(city, VILLAGE);
+    const both = await city.token(['VILLAGE_REGISTRAR', 'VILLAGE_REVIEWER'], { sub: `clerk-${randomUUID()}`, division: VILLAGE });
+    const rec = ok(await register(city, both, r.id, 'HELP_NEIGHBOUR', '2026-03-02')).registerCivicRecord;
+    expect(codes(await review(city, both, rec.id))).toEqual(['FORBIDDEN']);
+    const status = ok(await city.query(`query($id: ID!) { civicRecord(id: $id) { status reviewedBy } }`, { id: rec.id }, admin)).civicRecord;
+    expect(status).toEqual({ status: 'REGISTERED', reviewedBy: null });
+  });
+
+  it('pauses approval while an objection from the village holds, until a reviewer rules', async () => {
+    const r = await projectedResident(city, VILLAGE);
+    const neighbour = await projectedResident(city, VILLAGE);
+    const outsider = await projectedResident(city, '441900003002');
+    const c = await clerks(city, VILLAGE);
+    const rec = ok(await register(city, c.registrar, r.id, 'ELDERLY_CARE', '2026-03-05')).registerCivicRecord;
+    ok(await review(city, c.reviewer, rec.id));
+    ok(await publicise(city, c.clerk, rec.id));
+
+    expect(codes(await object(city, await city.token('RESIDENT', { sub: outsider.id }), rec.id))).toEqual(['FORBIDDEN']);
+    expect(ok(await object(city, await city.token('RESIDENT', { sub: neighbour.id }), rec.id)).objectToCivicRecord.status).toBe('OBJECTED');
+    clock.advance(6 * DAY);
+    expect(codes(await approve(city, c.townReviewer, rec.id))).toEqual(['INVALID_STATE']);
+    expect((await card(r.id)).balance).toBe(0);
+
+    expect(ok(await review(city, c.reviewer, rec.id)).reviewCivicRecord.status).toBe('PUBLICISED');
+    expect(ok(await approve(city, c.townReviewer, rec.id)).approveCivicRecord).toMatchObject({ status: 'APPROVED', creditedPoints: 5 });
+    expect((await card(r.id)).balance).toBe(5);
+  });
+
+  it("clips the posted points to what the item's monthly cap leaves, keeping the requested points on the record", async () => {
+    ok(await city.query(`mutation { setPublicityWindow(divisionCode: "${TOWN}", days: 0) }`, {}, await city.token('TOWN_OFFICIAL', { division: TOWN })));
+    const r = await projectedResident(city, VILLAGE);
+    const c = await clerks(city, VILLAGE);
+    const credited: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const rec = ok(await register(city, c.registrar, r.id, 'FAMILY_MEDIATION', '2026-03-01')).registerCivicRecord;
+      ok(await review(city, c.reviewer, rec.id));
+      ok(await publicise(city, c.clerk, rec.id));
+      const done = ok(await approve(city, c.townReviewer, rec.id)).approveCivicRecord;
+      expect(done.points).toBe(3);
+      credited.push(done.creditedPoints);
+      if (i === 2) expect(done.breakdown.lines.map((l: { rule: string }) => l.rule)).toEqual(['ITEM_POINTS']);
+    }
+    expect(credited).toEqual([3, 3, 3]);
+    const fourth = ok(await register(city, c.registrar, r.id, 'FAMILY_MEDIATION', '2026-03-03')).registerCivicRecord;
+    ok(await review(city, c.reviewer, fourth.id));
+    ok(await publicise(city, c.clerk, fourth.id));
+    const capped = ok(await approve(city, c.townReviewer, fourth.id)).approveCivicRecord;
+    expect(capped).toMatchObject({ points: 3, creditedPoints: 0, status: 'APPROVED' });
+    expect(capped.breakdown.lines.map((l: { rule: string }) => l.rule)).toEqual(['ITEM_POINTS', 'MONTHLY_CAP']);
+    expect((await card(r.id)).balance).toBe(9);
+    ok(await city.query(`mutation { setPublicityWindow(divisionCode: "${TOWN}", days: 5) }`, {}, await city.token('TOWN_OFFICIAL', { division: TOWN })));
+  });
+
+  it('keeps clerks to their division, refuses unknown residents, bad windows and bad items', async () => {
+    const r = await projectedResident(city, VILLAGE);
+    const elsewhere = await clerks(city, '441900121001');
+    expect(codes(await register(city, elsewhere.registrar, r.id, 'HELP_NEIGHBOUR', '2026-03-01'))).toEqual(['FORBIDDEN']);
+    const c = await clerks(city, VILLAGE);
+    expect(codes(await register(city, c.registrar, randomUUID(), 'HELP_NEIGHBOUR', '2026-03-01'))).toEqual(['NOT_FOUND']);
+    expect(codes(await register(city, c.registrar, r.id, 'NO_SUCH_ITEM', '2026-03-01'))).toEqual(['NOT_FOUND']);
+    expect(codes(await register(city, c.registrar, r.id, 'HELP_NEIGHBOUR', '2099-01-01'))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await city.query(`query($id: ID!) { civicCard(residentId: $id) { cardNo } }`, { id: randomUUID() }, admin))).toEqual(['NOT_FOUND']);
+    const official = await city.token('TOWN_OFFICIAL', { division: TOWN });
+    expect(codes(await city.query(`mutation { setPublicityWindow(divisionCode: "${TOWN}", days: 16) }`, {}, official))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await city.query(`mutation { setPublicityWindow(divisionCode: "441900121", days: 3) }`, {}, official))).toEqual(['FORBIDDEN']);
+    const bad = await city.query(`mutation { defineBehaviourItem(input: { code: "LOUD_MUSIC", label: "深夜噪音", category: "PUBLIC_PLACE_INCIVILITY", points: 5, divisionCode: "${TOWN}" }) { code } }`, {}, official);
+    expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+    const item = ok(await city.query(`mutation { defineBehaviourItem(input: { code: "LOUD_MUSIC", label: "深夜噪音", category: "PUBLIC_PLACE_INCIVILITY", points: -4, monthlyCap: 8, divisionCode: "${TOWN}" }) { code points monthlyCap divisionCode passbook } }`, {}, official));
+    expect(item.defineBehaviourItem).toEqual({ code: 'LOUD_MUSIC', points: -4, monthlyCap: 8, divisionCode: TOWN, passbook: 'CIVIC' });
+    const list = ok(await city.query(`{ behaviourItems(divisionCode: "${VILLAGE}") { code category } }`, {}, official)).behaviourItems;
+    expect(list.map((i: { code: string }) => i.code)).toEqual(expect.arrayContaining(['LOUD_MUSIC', 'HELP_NEIGHBOUR', 'BRAVE_RESCUE', 'RED_SANCTION']));
+  });
+
+  it('keeps the ledger sound', async () => {
+    const m = city.instances.civic.dataSource.manager;
+    expect(await new Ledger({ schema: 'civic' }).checkInvariants(m)).toEqual([]);
+  });
+});
