@@ -1,6 +1,9 @@
 import { codes, eventually, genUscc, ok, seed, startCity, type TestCity } from '@citypoints/testing';
 import { registry } from '@citypoints/registry';
 import { socialOrganisations } from '@citypoints/social-organisations';
+import { createQueue } from '@citypoints/jobs';
+import { demoPopulation } from '@citypoints/demo';
+import { GRADING_QUEUE, YEARLY_GRADING_PATTERN } from '../src/grading/grading.jobs';
 
 const GRADING = `year points grade rewarded exitFlagged schemeCode schemeVersion supervision rewardRank rewardAmount lines { category points capped note } removedLines { category points }`;
 const RECORD = `mutation($i: OrganisationIndicatorInput!) { recordOrganisationIndicator(input: $i) { ${GRADING} } }`;
@@ -198,5 +201,56 @@ describe('social-organisations through the gateway', () => {
     expect(fourtyFive).toMatchObject({ points: 45, exitFlagged: true });
     const in2032 = ok(await indicator(org.uscc, 2032, 'LIVELIHOOD', 15)).recordOrganisationIndicator;
     expect(in2032).toMatchObject({ points: 45, exitFlagged: false, schemeVersion: 1 });
+  });
+
+  it('keeps concurrent records of one organisation consistent: one record per key, capped points equal to the ledger balance', async () => {
+    const org = await organisation();
+    const shared = nextKey();
+    const results = await Promise.all([
+      ...Array.from({ length: 8 }, () => indicator(org.uscc, 2030, 'SOCIAL_GOVERNANCE', 4)),
+      ...Array.from({ length: 4 }, () => indicator(org.uscc, 2030, 'SOCIAL_GOVERNANCE', 4, civilAffairs, shared)),
+    ]);
+    results.forEach((r) => ok(r));
+    const [{ n }] = await so().query(`SELECT count(*)::int AS n FROM social_organisations.indicator_records WHERE uscc = $1`, [org.uscc]);
+    expect(n).toBe(9);
+    const g = ok(await city.query(`query($o: ID!) { socialOrganisation(uscc: $o) { grading(year: 2030) { points lines { category points capped } } } }`, { o: org.uscc }, admin)).socialOrganisation.grading;
+    expect(g.points).toBe(15);
+    expect(g.lines).toContainEqual({ category: 'SOCIAL_GOVERNANCE', points: 15, capped: true });
+    const [account] = await so().query(`SELECT balance FROM social_organisations.ledger_accounts WHERE id = $1`, [`so:grading:${org.uscc}:2030`]);
+    expect(Number(account.balance)).toBe(1500);
+  });
+
+  it('registers the yearly grading schedule, and its job grades a year once however often it fires', async () => {
+    const queue = createQueue<{ year?: number }>(GRADING_QUEUE, city.queue, { prefix: city.queuePrefix });
+    try {
+      const schedulers = await queue.getJobSchedulers();
+      expect(schedulers).toEqual([expect.objectContaining({ key: 'social-organisations:yearly-grading', pattern: YEARLY_GRADING_PATTERN })]);
+      const org = await organisation();
+      ok(await indicator(org.uscc, 2036, 'BASIC_WORK', 25));
+      const jobs = [await queue.add('grade-past-year', { year: 2036 }), await queue.add('grade-past-year', { year: 2036 })];
+      for (const job of jobs) await eventually(async () => (await job.getState()) === 'completed');
+      const runs = await so().query(`SELECT status, counters FROM social_organisations.job_runs WHERE idempotency_key = 'scheduled:2036'`);
+      expect(runs).toEqual([expect.objectContaining({ status: 'COMPLETED' })]);
+      const [{ n }] = await so().query(`SELECT count(*)::int AS n FROM social_organisations.gradings WHERE year = 2036`);
+      const [{ orgs }] = await so().query(`SELECT count(*)::int AS orgs FROM social_organisations.organisations`);
+      expect(n).toBe(orgs);
+      const g = ok(await city.query(`query($o: ID!) { socialOrganisation(uscc: $o) { grading(year: 2036) { points rewarded } } }`, { o: org.uscc }, admin)).socialOrganisation.grading;
+      expect(g.points).toBe(25);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('loads the demo gradings of a seed once', async () => {
+    const inst = city.instances['social-organisations'];
+    const pop = demoPopulation(11);
+    await inst.seedDemo!({ seed: 11 });
+    const count = async () => Number((await so().query(`SELECT count(*) AS n FROM social_organisations.gradings WHERE uscc = ANY($1)`, [pop.organisations.map((o) => o.uscc)]))[0].n);
+    expect(await count()).toBe(pop.organisations.length);
+    const records = Number((await so().query(`SELECT count(*) AS n FROM social_organisations.indicator_records`))[0].n);
+    await inst.seedDemo!({ seed: 11 });
+    expect(Number((await so().query(`SELECT count(*) AS n FROM social_organisations.indicator_records`))[0].n)).toBe(records);
+    const [{ rewarded }] = await so().query(`SELECT count(*)::int AS rewarded FROM social_organisations.gradings WHERE uscc = ANY($1) AND rewarded`, [pop.organisations.map((o) => o.uscc)]);
+    expect(rewarded).toBe(3);
   });
 });
