@@ -124,6 +124,38 @@ describe('civic review workflow through the gateway', () => {
     expect(list.map((i: { code: string }) => i.code)).toEqual(expect.arrayContaining(['LOUD_MUSIC', 'HELP_NEIGHBOUR', 'BRAVE_RESCUE', 'RED_SANCTION']));
   });
 
+  it('shows cards to their resident and to officials of the division only, and resolves several in one request', async () => {
+    const a = await projectedResident(city, VILLAGE);
+    const b = await projectedResident(city, VILLAGE);
+    const q = `query($a: ID!, $b: ID!) { a: resident(id: $a) { civicCard { cardNo balance } } b: resident(id: $b) { civicCard { cardNo balance } } }`;
+    const both = ok(await city.query(q, { a: a.id, b: b.id }, await city.token('VILLAGE_REVIEWER', { division: VILLAGE })));
+    expect(both.a.civicCard.cardNo).toMatch(/^4419[0-9]{8}$/);
+    expect(both.b.civicCard.cardNo).not.toBe(both.a.civicCard.cardNo);
+    const again = ok(await city.query(q, { a: a.id, b: b.id }, admin));
+    expect(again).toEqual(both);
+    expect(codes(await city.query(`query($id: ID!) { civicCard(residentId: $id) { cardNo } }`, { id: b.id }, await city.token('RESIDENT', { sub: a.id })))).toEqual(['FORBIDDEN']);
+    expect(codes(await city.query(`query($id: ID!) { civicCard(residentId: $id) { cardNo } }`, { id: b.id }, await city.token('TOWN_OFFICIAL', { division: '441900121' })))).toEqual(['FORBIDDEN']);
+    const analyst = await city.token('DEPARTMENT_ANALYST', { sub: 'analyst-9', department: 'CIVILISATION_OFFICE', purpose: 'evaluation' });
+    ok(await city.query(`query($id: ID!) { civicCard(residentId: $id) { balance } }`, { id: b.id }, analyst));
+    const audit = await city.instances.civic.dataSource.query(`SELECT actor, subject_id FROM civic.audit_log WHERE subject_id = $1`, [b.id]);
+    expect(audit).toEqual([{ actor: 'analyst-9', subject_id: b.id }]);
+  });
+
+  it('credits recyclables by weight and market price, and one sorting inspection a month, to the green passbook', async () => {
+    const r = await projectedResident(city, VILLAGE);
+    const c = await clerks(city, VILLAGE);
+    const key = randomUUID();
+    const credit = `mutation($r: ID!, $k: String!, $g: Int!) { creditRecyclables(residentId: $r, material: "PAPER", grams: $g, idempotencyKey: $k) { kind balance lifetimeEarned } }`;
+    expect(ok(await city.query(credit, { r: r.id, k: key, g: 2500 }, c.registrar)).creditRecyclables).toEqual({ kind: 'GREEN', balance: 3, lifetimeEarned: 3 });
+    expect(ok(await city.query(credit, { r: r.id, k: key, g: 2500 }, c.registrar)).creditRecyclables.balance).toBe(3);
+    expect(codes(await city.query(credit, { r: r.id, k: key, g: 5000 }, c.registrar))).toEqual(['CONFLICT']);
+    const inspect = `mutation($r: ID!, $s: Int!) { recordSortingInspection(residentId: $r, month: "2026-03", score: $s) { balance } }`;
+    expect(codes(await city.query(inspect, { r: r.id, s: 11 }, c.reviewer))).toEqual(['BAD_USER_INPUT']);
+    expect(ok(await city.query(inspect, { r: r.id, s: 8 }, c.reviewer)).recordSortingInspection.balance).toBe(11);
+    expect(ok(await city.query(inspect, { r: r.id, s: 8 }, c.reviewer)).recordSortingInspection.balance).toBe(11);
+    expect(codes(await city.query(inspect, { r: r.id, s: 9 }, c.reviewer))).toEqual(['CONFLICT']);
+  });
+
   it('keeps the ledger sound', async () => {
     const m = city.instances.civic.dataSource.manager;
     expect(await new Ledger({ schema: 'civic' }).checkInvariants(m)).toEqual([]);
