@@ -1,0 +1,76 @@
+import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { hasRole, requireCaller } from '@citypoints/auth';
+import type { SubgraphContext } from '@citypoints/federation';
+import { badInput, forbidden, notFound } from '@citypoints/kit';
+import { ResidentRef } from '../residents/resident.reference';
+import { isUuid, projectedResidents } from '../residents/resident.projection';
+import { donatePoints, givePoints } from '../points/points.service';
+import { HoursRecord, VolunteerProfile } from './volunteer.type';
+import { hoursRecords, maySee, profileLoader, profileOf, recordAdministratorHours, registerVolunteer } from './volunteer.service';
+
+@Resolver(() => ResidentRef)
+export class ResidentVolunteerResolver {
+  @Authorized()
+  @FieldResolver(() => VolunteerProfile, { nullable: true, description: 'contributed by volunteering' })
+  volunteer(@Root() r: ResidentRef, @Ctx() ctx: SubgraphContext): Promise<VolunteerProfile | null> {
+    return profileLoader(ctx).load(r.id);
+  }
+}
+
+@Resolver(() => VolunteerProfile)
+export class VolunteerResolver {
+  @Authorized('RESIDENT')
+  @Query(() => VolunteerProfile, { nullable: true })
+  async myVolunteerProfile(@Ctx() ctx: SubgraphContext): Promise<VolunteerProfile | null> {
+    const caller = requireCaller(ctx.caller);
+    if (!hasRole(caller, 'RESIDENT') || !isUuid(caller.sub)) return null;
+    return profileOf(caller.sub);
+  }
+
+  @Authorized()
+  @Query(() => [HoursRecord], { description: "a volunteer's hours records, newest first: the resident themself, city-wide callers, officials of their division" })
+  async volunteerHours(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: SubgraphContext, @Arg('first', () => Int, { nullable: true }) first?: number): Promise<HoursRecord[]> {
+    const caller = requireCaller(ctx.caller);
+    const limit = first ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('first must be between 1 and 500', { field: 'first' });
+    const resident = (await projectedResidents([residentId])).get(residentId);
+    if (!resident) throw notFound('resident', residentId);
+    if (!maySee(caller, residentId, resident.divisionCode)) throw forbidden("the volunteer's hours are not the caller's to see");
+    return hoursRecords(residentId, limit);
+  }
+
+  @Authorized('RESIDENT', 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR')
+  @Mutation(() => VolunteerProfile)
+  registerVolunteer(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: SubgraphContext, @Arg('skills', () => [String], { nullable: true }) skills?: string[]): Promise<VolunteerProfile> {
+    return registerVolunteer(requireCaller(ctx.caller), residentId, skills);
+  }
+
+  @Authorized('TOWN_OFFICIAL')
+  @Mutation(() => VolunteerProfile, { description: 'hours entered by an administrator: they count for stars and earn no points' })
+  recordAdministratorHours(
+    @Arg('residentId', () => ID) residentId: string,
+    @Arg('hours', () => Float) hours: number,
+    @Arg('idempotencyKey') idempotencyKey: string,
+    @Ctx() ctx: SubgraphContext,
+    @Arg('note', () => String, { nullable: true }) note?: string,
+  ): Promise<VolunteerProfile> {
+    return recordAdministratorHours(requireCaller(ctx.caller), residentId, hours, note, idempotencyKey);
+  }
+
+  @Authorized('RESIDENT')
+  @Mutation(() => VolunteerProfile, { description: 'points to a member of the same household; a retry with the same key moves them once' })
+  async givePoints(
+    @Arg('toResidentId', () => ID) toResidentId: string,
+    @Arg('points', () => Int) points: number,
+    @Arg('idempotencyKey') idempotencyKey: string,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<VolunteerProfile> {
+    return profileOf(await givePoints(requireCaller(ctx.caller), toResidentId, points, idempotencyKey));
+  }
+
+  @Authorized('RESIDENT')
+  @Mutation(() => VolunteerProfile, { description: "points to the city's elderly pool; final" })
+  async donatePoints(@Arg('points', () => Int) points: number, @Arg('idempotencyKey') idempotencyKey: string, @Ctx() ctx: SubgraphContext): Promise<VolunteerProfile> {
+    return profileOf(await donatePoints(requireCaller(ctx.caller), points, idempotencyKey));
+  }
+}
