@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { EntityManager, DataSource } from 'typeorm';
+import { SCHEMA } from '../context';
+
+export const CREDIT_KINDS = ['PENALTY', 'SEVERE_PENALTY', 'DISHONEST_DEBTOR', 'WAGE_ARREARS_BLACKLIST', 'A_TAXPAYER', 'HONOUR'] as const;
+export type CreditKind = (typeof CREDIT_KINDS)[number];
+export const STATUSES = ['RED', 'NORMAL', 'WATCH', 'BLACK'] as const;
+export type Status = (typeof STATUSES)[number];
+
+const KindRule = z.object({
+  negative: z.boolean(),
+  minMonths: z.number().int().min(0).optional(),
+  maxMonths: z.number().int().min(0).optional(),
+  defaultMonths: z.number().int().min(1).optional(),
+  openEnded: z.boolean().optional(),
+  repairAfterMonths: z.number().int().min(0).optional(),
+  categoryMinMonths: z.record(z.number().int().min(0)).optional(),
+  earlyRemovalRequires: z.array(z.enum(['wagesPaid', 'pledgeSigned'])).optional(),
+});
+export type KindRule = z.infer<typeof KindRule>;
+
+const Measures = z.object({ restrictions: z.array(z.string()), incentives: z.array(z.string()), notes: z.array(z.string()) });
+
+export const CreditSchemeDefinition = z.object({
+  kinds: z.record(z.enum(CREDIT_KINDS), KindRule),
+  status: z.object({
+    blackKinds: z.array(z.enum(CREDIT_KINDS)),
+    watchPenaltyKinds: z.array(z.enum(CREDIT_KINDS)),
+    watchPenaltyCount: z.number().int().min(1),
+    watchRiskLevels: z.array(z.string()),
+    redKinds: z.array(z.enum(CREDIT_KINDS)),
+    redWindowMonths: z.number().int().min(1),
+    redCleanMonths: z.number().int().min(0),
+    redRiskLevels: z.array(z.string()),
+  }),
+  measures: z.record(z.enum(STATUSES), Measures),
+});
+export type CreditSchemeDefinition = z.infer<typeof CreditSchemeDefinition>;
+
+export interface CreditScheme {
+  version: number;
+  code: string;
+  definition: CreditSchemeDefinition;
+}
+
+/** The scheme in force on a day: the newest version effective by then. */
+export async function creditSchemeOn(m: EntityManager | DataSource, day: string): Promise<CreditScheme> {
+  const rows: { version: number; code: string; definition: unknown }[] = await m.query(
+    `SELECT version, code, definition FROM "${SCHEMA}".credit_schemes WHERE effective_from <= $1 ORDER BY version DESC LIMIT 1`,
+    [day],
+  );
+  if (!rows.length) throw new Error(`no credit scheme is in force on ${day}`);
+  return { version: rows[0].version, code: rows[0].code, definition: CreditSchemeDefinition.parse(rows[0].definition) };
+}
+
+export function kindRule(scheme: CreditScheme, kind: CreditKind): KindRule {
+  const rule = scheme.definition.kinds[kind];
+  if (!rule) throw new Error(`credit scheme ${scheme.code} v${scheme.version} has no rule for ${kind}`);
+  return rule;
+}

@@ -1,0 +1,66 @@
+import type { EntityManager } from 'typeorm';
+import { addMonths, cityDate } from '@citypoints/kit';
+import { SCHEMA } from '../context';
+import { publishStatusChanges, type StatusChange } from '../events';
+import { creditSchemeOn, type CreditScheme } from './credit.scheme';
+
+/**
+ * Recomputes the credit status of the given enterprises (DOMAIN.md §5, thresholds from the
+ * scheme) in one statement, stores the ones that changed and publishes each change through the
+ * outbox. `usccs = null` means every enterprise with a record, a score or a stored status.
+ */
+export async function recomputeStatuses(m: EntityManager, usccs: string[] | null, at: Date, scheme?: CreditScheme): Promise<StatusChange[]> {
+  const day = cityDate(at);
+  const s = scheme ?? (await creditSchemeOn(m, day));
+  const st = s.definition.status;
+  const negativeKinds = Object.entries(s.definition.kinds).filter(([, r]) => r.negative).map(([k]) => k);
+  const targets = usccs
+    ? `SELECT DISTINCT unnest($1::text[]) AS uscc`
+    : `SELECT uscc FROM (SELECT uscc FROM "${SCHEMA}".credit_records UNION SELECT uscc FROM "${SCHEMA}".labour_risk_scores UNION SELECT uscc FROM "${SCHEMA}".credit_status) a
+       WHERE cardinality($1::text[]) = 0`;
+  const rows: { uscc: string; status: string; previous: string }[] = await m.query(
+    `WITH t AS (${targets}),
+     rec AS (
+       SELECT r.uscc,
+         bool_or(r.kind = ANY($3) AND r.active) AS black,
+         count(*) FILTER (WHERE r.kind = ANY($4) AND r.active) AS penalties,
+         bool_or(r.kind = ANY($6) AND NOT r.repaired AND r.occurred_on <= $2::date AND r.occurred_on > $7::date
+                 AND (r.public_until IS NULL OR r.public_until > $2::date)) AS honoured,
+         bool_or(r.kind = ANY($8) AND NOT r.repaired AND r.occurred_on <= $2::date AND (r.public_until IS NULL OR r.public_until > $9::date)) AS blemished
+       FROM (SELECT c.*, (NOT c.repaired AND c.occurred_on <= $2::date AND (c.public_until IS NULL OR c.public_until > $2::date)) AS active
+             FROM "${SCHEMA}".credit_records c JOIN t USING (uscc)) r
+       GROUP BY r.uscc),
+     risk AS (SELECT DISTINCT ON (x.uscc) x.uscc, x.level FROM "${SCHEMA}".labour_risk_scores x JOIN t USING (uscc) ORDER BY x.uscc, x.period DESC),
+     next AS (
+       SELECT t.uscc,
+         CASE WHEN rec.black THEN 'BLACK'
+              WHEN risk.level = ANY($10) OR coalesce(rec.penalties, 0) >= $5 THEN 'WATCH'
+              WHEN rec.honoured AND NOT rec.blemished AND (risk.level IS NULL OR risk.level = ANY($11)) THEN 'RED'
+              ELSE 'NORMAL' END AS status
+       FROM t LEFT JOIN rec USING (uscc) LEFT JOIN risk USING (uscc)),
+     cmp AS (SELECT n.uscc, n.status, coalesce(c.status, 'NORMAL') AS previous FROM next n LEFT JOIN "${SCHEMA}".credit_status c USING (uscc)),
+     saved AS (
+       INSERT INTO "${SCHEMA}".credit_status (uscc, status, since, computed_at)
+       SELECT uscc, status, $12, $12 FROM cmp WHERE status <> previous
+       ON CONFLICT (uscc) DO UPDATE SET status = EXCLUDED.status, since = EXCLUDED.since, computed_at = EXCLUDED.computed_at
+       RETURNING uscc)
+     SELECT cmp.uscc, cmp.status, cmp.previous FROM cmp JOIN saved USING (uscc) ORDER BY cmp.uscc`,
+    [
+      usccs ?? [],
+      day,
+      st.blackKinds,
+      st.watchPenaltyKinds,
+      st.watchPenaltyCount,
+      st.redKinds,
+      addMonths(day, -st.redWindowMonths),
+      negativeKinds,
+      addMonths(day, -st.redCleanMonths),
+      st.watchRiskLevels,
+      st.redRiskLevels,
+      at,
+    ],
+  );
+  const changes = rows.map((r) => ({ uscc: r.uscc, previous: r.previous, status: r.status, changedAt: at.toISOString() }));
+  await publishStatusChanges(m, changes);
+  return changes;
+}

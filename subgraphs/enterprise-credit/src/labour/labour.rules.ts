@@ -1,0 +1,152 @@
+import { INDICATORS, type Band, type Condition, type Indicator, type LabourRiskScheme, type LevelRule, type RiskLevelName } from './labour.scheme';
+
+/** One month's indicators of one enterprise, the sources merged. */
+export interface IndicatorValues {
+  wageArrearsDays: number;
+  workersOwed: number;
+  arrearsAmount: number;
+  payCycleDays: number;
+  rentArrearsMonths: number;
+  electricityRatio: number;
+  socialInsuranceArrearsMonths: number;
+  taxArrearsMonths: number;
+  petitions: number;
+  groupIncident: boolean;
+}
+
+const VALUE: Record<Indicator, (v: IndicatorValues) => number> = {
+  wage_arrears_days: (v) => v.wageArrearsDays,
+  workers_owed: (v) => v.workersOwed,
+  pay_cycle_days: (v) => v.payCycleDays,
+  rent_arrears_months: (v) => v.rentArrearsMonths,
+  electricity_ratio: (v) => v.electricityRatio,
+  social_insurance_arrears_months: (v) => v.socialInsuranceArrearsMonths,
+  tax_arrears_months: (v) => v.taxArrearsMonths,
+  petitions: (v) => v.petitions,
+  group_incident: (v) => (v.groupIncident ? 1 : 0),
+};
+
+/** The SQL of each indicator over a row of `labour_indicators`. */
+const COLUMN: Record<Indicator, string> = {
+  wage_arrears_days: 'wage_arrears_days',
+  workers_owed: 'workers_owed',
+  pay_cycle_days: 'pay_cycle_days',
+  rent_arrears_months: 'rent_arrears_months',
+  electricity_ratio: 'electricity_ratio',
+  social_insurance_arrears_months: 'social_insurance_arrears_months',
+  tax_arrears_months: 'tax_arrears_months',
+  petitions: 'petitions',
+  group_incident: 'group_incident::int',
+};
+
+const within = (x: number, lo: number | null, hi: number | null) => (lo == null || x >= lo) && (hi == null || x < hi);
+
+export interface RiskResult {
+  score: number;
+  level: RiskLevelName;
+  rank: number;
+  /** the bands that gave points, in indicator order: the score's breakdown */
+  bandIds: number[];
+  overrideIds: number[];
+}
+
+function levelByScore(levels: LevelRule[], score: number): LevelRule {
+  const sorted = [...levels].sort((a, b) => b.minScore - a.minScore);
+  return sorted.find((l) => score >= l.minScore) ?? sorted[sorted.length - 1];
+}
+
+/**
+ * DOMAIN.md §6 for one enterprise: points per indicator band, the level of the sum, raised by
+ * any override whose conditions all hold. The scoring job computes the same in SQL; this is the
+ * reference the tables are tested against.
+ */
+export function scoreIndicators(scheme: LabourRiskScheme, v: IndicatorValues): RiskResult {
+  let score = 0;
+  const bandIds: number[] = [];
+  for (const ind of INDICATORS) {
+    const band = scheme.bands.find((b) => b.indicator === ind && b.points > 0 && within(VALUE[ind](v), b.lo, b.hi));
+    if (band) {
+      score += band.points;
+      bandIds.push(band.id);
+    }
+  }
+  let rank = levelByScore(scheme.levels, score).rank;
+  const overrideIds: number[] = [];
+  for (const o of scheme.overrides) {
+    if (o.conditions.every((c) => within(VALUE[c.indicator](v), c.lo, c.hi))) {
+      overrideIds.push(o.id);
+      rank = Math.max(rank, rankOf(scheme, o.minLevel));
+    }
+  }
+  return { score, level: levelOfRank(scheme, rank), rank, bandIds, overrideIds };
+}
+
+export const rankOf = (scheme: LabourRiskScheme, level: string): number => {
+  const l = scheme.levels.find((x) => x.level === level);
+  if (!l) throw new Error(`scheme v${scheme.version} has no level ${level}`);
+  return l.rank;
+};
+export const levelOfRank = (scheme: LabourRiskScheme, rank: number): RiskLevelName => scheme.levels.find((l) => l.rank === rank)!.level;
+
+const lit = (n: number) => {
+  if (!Number.isFinite(n)) throw new Error(`not a finite number in the scheme: ${n}`);
+  return String(n);
+};
+
+function rangeSql(c: { indicator: Indicator; lo: number | null; hi: number | null }, alias: string): string {
+  const col = `${alias}.${COLUMN[c.indicator]}`;
+  const parts = [c.lo != null ? `${col} >= ${lit(c.lo)}` : null, c.hi != null ? `${col} < ${lit(c.hi)}` : null].filter(Boolean);
+  return parts.length ? parts.join(' AND ') : 'TRUE';
+}
+
+export interface CompiledScoring {
+  /** per indicator, the id of the band that gives points, or NULL */
+  bandColumns: string;
+  /** from the band columns: the score, the band-id array, the level rank and the override ids */
+  scoreSql: string;
+  bandIdsSql: string;
+  rankSql: string;
+  overrideIdsSql: string;
+  levelOfRankSql: (rankExpr: string) => string;
+}
+
+/**
+ * Compiles a scheme's rows into SQL expressions, so one set-based statement scores a whole
+ * chunk. Every number comes from the scheme's rows; nothing of the table is written here.
+ */
+export function compileScoring(scheme: LabourRiskScheme, alias: string): CompiledScoring {
+  const scoring = INDICATORS.filter((ind) => scheme.bands.some((b) => b.indicator === ind && b.points > 0));
+  const bandCase = (ind: Indicator) => {
+    const bands = scheme.bands.filter((b: Band) => b.indicator === ind && b.points > 0);
+    return `CASE ${bands.map((b) => `WHEN ${rangeSql(b, alias)} THEN ${lit(b.id)}`).join(' ')} END AS b_${ind}`;
+  };
+  const pointsCase = (ind: Indicator) => {
+    const bands = scheme.bands.filter((b) => b.indicator === ind && b.points > 0);
+    return `CASE b_${ind} ${bands.map((b) => `WHEN ${lit(b.id)} THEN ${lit(b.points)}`).join(' ')} ELSE 0 END`;
+  };
+  const overrideCond = (conds: Condition[]) => conds.map((c) => `(${rangeSql(c, alias)})`).join(' AND ');
+  const overrideCols = scheme.overrides.map((o) => `(${overrideCond(o.conditions)}) AS o_${o.id}`);
+  const byScore = [...scheme.levels].sort((a, b) => b.minScore - a.minScore);
+  const scoreSql = scoring.length ? scoring.map(pointsCase).join(' + ') : '0';
+  const scoreRank = `CASE ${byScore.map((l) => `WHEN (${scoreSql}) >= ${lit(l.minScore)} THEN ${lit(l.rank)}`).join(' ')} ELSE ${lit(byScore[byScore.length - 1].rank)} END`;
+  const overrideRanks = scheme.overrides.map((o) => `CASE WHEN o_${o.id} THEN ${lit(rankOf(scheme, o.minLevel))} ELSE 0 END`);
+  return {
+    bandColumns: [...scoring.map(bandCase), ...overrideCols].join(',\n'),
+    scoreSql,
+    bandIdsSql: scoring.length ? `array_remove(ARRAY[${scoring.map((i) => `b_${i}`).join(', ')}]::int[], NULL)` : `'{}'::int[]`,
+    rankSql: overrideRanks.length ? `GREATEST(${scoreRank}, ${overrideRanks.join(', ')})` : scoreRank,
+    overrideIdsSql: scheme.overrides.length
+      ? `array_remove(ARRAY[${scheme.overrides.map((o) => `CASE WHEN o_${o.id} THEN ${lit(o.id)} END`).join(', ')}]::int[], NULL)`
+      : `'{}'::int[]`,
+    levelOfRankSql: (r) => `CASE ${r} ${scheme.levels.map((l) => `WHEN ${lit(l.rank)} THEN '${l.level}'`).join(' ')} END`,
+  };
+}
+
+/** The lines a score is explained by: each band that gave points, then each override that applied. */
+export function reasonsOf(scheme: LabourRiskScheme, bandIds: number[], overrideIds: number[]): string[] {
+  const bands = bandIds.map((id) => scheme.bands.find((b) => b.id === id)).filter((b): b is Band => !!b).map((b) => `${b.label}: +${b.points}`);
+  const overrides = overrideIds.map((id) => scheme.overrides.find((o) => o.id === id)).filter((o) => !!o).map((o) => `${o!.label} (at least ${o!.minLevel})`);
+  return [...bands, ...overrides];
+}
+
+export const guidanceOf = (scheme: LabourRiskScheme, level: string): string => scheme.levels.find((l) => l.level === level)?.guidance ?? '';

@@ -1,0 +1,188 @@
+import type { Job } from 'bullmq';
+import type { EntityManager } from 'typeorm';
+import { requireRole, type Caller } from '@citypoints/auth';
+import { JobRuns, runChunked, type JobRun } from '@citypoints/jobs';
+import { badInput, cityMonth, isPeriod, notFound } from '@citypoints/kit';
+import { db, now, runtime, SCHEMA, type ScoringJob } from '../context';
+import { creditSchemeOn } from '../credit/credit.scheme';
+import { recomputeStatuses } from '../credit/credit.status';
+import { dispatchPendingDeliveries } from '../alerts/webhook.service';
+import { compileScoring } from './labour.rules';
+import { labourRiskScheme, labourRiskSchemeVersionFor } from './labour.scheme';
+import type { ScoringRun } from './labour.type';
+
+export const SCORING_KIND = 'labour-risk-scoring';
+export const runs = new JobRuns(SCHEMA);
+
+export function toScoringRun(r: JobRun): ScoringRun {
+  const c = r.status === 'COMPLETED' && r.result && typeof r.result === 'object' ? (r.result as Record<string, unknown>) : r.counters;
+  const n = (v: unknown) => (v == null ? null : Number(v));
+  return {
+    id: r.id,
+    period: String(r.params.period),
+    status: r.status as ScoringRun['status'],
+    progress: r.progress,
+    scored: n(c.scored) ?? 0,
+    alertsRaised: n(c.alertsRaised) ?? 0,
+    error: r.error,
+  };
+}
+
+/**
+ * Records a run for the month and queues it. While a run of that month is still queued or
+ * running, asking again returns it rather than starting a second one next to it.
+ */
+export async function startScoringRun(period: string, key: string | null = null): Promise<JobRun> {
+  if (!isPeriod(period)) throw badInput('period must be YYYY-MM', { field: 'period' });
+  if (period > cityMonth(now())) throw badInput(`period ${period} has not begun`, { field: 'period' });
+  const run = await db().transaction(async (m) => {
+    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scoring:${period}`]);
+    const active: { id: string }[] = await m.query(
+      `SELECT id FROM "${SCHEMA}".job_runs WHERE kind = $1 AND params->>'period' = $2 AND status IN ('QUEUED', 'RUNNING') ORDER BY created_at LIMIT 1`,
+      [SCORING_KIND, period],
+    );
+    if (active.length) return (await runs.get(m, active[0].id))!;
+    const schemeVersion = await labourRiskSchemeVersionFor(m, period);
+    return runs.create(m, { kind: SCORING_KIND, params: { period, schemeVersion }, key });
+  });
+  if (run.status === 'QUEUED') {
+    await runtime().scoringQueue.add('score', { runId: run.id }, { jobId: run.id, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: false });
+  }
+  return run;
+}
+
+export async function runLabourRiskScoring(caller: Caller, period: string): Promise<ScoringRun> {
+  requireRole(caller, 'REGULATOR');
+  return toScoringRun(await startScoringRun((period ?? '').trim()));
+}
+
+export async function scoringRun(caller: Caller, id: string): Promise<ScoringRun | null> {
+  requireRole(caller, 'REGULATOR');
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const run = await runs.get(db(), id);
+  return run && run.kind === SCORING_KIND ? toScoringRun(run) : null;
+}
+
+/**
+ * Splits the month's enterprises into chunks by USCC range, once: a retried attempt reads the
+ * same boundaries, so the checkpoint (a chunk number) means the same enterprises every time.
+ */
+async function chunksOf(runId: string, period: string, chunkSize: number): Promise<{ lo: string; hi: string | null }[]> {
+  return db().transaction(async (m) => {
+    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scoring-chunks:${runId}`]);
+    let rows: { lo_uscc: string; hi_uscc: string | null }[] = await m.query(
+      `SELECT lo_uscc, hi_uscc FROM "${SCHEMA}".scoring_run_chunks WHERE run_id = $1 ORDER BY chunk_no`,
+      [runId],
+    );
+    if (!rows.length) {
+      rows = await m.query(
+        `WITH starts AS (
+           SELECT uscc FROM (SELECT uscc, row_number() OVER (ORDER BY uscc) - 1 AS rn FROM "${SCHEMA}".labour_indicators WHERE period = $2) x
+           WHERE rn % $3 = 0),
+         bounds AS (SELECT uscc AS lo_uscc, lead(uscc) OVER (ORDER BY uscc) AS hi_uscc, row_number() OVER (ORDER BY uscc) - 1 AS chunk_no FROM starts),
+         ins AS (INSERT INTO "${SCHEMA}".scoring_run_chunks (run_id, chunk_no, lo_uscc, hi_uscc) SELECT $1, chunk_no, lo_uscc, hi_uscc FROM bounds RETURNING chunk_no, lo_uscc, hi_uscc)
+         SELECT lo_uscc, hi_uscc FROM ins ORDER BY chunk_no`,
+        [runId, period, chunkSize],
+      );
+    }
+    return rows.map((r) => ({ lo: r.lo_uscc, hi: r.hi_uscc }));
+  });
+}
+
+interface ChunkOutcome {
+  scored: number;
+  alerts: number;
+  statusTargets: string[] | null;
+}
+
+/**
+ * Scores one chunk in one statement: the scheme compiled to SQL, the previous level read in the
+ * same snapshot, scores upserted, one alert per (enterprise, level, month) inserted for each rise
+ * to an alerting level, and a webhook delivery queued in the table for each matching webhook.
+ */
+export async function scoreChunk(
+  m: Pick<EntityManager, 'query'>,
+  o: { runId: string | null; period: string; schemeVersion: number; lo: string; hi: string | null; at: Date; watchLevels: string[]; redLevels: string[] },
+): Promise<ChunkOutcome> {
+  const scheme = await labourRiskScheme(db(), o.schemeVersion);
+  const c = compileScoring(scheme, 'i');
+  const alertRanks = scheme.levels.filter((l) => l.raisesAlert).map((l) => l.rank);
+  const [row]: { scored: number; alerts: number; status_targets: string[] | null }[] = await m.query(
+    `WITH banded AS (
+       SELECT i.uscc, left(e.division_code, 9) AS town, ${c.bandColumns}
+       FROM "${SCHEMA}".labour_indicators i JOIN "${SCHEMA}".enterprises e ON e.uscc = i.uscc
+       WHERE i.period = $1 AND i.uscc >= $2 AND ($3::text IS NULL OR i.uscc < $3)),
+     ranked AS (
+       SELECT uscc, town, ${c.scoreSql} AS score, ${c.bandIdsSql} AS band_ids, ${c.overrideIdsSql} AS override_ids, ${c.rankSql} AS rank FROM banded),
+     scored AS (SELECT r.*, ${c.levelOfRankSql('r.rank')} AS level FROM ranked r),
+     prev AS (
+       SELECT DISTINCT ON (uscc) uscc, level, level_rank, since FROM "${SCHEMA}".labour_risk_scores
+       WHERE uscc >= $2 AND ($3::text IS NULL OR uscc < $3) AND period <= $1 ORDER BY uscc, period DESC),
+     up AS (
+       INSERT INTO "${SCHEMA}".labour_risk_scores (uscc, period, scheme_version, score, level, level_rank, band_ids, override_ids, since, scored_at, run_id)
+       SELECT s.uscc, $1, $4, s.score, s.level, s.rank, s.band_ids, s.override_ids, CASE WHEN p.level = s.level THEN p.since ELSE $5 END, $5, $6
+       FROM scored s LEFT JOIN prev p USING (uscc)
+       ON CONFLICT (uscc, period) DO UPDATE SET scheme_version = EXCLUDED.scheme_version, score = EXCLUDED.score, level = EXCLUDED.level,
+         level_rank = EXCLUDED.level_rank, band_ids = EXCLUDED.band_ids, override_ids = EXCLUDED.override_ids, since = EXCLUDED.since,
+         scored_at = EXCLUDED.scored_at, run_id = EXCLUDED.run_id
+       RETURNING 1),
+     raised AS (
+       INSERT INTO "${SCHEMA}".risk_alerts (uscc, division_code, level, previous_level, period, score, scheme_version, band_ids, override_ids, raised_at, run_id)
+       SELECT s.uscc, s.town, s.level, coalesce(p.level, 'NORMAL'), $1, s.score, $4, s.band_ids, s.override_ids, $5, $6
+       FROM scored s LEFT JOIN prev p USING (uscc)
+       WHERE s.rank = ANY($7::int[]) AND s.rank > coalesce(p.level_rank, 0)
+       ON CONFLICT ON CONSTRAINT risk_alerts_once DO NOTHING
+       RETURNING id, division_code),
+     deliveries AS (
+       INSERT INTO "${SCHEMA}".webhook_deliveries (alert_id, webhook_id, created_at)
+       SELECT a.id, w.id, $5 FROM raised a JOIN "${SCHEMA}".alert_webhooks w ON a.division_code LIKE w.division_code || '%'
+       RETURNING 1),
+     moved AS (
+       SELECT s.uscc FROM scored s LEFT JOIN prev p USING (uscc)
+       WHERE (s.level = ANY($8::text[])) IS DISTINCT FROM (coalesce(p.level = ANY($8::text[]), false))
+          OR (s.level = ANY($9::text[])) IS DISTINCT FROM (p.level IS NULL OR p.level = ANY($9::text[])))
+     SELECT (SELECT count(*) FROM up)::int AS scored, (SELECT count(*) FROM raised)::int AS alerts,
+            (SELECT count(*) FROM deliveries)::int AS deliveries, (SELECT array_agg(uscc) FROM moved) AS status_targets`,
+    [o.period, o.lo, o.hi, o.schemeVersion, o.at, o.runId, alertRanks, o.watchLevels, o.redLevels],
+  );
+  return { scored: row.scored, alerts: row.alerts, statusTargets: row.status_targets };
+}
+
+/** The BullMQ processor: the run's chunks, each committed with its checkpoint and progress. */
+export async function processScoringJob(job: Job<ScoringJob>): Promise<unknown> {
+  const rt = runtime();
+  const run = await runs.get(rt.ds, job.data.runId);
+  if (!run) throw notFound('scoring run', job.data.runId);
+  const period = String(run.params.period);
+  const schemeVersion = Number(run.params.schemeVersion);
+  const chunks = await chunksOf(run.id, period, rt.options.scoringChunkSize);
+  const credit = await creditSchemeOn(rt.ds, `${period}-01`);
+  const done = await runChunked({
+    dataSource: rt.ds,
+    runs,
+    runId: run.id,
+    total: chunks.length,
+    chunkSize: 1,
+    async processChunk(m, offset) {
+      const at = now();
+      const { lo, hi } = chunks[offset];
+      const out = await scoreChunk(m, { runId: run.id, period, schemeVersion, lo, hi, at, watchLevels: credit.definition.status.watchRiskLevels, redLevels: credit.definition.status.redRiskLevels });
+      if (out.statusTargets?.length) await recomputeStatuses(m, out.statusTargets, at);
+      return { scored: out.scored, alertsRaised: out.alerts };
+    },
+    async onProgress(p) {
+      await job.updateProgress(Math.round(p * 100));
+      await dispatchPendingDeliveries();
+    },
+  });
+  await dispatchPendingDeliveries();
+  return done.result;
+}
+
+/** Nightly: the latest month anything was reported for, up to this one. */
+export async function startNightlyScoring(): Promise<JobRun | null> {
+  const at = now();
+  const [row]: { period: string | null }[] = await db().query(`SELECT max(period) AS period FROM "${SCHEMA}".labour_indicators WHERE period <= $1`, [cityMonth(at)]);
+  if (!row?.period) return null;
+  return startScoringRun(row.period, `nightly:${at.toISOString().slice(0, 10)}:${row.period}`);
+}
