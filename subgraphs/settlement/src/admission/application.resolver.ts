@@ -1,0 +1,170 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { SubgraphContext } from '@citypoints/federation';
+import { maskName } from '@citypoints/kit';
+import { DivisionRef, divisionRef } from '../divisions/division.ref';
+import { ResidentRef } from '../residents/resident.ref';
+import { schemeLoader } from '../schemes/scheme.service';
+import { PointsBreakdown } from '../schemes/scheme.type';
+import { School, SchoolGrade } from '../schools/school.type';
+import { schoolLoader } from '../schools/school.service';
+import { talentHolderLoader } from '../talent/talent.service';
+import { AdmissionRun, ApplicationStatus, IndicatorVerdictInput, RankingConnection, RankingEntry, SchoolApplication, SubmitSchoolApplicationInput } from './application.type';
+import {
+  disqualifySchoolApplication,
+  mySchoolApplications,
+  schoolApplication,
+  seesChild,
+  submitSchoolApplication,
+  verifySchoolIndicators,
+  withdrawSchoolApplication,
+} from './application.service';
+import { admissionRun, requestAdmissionRun, resultLoader, schoolRanking } from './admission.service';
+
+@Resolver(() => SchoolApplication)
+export class SchoolApplicationResolver {
+  @Authorized()
+  @Query(() => SchoolApplication, { nullable: true, description: 'the parent, officials of the town and city-wide callers only' })
+  schoolApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Ctx() ctx: SubgraphContext): Promise<SchoolApplication | null> {
+    return schoolApplication(ctx, applicationNo);
+  }
+
+  @Authorized('RESIDENT')
+  @Query(() => [SchoolApplication])
+  mySchoolApplications(@Ctx() ctx: SubgraphContext): Promise<SchoolApplication[]> {
+    return mySchoolApplications(ctx.caller);
+  }
+
+  @FieldResolver(() => DivisionRef)
+  town(@Root() a: SchoolApplication): DivisionRef {
+    return divisionRef(a.townCode);
+  }
+
+  @FieldResolver(() => ResidentRef)
+  parent(@Root() a: SchoolApplication): ResidentRef {
+    return { id: a.parentId };
+  }
+
+  @FieldResolver(() => String, { description: 'masked unless authorised' })
+  childName(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): string {
+    return seesChild(ctx.caller, a) ? a.childFullName : maskName(a.childFullName);
+  }
+
+  @FieldResolver(() => [School])
+  async preferences(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<School[]> {
+    const schools = await schoolLoader(ctx).loadMany(a.preferenceIds);
+    return schools.filter((s): s is School => !!s && !(s instanceof Error));
+  }
+
+  @FieldResolver(() => ApplicationStatus)
+  async status(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<ApplicationStatus> {
+    if (a.storedStatus === 'WITHDRAWN' || a.storedStatus === 'DISQUALIFIED') return ApplicationStatus[a.storedStatus];
+    const r = await resultLoader(ctx).load(a.applicationNo);
+    return r ? ApplicationStatus[r.outcome] : ApplicationStatus[a.storedStatus];
+  }
+
+  @FieldResolver(() => Boolean, { description: 'placed before points (talent card, honours, veterans)' })
+  async priority(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<boolean> {
+    return a.priorityClaim || (await talentHolderLoader(ctx).load(a.parentId));
+  }
+
+  @FieldResolver(() => PointsBreakdown)
+  async points(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<PointsBreakdown> {
+    const scheme = await schemeLoader(ctx).load(a.schemeId);
+    return { total: a.breakdown.total, schemeCode: scheme!.code, schemeVersion: scheme!.version, lines: a.breakdown.lines as PointsBreakdown['lines'] };
+  }
+
+  @FieldResolver(() => Int, { nullable: true, description: '1-based within (year, town, grade) once ranked' })
+  async rank(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<number | null> {
+    return (await resultLoader(ctx).load(a.applicationNo))?.rank ?? null;
+  }
+
+  @FieldResolver(() => Int, { nullable: true })
+  async poolSize(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<number | null> {
+    return (await resultLoader(ctx).load(a.applicationNo))?.poolSize ?? null;
+  }
+
+  @FieldResolver(() => School, { nullable: true })
+  async placement(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<School | null> {
+    const r = await resultLoader(ctx).load(a.applicationNo);
+    return r?.schoolId ? schoolLoader(ctx).load(r.schoolId) : null;
+  }
+
+  @FieldResolver(() => Number, { nullable: true, description: 'lowest total placed by points at the placed school' })
+  async cutoff(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<number | null> {
+    return (await resultLoader(ctx).load(a.applicationNo))?.cutoff ?? null;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'why the application was disqualified' })
+  disqualifiedReason(@Root() a: SchoolApplication): string | null {
+    return a.disqualifiedReason;
+  }
+
+  @Authorized()
+  @Mutation(() => SchoolApplication)
+  submitSchoolApplication(@Arg('input') input: SubmitSchoolApplicationInput, @Ctx() ctx: SubgraphContext): Promise<SchoolApplication> {
+    return submitSchoolApplication(ctx.caller, input);
+  }
+
+  @Authorized('EDUCATION_OFFICER')
+  @Mutation(() => SchoolApplication)
+  verifyIndicators(
+    @Arg('applicationNo', () => ID) applicationNo: string,
+    @Arg('verdicts', () => [IndicatorVerdictInput]) verdicts: IndicatorVerdictInput[],
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<SchoolApplication> {
+    return verifySchoolIndicators(ctx.caller, applicationNo, verdicts);
+  }
+
+  @Authorized('EDUCATION_OFFICER')
+  @Mutation(() => SchoolApplication)
+  disqualifySchoolApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('reason') reason: string, @Ctx() ctx: SubgraphContext): Promise<SchoolApplication> {
+    return disqualifySchoolApplication(ctx.caller, applicationNo, reason);
+  }
+
+  @Authorized()
+  @Mutation(() => SchoolApplication)
+  withdrawSchoolApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Ctx() ctx: SubgraphContext): Promise<SchoolApplication> {
+    return withdrawSchoolApplication(ctx.caller, applicationNo);
+  }
+}
+
+@Resolver(() => AdmissionRun)
+export class AdmissionRunResolver {
+  @Authorized()
+  @Query(() => AdmissionRun, { nullable: true })
+  admissionRun(@Arg('id', () => ID) id: string): Promise<AdmissionRun | null> {
+    return admissionRun(id);
+  }
+
+  @Authorized('EDUCATION_OFFICER')
+  @Mutation(() => AdmissionRun, { description: 'queues a ranking and placement run of the pool; without a seed one is drawn and published with the run' })
+  runSchoolAdmission(
+    @Arg('year', () => Int) year: number,
+    @Arg('townCode', () => ID) townCode: string,
+    @Arg('grade', () => SchoolGrade) grade: SchoolGrade,
+    @Arg('seed', () => String, { nullable: true }) seed: string | null,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<AdmissionRun> {
+    return requestAdmissionRun(ctx.caller, year, townCode, grade, seed);
+  }
+}
+
+@Resolver(() => RankingEntry)
+export class RankingResolver {
+  @Authorized()
+  @Query(() => RankingConnection, { description: 'the public list of the latest completed run, names masked' })
+  schoolRanking(
+    @Arg('year', () => Int) year: number,
+    @Arg('townCode', () => ID) townCode: string,
+    @Arg('grade', () => SchoolGrade) grade: SchoolGrade,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+  ): Promise<RankingConnection> {
+    return schoolRanking(year, townCode, grade, first, after);
+  }
+
+  @FieldResolver(() => School, { nullable: true })
+  placement(@Root() e: RankingEntry, @Ctx() ctx: SubgraphContext): Promise<School | null> | null {
+    return e.placementId ? schoolLoader(ctx).load(e.placementId) : null;
+  }
+}

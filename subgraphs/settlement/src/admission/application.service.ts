@@ -1,0 +1,240 @@
+import type { EntityManager } from 'typeorm';
+import { canReachDivision, hasRole, isCityWide, mustAuditRead, requireCaller, requireRoleIn, writeAudit, type Caller } from '@citypoints/auth';
+import { loader, type SubgraphContext } from '@citypoints/federation';
+import { ageOn, badInput, cityDate, conflict, forbidden, invalidState, notFound, parseIdNumber, townOf } from '@citypoints/kit';
+import { clock, db, SCHEMA } from '../context';
+import { requireActingFor, requireFullView } from '../access';
+import { residentFacts, isUuid } from '../residents/resident.projection';
+import { linePoints, scoreApplication, type Breakdown, type IndicatorState, type SchemeDefinition } from '../schemes/engine';
+import { allDecided, applyVerdicts, parseClaims, type IndicatorVerdict } from '../schemes/indicators';
+import { requireSchemeInForce } from '../schemes/scheme.service';
+import { SchemeKind } from '../schemes/scheme.type';
+import { requireTownCode } from '../schools/school.service';
+import { returning } from '../sql';
+import { addYears, barUntil, checkNotBarred } from '../bars';
+import type { SchoolApplication, SubmitSchoolApplicationInput } from './application.type';
+
+type Q = Pick<EntityManager, 'query'>;
+
+export interface ApplicationRow {
+  application_no: string;
+  year: number;
+  grade: SchoolApplication['grade'];
+  town_code: string;
+  parent_id: string;
+  child_name: string;
+  child_id_number: string;
+  scheme_id: string;
+  status: SchoolApplication['storedStatus'];
+  preferences: string[];
+  indicators: IndicatorState[];
+  breakdown: Breakdown;
+  priority_claim: boolean;
+  submitted_at: Date;
+  disqualified_reason: string | null;
+}
+
+const COLUMNS = `application_no, year, grade, town_code, parent_id, child_name, child_id_number, scheme_id, status, preferences::text[] AS preferences,
+  indicators, breakdown, priority_claim, submitted_at, disqualified_reason`;
+
+export const toApplication = (r: ApplicationRow): SchoolApplication => ({
+  applicationNo: r.application_no,
+  year: r.year,
+  grade: r.grade,
+  submittedAt: r.submitted_at,
+  townCode: r.town_code,
+  parentId: r.parent_id,
+  childFullName: r.child_name,
+  storedStatus: r.status,
+  preferenceIds: r.preferences,
+  breakdown: r.breakdown,
+  schemeId: r.scheme_id,
+  priorityClaim: r.priority_claim,
+  disqualifiedReason: r.disqualified_reason,
+});
+
+const OFFICIALS = ['EDUCATION_OFFICER', 'TOWN_OFFICIAL'] as const;
+
+function validChildName(raw: string): string {
+  const name = (raw ?? '').trim();
+  const n = Array.from(name).length;
+  if (n < 2 || n > 40) throw badInput('childName must have 2 to 40 characters', { field: 'childName' });
+  return name;
+}
+
+function validKey(key: string | null | undefined): string | null {
+  if (key == null) return null;
+  if (!/^[A-Za-z0-9:_-]{8,100}$/.test(key)) throw badInput('idempotencyKey must be 8–100 letters, digits, :, _ or -', { field: 'idempotencyKey' });
+  return key;
+}
+
+/** School year Y takes applications from the window's opening day of Y−1 to its closing day of Y. */
+function requireWindowOpen(def: SchemeDefinition, year: number, today: string): void {
+  const w = def.applicationWindow;
+  if (!w) return;
+  const opens = `${year - 1}-${w.opensMonthDay}`;
+  const closes = `${year}-${w.closesMonthDay}`;
+  if (today < opens || today > closes) throw invalidState(`applications for ${year} are accepted from ${opens} to ${closes}`, { opens, closes });
+}
+
+/** Scores lines and keeps the figures ranking sorts by next to the breakdown. */
+export function scoreSchoolLines(def: SchemeDefinition, lines: IndicatorState[]) {
+  const breakdown = scoreApplication(def, lines);
+  const [t1, t2] = def.tieBreakers ?? [];
+  return { breakdown, total: breakdown.total, tie1: linePoints(breakdown, t1), tie2: linePoints(breakdown, t2), priority: breakdown.priority };
+}
+
+async function byKey(m: Q, key: string): Promise<ApplicationRow | null> {
+  const rows: ApplicationRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE idempotency_key = $1`, [key]);
+  return rows[0] ?? null;
+}
+
+export async function submitSchoolApplication(c: Caller | null, input: SubmitSchoolApplicationInput): Promise<SchoolApplication> {
+  const caller = requireCaller(c);
+  const childName = validChildName(input.childName);
+  const child = parseIdNumber(input.childIdNumber);
+  const townCode = requireTownCode(input.townCode);
+  const key = validKey(input.idempotencyKey);
+  if (!Number.isInteger(input.year) || input.year < 2000 || input.year > 2100) throw badInput('year must be 2000..2100', { field: 'year' });
+  const prefs = input.preferences;
+  if (prefs.length < 1 || prefs.length > 3) throw badInput('name 1 to 3 schools in order of preference', { field: 'preferences' });
+  if (new Set(prefs).size !== prefs.length || !prefs.every(isUuid)) throw badInput('preferences must be distinct school ids', { field: 'preferences' });
+  return db().transaction(async (m) => {
+    if (key) {
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`school-application:${key}`]);
+      const first = await byKey(m, key);
+      if (first) {
+        if (first.parent_id !== input.parentId) throw conflict('this idempotency key belongs to another application', { field: 'idempotencyKey' });
+        return toApplication(first);
+      }
+    }
+    const parent = await residentFacts(m, input.parentId);
+    requireActingFor(caller, parent.id, townCode, [...OFFICIALS]);
+    const official = hasRole(caller, 'CITY_ADMIN', ...OFFICIALS) && canReachDivision(caller, townCode);
+    if (townOf(parent.divisionCode) !== townCode && !official) throw badInput(`the parent lives in ${townOf(parent.divisionCode)}, not in ${townCode}`, { field: 'townCode' });
+    const scheme = await requireSchemeInForce(m, SchemeKind.SCHOOL_ADMISSION, input.year);
+    const now = clock().now();
+    const today = cityDate(now);
+    requireWindowOpen(scheme.definition, input.year, today);
+    await checkNotBarred(m, parent.id, 'SCHOOL', today);
+    const childAge = ageOn(child.birthDate, `${input.year}-09-01`);
+    if (childAge < 6 || childAge > 18) throw badInput(`the child is ${childAge} on 1 September ${input.year}; school places by points are for ages 6 to 18`, { field: 'childIdNumber' });
+    const schools: { id: string }[] = await m.query(`SELECT id FROM "${SCHEMA}".schools WHERE id = ANY($1::uuid[]) AND town_code = $2`, [prefs, townCode]);
+    if (schools.length !== prefs.length) throw badInput(`every preferred school must be a school of town ${townCode}`, { field: 'preferences' });
+    const live = await m.query(`SELECT 1 FROM "${SCHEMA}".school_applications WHERE child_id_number = $1 AND year = $2 AND status NOT IN ('WITHDRAWN','DISQUALIFIED')`, [child.idNumber, input.year]);
+    if (live.length) throw conflict(`this child already has an application for ${input.year}`, { field: 'childIdNumber' });
+    const lines = parseClaims(scheme.definition, input.indicators);
+    const s = scoreSchoolLines(scheme.definition, lines);
+    const rows: ApplicationRow[] = await m.query(
+      `INSERT INTO "${SCHEMA}".school_applications
+        (application_no, year, grade, town_code, parent_id, child_name, child_id_number, scheme_id, status, preferences, indicators, breakdown, total, tie1, tie2, priority_claim, submitted_at, idempotency_key)
+       VALUES ('SA' || $1::int || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, $4, $5, $6, $7, 'SUBMITTED', $8::uuid[], $9::jsonb, $10::jsonb, $11, $12, $13, $14, $15, $16)
+       RETURNING ${COLUMNS}`,
+      [input.year, input.grade, townCode, parent.id, childName, child.idNumber, scheme.id, prefs, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, now, key],
+    );
+    return toApplication(rows[0]);
+  });
+}
+
+async function lockApplication(m: Q, applicationNo: string): Promise<ApplicationRow> {
+  const rows: ApplicationRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE application_no = $1 FOR UPDATE`, [applicationNo]);
+  if (!rows.length) throw notFound('school application', applicationNo);
+  return rows[0];
+}
+
+const requireOpen = (row: ApplicationRow) => {
+  if (row.status === 'WITHDRAWN' || row.status === 'DISQUALIFIED') throw invalidState(`application ${row.application_no} is ${row.status}`, { status: row.status });
+};
+
+export async function verifySchoolIndicators(caller: Caller | null, applicationNo: string, verdicts: IndicatorVerdict[]): Promise<SchoolApplication> {
+  return db().transaction(async (m) => {
+    const row = await lockApplication(m, applicationNo);
+    requireRoleIn(caller, row.town_code, 'EDUCATION_OFFICER');
+    requireOpen(row);
+    const def: SchemeDefinition = (await m.query(`SELECT definition FROM "${SCHEMA}".schemes WHERE id = $1`, [row.scheme_id]))[0].definition;
+    const lines = applyVerdicts(def, row.indicators, verdicts);
+    const s = scoreSchoolLines(def, lines);
+    const updated = await returning<ApplicationRow>(
+      m,
+      `UPDATE "${SCHEMA}".school_applications SET indicators = $2::jsonb, breakdown = $3::jsonb, total = $4, tie1 = $5, tie2 = $6, priority_claim = $7, status = $8
+       WHERE application_no = $1 RETURNING ${COLUMNS}`,
+      [applicationNo, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, allDecided(lines) ? 'VERIFIED' : 'SUBMITTED'],
+    );
+    return toApplication(updated[0]);
+  });
+}
+
+/** False documents: the application leaves the pool and the scoring parent is barred for the scheme's barYears. */
+export async function disqualifySchoolApplication(caller: Caller | null, applicationNo: string, reason: string): Promise<SchoolApplication> {
+  const why = (reason ?? '').trim();
+  if (!why || why.length > 500) throw badInput('reason must have 1 to 500 characters', { field: 'reason' });
+  return db().transaction(async (m) => {
+    const row = await lockApplication(m, applicationNo);
+    requireRoleIn(caller, row.town_code, 'EDUCATION_OFFICER');
+    requireOpen(row);
+    const def: SchemeDefinition = (await m.query(`SELECT definition FROM "${SCHEMA}".schemes WHERE id = $1`, [row.scheme_id]))[0].definition;
+    const today = cityDate(clock().now());
+    await barUntil(m, { residentId: row.parent_id, scope: 'SCHOOL', until: addYears(today, def.barYears), applicationNo, reason: why });
+    const updated = await returning<ApplicationRow>(
+      m,
+      `UPDATE "${SCHEMA}".school_applications SET status = 'DISQUALIFIED', disqualified_reason = $2 WHERE application_no = $1 RETURNING ${COLUMNS}`,
+      [applicationNo, why],
+    );
+    return toApplication(updated[0]);
+  });
+}
+
+export async function withdrawSchoolApplication(caller: Caller | null, applicationNo: string): Promise<SchoolApplication> {
+  return db().transaction(async (m) => {
+    const row = await lockApplication(m, applicationNo);
+    requireActingFor(caller, row.parent_id, row.town_code, [...OFFICIALS]);
+    requireOpen(row);
+    const updated = await returning<ApplicationRow>(m, `UPDATE "${SCHEMA}".school_applications SET status = 'WITHDRAWN' WHERE application_no = $1 RETURNING ${COLUMNS}`, [applicationNo]);
+    return toApplication(updated[0]);
+  });
+}
+
+async function audit(ctx: SubgraphContext, apps: SchoolApplication[], action: string): Promise<void> {
+  if (mustAuditRead(ctx.caller) && apps.length) {
+    await writeAudit(db(), SCHEMA, ctx.caller, { action, subjectType: 'SchoolApplication', subjectIds: apps.map((a) => a.applicationNo), fields: ['childName', 'points', 'rank'] });
+  }
+}
+
+export async function schoolApplication(ctx: SubgraphContext, applicationNo: string): Promise<SchoolApplication | null> {
+  const rows: ApplicationRow[] = await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE application_no = $1`, [applicationNo]);
+  if (!rows.length) return null;
+  const app = toApplication(rows[0]);
+  requireFullView(ctx.caller, app.parentId, app.townCode, [...OFFICIALS]);
+  await audit(ctx, [app], 'read');
+  return app;
+}
+
+export async function mySchoolApplications(c: Caller | null): Promise<SchoolApplication[]> {
+  const caller = requireCaller(c);
+  if (!hasRole(caller, 'RESIDENT')) throw forbidden('mySchoolApplications is for residents');
+  const rows: ApplicationRow[] = await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE parent_id = $1::uuid ORDER BY submitted_at`, [
+    isUuid(caller.sub) ? caller.sub : '00000000-0000-0000-0000-000000000000',
+  ]);
+  return rows.map(toApplication);
+}
+
+/** A resident's applications for Resident.settlement, one query for the whole batch. */
+export function applicationsByParentLoader(ctx: SubgraphContext) {
+  return loader<string, SchoolApplication[]>(ctx, 'schoolApplicationsByParent', async (ids) => {
+    const valid = ids.filter(isUuid);
+    const rows: ApplicationRow[] = valid.length
+      ? await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE parent_id = ANY($1::uuid[]) ORDER BY submitted_at`, [valid])
+      : [];
+    const apps = rows.map(toApplication);
+    await audit(ctx, apps, 'read');
+    return ids.map((id) => apps.filter((a) => a.parentId === id));
+  });
+}
+
+/** Who may see the child's name in full: the parent, officials of the town, city-wide callers. */
+export function seesChild(caller: Caller | null, app: SchoolApplication): boolean {
+  if (!caller) return false;
+  if (isCityWide(caller)) return true;
+  if (hasRole(caller, 'RESIDENT') && caller.sub === app.parentId) return true;
+  return hasRole(caller, ...OFFICIALS) && canReachDivision(caller, app.townCode);
+}

@@ -1,0 +1,109 @@
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageInfo } from '@citypoints/federation';
+import { VerificationStatus } from '../schemes/scheme.type';
+import { SchoolGrade } from '../schools/school.type';
+import type { Breakdown } from '../schemes/engine';
+
+export enum ApplicationStatus {
+  SUBMITTED = 'SUBMITTED',
+  VERIFIED = 'VERIFIED',
+  RANKED = 'RANKED',
+  PUBLICISED = 'PUBLICISED',
+  ADMITTED = 'ADMITTED',
+  WAITLISTED = 'WAITLISTED',
+  REJECTED = 'REJECTED',
+  WITHDRAWN = 'WITHDRAWN',
+  DISQUALIFIED = 'DISQUALIFIED',
+  ELIGIBLE = 'ELIGIBLE',
+  INELIGIBLE = 'INELIGIBLE',
+}
+registerEnumType(ApplicationStatus, { name: 'ApplicationStatus' });
+
+export enum RunStatus {
+  QUEUED = 'QUEUED',
+  RUNNING = 'RUNNING',
+  COMPLETED = 'COMPLETED',
+  FAILED = 'FAILED',
+}
+registerEnumType(RunStatus, { name: 'RunStatus' });
+
+/** A school application as stored; the GraphQL fields resolve from it. */
+@ObjectType()
+export class SchoolApplication {
+  @Field(() => ID) applicationNo: string;
+  @Field(() => Int) year: number;
+  @Field(() => SchoolGrade) grade: SchoolGrade;
+  @Field(() => Date) submittedAt: Date;
+  townCode: string;
+  parentId: string;
+  childFullName: string;
+  storedStatus: 'SUBMITTED' | 'VERIFIED' | 'WITHDRAWN' | 'DISQUALIFIED';
+  preferenceIds: string[];
+  breakdown: Breakdown;
+  schemeId: string;
+  priorityClaim: boolean;
+  disqualifiedReason: string | null;
+}
+
+@ObjectType()
+export class AdmissionRun {
+  @Field(() => ID) id: string;
+  @Field(() => Int) year: number;
+  @Field(() => ID) townCode: string;
+  @Field(() => SchoolGrade) grade: SchoolGrade;
+  @Field(() => RunStatus) status: RunStatus;
+  @Field(() => String, { nullable: true }) seed: string | null;
+  @Field(() => Float, { nullable: true }) progress: number | null;
+  @Field(() => Int, { nullable: true }) ranked: number | null;
+  @Field(() => Int, { nullable: true }) placed: number | null;
+  @Field(() => Int, { nullable: true }) waitlisted: number | null;
+  @Field(() => String, { nullable: true }) error: string | null;
+  @Field(() => Int, { nullable: true, description: 'applications whose negative total kept them out of the pool' }) rejected: number | null;
+  @Field(() => Int, { nullable: true, description: 'pool size the run ranked' }) poolSize: number | null;
+  @Field(() => Float, { nullable: true, description: 'sum of the pool’s totals, a check that a re-run saw the same inputs' }) totalsSum: number | null;
+  @Field(() => String, { nullable: true, description: 'SHA-256 of the ranked inputs (application, total, tie-breakers, priority, preferences) and seats' }) inputsDigest: string | null;
+}
+
+@ObjectType()
+export class RankingEntry {
+  @Field(() => Int) rank: number;
+  @Field(() => ID) applicationNo: string;
+  @Field() parentNameMasked: string;
+  @Field(() => Float) total: number;
+  @Field(() => ApplicationStatus) status: ApplicationStatus;
+  @Field({ description: 'placed before points (talent card, honours, veterans)' }) priority: boolean;
+  placementId: string | null;
+}
+
+@ObjectType()
+export class RankingConnection {
+  @Field(() => [RankingEntry]) nodes: RankingEntry[];
+  @Field(() => Int) totalCount: number;
+  @Field(() => PageInfo) pageInfo: PageInfo;
+}
+
+@InputType()
+export class IndicatorInput {
+  @Field() code: string;
+  @Field({ description: 'option code, number, or "true"' }) value: string;
+}
+
+@InputType()
+export class IndicatorVerdictInput {
+  @Field() code: string;
+  @Field(() => VerificationStatus) status: VerificationStatus;
+  @Field(() => String, { nullable: true }) verifiedValue?: string | null;
+}
+
+@InputType()
+export class SubmitSchoolApplicationInput {
+  @Field(() => ID) parentId: string;
+  @Field() childName: string;
+  @Field() childIdNumber: string;
+  @Field(() => Int) year: number;
+  @Field(() => SchoolGrade) grade: SchoolGrade;
+  @Field(() => ID) townCode: string;
+  @Field(() => [ID]) preferences: string[];
+  @Field(() => [IndicatorInput]) indicators: IndicatorInput[];
+  @Field(() => String, { nullable: true }) idempotencyKey?: string | null;
+}

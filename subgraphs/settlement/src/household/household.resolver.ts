@@ -1,0 +1,86 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { JSONScalar, type SubgraphContext } from '@citypoints/federation';
+import { DivisionRef, divisionRef } from '../divisions/division.ref';
+import { ResidentRef } from '../residents/resident.ref';
+import { ApplicationStatus, IndicatorVerdictInput } from '../admission/application.type';
+import { schemeLoader } from '../schemes/scheme.service';
+import { PointsBreakdown } from '../schemes/scheme.type';
+import { HouseholdApplication, HouseholdStage, SubmitHouseholdApplicationInput } from './household.type';
+import {
+  completeHouseholdStage,
+  householdApplication,
+  rejectHouseholdApplication,
+  stagesLoader,
+  submitHouseholdApplication,
+  verifyHouseholdIndicators,
+} from './household.service';
+
+@Resolver(() => HouseholdApplication)
+export class HouseholdApplicationResolver {
+  @Authorized()
+  @Query(() => HouseholdApplication, { nullable: true, description: 'the applicant, officials of the town and city-wide callers only' })
+  householdApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Ctx() ctx: SubgraphContext): Promise<HouseholdApplication | null> {
+    return householdApplication(ctx, applicationNo);
+  }
+
+  @FieldResolver(() => ResidentRef)
+  applicant(@Root() a: HouseholdApplication): ResidentRef {
+    return { id: a.applicantId };
+  }
+
+  @FieldResolver(() => DivisionRef)
+  town(@Root() a: HouseholdApplication): DivisionRef {
+    return divisionRef(a.townCode);
+  }
+
+  @FieldResolver(() => ApplicationStatus)
+  status(@Root() a: HouseholdApplication): ApplicationStatus {
+    return ApplicationStatus[a.storedStatus];
+  }
+
+  @FieldResolver(() => PointsBreakdown)
+  async points(@Root() a: HouseholdApplication, @Ctx() ctx: SubgraphContext): Promise<PointsBreakdown> {
+    const scheme = await schemeLoader(ctx).load(a.schemeId);
+    return { total: a.breakdown.total, schemeCode: scheme!.code, schemeVersion: scheme!.version, lines: a.breakdown.lines as PointsBreakdown['lines'] };
+  }
+
+  @FieldResolver(() => JSONScalar, { description: 'stage -> due date (YYYY-MM-DD), working days skipping weekends and holidays' })
+  async stageDueDates(@Root() a: HouseholdApplication, @Ctx() ctx: SubgraphContext): Promise<Record<string, string>> {
+    const stages = await stagesLoader(ctx).load(a.applicationNo);
+    return Object.fromEntries(stages.map((s) => [s.stage, s.dueDate]));
+  }
+
+  @FieldResolver(() => [HouseholdStage], { description: 'each procedure stage with its office, due date, completion and overdue flag' })
+  stages(@Root() a: HouseholdApplication, @Ctx() ctx: SubgraphContext): Promise<HouseholdStage[]> {
+    return stagesLoader(ctx).load(a.applicationNo);
+  }
+
+  @Authorized()
+  @Mutation(() => HouseholdApplication)
+  submitHouseholdApplication(@Arg('input') input: SubmitHouseholdApplicationInput, @Ctx() ctx: SubgraphContext): Promise<HouseholdApplication> {
+    return submitHouseholdApplication(ctx.caller, input);
+  }
+
+  @Authorized('HUKOU_OFFICER')
+  @Mutation(() => HouseholdApplication)
+  verifyHouseholdIndicators(
+    @Arg('applicationNo', () => ID) applicationNo: string,
+    @Arg('verdicts', () => [IndicatorVerdictInput]) verdicts: IndicatorVerdictInput[],
+    @Arg('verifiedConditions', () => [String], { nullable: true }) verifiedConditions: string[] | null,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<HouseholdApplication> {
+    return verifyHouseholdIndicators(ctx.caller, applicationNo, verdicts, verifiedConditions);
+  }
+
+  @Authorized('HUKOU_OFFICER')
+  @Mutation(() => HouseholdApplication, { description: 'false documents: rejected, and the applicant barred for the scheme’s barYears' })
+  rejectHouseholdApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('reason') reason: string, @Ctx() ctx: SubgraphContext): Promise<HouseholdApplication> {
+    return rejectHouseholdApplication(ctx.caller, applicationNo, reason);
+  }
+
+  @Authorized('HUKOU_OFFICER')
+  @Mutation(() => HouseholdApplication, { description: 'marks the next procedure stage done' })
+  completeHouseholdStage(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('stage') stage: string, @Ctx() ctx: SubgraphContext): Promise<HouseholdApplication> {
+    return completeHouseholdStage(ctx.caller, applicationNo, stage);
+  }
+}

@@ -1,0 +1,248 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { canReachDivision, hasRole, mustAuditRead, requireCaller, requireRoleIn, writeAudit, type Caller } from '@citypoints/auth';
+import { loader, type SubgraphContext } from '@citypoints/federation';
+import { badInput, cityDate, conflict, invalidState, notFound, townOf } from '@citypoints/kit';
+import { clock, db, SCHEMA } from '../context';
+import { requireActingFor, requireFullView } from '../access';
+import { addYears, barUntil, checkNotBarred } from '../bars';
+import { isUuid, residentFacts } from '../residents/resident.projection';
+import { scoreApplication, type Breakdown, type IndicatorState, type SchemeDefinition } from '../schemes/engine';
+import { allDecided, applyVerdicts, parseClaims, type IndicatorVerdict } from '../schemes/indicators';
+import { requireSchemeInForce } from '../schemes/scheme.service';
+import { SchemeKind } from '../schemes/scheme.type';
+import { requireTownCode } from '../schools/school.service';
+import { returning } from '../sql';
+import { holdsTalentCard } from '../talent/talent.service';
+import { loadProcedure, stageDueDates } from './procedure';
+import type { HouseholdApplication, HouseholdStage, SubmitHouseholdApplicationInput } from './household.type';
+
+type Q = Pick<EntityManager, 'query'>;
+const OFFICIALS = ['HUKOU_OFFICER', 'TOWN_OFFICIAL'] as const;
+/** The condition a talent card confers (DOMAIN.md §3); verified by the card itself. */
+const TALENT_CONDITION = 'TALENT_CARD_HOLDER';
+
+interface HouseholdRow {
+  application_no: string;
+  applicant_id: string;
+  town_code: string;
+  scheme_id: string;
+  status: HouseholdApplication['storedStatus'];
+  conditions_claimed: string[];
+  conditions_verified: string[];
+  conditions_reviewed: boolean;
+  indicators: IndicatorState[];
+  breakdown: Breakdown;
+  eligible: boolean;
+  submitted_on: string;
+  submitted_at: Date;
+}
+
+const COLUMNS = `application_no, applicant_id, town_code, scheme_id, status, conditions_claimed, conditions_verified, conditions_reviewed, indicators, breakdown,
+  eligible, to_char(submitted_on, 'YYYY-MM-DD') AS submitted_on, submitted_at`;
+
+const toHousehold = (r: HouseholdRow): HouseholdApplication => ({
+  applicationNo: r.application_no,
+  applicantId: r.applicant_id,
+  townCode: r.town_code,
+  storedStatus: r.status,
+  conditions: r.conditions_verified,
+  conditionsClaimed: r.conditions_claimed,
+  breakdown: r.breakdown,
+  eligible: r.eligible,
+  schemeId: r.scheme_id,
+  submittedAt: r.submitted_at,
+});
+
+/** Eligible on any verified condition or on verified points reaching the threshold; decided once nothing is left to verify. */
+function assess(def: SchemeDefinition, lines: IndicatorState[], verifiedConditions: string[], conditionsDecided: boolean, breakdown: Breakdown) {
+  const eligible = verifiedConditions.length > 0 || breakdown.total >= (def.threshold ?? Infinity);
+  const status: HouseholdRow['status'] = eligible ? 'ELIGIBLE' : allDecided(lines) && conditionsDecided ? 'INELIGIBLE' : 'SUBMITTED';
+  return { eligible, status };
+}
+
+export async function submitHouseholdApplication(c: Caller | null, input: SubmitHouseholdApplicationInput): Promise<HouseholdApplication> {
+  const caller = requireCaller(c);
+  const townCode = requireTownCode(input.townCode);
+  const key = input.idempotencyKey ?? null;
+  if (key != null && !/^[A-Za-z0-9:_-]{8,100}$/.test(key)) throw badInput('idempotencyKey must be 8–100 letters, digits, :, _ or -', { field: 'idempotencyKey' });
+  return db().transaction(async (m) => {
+    if (key) {
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`household-application:${key}`]);
+      const first: HouseholdRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".household_applications WHERE idempotency_key = $1`, [key]);
+      if (first.length) {
+        if (first[0].applicant_id !== input.applicantId) throw conflict('this idempotency key belongs to another application', { field: 'idempotencyKey' });
+        return toHousehold(first[0]);
+      }
+    }
+    const applicant = await residentFacts(m, input.applicantId);
+    requireActingFor(caller, applicant.id, townCode, [...OFFICIALS]);
+    const official = hasRole(caller, 'CITY_ADMIN', ...OFFICIALS) && canReachDivision(caller, townCode);
+    if (townOf(applicant.divisionCode) !== townCode && !official) throw badInput(`the applicant lives in ${townOf(applicant.divisionCode)}, not in ${townCode}`, { field: 'townCode' });
+    const now = clock().now();
+    const today = cityDate(now);
+    const scheme = await requireSchemeInForce(m, SchemeKind.HOUSEHOLD_REGISTRATION, Number(today.slice(0, 4)));
+    await checkNotBarred(m, applicant.id, 'HUKOU', today);
+    const known = new Set(scheme.definition.conditions ?? []);
+    const claimed = Array.from(new Set(input.conditions ?? []));
+    for (const cond of claimed) if (!known.has(cond)) throw badInput(`${cond} is not an admission condition of ${scheme.code}`, { field: 'conditions', code: cond });
+    const open = await m.query(`SELECT application_no FROM "${SCHEMA}".household_applications WHERE applicant_id = $1 AND status = 'SUBMITTED'`, [applicant.id]);
+    if (open.length) throw conflict(`application ${open[0].application_no} of this applicant is still open`);
+    const lines = parseClaims(scheme.definition, input.indicators);
+    const verifiedConditions = claimed.includes(TALENT_CONDITION) && (await holdsTalentCard(m, applicant.id)) ? [TALENT_CONDITION] : [];
+    const breakdown = scoreApplication(scheme.definition, lines, { birthDate: applicant.birthDate, onDay: today });
+    const { eligible, status } = assess(scheme.definition, lines, verifiedConditions, claimed.length === verifiedConditions.length, breakdown);
+    const rows: HouseholdRow[] = await m.query(
+      `INSERT INTO "${SCHEMA}".household_applications
+        (application_no, applicant_id, town_code, scheme_id, status, conditions_claimed, conditions_verified, indicators, breakdown, total, eligible, submitted_on, submitted_at, idempotency_key)
+       VALUES ('HA' || $12::text || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $13, $14)
+       RETURNING ${COLUMNS}`,
+      [applicant.id, townCode, scheme.id, status, claimed, verifiedConditions, JSON.stringify(lines), JSON.stringify(breakdown), breakdown.total, eligible, today, today.slice(0, 4), now, key],
+    );
+    const { stages, holidays } = await loadProcedure(m, today);
+    const due = stageDueDates(stages, today, holidays);
+    await m.query(
+      `INSERT INTO "${SCHEMA}".household_stages (application_no, seq, stage, office, due_date) SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::date[])`,
+      [rows[0].application_no, due.map((d) => d.stage.seq), due.map((d) => d.stage.stage), due.map((d) => d.stage.office), due.map((d) => d.due)],
+    );
+    return toHousehold(rows[0]);
+  });
+}
+
+async function lockHousehold(m: Q, applicationNo: string): Promise<HouseholdRow> {
+  const rows: HouseholdRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".household_applications WHERE application_no = $1 FOR UPDATE`, [applicationNo]);
+  if (!rows.length) throw notFound('household application', applicationNo);
+  return rows[0];
+}
+
+const schemeDefinition = async (m: Q, id: string): Promise<SchemeDefinition> => (await m.query(`SELECT definition FROM "${SCHEMA}".schemes WHERE id = $1`, [id]))[0].definition;
+
+export async function verifyHouseholdIndicators(
+  caller: Caller | null,
+  applicationNo: string,
+  verdicts: IndicatorVerdict[],
+  verifiedConditions: string[] | null | undefined,
+): Promise<HouseholdApplication> {
+  return db().transaction(async (m) => {
+    const row = await lockHousehold(m, applicationNo);
+    requireRoleIn(caller, row.town_code, 'HUKOU_OFFICER');
+    if (row.status === 'REJECTED' || row.status === 'WITHDRAWN') throw invalidState(`application ${applicationNo} is ${row.status}`, { status: row.status });
+    const def = await schemeDefinition(m, row.scheme_id);
+    const lines = applyVerdicts(def, row.indicators, verdicts);
+    let conditions = row.conditions_verified;
+    let reviewed = row.conditions_reviewed;
+    if (verifiedConditions != null) {
+      for (const cond of verifiedConditions) if (!row.conditions_claimed.includes(cond)) throw badInput(`${cond} was not claimed on this application`, { field: 'verifiedConditions', code: cond });
+      conditions = Array.from(new Set([...verifiedConditions, ...row.conditions_verified.filter((c) => c === TALENT_CONDITION)]));
+      reviewed = true;
+    }
+    const facts = await residentFacts(m, row.applicant_id);
+    const breakdown = scoreApplication(def, lines, { birthDate: facts.birthDate, onDay: row.submitted_on });
+    const { eligible, status } = assess(def, lines, conditions, reviewed || row.conditions_claimed.length === conditions.length, breakdown);
+    const updated = await returning<HouseholdRow>(
+      m,
+      `UPDATE "${SCHEMA}".household_applications SET indicators = $2::jsonb, breakdown = $3::jsonb, total = $4, eligible = $5, status = $6, conditions_verified = $7, conditions_reviewed = $8
+       WHERE application_no = $1 RETURNING ${COLUMNS}`,
+      [applicationNo, JSON.stringify(lines), JSON.stringify(breakdown), breakdown.total, eligible, status, conditions, reviewed],
+    );
+    return toHousehold(updated[0]);
+  });
+}
+
+/** False documents: rejected, and the applicant barred for the scheme's barYears. */
+export async function rejectHouseholdApplication(caller: Caller | null, applicationNo: string, reason: string): Promise<HouseholdApplication> {
+  const why = (reason ?? '').trim();
+  if (!why || why.length > 500) throw badInput('reason must have 1 to 500 characters', { field: 'reason' });
+  return db().transaction(async (m) => {
+    const row = await lockHousehold(m, applicationNo);
+    requireRoleIn(caller, row.town_code, 'HUKOU_OFFICER');
+    if (row.status === 'REJECTED' || row.status === 'WITHDRAWN') throw invalidState(`application ${applicationNo} is ${row.status}`, { status: row.status });
+    const def = await schemeDefinition(m, row.scheme_id);
+    const today = cityDate(clock().now());
+    await barUntil(m, { residentId: row.applicant_id, scope: 'HUKOU', until: addYears(today, def.barYears), applicationNo, reason: why });
+    const updated = await returning<HouseholdRow>(m, `UPDATE "${SCHEMA}".household_applications SET status = 'REJECTED', eligible = false, rejected_reason = $2 WHERE application_no = $1 RETURNING ${COLUMNS}`, [
+      applicationNo,
+      why,
+    ]);
+    return toHousehold(updated[0]);
+  });
+}
+
+/** Marks a stage done; the stages before it must be done already (strict), or are closed with it. */
+async function completeStageIn(m: Q, applicationNo: string, stage: string, strict: boolean): Promise<void> {
+  const stages: { seq: number; stage: string; completed_at: Date | null }[] = await m.query(
+    `SELECT seq, stage, completed_at FROM "${SCHEMA}".household_stages WHERE application_no = $1 ORDER BY seq FOR UPDATE`,
+    [applicationNo],
+  );
+  const target = stages.find((s) => s.stage === stage);
+  if (!target) throw badInput(`${stage} is not a stage of this procedure`, { field: 'stage' });
+  if (target.completed_at) {
+    if (strict) throw invalidState(`stage ${stage} is completed already`);
+    return;
+  }
+  const pending = stages.filter((s) => s.seq < target.seq && !s.completed_at);
+  if (strict && pending.length) throw invalidState(`stage ${pending[0].stage} comes first`);
+  await m.query(`UPDATE "${SCHEMA}".household_stages SET completed_at = $3 WHERE application_no = $1 AND seq <= $2 AND completed_at IS NULL`, [applicationNo, target.seq, clock().now()]);
+}
+
+export async function completeHouseholdStage(caller: Caller | null, applicationNo: string, stage: string): Promise<HouseholdApplication> {
+  return db().transaction(async (m) => {
+    const row = await lockHousehold(m, applicationNo);
+    requireRoleIn(caller, row.town_code, 'HUKOU_OFFICER');
+    await completeStageIn(m, applicationNo, stage, true);
+    return toHousehold(row);
+  });
+}
+
+/**
+ * The daily job: flags the current (first unfinished) stage of each application whose due date
+ * has passed, once. Running it twice on a day, or again after a crash, flags nothing twice.
+ */
+export async function flagOverdueStages(ds: DataSource | EntityManager, today: string): Promise<number> {
+  const flagged = await returning<{ application_no: string }>(
+    ds,
+    `UPDATE "${SCHEMA}".household_stages s SET overdue_flagged_on = $1
+     FROM (
+       SELECT DISTINCT ON (st.application_no) st.application_no, st.seq
+       FROM "${SCHEMA}".household_stages st JOIN "${SCHEMA}".household_applications a ON a.application_no = st.application_no
+       WHERE st.completed_at IS NULL AND a.status IN ('SUBMITTED','ELIGIBLE')
+       ORDER BY st.application_no, st.seq
+     ) cur
+     WHERE s.application_no = cur.application_no AND s.seq = cur.seq AND s.due_date < $1::date AND s.overdue_flagged_on IS NULL
+     RETURNING s.application_no`,
+    [today],
+  );
+  return flagged.length;
+}
+
+export async function householdApplication(ctx: SubgraphContext, applicationNo: string): Promise<HouseholdApplication | null> {
+  const rows: HouseholdRow[] = await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".household_applications WHERE application_no = $1`, [applicationNo]);
+  if (!rows.length) return null;
+  const app = toHousehold(rows[0]);
+  requireFullView(ctx.caller, app.applicantId, app.townCode, [...OFFICIALS]);
+  if (mustAuditRead(ctx.caller)) await writeAudit(db(), SCHEMA, ctx.caller, { action: 'read', subjectType: 'HouseholdApplication', subjectIds: [applicationNo], fields: ['points', 'conditions'] });
+  return app;
+}
+
+export function householdByApplicantLoader(ctx: SubgraphContext) {
+  return loader<string, HouseholdApplication[]>(ctx, 'householdByApplicant', async (ids) => {
+    const valid = ids.filter(isUuid);
+    const rows: HouseholdRow[] = valid.length
+      ? await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".household_applications WHERE applicant_id = ANY($1::uuid[]) ORDER BY submitted_at`, [valid])
+      : [];
+    const apps = rows.map(toHousehold);
+    return ids.map((id) => apps.filter((a) => a.applicantId === id));
+  });
+}
+
+export function stagesLoader(ctx: SubgraphContext) {
+  return loader<string, HouseholdStage[]>(ctx, 'householdStages', async (nos) => {
+    const rows: { application_no: string; stage: string; office: string; due_date: string; completed_at: Date | null; overdue_flagged_on: string | null }[] = await db().query(
+      `SELECT application_no, stage, office, to_char(due_date, 'YYYY-MM-DD') AS due_date, completed_at, to_char(overdue_flagged_on, 'YYYY-MM-DD') AS overdue_flagged_on
+       FROM "${SCHEMA}".household_stages WHERE application_no = ANY($1::text[]) ORDER BY application_no, seq`,
+      [nos],
+    );
+    return nos.map((no) =>
+      rows.filter((r) => r.application_no === no).map((r) => ({ stage: r.stage, office: r.office, dueDate: r.due_date, completedAt: r.completed_at, overdueFlaggedOn: r.overdue_flagged_on })),
+    );
+  });
+}

@@ -1,0 +1,36 @@
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { IndicatorInput } from '../admission/application.type';
+import type { Breakdown } from '../schemes/engine';
+
+@ObjectType()
+export class HouseholdApplication {
+  @Field(() => ID) applicationNo: string;
+  @Field({ description: 'a verified condition, or verified points at or above the scheme’s threshold' }) eligible: boolean;
+  @Field(() => Date) submittedAt: Date;
+  @Field(() => [String], { description: 'admission conditions claimed and verified' }) conditions: string[];
+  @Field(() => [String], { description: 'admission conditions claimed' }) conditionsClaimed: string[];
+  applicantId: string;
+  townCode: string;
+  storedStatus: 'SUBMITTED' | 'ELIGIBLE' | 'INELIGIBLE' | 'REJECTED' | 'WITHDRAWN';
+  breakdown: Breakdown;
+  schemeId: string;
+}
+
+@ObjectType()
+export class HouseholdStage {
+  @Field() stage: string;
+  @Field() office: string;
+  @Field() dueDate: string;
+  @Field(() => Date, { nullable: true }) completedAt: Date | null;
+  @Field(() => String, { nullable: true, description: 'the day the overdue job flagged the stage to its office' }) overdueFlaggedOn: string | null;
+}
+
+@InputType()
+export class SubmitHouseholdApplicationInput {
+  @Field(() => ID) applicantId: string;
+  @Field(() => ID) townCode: string;
+  @Field(() => [String], { nullable: true }) conditions?: string[] | null;
+  @Field(() => [IndicatorInput]) indicators: IndicatorInput[];
+  @Field(() => String, { nullable: true }) idempotencyKey?: string | null;
+}
+

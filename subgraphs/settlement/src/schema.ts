@@ -1,0 +1,27 @@
+import { buildFederatedSchema, type FederatedSchema } from '@citypoints/federation';
+import { AdmissionRunResolver, RankingResolver, SchoolApplicationResolver } from './admission/application.resolver';
+import { DivisionRef } from './divisions/division.ref';
+import { HouseholdApplicationResolver } from './household/household.resolver';
+import { ResidentRef } from './residents/resident.ref';
+import { residentReference, ResidentSettlementFieldResolver, ResidentSettlementResolver } from './residents/resident.resolver';
+import { SchemeResolver } from './schemes/scheme.resolver';
+import { SchoolResolver } from './schools/school.resolver';
+import { TalentCardResolver } from './talent/talent.resolver';
+
+export function buildSettlementSchema(): Promise<FederatedSchema> {
+  return buildFederatedSchema({
+    resolvers: [
+      SchemeResolver,
+      SchoolResolver,
+      SchoolApplicationResolver,
+      AdmissionRunResolver,
+      RankingResolver,
+      HouseholdApplicationResolver,
+      TalentCardResolver,
+      ResidentSettlementFieldResolver,
+      ResidentSettlementResolver,
+    ],
+    orphanedTypes: [ResidentRef, DivisionRef],
+    referenceResolvers: { Resident: residentReference },
+  });
+}
