@@ -97,6 +97,17 @@ describe('points supermarket through the gateway', () => {
     expect(listed).toEqual([{ id: mine.id, stock: 4, merchantId }]);
   });
 
+  it('loads the demo city once per seed', async () => {
+    const ds = city.instances.civic.dataSource;
+    await city.instances.civic.seedDemo!({ seed: 20240901 });
+    const count = async () => (await ds.query(`SELECT (SELECT count(*) FROM civic.cards)::int AS cards, (SELECT count(*) FROM civic.records)::int AS records, (SELECT count(*) FROM civic.ledger_transactions)::int AS txs`))[0];
+    const first = await count();
+    expect(first.cards).toBeGreaterThanOrEqual(300);
+    await city.instances.civic.seedDemo!({ seed: 20240901 });
+    expect(await count()).toEqual(first);
+    expect(ok(await city.query(`{ rewardItems(merchantId: "demo-points-bank-humen") { name stock } }`, {}, admin)).rewardItems).toHaveLength(2);
+  });
+
   it('leaves the ledger sound after all of it', async () => {
     expect(await new Ledger({ schema: 'civic' }).checkInvariants(city.instances.civic.dataSource.manager)).toEqual([]);
   });

@@ -15,7 +15,7 @@ const DEMO_SHELF = [
 
 /**
  * The demo city's civic life, once per seed: the registry's demo residents in the projection
- * (as their events would bring them), a card each, approved records for every fifth resident
+ * (as their events would bring them), a card each, approved records for every tenth resident
  * posted through the ledger, and two points supermarkets with stock.
  */
 export async function seedCivicDemo(ds: DataSource, ledger: Ledger, clock: Clock, o: DemoOptions): Promise<void> {
@@ -32,7 +32,7 @@ export async function seedCivicDemo(ds: DataSource, ledger: Ledger, clock: Clock
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) ON CONFLICT DO NOTHING`,
       [pop.residents.map((r) => r.id), pop.residents.map((r) => r.divisionCode), pop.residents.map((r) => r.householdId), pop.residents.map((r) => maskName(r.name)), pop.residents.map(() => new Date(0))],
     );
-    const active = pop.residents.filter((_, i) => i % 5 === 0);
+    const active = pop.residents.filter((_, i) => i % 10 === 0);
     const cards = await ensureCards(m, active.map((r) => r.id), now);
     let posted = 0;
     for (const [i, r] of active.entries()) {
