@@ -76,64 +76,92 @@ export function gradingLedger(): Ledger {
   return new Ledger({ schema: SCHEMA, clock: clock() });
 }
 
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * Recomputes one organisation's grading of one year from its records, stores it with the scheme
- * version and lines, and moves the difference onto its points account. Serialised per
- * (organisation, year) so concurrent writers never store a stale total. `cause` names the change
- * (a record id, a job run) and makes the ledger posting idempotent.
+ * Recomputes organisations' gradings of one year from their records, stores each with the scheme
+ * version and lines, and moves each difference onto the organisation's points account. Each
+ * (organisation, year) is locked first, always in USCC order, so concurrent writers neither
+ * store a stale total nor deadlock. `cause` names the change (a record id, a job run) and makes
+ * the ledger postings idempotent.
  */
-export async function regrade(m: EntityManager, uscc: string, year: number, cause: string): Promise<StoredGrading> {
-  await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`so-grading:${uscc}:${year}`]);
+export async function regradeMany(m: EntityManager, usccList: readonly string[], year: number, cause: string): Promise<void> {
+  const usccs = [...new Set(usccList)].sort(byCodeUnits);
+  if (!usccs.length) return;
+  await m.query(
+    `SELECT pg_advisory_xact_lock(hashtext('so-grading:' || u || ':' || $2::text)) FROM (SELECT u FROM unnest($1::text[]) AS u ORDER BY u COLLATE "C") s`,
+    [usccs, year],
+  );
   const scheme = await schemeForYear(m, year);
-  const indicators: { category: string; points: string }[] = await m.query(
-    `SELECT category, points FROM "${SCHEMA}".indicator_records WHERE uscc = $1 AND year = $2 ORDER BY created_at, id`,
-    [uscc, year],
+  const indicators: { uscc: string; category: string; points: string }[] = await m.query(
+    `SELECT uscc, category, points FROM "${SCHEMA}".indicator_records WHERE uscc = ANY($1) AND year = $2 ORDER BY created_at, id`,
+    [usccs, year],
   );
-  const violations: { severity: number; note: string | null }[] = await m.query(
-    `SELECT severity, note FROM "${SCHEMA}".violations WHERE uscc = $1 AND year = $2 ORDER BY created_at, id`,
-    [uscc, year],
+  const violations: { uscc: string; severity: number; note: string | null }[] = await m.query(
+    `SELECT uscc, severity, note FROM "${SCHEMA}".violations WHERE uscc = ANY($1) AND year = $2 ORDER BY created_at, id`,
+    [usccs, year],
   );
-  const effects: { effect: MemberEffectKind; enterprise_uscc: string; record_kind: string | null; reference: string; removed: boolean }[] = await m.query(
-    `SELECT effect, enterprise_uscc, record_kind, reference, removed_at IS NOT NULL AS removed FROM "${SCHEMA}".member_effects
-     WHERE organisation_uscc = $1 AND year = $2 ORDER BY occurred_at, enterprise_uscc, source_key`,
-    [uscc, year],
+  const effects: { uscc: string; effect: MemberEffectKind; enterprise_uscc: string; record_kind: string | null; reference: string; removed: boolean }[] = await m.query(
+    `SELECT organisation_uscc AS uscc, effect, enterprise_uscc, record_kind, reference, removed_at IS NOT NULL AS removed FROM "${SCHEMA}".member_effects
+     WHERE organisation_uscc = ANY($1) AND year = $2 ORDER BY occurred_at, enterprise_uscc, source_key`,
+    [usccs, year],
   );
-  const computed = computeGrading(scheme.definition, {
-    indicators: indicators.map((i) => ({ category: i.category, points: Number(i.points) })),
-    violations,
-    effects: effects.map((e) => ({ effect: e.effect, enterpriseUscc: e.enterprise_uscc, recordKind: e.record_kind, reference: e.reference, removed: e.removed })),
-  });
+  const group = <T extends { uscc: string }>(rows: T[]) => {
+    const map = new Map<string, T[]>();
+    for (const r of rows) map.set(r.uscc, [...(map.get(r.uscc) ?? []), r]);
+    return (uscc: string) => map.get(uscc) ?? [];
+  };
+  const [indicatorsOf, violationsOf, effectsOf] = [group(indicators), group(violations), group(effects)];
+  const computed = usccs.map((uscc) =>
+    computeGrading(scheme.definition, {
+      indicators: indicatorsOf(uscc).map((i) => ({ category: i.category, points: Number(i.points) })),
+      violations: violationsOf(uscc),
+      effects: effectsOf(uscc).map((e) => ({ effect: e.effect, enterpriseUscc: e.enterprise_uscc, recordKind: e.record_kind, reference: e.reference, removed: e.removed })),
+    }),
+  );
   await m.query(
     `INSERT INTO "${SCHEMA}".gradings (uscc, year, scheme_id, scheme_code, scheme_version, points, grade, supervision, exit_flagged, lines, removed_lines, graded_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12)
+     SELECT t.uscc, $2, $3, $4, $5, t.points, t.grade, t.supervision, t.exit_flagged, t.lines::jsonb, t.removed_lines::jsonb, $6
+     FROM unnest($1::text[], $7::numeric[], $8::text[], $9::text[], $10::boolean[], $11::text[], $12::text[])
+       AS t(uscc, points, grade, supervision, exit_flagged, lines, removed_lines)
      ON CONFLICT (uscc, year) DO UPDATE SET scheme_id = EXCLUDED.scheme_id, scheme_code = EXCLUDED.scheme_code, scheme_version = EXCLUDED.scheme_version,
        points = EXCLUDED.points, grade = EXCLUDED.grade, supervision = EXCLUDED.supervision, exit_flagged = EXCLUDED.exit_flagged,
        lines = EXCLUDED.lines, removed_lines = EXCLUDED.removed_lines, graded_at = EXCLUDED.graded_at`,
-    [uscc, year, scheme.id, scheme.code, scheme.version, computed.points, computed.grade, computed.supervision, computed.exitFlagged,
-      JSON.stringify(computed.lines), JSON.stringify(computed.removedLines), clock().now()],
+    [usccs, year, scheme.id, scheme.code, scheme.version, clock().now(),
+      computed.map((c) => c.points), computed.map((c) => c.grade), computed.map((c) => c.supervision), computed.map((c) => c.exitFlagged),
+      computed.map((c) => JSON.stringify(c.lines)), computed.map((c) => JSON.stringify(c.removedLines))],
   );
-  await postDifference(m, uscc, year, Math.round(computed.points * LEDGER_UNITS), cause);
-  const key = gradingKey(uscc, year);
-  return (await gradingsByKeys(m, [key])).get(key)!;
+  await postDifferences(m, usccs, year, computed.map((c) => Math.round(c.points * LEDGER_UNITS)), cause);
 }
 
-async function postDifference(m: EntityManager, uscc: string, year: number, target: number, cause: string): Promise<void> {
+export async function regrade(m: EntityManager, uscc: string, year: number, cause: string): Promise<StoredGrading> {
+  await regradeMany(m, [uscc], year, cause);
+  return (await storedGrading(m, uscc, year))!;
+}
+
+async function postDifferences(m: EntityManager, usccs: string[], year: number, targets: number[], cause: string): Promise<void> {
   const ledger = gradingLedger();
-  // both accounts are the organisation's own, so no two organisations ever wait on one account
-  await ledger.openAccount(m, { id: pointsAccount(uscc, year), ownerId: uscc, kind: 'ORGANISATION_GRADING', allowNegative: true });
-  await ledger.openAccount(m, { id: sourceAccount(uscc, year), ownerId: uscc, kind: 'ORGANISATION_GRADING_SOURCE', allowNegative: true });
-  const delta = target - (await ledger.balance(m, pointsAccount(uscc, year)));
-  if (delta === 0) return;
-  await ledger.post(m, {
-    idempotencyKey: `so-grading:${uscc}:${year}:${cause}`,
-    kind: 'ORGANISATION_GRADING',
-    memo: `grading ${year} of ${uscc}`,
-    metadata: { uscc, year, cause },
-    entries: [
-      { accountId: pointsAccount(uscc, year), amount: delta },
-      { accountId: sourceAccount(uscc, year), amount: -delta },
-    ],
-  });
+  const accounts = await ledger.accounts(m, usccs.map((u) => pointsAccount(u, year)));
+  for (let i = 0; i < usccs.length; i++) {
+    const uscc = usccs[i];
+    const delta = targets[i] - (accounts[i]?.balance ?? 0);
+    if (delta === 0) continue;
+    // both accounts are the organisation's own, so no two organisations ever wait on one account
+    if (!accounts[i]) {
+      await ledger.openAccount(m, { id: pointsAccount(uscc, year), ownerId: uscc, kind: 'ORGANISATION_GRADING', allowNegative: true });
+      await ledger.openAccount(m, { id: sourceAccount(uscc, year), ownerId: uscc, kind: 'ORGANISATION_GRADING_SOURCE', allowNegative: true });
+    }
+    await ledger.post(m, {
+      idempotencyKey: `so-grading:${uscc}:${year}:${cause}`,
+      kind: 'ORGANISATION_GRADING',
+      memo: `grading ${year} of ${uscc}`,
+      metadata: { uscc, year, cause },
+      entries: [
+        { accountId: pointsAccount(uscc, year), amount: delta },
+        { accountId: sourceAccount(uscc, year), amount: -delta },
+      ],
+    });
+  }
 }
 
 async function gradingsByKeys(m: Pick<EntityManager, 'query'>, keys: readonly string[]): Promise<Map<string, StoredGrading>> {
@@ -214,14 +242,10 @@ export async function gradeYear(year: number, key: string | null, onProgress?: (
     total: usccs.length + 1,
     chunkSize: CHUNK,
     async processChunk(m, offset, limit) {
-      let graded = 0;
-      for (let i = offset; i < offset + limit; i++) {
-        if (i < usccs.length) {
-          await regrade(m, usccs[i], year, `run:${run.id}`);
-          graded++;
-        } else await decideRewards(m, year);
-      }
-      return { graded };
+      const batch = usccs.slice(offset, Math.min(offset + limit, usccs.length));
+      await regradeMany(m, batch, year, `run:${run.id}`);
+      if (offset + limit > usccs.length) await decideRewards(m, year);
+      return { graded: batch.length };
     },
     onProgress,
   });

@@ -1,0 +1,150 @@
+/**
+ * Benchmark of the social-organisations subgraph at Dongguan's scale (about 6,000 registered
+ * social organisations; `--quick` runs 1,000):
+ *   1. the yearly grading run (every organisation regraded, lines and ledger postings written,
+ *      rewards decided) against one SQL statement that merely sums the same records;
+ *   2. reading every grading through the batched loader against one query per organisation;
+ *   3. member-penalty events applied through the consumer's handler (inbox row, one line per
+ *      organisation, regrade) against the inbox insert alone.
+ * Run: node -r @swc-node/register tests/bench/social-organisations/index.ts [--quick]
+ */
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { withDatabase } from '@citypoints/db';
+import { FixedClock } from '@citypoints/kit';
+import type { DomainEvent } from '@citypoints/events';
+import { socialOrganisations } from '@citypoints/social-organisations';
+import { gradeYear, gradingKey, gradingLoader } from '../../../subgraphs/social-organisations/src/grading/grading.service';
+import { enterpriseCreditHandlers } from '../../../subgraphs/social-organisations/src/member-effects/member-effect.handlers';
+
+const quick = process.argv.includes('--quick');
+const ORGS = quick ? 1_000 : 6_000;
+const RECORDS_PER_ORG = 10;
+const ENTERPRISES = ORGS * 5;
+const EVENTS = quick ? 200 : 1_000;
+const YEAR = 2030;
+const S = 'social_organisations';
+
+const admin = process.env.CITYPOINTS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t = process.hrtime.bigint();
+  const value = await fn();
+  return { ms: Number(process.hrtime.bigint() - t) / 1e6, value };
+}
+
+const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
+
+async function main() {
+  const name = `cp_bench_so_${randomBytes(4).toString('hex')}`;
+  const c = new Client({ connectionString: admin });
+  await c.connect();
+  await c.query(`CREATE DATABASE "${name}"`);
+  await c.end();
+  const url = withDatabase(admin, name);
+  const inst = await socialOrganisations.create({ databaseUrl: url, queue: { kind: 'postgres', url, schema: 'bullmq' }, clock: new FixedClock(new Date('2031-01-10T00:00:00Z')) });
+  const ds = inst.dataSource;
+  try {
+    console.log(`social-organisations benchmark: ${ORGS} organisations, ${ORGS * RECORDS_PER_ORG} indicator records, ${ENTERPRISES} member enterprises${quick ? ' (quick)' : ''}`);
+    const setup = await timed(async () => {
+      await ds.query(
+        `INSERT INTO ${S}.organisations (uscc, name, kind, division_code)
+         SELECT 'ORG' || lpad(i::text, 15, '0'), '商会' || i, CASE WHEN i % 3 = 0 THEN 'INDUSTRY_ASSOCIATION' ELSE 'CHAMBER_OF_COMMERCE' END, '441900003'
+         FROM generate_series(1, $1) i`,
+        [ORGS],
+      );
+      await ds.query(
+        `INSERT INTO ${S}.indicator_records (uscc, year, category, points, idempotency_key, entered_by)
+         SELECT 'ORG' || lpad(o::text, 15, '0'), $2, (ARRAY['BASIC_WORK','POLITICAL_ORIENTATION','INDUSTRY_SELF_DISCIPLINE','SOCIAL_GOVERNANCE','LIVELIHOOD'])[1 + r % 5],
+                1 + ((o * 7 + r * 13) % 9), 'bench:' || o || ':' || r, 'bench'
+         FROM generate_series(1, $1) o, generate_series(1, $3) r`,
+        [ORGS, YEAR, RECORDS_PER_ORG],
+      );
+      await ds.query(
+        `INSERT INTO ${S}.violations (uscc, year, severity, idempotency_key, entered_by)
+         SELECT 'ORG' || lpad(o::text, 15, '0'), $2, 10 + o % 21, 'bench-v:' || o, 'bench' FROM generate_series(1, $1, 7) o`,
+        [ORGS, YEAR],
+      );
+      // each enterprise belongs to two organisations
+      await ds.query(
+        `INSERT INTO ${S}.memberships (organisation_uscc, enterprise_uscc)
+         SELECT 'ORG' || lpad((1 + (e % $1))::text, 15, '0'), 'ENT' || lpad(e::text, 15, '0') FROM generate_series(1, $2) e
+         UNION ALL
+         SELECT 'ORG' || lpad((1 + ((e * 31 + 7) % $1))::text, 15, '0'), 'ENT' || lpad(e::text, 15, '0') FROM generate_series(1, $2) e
+         ON CONFLICT DO NOTHING`,
+        [ORGS, ENTERPRISES],
+      );
+      await ds.query(`ANALYZE`);
+    });
+    console.log(`data generated in ${fmt(setup.ms)}`);
+
+    const baseline = await timed(() =>
+      ds.query(
+        `SELECT uscc, sum(p) AS points FROM (
+           SELECT uscc, least(sum(points), CASE category WHEN 'BASIC_WORK' THEN 30 WHEN 'POLITICAL_ORIENTATION' THEN 20 WHEN 'INDUSTRY_SELF_DISCIPLINE' THEN 20 ELSE 15 END) AS p
+           FROM ${S}.indicator_records WHERE year = $1 GROUP BY uscc, category) t GROUP BY uscc`,
+        [YEAR],
+      ),
+    );
+    const run = await timed(() => gradeYear(YEAR, null));
+    const [{ n: postings }] = await ds.query(`SELECT count(*)::int AS n FROM ${S}.ledger_postings`);
+    // records normally regrade as they are entered, so a real yearly run mostly finds nothing to post
+    const rerun = await timed(() => gradeYear(YEAR, null));
+    console.log(`\n1. yearly grading run`);
+    console.log(`   first run over records loaded in bulk: ${run.value} organisations in ${fmt(run.ms)} (${((run.value / run.ms) * 1000).toFixed(0)} organisations/s, ${postings} ledger postings)`);
+    console.log(`   run with every grading up to date: ${fmt(rerun.ms)} (${((rerun.value / rerun.ms) * 1000).toFixed(0)} organisations/s)`);
+    console.log(`   baseline: one SQL sum of the same records, ${fmt(baseline.ms)}`);
+    console.log(`   ratio first run / baseline: ${(run.ms / baseline.ms).toFixed(1)}x, up-to-date run / baseline: ${(rerun.ms / baseline.ms).toFixed(1)}x`);
+
+    const keys = Array.from({ length: ORGS }, (_, i) => gradingKey('ORG' + String(i + 1).padStart(15, '0'), YEAR));
+    const batched = await timed(() => gradingLoader({ caller: null, requestId: 'bench', loaders: new Map() }).loadMany(keys));
+    const single = await timed(async () => {
+      for (const k of keys) await gradingLoader({ caller: null, requestId: 'bench', loaders: new Map() }).load(k);
+    });
+    console.log(`\n2. reading ${ORGS} gradings`);
+    console.log(`   batched loader (one query): ${fmt(batched.ms)}`);
+    console.log(`   baseline, one query per organisation: ${fmt(single.ms)}`);
+    console.log(`   ratio batched / per-organisation: ${(batched.ms / single.ms).toFixed(3)}`);
+
+    const handler = enterpriseCreditHandlers['enterprise-credit.record.recorded'];
+    const event = (i: number): DomainEvent => ({
+      id: randomUUID(),
+      topic: 'enterprise-credit.record.recorded',
+      aggregateId: 'ENT' + String(i + 1).padStart(15, '0'),
+      payload: { recordId: `bench-rec-${i}`, uscc: 'ENT' + String(i + 1).padStart(15, '0'), kind: 'PENALTY', occurredOn: `${YEAR}-06-01`, publicUntil: `${YEAR + 1}-06-01` },
+      createdAt: new Date().toISOString(),
+      source: 'enterprise_credit',
+    });
+    const inboxOnly = await timed(async () => {
+      for (let i = 0; i < EVENTS; i++) {
+        await ds.transaction((m) => m.query(`INSERT INTO ${S}.inbox (event_id, consumer) VALUES ($1, 'bench-baseline')`, [randomUUID()]));
+      }
+    });
+    const applied = await timed(async () => {
+      for (let i = 0; i < EVENTS; i++) {
+        const e = event(i);
+        await ds.transaction(async (m) => {
+          await m.query(`INSERT INTO ${S}.inbox (event_id, consumer) VALUES ($1, 'social-organisations')`, [e.id]);
+          await handler(m, e);
+        });
+      }
+    });
+    const [{ lines }] = await ds.query(`SELECT count(*)::int AS lines FROM ${S}.member_effects`);
+    console.log(`\n3. ${EVENTS} member-penalty events (${lines} organisation lines, each a regrade)`);
+    console.log(`   applied in ${fmt(applied.ms)} (${((EVENTS / applied.ms) * 1000).toFixed(0)} events/s)`);
+    console.log(`   baseline, the inbox insert alone: ${fmt(inboxOnly.ms)}`);
+    console.log(`   ratio applied / inbox only: ${(applied.ms / inboxOnly.ms).toFixed(1)}x`);
+  } finally {
+    await inst.close();
+    const d = new Client({ connectionString: admin });
+    await d.connect();
+    await d.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await d.end();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
