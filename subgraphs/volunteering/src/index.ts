@@ -51,4 +51,4 @@ export { SCHEMA as VOLUNTEERING_SCHEMA };
 export { runVolunteeringJob, JOBS_QUEUE as VOLUNTEERING_JOBS_QUEUE, type VolunteeringJob } from './jobs/volunteering.jobs';
 export { serviceAward, administratorAward, starsFor, nextStarAt, type SchemeRules, type Scheme } from './scheme/scheme.rules';
 export { residentEventHandlers } from './residents/resident.projection';
-export { TRANSITIONS as NEED_TRANSITIONS, canMove as canMoveNeed } from './needs/need.rules';
+export { TRANSITIONS as NEED_TRANSITIONS, canMove as canMoveNeed, NeedStatus } from './needs/need.rules';

@@ -344,4 +344,39 @@ describe('volunteering through the gateway', () => {
     const audit = await ds().query(`SELECT actor, subject_id FROM volunteering.audit_log WHERE subject_id = $1`, [v.id]);
     expect(audit).toEqual([{ actor: 'analyst-9', subject_id: v.id }]);
   });
+  it('loads the demo time bank once per seed', async () => {
+    const inst = city.instances.volunteering;
+    const count = async () => (await ds().query(`SELECT (SELECT count(*) FROM volunteering.volunteers) AS v, (SELECT count(*) FROM volunteering.needs) AS n, (SELECT count(*) FROM volunteering.ledger_transactions) AS t`))[0];
+    const before = await count();
+    await inst.seedDemo!({ seed: 11 });
+    const once = await count();
+    expect(Number(once.v) - Number(before.v)).toBe(300);
+    expect(Number(once.n)).toBeGreaterThan(Number(before.n));
+    await inst.seedDemo!({ seed: 11 });
+    expect(await count()).toEqual(once);
+    const invariants = await ds().transaction((m) => new Ledger({ schema: 'volunteering' }).checkInvariants(m));
+    expect(invariants).toEqual([]);
+  });
+
+  // last: a new scheme version changes what later services earn
+  it('pays by the scheme version in force when the service was completed and keeps the older awards explained by theirs', async () => {
+    const rules = { pointsPerHour: 12, maxCreditedHoursPerService: 6, starThresholds: [50, 300, 600, 1000, 1500], pointValidityMonths: 36, autoConfirmHours: 72, backupGraceMinutes: 30 };
+    const effectiveFrom = new Date(clock.now().getTime() + DAY).toISOString();
+    const v = await volunteer();
+    await earn(v, 7);
+    expect(codes(await city.query(`mutation($e: DateTime!, $r: VolunteerSchemeRulesInput!) { publishVolunteerScheme(effectiveFrom: $e, rules: $r) { version } }`, { e: effectiveFrom, r: rules }, v.token))).toEqual(['FORBIDDEN']);
+    const past = new Date(clock.now().getTime() - DAY).toISOString();
+    expect(codes(await city.query(`mutation($e: DateTime!, $r: VolunteerSchemeRulesInput!) { publishVolunteerScheme(effectiveFrom: $e, rules: $r) { version } }`, { e: past, r: rules }, admin))).toEqual(['BAD_USER_INPUT']);
+    const published = ok(await city.query(`mutation($e: DateTime!, $r: VolunteerSchemeRulesInput!) { publishVolunteerScheme(effectiveFrom: $e, rules: $r) { version pointsPerHour } }`, { e: effectiveFrom, r: rules }, admin));
+    expect(published.publishVolunteerScheme).toEqual({ version: 2, pointsPerHour: 12 });
+    expect(ok(await city.query(`{ volunteerScheme { version } }`, {}, v.token)).volunteerScheme.version).toBe(1);
+    clock.advance(DAY);
+    await earn(v, 7);
+    expect(await profile(v)).toMatchObject({ points: 70 + 72, hours: 13, stars: 0 });
+    const records = ok(await city.query(`query($id: ID!) { volunteerHours(residentId: $id) { schemeVersion creditedHours points } }`, { id: v.id }, v.token)).volunteerHours;
+    expect(records).toEqual([
+      { schemeVersion: 2, creditedHours: 6, points: 72 },
+      { schemeVersion: 1, creditedHours: 7, points: 70 },
+    ]);
+  });
 });

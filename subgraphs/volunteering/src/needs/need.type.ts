@@ -23,7 +23,7 @@ registerEnumType(NeedCategory, { name: 'NeedCategory' });
 registerEnumType(NeedStatus, { name: 'NeedStatus' });
 registerEnumType(VolunteerRole, { name: 'VolunteerRole' });
 
-@ObjectType({ description: 'what a confirmed service earned, with the scheme version and a line-by-line breakdown' })
+@ObjectType('ServiceNeedAward', { description: 'what a confirmed service earned, with the scheme version and a line-by-line breakdown' })
 export class NeedAward {
   @Field(() => Float) reportedHours: number;
   @Field(() => Float) creditedHours: number;
@@ -34,7 +34,7 @@ export class NeedAward {
   @Field(() => [AwardLine]) lines: AwardLine[];
 }
 
-@ObjectType({ description: 'one move of a need along its status machine' })
+@ObjectType('ServiceNeedTransition', { description: 'one move of a need along its status machine' })
 export class NeedTransition {
   @Field(() => NeedStatus, { nullable: true }) from: NeedStatus | null;
   @Field(() => NeedStatus) to: NeedStatus;

@@ -1,6 +1,9 @@
 import type { EntityManager } from 'typeorm';
-import { db, SCHEMA } from '../context';
-import { parseRules, type Scheme } from './scheme.rules';
+import type { Caller } from '@citypoints/auth';
+import { badInput } from '@citypoints/kit';
+import { clock, db, SCHEMA } from '../context';
+import { parseRules, type Scheme, type SchemeRules } from './scheme.rules';
+import type { VolunteerScheme } from './scheme.type';
 
 export const SCHEME_CODE = 'VOL-TIMEBANK';
 
@@ -14,4 +17,27 @@ export async function schemeAt(at: Date, m: Pick<EntityManager, 'query'> = db())
   if (!rows.length) throw new Error(`no ${SCHEME_CODE} scheme is in force at ${at.toISOString()}`);
   const r = rows[0];
   return { code: r.code, version: r.version, effectiveFrom: r.effective_from, rules: parseRules(r.rules) };
+}
+
+export function toSchemeType(s: Scheme): VolunteerScheme {
+  return { code: s.code, version: s.version, effectiveFrom: s.effectiveFrom, ...s.rules };
+}
+
+/**
+ * A new version takes effect from a time not in the past, so awards already made keep the
+ * version that explains them.
+ */
+export async function publishScheme(caller: Caller, effectiveFrom: Date, input: SchemeRules): Promise<Scheme> {
+  const rules = parseRules(input);
+  if (!(effectiveFrom instanceof Date) || Number.isNaN(effectiveFrom.getTime())) throw badInput('effectiveFrom is not a time', { field: 'effectiveFrom' });
+  if (effectiveFrom < clock().now()) throw badInput('a scheme version cannot take effect in the past', { field: 'effectiveFrom' });
+  return db().transaction(async (m) => {
+    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`vol-scheme:${SCHEME_CODE}`]);
+    const rows: { version: number }[] = await m.query(
+      `INSERT INTO "${SCHEMA}".schemes (code, version, effective_from, rules, published_by, published_at)
+       SELECT $1, coalesce(max(version), 0) + 1, $2, $3::jsonb, $4, $5 FROM "${SCHEMA}".schemes WHERE code = $1 RETURNING version`,
+      [SCHEME_CODE, effectiveFrom, JSON.stringify(rules), caller.sub, clock().now()],
+    );
+    return { code: SCHEME_CODE, version: rows[0].version, effectiveFrom, rules };
+  });
 }

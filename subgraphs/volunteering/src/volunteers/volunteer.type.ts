@@ -15,14 +15,14 @@ export class VolunteerProfile {
   @Field(() => Int, { description: 'the scheme version the stars were computed with' }) schemeVersion: number;
 }
 
-@ObjectType({ description: 'one line of an award: how the hours and points came about' })
+@ObjectType('VolunteerAwardLine', { description: 'one line of an award: how the hours and points came about' })
 export class AwardLine {
   @Field() label: string;
   @Field(() => Float) value: number;
   @Field(() => String, { nullable: true }) note: string | null;
 }
 
-@ObjectType({ description: 'hours credited to a volunteer and the points they earned, with the scheme version that decided them' })
+@ObjectType('VolunteerHoursRecord', { description: 'hours credited to a volunteer and the points they earned, with the scheme version that decided them' })
 export class HoursRecord {
   @Field() source: string;
   @Field(() => Float) reportedHours: number;

@@ -1,0 +1,25 @@
+import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { requireRole } from '@citypoints/auth';
+import type { SubgraphContext } from '@citypoints/federation';
+import { clock } from '../context';
+import { VolunteerScheme, VolunteerSchemeRulesInput } from './scheme.type';
+import { publishScheme, schemeAt, toSchemeType } from './scheme.service';
+
+@Resolver(() => VolunteerScheme)
+export class SchemeResolver {
+  @Authorized()
+  @Query(() => VolunteerScheme, { description: 'the time-bank rules in force at a time (now unless given)' })
+  async volunteerScheme(@Arg('at', () => Date, { nullable: true }) at?: Date): Promise<VolunteerScheme> {
+    return toSchemeType(await schemeAt(at ?? clock().now()));
+  }
+
+  @Authorized('CITY_ADMIN')
+  @Mutation(() => VolunteerScheme, { description: 'publishes a new version of the time-bank rules from a time not in the past' })
+  async publishVolunteerScheme(
+    @Arg('effectiveFrom', () => Date) effectiveFrom: Date,
+    @Arg('rules', () => VolunteerSchemeRulesInput) rules: VolunteerSchemeRulesInput,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<VolunteerScheme> {
+    return toSchemeType(await publishScheme(requireRole(ctx.caller, 'CITY_ADMIN'), effectiveFrom, rules));
+  }
+}
