@@ -1,4 +1,4 @@
-import { codes, FixedClock, ok, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/testing';
 import { registry } from '@citypoints/registry';
 import { civic, runRhythmJob, type RhythmJobData } from '@citypoints/civic';
 import { createQueue, JobRuns } from '@citypoints/jobs';
@@ -31,6 +31,19 @@ describe('rhythm jobs: monthly stars, RED settlement, bulletin, evaluation', () 
     const ids = (await queue.getJobSchedulers()).map((s) => s.key).sort();
     await queue.close();
     expect(ids).toEqual(['civic:monthly-stars', 'civic:quarterly-bulletin', 'civic:red-settlement', 'civic:yearly-evaluation']);
+  });
+
+  it('runs a queued rhythm job on the worker, once per period however often it is queued', async () => {
+    const queue = createQueue<RhythmJobData>('civic.rhythm', city.queue, { prefix: city.queuePrefix });
+    await queue.add('QUARTERLY_BULLETIN', { kind: 'QUARTERLY_BULLETIN', period: '2026-Q1' });
+    await queue.add('QUARTERLY_BULLETIN', { kind: 'QUARTERLY_BULLETIN', period: '2026-Q1' });
+    await queue.close();
+    const ds = city.instances.civic.dataSource;
+    const runs = await eventually(async () => {
+      const rows = await ds.query(`SELECT status, attempts FROM civic.job_runs WHERE idempotency_key = 'QUARTERLY_BULLETIN:2026-Q1'`);
+      return rows.length === 1 && rows[0].status === 'COMPLETED' && rows;
+    });
+    expect(runs).toEqual([{ status: 'COMPLETED', attempts: 1 }]);
   });
 
   it('ranks each town once per month, even when the worker dies halfway and the job runs again', async () => {

@@ -2,7 +2,6 @@ import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-gr
 import { GraphQLJSON } from 'graphql-scalars';
 import { DateScalar, PageInfo } from '@citypoints/federation';
 import { ResidentRef } from '../residents/resident.type';
-import { BehaviourItem } from '../items/item.type';
 
 export enum RecordStatus {
   REGISTERED = 'REGISTERED',
@@ -59,6 +58,3 @@ export class RegisterCivicRecordInput {
   @Field(() => String, { nullable: true }) evidence?: string | null;
   @Field() idempotencyKey: string;
 }
-
-// an item is its own field type so the record's item resolver can batch
-export { BehaviourItem };
