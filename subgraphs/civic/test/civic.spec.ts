@@ -156,6 +156,29 @@ describe('civic review workflow through the gateway', () => {
     expect(codes(await city.query(inspect, { r: r.id, s: 9 }, c.reviewer))).toEqual(['CONFLICT']);
   });
 
+  it('takes privilege thresholds from the published rules, and a new version applies from its day on', async () => {
+    const r = await projectedResident(city, VILLAGE);
+    const c = await clerks(city, VILLAGE);
+    ok(await city.query(`mutation { setPublicityWindow(divisionCode: "${TOWN}", days: 0) }`, {}, await city.token('TOWN_OFFICIAL', { division: TOWN })));
+    const rec = ok(await register(city, c.registrar, r.id, 'BLOOD_DONATION', '2026-03-10')).registerCivicRecord;
+    ok(await review(city, c.reviewer, rec.id));
+    ok(await publicise(city, c.clerk, rec.id));
+    expect(ok(await approve(city, c.townReviewer, rec.id)).approveCivicRecord.breakdown.rulesVersion).toBe(1);
+    const token = await city.token('RESIDENT', { sub: r.id });
+    expect(ok(await city.query(`{ myCivicCard { balance privileges } }`, {}, token)).myCivicCard).toEqual({ balance: 20, privileges: [] });
+
+    const current = ok(await city.query(`{ civicRules { version definition } }`, {}, admin)).civicRules;
+    const definition = { ...current.definition, privileges: [{ flag: 'PRIORITY_EMPLOYMENT_SERVICES', minBalance: 20 }] };
+    const today = new Date(clock.now().getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+    expect(codes(await city.query(`mutation($d: JSON!, $f: Date!) { publishCivicRules(definition: $d, effectiveFrom: $f) { version } }`, { d: { ...definition, starsPerTown: 0 }, f: today }, admin))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await city.query(`mutation($d: JSON!, $f: Date!) { publishCivicRules(definition: $d, effectiveFrom: $f) { version } }`, { d: definition, f: today }, await city.token('TOWN_OFFICIAL', { division: TOWN })))).toEqual(['FORBIDDEN']);
+    const published = ok(await city.query(`mutation($d: JSON!, $f: Date!) { publishCivicRules(definition: $d, effectiveFrom: $f) { version } }`, { d: definition, f: today }, admin)).publishCivicRules;
+    expect(published.version).toBe(current.version + 1);
+    expect(ok(await city.query(`{ myCivicCard { privileges } }`, {}, token)).myCivicCard.privileges).toEqual(['PRIORITY_EMPLOYMENT_SERVICES']);
+    ok(await city.query(`mutation($d: JSON!, $f: Date!) { publishCivicRules(definition: $d, effectiveFrom: $f) { version } }`, { d: current.definition, f: today }, admin));
+    ok(await city.query(`mutation { setPublicityWindow(divisionCode: "${TOWN}", days: 5) }`, {}, await city.token('TOWN_OFFICIAL', { division: TOWN })));
+  });
+
   it('keeps the ledger sound', async () => {
     const m = city.instances.civic.dataSource.manager;
     expect(await new Ledger({ schema: 'civic' }).checkInvariants(m)).toEqual([]);

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { hasRole, isCityWide, requireRole, requireRoleIn, type Caller, type Role } from '@citypoints/auth';
+import { hasRole, isCityWide, mustAuditRead, requireRole, requireRoleIn, writeAudit, type Caller, type Role } from '@citypoints/auth';
 import { badInput, cityDate, cityMonth, conflict, DAY, forbidden, invalidState, isIsoDate, isWithinDivision, notFound, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
 import { clock, db, ledger, SCHEMA } from '../context';
 import { ensureCards, issueAccount, openPassbook, passbookAccount } from '../cards/card.service';
@@ -242,6 +242,7 @@ export async function recordById(c: Caller | null, id: string): Promise<CivicRec
   if (!rows.length) return null;
   const r = rows[0];
   const caller = requireRole(c, ...RECORD_OFFICIALS, 'RESIDENT');
+  if (mustAuditRead(caller)) await writeAudit(db(), SCHEMA, caller, { action: 'read', subjectType: 'CivicRecord', subjectIds: [r.id], fields: ['resident', 'item', 'evidence'] });
   if (isCityWide(caller) || (hasRole(caller, ...RECORD_OFFICIALS) && isWithinDivision(r.division_code, caller.division))) return toRecord(r);
   if (hasRole(caller, 'RESIDENT')) {
     if (caller.sub === r.resident_id) return toRecord(r);
