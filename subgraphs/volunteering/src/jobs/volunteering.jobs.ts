@@ -1,17 +1,18 @@
 import { createQueue, createWorker, schedule, type JobQueue, type JobWorker, type QueueConnection } from '@citypoints/jobs';
 import { clock, db, ledger } from '../context';
-import { autoConfirm, expireNeeds, promoteBackups } from '../needs/need.service';
+import { autoConfirm, expireNeeds, promoteBackups, type JobProgress } from '../needs/need.service';
 import { EXPIRED_ACCOUNT } from '../points/points.service';
 
 export const JOBS_QUEUE = 'volunteering.jobs';
 
 /** Expired lots move to the expiry account batch by batch, each batch its own transaction. */
-export async function expirePoints(): Promise<number> {
+export async function expirePoints(progress?: JobProgress): Promise<number> {
   let total = 0;
   for (;;) {
     const n = await db().transaction((m) => ledger().expireLots(m, { now: clock().now(), expiryAccountId: EXPIRED_ACCOUNT, batchSize: 200 }));
     total += n;
     if (n === 0) return total;
+    await progress?.(total);
   }
 }
 
@@ -24,10 +25,10 @@ export const VOLUNTEERING_JOBS = {
 } as const;
 export type VolunteeringJob = keyof typeof VOLUNTEERING_JOBS;
 
-export function runVolunteeringJob(name: VolunteeringJob): Promise<number> {
+export function runVolunteeringJob(name: VolunteeringJob, progress?: JobProgress): Promise<number> {
   const job = VOLUNTEERING_JOBS[name];
   if (!job) throw new Error(`unknown volunteering job ${name}`);
-  return job();
+  return job(progress);
 }
 
 const SCHEDULES: { id: VolunteeringJob; repeat: { every?: number; pattern?: string } }[] = [
@@ -45,7 +46,7 @@ export interface VolunteeringWorkers {
 export async function startVolunteeringJobs(connection: QueueConnection, prefix: string | undefined, log: (m: string) => void): Promise<VolunteeringWorkers> {
   const queue = createQueue<Record<string, never>, number>(JOBS_QUEUE, connection, { prefix });
   queue.on('error', (err) => log(`queue ${JOBS_QUEUE}: ${String(err)}`));
-  const worker = createWorker<Record<string, never>, number>(JOBS_QUEUE, (job) => runVolunteeringJob(job.name as VolunteeringJob), connection, { prefix, concurrency: 1 });
+  const worker = createWorker<Record<string, never>, number>(JOBS_QUEUE, (job) => runVolunteeringJob(job.name as VolunteeringJob, (done) => job.updateProgress({ done })), connection, { prefix, concurrency: 1 });
   worker.on('error', (err) => log(`worker ${JOBS_QUEUE}: ${String(err)}`));
   worker.on('failed', (job, err) => log(`volunteering job ${job?.name} failed: ${err.message}`));
   await worker.waitUntilReady();

@@ -275,8 +275,14 @@ export async function cancelNeed(caller: Caller, needId: string): Promise<Servic
   });
 }
 
-/** The needs a job acts on, each in a transaction of its own and skipped if another worker holds it. */
-async function eachDue(where: string, params: unknown[], act: (m: EntityManager, need: NeedRow) => Promise<void>, batch = 100): Promise<number> {
+/** Called after each committed batch of a job with the number of items done so far. */
+export type JobProgress = (done: number) => Promise<unknown> | unknown;
+
+/**
+ * The needs a job acts on, a batch per transaction; rows another worker holds are skipped, and
+ * each act re-checks the state it moves from, so a second run finds nothing left to do.
+ */
+async function eachDue(where: string, params: unknown[], act: (m: EntityManager, need: NeedRow) => Promise<void>, progress?: JobProgress, batch = 100): Promise<number> {
   let done = 0;
   for (;;) {
     const n = await db().transaction(async (m) => {
@@ -285,36 +291,37 @@ async function eachDue(where: string, params: unknown[], act: (m: EntityManager,
       return due.length;
     });
     done += n;
+    await progress?.(done);
     if (n < batch) return done;
   }
 }
 
 /** A primary who has not started by the window's start plus the grace period hands over to the backup. */
-export async function promoteBackups(): Promise<number> {
+export async function promoteBackups(progress?: JobProgress): Promise<number> {
   const now = clock().now();
   const { rules } = await schemeAt(now);
   const cutoff = new Date(now.getTime() - rules.backupGraceMinutes * 60_000);
   return eachDue(`status = 'TAKEN' AND started_at IS NULL AND backup_id IS NOT NULL AND window_start <= $1`, [cutoff], async (m, need) => {
     await move(m, need, NeedStatus.TAKEN, { primary_id: need.backup_id, backup_id: null }, 'system', `primary ${need.primary_id} had not started ${rules.backupGraceMinutes} minutes after the window opened; backup took over`, 'promote backup');
-  });
+  }, progress);
 }
 
 /** A need nobody served by the end of its window expires and its escrow goes back. */
-export async function expireNeeds(): Promise<number> {
+export async function expireNeeds(progress?: JobProgress): Promise<number> {
   return eachDue(`status IN ('OPEN','TAKEN') AND window_end <= $1`, [clock().now()], async (m, need) => {
     await move(m, need, NeedStatus.EXPIRED, {}, 'system', need.status === NeedStatus.OPEN ? 'nobody took it' : 'the service never started', 'expire');
     await returnEscrow(m, need);
-  });
+  }, progress);
 }
 
 /** A completion the requester has not confirmed within the waiting period is confirmed, unrated. */
-export async function autoConfirm(): Promise<number> {
+export async function autoConfirm(progress?: JobProgress): Promise<number> {
   const now = clock().now();
   const { rules } = await schemeAt(now);
   const cutoff = new Date(now.getTime() - rules.autoConfirmHours * HOUR);
   return eachDue(`status = 'COMPLETED' AND completed_at <= $1`, [cutoff], async (m, need) => {
     await settle(m, need, 'system', 'AUTO', null);
-  });
+  }, progress);
 }
 
 /** Browsing the menu: residents and city-wide callers anywhere, officials within their division. */
