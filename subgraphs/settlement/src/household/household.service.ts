@@ -204,7 +204,7 @@ export async function flagOverdueStages(ds: DataSource | EntityManager, today: s
      FROM (
        SELECT DISTINCT ON (st.application_no) st.application_no, st.seq
        FROM "${SCHEMA}".household_stages st JOIN "${SCHEMA}".household_applications a ON a.application_no = st.application_no
-       WHERE st.completed_at IS NULL AND a.status IN ('SUBMITTED','ELIGIBLE')
+       WHERE st.completed_at IS NULL AND a.status NOT IN ('REJECTED','WITHDRAWN')
        ORDER BY st.application_no, st.seq
      ) cur
      WHERE s.application_no = cur.application_no AND s.seq = cur.seq AND s.due_date < $1::date AND s.overdue_flagged_on IS NULL
