@@ -150,4 +150,19 @@ describe('enterprise credit through the gateway', () => {
     expect(codes(await city.query(CHECK, { u: e.uscc, d: 'BIDDING' }, resident))).toEqual(['FORBIDDEN']);
     expect(codes(await city.query(CHECK, { u: genUscc(), d: 'BIDDING' }))).toEqual(['UNAUTHENTICATED']);
   });
+
+  it('loads the demo city once per seed', async () => {
+    const inst = city.instances['enterprise-credit'];
+    const counts = async () =>
+      (await ecDb().query(`SELECT (SELECT count(*) FROM enterprise_credit.credit_records WHERE recorded_by = 'demo')::int AS records,
+        (SELECT count(*) FROM enterprise_credit.labour_reports WHERE source = 'demo-feed')::int AS reports,
+        (SELECT count(*) FROM enterprise_credit.credit_status WHERE status = 'BLACK')::int AS black`))[0];
+    await inst.seedDemo!({ seed: 31 });
+    const first = await counts();
+    expect(first.records).toBeGreaterThan(30);
+    expect(first.reports).toBe(300);
+    expect(first.black).toBeGreaterThan(10);
+    await inst.seedDemo!({ seed: 31 });
+    expect(await counts()).toEqual(first);
+  });
 });

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, ok, seed, startCity, type EnterpriseInput, type TestCity } from '@citypoints/testing';
 import { HOUR } from '@citypoints/kit';
 import { registry } from '@citypoints/registry';
 import { enterpriseCreditModule } from '@citypoints/enterprise-credit';
@@ -68,7 +68,7 @@ describe('labour-risk early warning through the gateway', () => {
   afterAll(() => city.close());
 
   const enterprises = async (n: number, divisionCode = '441900003') => {
-    const list = [];
+    const list: EnterpriseInput[] = [];
     for (let i = 0; i < n; i++) list.push(await seed(city).enterprise({ divisionCode }));
     await eventually(async () => {
       const [{ c }] = await ecDb().query(`SELECT count(*)::int AS c FROM enterprise_credit.enterprises WHERE uscc = ANY($1)`, [list.map((e) => e.uscc)]);
