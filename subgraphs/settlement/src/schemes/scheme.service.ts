@@ -61,10 +61,11 @@ export async function publishScheme(caller: Caller, kind: SchemeKind, code: stri
   if (!Number.isInteger(year) || year < 2000 || year > 2100) throw badInput('year must be 2000..2100', { field: 'year' });
   const definition = validateDefinition(kind, raw);
   return db().transaction(async (m) => {
-    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scheme:${kind}:${code}:${year}`]);
+    // versions count up per scheme code across years, so (code, version) names one definition
+    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scheme:${kind}:${code}`]);
     const rows: SchemeRow[] = await m.query(
       `INSERT INTO "${SCHEMA}".schemes (kind, code, year, version, threshold, definition, published_by)
-       SELECT $1, $2, $3, COALESCE(MAX(version), 0) + 1, $4, $5::jsonb, $6 FROM "${SCHEMA}".schemes WHERE kind = $1 AND code = $2 AND year = $3
+       SELECT $1, $2, $3, COALESCE(MAX(version), 0) + 1, $4, $5::jsonb, $6 FROM "${SCHEMA}".schemes WHERE kind = $1 AND code = $2
        RETURNING *`,
       [kind, code, year, definition.threshold ?? null, JSON.stringify(definition), caller.sub],
     );

@@ -1,0 +1,65 @@
+import { codes, ok, type FixedClock, type TestCity } from '@citypoints/testing';
+import { DG_SCHOOL } from '../src/migrations/default-schemes';
+import { childIdNumber, residents, startSettlementCity, SUBMIT, TOWN, upsertSchool, waitForRun } from './helpers';
+
+const PUBLISH = `mutation($k: SchemeKind!, $c: String!, $y: Int!, $d: JSON!) { publishPointsScheme(kind: $k, code: $c, year: $y, definition: $d) { id code year version threshold } }`;
+
+describe('points schemes as data, and the demo city', () => {
+  let city: TestCity;
+  let clock: FixedClock;
+  let admin: string;
+  let officer: string;
+
+  beforeAll(async () => {
+    ({ city, clock } = await startSettlementCity('2026-03-10T02:00:00Z'));
+    admin = await city.token('CITY_ADMIN', { sub: 'admin' });
+    officer = await city.token('EDUCATION_OFFICER', { sub: 'edu', division: TOWN });
+  });
+  afterAll(() => city.close());
+
+  it('serves the seeded defaults as the schemes in force', async () => {
+    const d = ok(await city.query(`{ s: pointsScheme(kind: SCHOOL_ADMISSION, year: 2026) { code year version threshold definition } h: pointsScheme(kind: HOUSEHOLD_REGISTRATION, year: 2026) { code year version threshold } }`, {}, officer));
+    expect(d.s).toMatchObject({ code: 'DG-SCHOOL', year: 2015, version: 1, threshold: null });
+    expect(d.s.definition.items.find((i: { code: string }) => i.code === 'WORK_YEARS').tiers).toEqual([{ from: 1, to: 2, points: 1 }, { from: 3, to: 5, points: 2 }, { from: 6, points: 3 }]);
+    expect(d.h).toEqual({ code: 'DG-HUKOU', year: 2016, version: 1, threshold: 100 });
+  });
+
+  it('publishes a validated new version; old applications keep explaining themselves by the old one', async () => {
+    const [p1, p2] = await residents(city, 2);
+    const school = await upsertSchool(city, officer, '东城第九小学', 5);
+    const apply = (parentId: string) =>
+      city.query(SUBMIT, { i: { parentId, childName: '陈小军', childIdNumber: childIdNumber(2020), year: 2026, grade: 'PRIMARY_1', townCode: TOWN, preferences: [school], indicators: [{ code: 'EDUCATION', value: 'COLLEGE' }] } }, officer);
+    const before = ok(await apply(p1.id)).submitSchoolApplication.applicationNo;
+
+    const bad = JSON.parse(JSON.stringify(DG_SCHOOL));
+    bad.items.push({ code: 'LUCK', label: '运气', kind: 'DICE' });
+    expect(codes(await city.query(PUBLISH, { k: 'SCHOOL_ADMISSION', c: 'DG-SCHOOL', y: 2026, d: bad }, admin))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await city.query(PUBLISH, { k: 'SCHOOL_ADMISSION', c: 'DG-SCHOOL', y: 2026, d: DG_SCHOOL }, officer))).toEqual(['FORBIDDEN']);
+
+    const next = JSON.parse(JSON.stringify(DG_SCHOOL));
+    next.items.find((i: { code: string }) => i.code === 'EDUCATION').options.COLLEGE = 70;
+    const published = ok(await city.query(PUBLISH, { k: 'SCHOOL_ADMISSION', c: 'DG-SCHOOL', y: 2026, d: next }, admin)).publishPointsScheme;
+    expect(published).toMatchObject({ code: 'DG-SCHOOL', year: 2026, version: 2 });
+    expect(ok(await city.query(`{ pointsScheme(kind: SCHOOL_ADMISSION, year: 2026) { version } }`, {}, officer)).pointsScheme.version).toBe(2);
+    expect(ok(await city.query(`{ pointsScheme(kind: SCHOOL_ADMISSION, year: 2025) { version } }`, {}, officer)).pointsScheme.version).toBe(1);
+
+    const after = ok(await apply(p2.id)).submitSchoolApplication.applicationNo;
+    const verify = (n: string) => city.query(`mutation($n: ID!) { verifyIndicators(applicationNo: $n, verdicts: [{ code: "EDUCATION", status: VERIFIED }]) { points { total schemeVersion } } }`, { n }, officer);
+    expect(ok(await verify(before)).verifyIndicators.points).toEqual({ total: 60, schemeVersion: 1 });
+    expect(ok(await verify(after)).verifyIndicators.points).toEqual({ total: 70, schemeVersion: 2 });
+  });
+
+  it('loads demo data once per seed, ready to rank', async () => {
+    clock.set('2026-03-10T02:00:00Z');
+    const inst = city.instances.settlement;
+    await inst.seedDemo!({ seed: 20240901 });
+    const count = async () => (await inst.dataSource.query(`SELECT count(*)::int AS n FROM settlement.school_applications`))[0].n;
+    const n = await count();
+    await inst.seedDemo!({ seed: 20240901 });
+    expect(await count()).toBe(n);
+    const town = (await inst.dataSource.query(`SELECT town_code FROM settlement.school_applications WHERE year = 2026 AND grade = 'PRIMARY_1' GROUP BY town_code ORDER BY count(*) DESC LIMIT 1`))[0].town_code;
+    const run = ok(await city.query(`mutation($t: ID!) { runSchoolAdmission(year: 2026, townCode: $t, grade: PRIMARY_1, seed: "demo") { id } }`, { t: town }, admin)).runSchoolAdmission;
+    const done = await waitForRun(city, admin, run.id);
+    expect(done.ranked).toBeGreaterThan(0);
+  });
+});
