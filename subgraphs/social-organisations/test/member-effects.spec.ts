@@ -1,7 +1,7 @@
 import { openSubgraphDataSource, type DataSource } from '@citypoints/db';
 import { consumerQueueName, eventsMigrationSql, OutboxRelay, publish, type DomainEvent, type EventOutcome } from '@citypoints/events';
 import { createQueue, type JobQueue } from '@citypoints/jobs';
-import { eventually, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
 import { registry } from '@citypoints/registry';
 import { socialOrganisations } from '@citypoints/social-organisations';
 
@@ -44,7 +44,7 @@ describe('member-enterprise effects from enterprise-credit events', () => {
   };
 
   beforeAll(async () => {
-    city = await startCity({ modules: [registry, socialOrganisations], workers: true });
+    city = await startCity({ modules: [registry, socialOrganisations], workers: true, clock: new FixedClock(new Date('2034-12-01T00:00:00Z')) });
     admin = await city.token('CITY_ADMIN', { sub: 'admin-1' });
     ec = await openSubgraphDataSource({ url: city.db.url, schema: PUBLISHER, entities: [], migrations: [] });
     for (const sql of eventsMigrationSql(PUBLISHER).up) await ec.query(sql);

@@ -1,4 +1,4 @@
-import { codes, eventually, genUscc, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, genUscc, ok, seed, startCity, type TestCity } from '@citypoints/testing';
 import { registry } from '@citypoints/registry';
 import { socialOrganisations } from '@citypoints/social-organisations';
 import { createQueue } from '@citypoints/jobs';
@@ -28,7 +28,8 @@ describe('social-organisations through the gateway', () => {
     city.query(RECORD, { i: { uscc, year, category, points, evidence: 'annual report', idempotencyKey } }, token);
 
   beforeAll(async () => {
-    city = await startCity({ modules: [registry, socialOrganisations], workers: true });
+    // 10 January 2036 in the city: the yearly job grades 2035
+    city = await startCity({ modules: [registry, socialOrganisations], workers: true, clock: new FixedClock(new Date('2036-01-10T01:00:00Z')) });
     admin = await city.token('CITY_ADMIN', { sub: 'admin-1' });
     civilAffairs = await city.token('DATA_FEED', { sub: 'civil-1', department: 'CIVIL_AFFAIRS' });
   });
@@ -226,15 +227,16 @@ describe('social-organisations through the gateway', () => {
       const schedulers = await queue.getJobSchedulers();
       expect(schedulers).toEqual([expect.objectContaining({ key: 'social-organisations:yearly-grading', pattern: YEARLY_GRADING_PATTERN })]);
       const org = await organisation();
-      ok(await indicator(org.uscc, 2036, 'BASIC_WORK', 25));
-      const jobs = [await queue.add('grade-past-year', { year: 2036 }), await queue.add('grade-past-year', { year: 2036 })];
+      ok(await indicator(org.uscc, 2035, 'BASIC_WORK', 25));
+      // as the scheduler fires it (the year that just ended), and once more by hand for the same year
+      const jobs = [await queue.add('grade-past-year', {}), await queue.add('grade-past-year', { year: 2035 })];
       for (const job of jobs) await eventually(async () => (await job.getState()) === 'completed');
-      const runs = await so().query(`SELECT status, counters FROM social_organisations.job_runs WHERE idempotency_key = 'scheduled:2036'`);
-      expect(runs).toEqual([expect.objectContaining({ status: 'COMPLETED' })]);
-      const [{ n }] = await so().query(`SELECT count(*)::int AS n FROM social_organisations.gradings WHERE year = 2036`);
+      const runs = await so().query(`SELECT status FROM social_organisations.job_runs WHERE kind = 'organisation-grading' AND idempotency_key LIKE 'scheduled:%'`);
+      expect(runs).toEqual([{ status: 'COMPLETED' }]);
+      const [{ n }] = await so().query(`SELECT count(*)::int AS n FROM social_organisations.gradings WHERE year = 2035`);
       const [{ orgs }] = await so().query(`SELECT count(*)::int AS orgs FROM social_organisations.organisations`);
       expect(n).toBe(orgs);
-      const g = ok(await city.query(`query($o: ID!) { socialOrganisation(uscc: $o) { grading(year: 2036) { points rewarded } } }`, { o: org.uscc }, admin)).socialOrganisation.grading;
+      const g = ok(await city.query(`query($o: ID!) { socialOrganisation(uscc: $o) { grading(year: 2035) { points rewarded } } }`, { o: org.uscc }, admin)).socialOrganisation.grading;
       expect(g.points).toBe(25);
     } finally {
       await queue.close();

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { DomainEvent, EventHandler } from '@citypoints/events';
 import { cityDate, isIsoDate } from '@citypoints/kit';
 import { SCHEMA } from '../context';
-import { regrade } from '../grading/grading.service';
+import { regradeMany } from '../grading/grading.service';
 import { schemeForYear } from '../scheme/scheme.service';
 import { payloadOf } from '../organisations/projection.handlers';
 
@@ -37,14 +37,13 @@ interface EffectInput {
 
 /** One line per organisation the enterprise belongs to, once per source however often the news comes. */
 async function applyToOrganisations(m: EntityManager, event: DomainEvent, e: EffectInput): Promise<void> {
-  for (const org of await organisationsOf(m, e.enterpriseUscc)) {
-    const inserted: { id: string }[] = await m.query(
-      `INSERT INTO "${SCHEMA}".member_effects (organisation_uscc, enterprise_uscc, year, effect, record_kind, reference, source_key, occurred_at, event_id, removed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (organisation_uscc, source_key) DO NOTHING RETURNING id`,
-      [org, e.enterpriseUscc, e.year, e.effect, e.recordKind, e.reference, e.sourceKey, e.occurredAt, event.id, e.removedAt],
-    );
-    if (inserted.length) await regrade(m, org, e.year, `effect:${inserted[0].id}`);
-  }
+  const inserted: { organisation_uscc: string }[] = await m.query(
+    `INSERT INTO "${SCHEMA}".member_effects (organisation_uscc, enterprise_uscc, year, effect, record_kind, reference, source_key, occurred_at, event_id, removed_at)
+     SELECT org, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM unnest($1::text[]) AS org
+     ON CONFLICT (organisation_uscc, source_key) DO NOTHING RETURNING organisation_uscc`,
+    [await organisationsOf(m, e.enterpriseUscc), e.enterpriseUscc, e.year, e.effect, e.recordKind, e.reference, e.sourceKey, e.occurredAt, event.id, e.removedAt],
+  );
+  await regradeMany(m, inserted.map((r) => r.organisation_uscc), e.year, `event:${event.id}`);
 }
 
 export const enterpriseCreditHandlers: Record<string, EventHandler> = {
@@ -90,15 +89,17 @@ export const enterpriseCreditHandlers: Record<string, EventHandler> = {
         removedAt: lift?.changed_at ?? null,
       });
     } else if (p.previous === BLACK && p.status !== BLACK) {
-      const lifted: { id: string; organisation_uscc: string; year: number }[] = await m.query(
+      const lifted: { organisation_uscc: string; year: number }[] = await m.query(
         // in a CTE so the driver hands back plain rows, as for a SELECT
         `WITH u AS (UPDATE "${SCHEMA}".member_effects SET removed_at = $3
            WHERE enterprise_uscc = $1 AND effect = $2 AND removed_at IS NULL AND occurred_at <= $3
-           RETURNING id, organisation_uscc, year)
-         SELECT id, organisation_uscc, year FROM u ORDER BY organisation_uscc COLLATE "C", year`,
+           RETURNING organisation_uscc, year)
+         SELECT organisation_uscc, year FROM u`,
         [p.uscc, 'MEMBER_BLACKLISTED', changedAt],
       );
-      for (const l of lifted) await regrade(m, l.organisation_uscc, l.year, `lift:${l.id}`);
+      for (const year of new Set(lifted.map((l) => l.year))) {
+        await regradeMany(m, lifted.filter((l) => l.year === year).map((l) => l.organisation_uscc), year, `event:${event.id}`);
+      }
     }
   },
 
