@@ -142,12 +142,14 @@ describe('volunteering through the gateway', () => {
     ok(await start(a, need.id));
     expect(codes(await cancel(requester, need.id))).toEqual(['INVALID_STATE']);
     expect(codes(await complete(a, need.id, 0))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await complete(a, need.id, 25))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await complete(a, need.id, 1.255))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await confirm(requester, need.id, 5))).toEqual(['INVALID_STATE']);
-    ok(await complete(a, need.id, 2));
+    ok(await complete(a, need.id, 2.29));
     expect(codes(await confirm(requester, need.id, 6))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await confirm(a, need.id, 5))).toEqual(['FORBIDDEN']);
     const read = ok(await city.query(`query($id: ID!) { serviceNeed(id: $id) { status hours } }`, { id: need.id }, requester.token));
-    expect(read.serviceNeed).toEqual({ status: 'COMPLETED', hours: 2 });
+    expect(read.serviceNeed).toEqual({ status: 'COMPLETED', hours: 2.29 });
 
     const unregistered = await resident();
     const other = await post(requester);

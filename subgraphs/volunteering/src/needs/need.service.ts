@@ -220,7 +220,7 @@ export async function startService(caller: Caller, needId: string): Promise<Serv
 export async function completeService(caller: Caller, needId: string, hours: number): Promise<ServiceNeed> {
   const me = residentOf(caller);
   if (!Number.isFinite(hours) || hours <= 0 || hours > MAX_SERVICE_HOURS) throw badInput(`hours must be more than 0 and at most ${MAX_SERVICE_HOURS}`, { field: 'hours' });
-  if (Math.round(hours * 100) !== hours * 100) throw badInput('hours are kept to two decimals', { field: 'hours' });
+  if (Math.abs(Math.round(hours * 100) - hours * 100) > 1e-6) throw badInput('hours are kept to two decimals', { field: 'hours' });
   return db().transaction(async (m) => {
     const need = await lockNeed(m, needId);
     if (need.primary_id !== me) throw forbidden('only the primary volunteer reports the hours');
