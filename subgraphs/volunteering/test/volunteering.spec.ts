@@ -265,9 +265,12 @@ describe('volunteering through the gateway', () => {
     expect(ok(await give(sibling.id, 10, 'g1')).givePoints.points).toBe(40);
     expect(codes(await give(sibling.id, 11, 'g1'))).toEqual(['CONFLICT']);
     expect((await profile(sibling)).points).toBe(10);
+    const sameKey = await Promise.all(Array.from({ length: 6 }, () => give(sibling.id, 5, 'g2')));
+    expect(sameKey.map((r) => ok(r).givePoints.points)).toEqual(Array(6).fill(35));
+    expect((await profile(sibling)).points).toBe(15);
 
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => give(sibling.id, 5, `c${i}`)));
-    expect(results.filter((r) => !r.errors).length).toBe(8);
+    expect(results.filter((r) => !r.errors).length).toBe(7);
     expect(results.filter((r) => r.errors).every((r) => codes(r)[0] === 'INSUFFICIENT_POINTS')).toBe(true);
     expect((await profile(giver)).points).toBe(0);
     expect((await profile(sibling)).points).toBe(50);
