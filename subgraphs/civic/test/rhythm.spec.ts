@@ -79,6 +79,22 @@ describe('rhythm jobs: monthly stars, RED settlement, bulletin, evaluation', () 
       { rank: 4, points: 3, resident: { id: a4.id } },
     ]);
 
+    const logger = ds.logger;
+    const original = logger.logQuery.bind(logger);
+    const cardReads: string[] = [];
+    logger.logQuery = (query, parameters, runner) => {
+      if (/FROM "civic"\.cards c JOIN/.test(query)) cardReads.push(query);
+      return original(query, parameters, runner);
+    };
+    let withCards;
+    try {
+      withCards = ok(await city.query(`{ civilityStars(month: "2026-04", divisionCode: "${A.slice(0, 9)}") { resident { civicCard { balance } } } }`, {}, admin)).civilityStars;
+    } finally {
+      logger.logQuery = original;
+    }
+    expect(withCards.map((s: { resident: { civicCard: { balance: number } } }) => s.resident.civicCard.balance)).toEqual([100, 5, 3, 3]);
+    expect(cardReads).toHaveLength(1);
+
     const bulletin = await runRhythmJob(deps(), { kind: 'QUARTERLY_BULLETIN', period: '2026-Q2' }, { chunkSize: 2 });
     expect(bulletin.status).toBe('COMPLETED');
     const b = ok(await city.query(`{ civicBulletin(quarter: "2026-Q2", divisionCode: "${A.slice(0, 9)}") { records points topResidents { points resident { id } } } }`, {}, admin)).civicBulletin;

@@ -6,6 +6,7 @@ import type { LedgerAccount } from '@citypoints/ledger';
 import { clock, db, ledger, SCHEMA } from '../context';
 import { residentRef } from '../residents/resident.type';
 import { CivicCard, Passbook, PassbookKind } from './card.type';
+import { isUuid } from '../ids';
 
 const ISSUE_SHARDS = 16;
 
@@ -46,7 +47,6 @@ export interface CardRow {
   party_member: boolean;
 }
 
-const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
 /**
  * The cards of these residents, issuing one (with its passbooks) to each registered resident who

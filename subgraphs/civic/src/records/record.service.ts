@@ -10,6 +10,7 @@ import { residentRef } from '../residents/resident.type';
 import { currentRules } from '../rules/rules.service';
 import { creditFor } from './record.rules';
 import { CivicRecord, RecordStatus, RecordStep, type RegisterCivicRecordInput } from './record.type';
+import { isUuid } from '../ids';
 
 interface RecordRow {
   id: string;
@@ -62,7 +63,6 @@ function toRecord(r: RecordRow): CivicRecord {
   });
 }
 
-const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
 async function lockRecord(m: EntityManager, id: string): Promise<RecordRow> {
   const rows: RecordRow[] = isUuid(id) ? await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".records WHERE id = $1 FOR UPDATE`, [id]) : [];

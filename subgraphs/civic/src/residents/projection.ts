@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { DomainEvent, EventHandler } from '@citypoints/events';
 import { SCHEMA } from '../context';
+import { isUuid } from '../ids';
 
 interface ResidentPayload {
   id: string;
@@ -47,7 +48,7 @@ export interface ProjectedResident {
 }
 
 export async function projectedResident(m: Pick<EntityManager, 'query'>, id: string): Promise<ProjectedResident | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!isUuid(id)) return null;
   const rows: ProjectedResident[] = await m.query(`SELECT id, division_code, household_id, name_masked FROM "${SCHEMA}".residents WHERE id = $1`, [id]);
   return rows[0] ?? null;
 }

@@ -5,6 +5,7 @@ import { clock, db, ledger, SCHEMA } from '../context';
 import { cardByNo, merchantAccount, passbookAccount } from '../cards/card.service';
 import { PassbookKind } from '../cards/card.type';
 import { Redemption, RewardItem, type RedeemInput } from './reward.type';
+import { isUuid } from '../ids';
 
 interface RewardRow {
   id: string;
@@ -16,7 +17,6 @@ interface RewardRow {
 
 const toReward = (r: RewardRow): RewardItem => Object.assign(new RewardItem(), { id: r.id, name: r.name, pointsCost: r.points_cost, stock: r.stock, merchantId: r.merchant_id });
 
-const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 const MAX_QUANTITY = 1000;
 const MAX_LINES = 50;
 
