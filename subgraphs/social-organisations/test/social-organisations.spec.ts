@@ -181,6 +181,11 @@ describe('social-organisations through the gateway', () => {
     const humen = await city.token('TOWN_OFFICIAL', { division: '441900121' });
     const list = ok(await city.query(`{ organisationRanking(year: 2032) { uscc name } }`, {}, humen)).organisationRanking;
     expect(list).toEqual([{ uscc: inHumen.uscc, name: inHumen.name }]);
+    const nowhere = await city.token('TOWN_OFFICIAL', { sub: 'no-division' });
+    expect(ok(await city.query(`{ organisationRanking(year: 2032) { uscc } }`, {}, nowhere)).organisationRanking).toEqual([]);
+    const analyst = await city.token('DEPARTMENT_ANALYST', { department: 'FINANCE' });
+    const cityWide = ok(await city.query(`{ organisationRanking(year: 2032) { uscc } }`, {}, analyst)).organisationRanking.map((o: { uscc: string }) => o.uscc);
+    expect(cityWide).toEqual(expect.arrayContaining([inHumen.uscc, inDongcheng.uscc]));
   });
 
   it('publishes a new scheme version that grades later years while stored gradings keep theirs', async () => {

@@ -210,7 +210,9 @@ export function assertCanReadGrading(caller: Caller, g: StoredGrading): void {
 /** Organisations of the year, best first; town officials see their own town's. */
 export async function ranking(caller: Caller, year: number, kind: string | null): Promise<{ uscc: string }[]> {
   assertYear(year);
-  const scope = isCityWide(caller) || caller.roles.includes('DATA_FEED') ? null : caller.division ?? '';
+  const scope = isCityWide(caller) || caller.roles.includes('DATA_FEED') ? null : caller.division;
+  // an official without a division claim reaches no organisation
+  if (scope === undefined) return [];
   const rows: { uscc: string }[] = await db().query(
     `SELECT g.uscc FROM "${SCHEMA}".gradings g JOIN "${SCHEMA}".organisations o ON o.uscc = g.uscc
      WHERE g.year = $1 AND ($2::text IS NULL OR o.kind = $2) AND ($3::text IS NULL OR (o.division_code IS NOT NULL AND o.division_code LIKE $3 || '%'))
