@@ -321,6 +321,11 @@ describe('volunteering through the gateway', () => {
     expect(own.nodes.every((n: { division: { code: string } }) => n.division.code.startsWith('441900121'))).toBe(true);
     expect(codes(await city.query(q, { d: '441900003' }, humenOfficial))).toEqual(['FORBIDDEN']);
     expect(codes(await city.query(q, { f: 0 }, inHumen.token))).toEqual(['BAD_USER_INPUT']);
+    const helper = await volunteer({ divisionCode: '441900121002' });
+    ok(await take(helper, page2.nodes[0].id, 'PRIMARY'));
+    const mine = `{ myServiceNeeds { totalCount nodes { id } } }`;
+    expect(ok(await city.query(mine, {}, inHumen.token)).myServiceNeeds.totalCount).toBe(4);
+    expect(ok(await city.query(mine, {}, helper.token)).myServiceNeeds.nodes).toEqual([{ id: page2.nodes[0].id }]);
     expect(codes(await city.query(q, {}))).toEqual(['UNAUTHENTICATED']);
   });
 

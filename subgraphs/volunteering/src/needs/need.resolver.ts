@@ -2,6 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, R
 import { hasRole, isCityWide, requireCaller } from '@citypoints/auth';
 import { loader, type SubgraphContext } from '@citypoints/federation';
 import { forbidden, isWithinDivision } from '@citypoints/kit';
+import { isUuid } from '../residents/resident.projection';
 import { NeedAward, NeedCategory, NeedStatus, NeedTransition, PostNeedInput, ServiceNeed, ServiceNeedConnection, VolunteerRole } from './need.type';
 import {
   cancelNeed,
@@ -30,6 +31,19 @@ export class NeedResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ): Promise<ServiceNeedConnection> {
     return serviceNeeds(requireCaller(ctx.caller), { divisionCode, category, status, first, after });
+  }
+
+  @Authorized('RESIDENT')
+  @Query(() => ServiceNeedConnection, { description: "the caller's own needs: those they requested and those they serve as primary or backup" })
+  myServiceNeeds(
+    @Ctx() ctx: SubgraphContext,
+    @Arg('status', () => NeedStatus, { nullable: true }) status?: NeedStatus,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ): Promise<ServiceNeedConnection> {
+    const caller = requireCaller(ctx.caller);
+    if (!hasRole(caller, 'RESIDENT') || !isUuid(caller.sub)) throw forbidden('only a resident has needs of their own');
+    return serviceNeeds(caller, { status, first, after, party: caller.sub });
   }
 
   @Authorized()

@@ -327,12 +327,12 @@ export async function autoConfirm(progress?: JobProgress): Promise<number> {
 /** Browsing the menu: residents and city-wide callers anywhere, officials within their division. */
 export async function serviceNeeds(
   caller: Caller,
-  f: { divisionCode?: string | null; category?: NeedCategory | null; status?: NeedStatus | null; first?: number | null; after?: string | null },
+  f: { divisionCode?: string | null; category?: NeedCategory | null; status?: NeedStatus | null; first?: number | null; after?: string | null; party?: string },
 ): Promise<ServiceNeedConnection> {
   const size = pageSize(f.first);
   let scope = f.divisionCode ?? null;
   if (scope !== null && !divisionLevelOf(scope)) throw badInput('divisionCode is not a division code', { field: 'divisionCode' });
-  if (!hasRole(caller, 'RESIDENT') && !isCityWide(caller)) {
+  if (f.party === undefined && !hasRole(caller, 'RESIDENT') && !isCityWide(caller)) {
     if (!hasRole(caller, 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR') || !caller.division) throw forbidden('browsing needs is for residents and officials of a division');
     if (scope === null) scope = caller.division;
     if (!isWithinDivision(scope, caller.division)) throw forbidden("outside the caller's division");
@@ -344,6 +344,10 @@ export async function serviceNeeds(
   if (scope) conds.push(`division_code LIKE $${params.push(scope + '%')}`);
   if (f.category) conds.push(`category = $${params.push(f.category)}`);
   if (f.status) conds.push(`status = $${params.push(f.status)}`);
+  if (f.party !== undefined) {
+    const p = params.push(f.party);
+    conds.push(`(requester_id = $${p}::uuid OR primary_id = $${p}::uuid OR backup_id = $${p}::uuid)`);
+  }
   const where = conds.length ? conds.join(' AND ') : 'TRUE';
   const total: { n: string }[] = await db().query(`SELECT count(*) AS n FROM ${T} WHERE ${where}`, params);
   const pageParams = [...params];
