@@ -135,3 +135,30 @@ describe('registry through the gateway', () => {
     expect(res.errors![0].message).toMatch(/depth 14 exceeds the limit of 12/);
   });
 });
+
+describe('registry changes', () => {
+  let city: TestCity;
+  beforeAll(async () => {
+    city = await startCity({ modules: [registry], label: 'registry_changes' });
+  });
+  afterAll(() => city.close());
+
+  it('moves a resident to another household and publishes changed, left and joined', async () => {
+    const r = await seed(city).resident({ householdId: 'H-A' });
+    const official = await city.token('TOWN_OFFICIAL', { division: '441900003' });
+    const d = ok(await city.query(`mutation($id: ID!) { updateResident(id: $id, input: { householdId: "H-B", name: "李四" }) { id name householdId } }`, { id: r.id }, official));
+    expect(d.updateResident).toEqual({ id: r.id, name: '李四', householdId: 'H-B' });
+    const events = await city.instances.registry.dataSource.query(`SELECT topic, aggregate_id, payload FROM registry.outbox WHERE payload->>'id' = $1 OR payload->>'residentId' = $1 ORDER BY created_at, topic`, [r.id]);
+    const byTopic = Object.fromEntries(events.map((e: { topic: string; payload: unknown }) => [e.topic, e.payload]));
+    expect(byTopic['registry.resident.changed']).toMatchObject({ id: r.id, nameMasked: '李*', householdId: 'H-B', divisionCode: r.divisionCode });
+    expect(byTopic['registry.household.left']).toEqual({ residentId: r.id, householdId: 'H-A' });
+    expect(byTopic['registry.household.joined']).toEqual({ residentId: r.id, householdId: 'H-B' });
+  });
+
+  it("refuses an official moving a resident of another town", async () => {
+    const r = await seed(city).resident({ divisionCode: '441900121001' });
+    const official = await city.token('TOWN_OFFICIAL', { division: '441900003' });
+    const res = await city.query(`mutation($id: ID!) { updateResident(id: $id, input: { name: "王五" }) { id } }`, { id: r.id }, official);
+    expect(codes(res)).toEqual(['FORBIDDEN']);
+  });
+});

@@ -165,7 +165,9 @@ export async function updateResident(caller: Caller, id: string, input: UpdateRe
     const householdId = input.householdId !== undefined ? validHousehold(input.householdId) : before.household_id;
     const hukou = input.hukou ?? before.hukou;
     const updated: ResidentDbRow[] = await m.query(
-      `UPDATE "${SCHEMA}".residents SET name = $2, division_code = $3, household_id = $4, hukou = $5, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+      // a bare UPDATE … RETURNING comes back from TypeORM as [rows, count]; a CTE returns rows
+      `WITH u AS (UPDATE "${SCHEMA}".residents SET name = $2, division_code = $3, household_id = $4, hukou = $5, updated_at = now() WHERE id = $1 RETURNING *)
+       SELECT ${COLUMNS} FROM u`,
       [id, name, divisionCode, householdId, hukou],
     );
     const after = updated[0];
