@@ -46,19 +46,6 @@ describe('points supermarket through the gateway', () => {
     return { balance: Number(a.balance), stock: s.stock, redemptions: n.n };
   };
 
-  it('lets 100 concurrent redemptions against a card that can afford 10 succeed exactly 10 times', async () => {
-    const { r, token, cardNo } = await holderOf100();
-    const item = await reward(`merchant-${randomUUID()}`, 10, 500);
-    const results = await Promise.all(
-      Array.from({ length: 100 }, () => city.query(redeemQ, { i: { cardNo, lines: [{ rewardId: item.id, quantity: 1 }], idempotencyKey: randomUUID() } }, token)),
-    );
-    const succeeded = results.filter((x) => !x.errors);
-    expect(succeeded).toHaveLength(10);
-    expect(results.filter((x) => x.errors).flatMap(codes).every((c) => c === 'INSUFFICIENT_POINTS')).toBe(true);
-    expect(succeeded.map((x) => x.data!.redeem.balanceAfter).sort((a, b) => a - b)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
-    expect(await state(r.id, item.id)).toEqual({ balance: 0, stock: 490, redemptions: 10 });
-  });
-
   it('never takes stock below zero, and a stock shortfall moves no points', async () => {
     const { r, token, cardNo } = await holderOf100();
     const item = await reward(`merchant-${randomUUID()}`, 5, 3);
@@ -109,6 +96,20 @@ describe('points supermarket through the gateway', () => {
     await city.instances.civic.seedDemo!({ seed: 20240901 });
     expect(await count()).toEqual(first);
     expect(ok(await city.query(`{ rewardItems(merchantId: "demo-points-bank-humen") { name stock } }`, {}, admin)).rewardItems).toHaveLength(2);
+  });
+
+  // last through the gateway: the burst leaves many idle gateway-to-subgraph sockets behind
+  it('lets 100 concurrent redemptions against a card that can afford 10 succeed exactly 10 times', async () => {
+    const { r, token, cardNo } = await holderOf100();
+    const item = await reward(`merchant-${randomUUID()}`, 10, 500);
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => city.query(redeemQ, { i: { cardNo, lines: [{ rewardId: item.id, quantity: 1 }], idempotencyKey: randomUUID() } }, token)),
+    );
+    const succeeded = results.filter((x) => !x.errors);
+    expect(succeeded).toHaveLength(10);
+    expect(results.filter((x) => x.errors).flatMap(codes).every((c) => c === 'INSUFFICIENT_POINTS')).toBe(true);
+    expect(succeeded.map((x) => x.data!.redeem.balanceAfter).sort((a, b) => a - b)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    expect(await state(r.id, item.id)).toEqual({ balance: 0, stock: 490, redemptions: 10 });
   });
 
   it('leaves the ledger sound after all of it', async () => {
