@@ -3,7 +3,7 @@ import { badInput, conflict, parseUscc } from '@citypoints/kit';
 import type { Caller } from '@citypoints/auth';
 import { db, SCHEMA } from '../context';
 import { assertYear, schemeForYear } from '../scheme/scheme.service';
-import { regrade, requireOrganisation, storedGrading, type StoredGrading } from '../grading/grading.service';
+import { regrade, requireOrganisation, type StoredGrading } from '../grading/grading.service';
 import { requireOrganisationManager } from '../organisations/access';
 import type { OrganisationIndicatorInput, OrganisationViolationInput } from './indicator.type';
 
@@ -19,10 +19,16 @@ function parseText(raw: string | null | undefined, field: string, max: number): 
   return v;
 }
 
-/** A retry with the same key returns the grading as it stands and changes nothing; the same key for other content is a CONFLICT. */
-async function replay(m: EntityManager, key: string, same: boolean, uscc: string, year: number): Promise<StoredGrading> {
+/** A retry with the same key returns the first call's grading and changes nothing; the same key for other content is a CONFLICT. */
+function replay(key: string, same: boolean, first: StoredGrading): StoredGrading {
   if (!same) throw conflict(`idempotency key ${key} was used for a different record`, { field: 'idempotencyKey' });
-  return (await storedGrading(m, uscc, year))!;
+  return { ...first, gradedAt: new Date(first.gradedAt) };
+}
+
+/** Keeps the grading a record produced, for its retries. */
+async function keepResult(m: EntityManager, table: 'indicator_records' | 'violations', id: string, grading: StoredGrading): Promise<StoredGrading> {
+  await m.query(`UPDATE "${SCHEMA}".${table} SET result = $2::jsonb WHERE id = $1`, [id, JSON.stringify(grading)]);
+  return grading;
 }
 
 export async function recordIndicator(caller: Caller, input: OrganisationIndicatorInput): Promise<StoredGrading> {
@@ -46,13 +52,13 @@ export async function recordIndicator(caller: Caller, input: OrganisationIndicat
       [uscc, input.year, input.category, points, evidence, key, caller.sub],
     );
     if (!inserted.length) {
-      const [first]: { uscc: string; year: number; category: string; points: string }[] = await m.query(
-        `SELECT uscc, year, category, points FROM "${SCHEMA}".indicator_records WHERE idempotency_key = $1`,
+      const [first]: { uscc: string; year: number; category: string; points: string; result: StoredGrading }[] = await m.query(
+        `SELECT uscc, year, category, points, result FROM "${SCHEMA}".indicator_records WHERE idempotency_key = $1`,
         [key],
       );
-      return replay(m, key, first.uscc === uscc && first.year === input.year && first.category === input.category && Number(first.points) === points, uscc, input.year);
+      return replay(key, first.uscc === uscc && first.year === input.year && first.category === input.category && Number(first.points) === points, first.result);
     }
-    return regrade(m, uscc, input.year, `indicator:${inserted[0].id}`);
+    return keepResult(m, 'indicator_records', inserted[0].id, await regrade(m, uscc, input.year, `indicator:${inserted[0].id}`));
   });
 }
 
@@ -76,12 +82,12 @@ export async function recordViolation(caller: Caller, input: OrganisationViolati
       [uscc, input.year, input.severity, note, key, caller.sub],
     );
     if (!inserted.length) {
-      const [first]: { uscc: string; year: number; severity: number }[] = await m.query(
-        `SELECT uscc, year, severity FROM "${SCHEMA}".violations WHERE idempotency_key = $1`,
+      const [first]: { uscc: string; year: number; severity: number; result: StoredGrading }[] = await m.query(
+        `SELECT uscc, year, severity, result FROM "${SCHEMA}".violations WHERE idempotency_key = $1`,
         [key],
       );
-      return replay(m, key, first.uscc === uscc && first.year === input.year && first.severity === input.severity, uscc, input.year);
+      return replay(key, first.uscc === uscc && first.year === input.year && first.severity === input.severity, first.result);
     }
-    return regrade(m, uscc, input.year, `violation:${inserted[0].id}`);
+    return keepResult(m, 'violations', inserted[0].id, await regrade(m, uscc, input.year, `violation:${inserted[0].id}`));
   });
 }

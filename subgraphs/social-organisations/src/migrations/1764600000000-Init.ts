@@ -44,6 +44,7 @@ export class Init1764600000000 implements MigrationInterface {
       evidence text,
       idempotency_key text NOT NULL UNIQUE,
       entered_by text NOT NULL,
+      result jsonb,
       created_at timestamptz NOT NULL DEFAULT now()
     )`);
     await q.query(`CREATE INDEX indicator_records_org_year ON "${S}".indicator_records (uscc, year)`);
@@ -55,6 +56,7 @@ export class Init1764600000000 implements MigrationInterface {
       note text,
       idempotency_key text NOT NULL UNIQUE,
       entered_by text NOT NULL,
+      result jsonb,
       created_at timestamptz NOT NULL DEFAULT now()
     )`);
     await q.query(`CREATE INDEX violations_org_year ON "${S}".violations (uscc, year)`);
