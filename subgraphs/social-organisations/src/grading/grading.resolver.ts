@@ -1,7 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { SubgraphContext } from '@citypoints/federation';
 import { requireCaller } from '@citypoints/auth';
-import { badInput } from '@citypoints/kit';
 import { requireCityManager } from '../organisations/access';
 import { OrganisationGrading, SocialOrganisationKind, SocialOrganisationRef } from './grading.type';
 import { assertCanReadGrading, gradeYear, gradingKey, gradingLoader, ranking, type StoredGrading } from './grading.service';
@@ -13,7 +12,6 @@ export class GradingResolver {
   @Authorized(...GRADING_READERS)
   @FieldResolver(() => OrganisationGrading, { nullable: true, description: 'the grading of the year (the latest graded year when omitted)' })
   async grading(@Root() o: SocialOrganisationRef, @Arg('year', () => Int, { nullable: true }) year: number | null, @Ctx() ctx: SubgraphContext): Promise<StoredGrading | null> {
-    if (year != null && !Number.isInteger(year)) throw badInput('year must be a whole number', { field: 'year' });
     const g = await gradingLoader(ctx).load(gradingKey(o.uscc, year));
     if (g) assertCanReadGrading(requireCaller(ctx.caller), g);
     return g;
