@@ -2,13 +2,13 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { addMonths, cityDate } from '@citypoints/kit';
-import { demoPopulation } from '@citypoints/demo';
-import { eventually, ok, startCity, type TestCity } from '@citypoints/testing';
+import { eventually, ok, seed, startCity, type TestCity } from '@citypoints/testing';
 import { registry } from '@citypoints/registry';
 import { enterpriseCreditModule } from '@citypoints/enterprise-credit';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const CHUNK = 5;
+const CHUNK = 2;
+const ENTERPRISES = 48;
 
 /** This subgraph's worker process, as `src/worker.ts` runs in production, on the test's database and queues. */
 function startWorkerProcess(city: TestCity): ChildProcess {
@@ -43,13 +43,12 @@ describe('a scoring run whose worker is killed halfway', () => {
   it('finishes after a restart with every enterprise scored once and no duplicate alerts', async () => {
     const ec = city.instances['enterprise-credit'].dataSource;
     child = startWorkerProcess(city);
-    await city.instances.registry.seedDemo!({ seed: 4242 });
-    const pop = demoPopulation(4242);
-    await eventually(async () => (await ec.query(`SELECT count(*)::int AS n FROM enterprise_credit.enterprises`))[0].n === pop.enterprises.length, 40_000);
+    const enterprises = await Promise.all(Array.from({ length: ENTERPRISES }, (_, i) => seed(city).enterprise({ divisionCode: i % 2 ? '441900003' : '441900121' })));
+    await eventually(async () => (await ec.query(`SELECT count(*)::int AS n FROM enterprise_credit.enterprises`))[0].n === ENTERPRISES, 40_000);
 
     const period = addMonths(cityDate(new Date()), -1).slice(0, 7);
     const danger = (i: number) => i % 3 === 0;
-    const reports = pop.enterprises.map((e, i) => ({
+    const reports = enterprises.map((e, i) => ({
       uscc: e.uscc, period, source: 'hr', wageArrearsDays: danger(i) ? 61 : 0, workersOwed: 0, arrearsAmount: 0, payCycleDays: 30, rentArrearsMonths: 0,
       electricityRatio: 1, socialInsuranceArrearsMonths: 0, taxArrearsMonths: 0, petitions: 0, groupIncident: false,
     }));
@@ -83,7 +82,7 @@ describe('a scoring run whose worker is killed halfway', () => {
       const r = ok(await city.query(`query($id: ID!) { scoringRun(id: $id) { status progress scored alertsRaised } }`, { id: run.id }, admin)).scoringRun;
       return r.status === 'COMPLETED' ? r : null;
     }, 40_000);
-    const expectedAlerts = pop.enterprises.filter((_, i) => danger(i)).length;
+    const expectedAlerts = enterprises.filter((_, i) => danger(i)).length;
     expect(done).toEqual({ status: 'COMPLETED', progress: 1, scored: reports.length, alertsRaised: expectedAlerts });
 
     const [scores] = await ec.query(`SELECT count(*)::int AS n, count(DISTINCT uscc)::int AS d FROM enterprise_credit.labour_risk_scores WHERE period = $1 AND run_id = $2`, [period, run.id]);

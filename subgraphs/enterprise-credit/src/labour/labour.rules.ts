@@ -100,13 +100,15 @@ function rangeSql(c: { indicator: Indicator; lo: number | null; hi: number | nul
 }
 
 export interface CompiledScoring {
-  /** per indicator, the id of the band that gives points, or NULL */
+  /** over a row of `labour_indicators`: per indicator the id of the band that gives points (or NULL), per override whether it holds */
   bandColumns: string;
-  /** from the band columns: the score, the band-id array, the level rank and the override ids */
+  /** over the band columns: the score, the band ids, the override ids, the highest level an override demands */
   scoreSql: string;
   bandIdsSql: string;
-  rankSql: string;
   overrideIdsSql: string;
+  overrideRankSql: string;
+  /** the level rank a score gives, from a column holding the score */
+  rankOfScoreSql: (scoreExpr: string) => string;
   levelOfRankSql: (rankExpr: string) => string;
 }
 
@@ -116,28 +118,21 @@ export interface CompiledScoring {
  */
 export function compileScoring(scheme: LabourRiskScheme, alias: string): CompiledScoring {
   const scoring = INDICATORS.filter((ind) => scheme.bands.some((b) => b.indicator === ind && b.points > 0));
-  const bandCase = (ind: Indicator) => {
-    const bands = scheme.bands.filter((b: Band) => b.indicator === ind && b.points > 0);
-    return `CASE ${bands.map((b) => `WHEN ${rangeSql(b, alias)} THEN ${lit(b.id)}`).join(' ')} END AS b_${ind}`;
-  };
-  const pointsCase = (ind: Indicator) => {
-    const bands = scheme.bands.filter((b) => b.indicator === ind && b.points > 0);
-    return `CASE b_${ind} ${bands.map((b) => `WHEN ${lit(b.id)} THEN ${lit(b.points)}`).join(' ')} ELSE 0 END`;
-  };
+  const pointBands = (ind: Indicator) => scheme.bands.filter((b: Band) => b.indicator === ind && b.points > 0);
+  const bandCase = (ind: Indicator) => `CASE ${pointBands(ind).map((b) => `WHEN ${rangeSql(b, alias)} THEN ${lit(b.id)}`).join(' ')} END AS b_${ind}`;
+  const pointsCase = (ind: Indicator) => `CASE b_${ind} ${pointBands(ind).map((b) => `WHEN ${lit(b.id)} THEN ${lit(b.points)}`).join(' ')} ELSE 0 END`;
   const overrideCond = (conds: Condition[]) => conds.map((c) => `(${rangeSql(c, alias)})`).join(' AND ');
-  const overrideCols = scheme.overrides.map((o) => `(${overrideCond(o.conditions)}) AS o_${o.id}`);
   const byScore = [...scheme.levels].sort((a, b) => b.minScore - a.minScore);
-  const scoreSql = scoring.length ? scoring.map(pointsCase).join(' + ') : '0';
-  const scoreRank = `CASE ${byScore.map((l) => `WHEN (${scoreSql}) >= ${lit(l.minScore)} THEN ${lit(l.rank)}`).join(' ')} ELSE ${lit(byScore[byScore.length - 1].rank)} END`;
   const overrideRanks = scheme.overrides.map((o) => `CASE WHEN o_${o.id} THEN ${lit(rankOf(scheme, o.minLevel))} ELSE 0 END`);
   return {
-    bandColumns: [...scoring.map(bandCase), ...overrideCols].join(',\n'),
-    scoreSql,
+    bandColumns: [...scoring.map(bandCase), ...scheme.overrides.map((o) => `(${overrideCond(o.conditions)}) AS o_${o.id}`)].join(',\n'),
+    scoreSql: scoring.length ? scoring.map(pointsCase).join(' + ') : '0',
     bandIdsSql: scoring.length ? `array_remove(ARRAY[${scoring.map((i) => `b_${i}`).join(', ')}]::int[], NULL)` : `'{}'::int[]`,
-    rankSql: overrideRanks.length ? `GREATEST(${scoreRank}, ${overrideRanks.join(', ')})` : scoreRank,
     overrideIdsSql: scheme.overrides.length
       ? `array_remove(ARRAY[${scheme.overrides.map((o) => `CASE WHEN o_${o.id} THEN ${lit(o.id)} END`).join(', ')}]::int[], NULL)`
       : `'{}'::int[]`,
+    overrideRankSql: overrideRanks.length ? `GREATEST(${overrideRanks.join(', ')})` : '0',
+    rankOfScoreSql: (x) => `CASE ${byScore.map((l) => `WHEN ${x} >= ${lit(l.minScore)} THEN ${lit(l.rank)}`).join(' ')} ELSE ${lit(byScore[byScore.length - 1].rank)} END`,
     levelOfRankSql: (r) => `CASE ${r} ${scheme.levels.map((l) => `WHEN ${lit(l.rank)} THEN '${l.level}'`).join(' ')} END`,
   };
 }

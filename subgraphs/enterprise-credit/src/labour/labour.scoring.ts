@@ -107,30 +107,38 @@ export async function scoreChunk(
   const scheme = await labourRiskScheme(db(), o.schemeVersion);
   const c = compileScoring(scheme, 'i');
   const alertRanks = scheme.levels.filter((l) => l.raisesAlert).map((l) => l.rank);
+  // the chunk's USCC range on both tables lets each be read by its index, never whole
+  const range = (col: string) => `${col} >= $2` + (o.hi == null ? '' : ` AND ${col} < $3`);
+  // OFFSET 0 keeps each level a subquery of its own: flattened, the planner would repeat every
+  // band's CASE inside each expression that uses it
   const [row]: { scored: number; alerts: number; status_targets: string[] | null }[] = await m.query(
-    `WITH banded AS (
-       SELECT i.uscc, left(e.division_code, 9) AS town, ${c.bandColumns}
-       FROM "${SCHEMA}".labour_indicators i JOIN "${SCHEMA}".enterprises e ON e.uscc = i.uscc
-       WHERE i.period = $1 AND i.uscc >= $2 AND ($3::text IS NULL OR i.uscc < $3)),
-     ranked AS (
-       SELECT uscc, town, ${c.scoreSql} AS score, ${c.bandIdsSql} AS band_ids, ${c.overrideIdsSql} AS override_ids, ${c.rankSql} AS rank FROM banded),
-     scored AS (SELECT r.*, ${c.levelOfRankSql('r.rank')} AS level FROM ranked r),
+    `WITH ranked AS (
+       SELECT uscc, town, score, band_ids, override_ids, GREATEST(${c.rankOfScoreSql('score')}, override_rank) AS rank
+       FROM (SELECT uscc, town, ${c.scoreSql} AS score, ${c.bandIdsSql} AS band_ids, ${c.overrideIdsSql} AS override_ids, ${c.overrideRankSql} AS override_rank
+             FROM (SELECT i.uscc, left(e.division_code, 9) AS town, ${c.bandColumns}
+                   FROM "${SCHEMA}".labour_indicators i JOIN "${SCHEMA}".enterprises e ON e.uscc = i.uscc
+                   WHERE i.period = $1 AND ${range('i.uscc')} AND ${range('e.uscc')} OFFSET 0) banded
+             OFFSET 0) pointed),
      prev AS (
-       SELECT DISTINCT ON (uscc) uscc, level, level_rank, since FROM "${SCHEMA}".labour_risk_scores
-       WHERE uscc >= $2 AND ($3::text IS NULL OR uscc < $3) AND period <= $1 ORDER BY uscc, period DESC),
-     up AS (
+       SELECT DISTINCT ON (uscc) uscc, period, level, level_rank, since FROM "${SCHEMA}".labour_risk_scores
+       WHERE ${range('uscc')} AND period <= $1 ORDER BY uscc, period DESC),
+     scored AS (
+       SELECT r.*, ${c.levelOfRankSql('r.rank')} AS level, p.period AS p_period, p.level AS p_level, p.level_rank AS p_rank, p.since AS p_since
+       FROM ranked r LEFT JOIN prev p USING (uscc)),
+     updated AS (
+       UPDATE "${SCHEMA}".labour_risk_scores t SET scheme_version = $4, score = s.score, level = s.level, level_rank = s.rank, band_ids = s.band_ids,
+         override_ids = s.override_ids, since = CASE WHEN s.p_level = s.level THEN s.p_since ELSE $5 END, scored_at = $5, run_id = $6
+       FROM scored s WHERE s.p_period = $1 AND t.uscc = s.uscc AND t.period = $1
+       RETURNING 1),
+     inserted AS (
        INSERT INTO "${SCHEMA}".labour_risk_scores (uscc, period, scheme_version, score, level, level_rank, band_ids, override_ids, since, scored_at, run_id)
-       SELECT s.uscc, $1, $4, s.score, s.level, s.rank, s.band_ids, s.override_ids, CASE WHEN p.level = s.level THEN p.since ELSE $5 END, $5, $6
-       FROM scored s LEFT JOIN prev p USING (uscc)
-       ON CONFLICT (uscc, period) DO UPDATE SET scheme_version = EXCLUDED.scheme_version, score = EXCLUDED.score, level = EXCLUDED.level,
-         level_rank = EXCLUDED.level_rank, band_ids = EXCLUDED.band_ids, override_ids = EXCLUDED.override_ids, since = EXCLUDED.since,
-         scored_at = EXCLUDED.scored_at, run_id = EXCLUDED.run_id
+       SELECT uscc, $1, $4, score, level, rank, band_ids, override_ids, CASE WHEN p_level = level THEN p_since ELSE $5 END, $5, $6
+       FROM scored WHERE p_period IS DISTINCT FROM $1
        RETURNING 1),
      raised AS (
        INSERT INTO "${SCHEMA}".risk_alerts (uscc, division_code, level, previous_level, period, score, scheme_version, band_ids, override_ids, raised_at, run_id)
-       SELECT s.uscc, s.town, s.level, coalesce(p.level, 'NORMAL'), $1, s.score, $4, s.band_ids, s.override_ids, $5, $6
-       FROM scored s LEFT JOIN prev p USING (uscc)
-       WHERE s.rank = ANY($7::int[]) AND s.rank > coalesce(p.level_rank, 0)
+       SELECT uscc, town, level, coalesce(p_level, 'NORMAL'), $1, score, $4, band_ids, override_ids, $5, $6
+       FROM scored WHERE rank = ANY($7::int[]) AND rank > coalesce(p_rank, 0)
        ON CONFLICT ON CONSTRAINT risk_alerts_once DO NOTHING
        RETURNING id, division_code),
      deliveries AS (
@@ -138,11 +146,11 @@ export async function scoreChunk(
        SELECT a.id, w.id, $5 FROM raised a JOIN "${SCHEMA}".alert_webhooks w ON a.division_code LIKE w.division_code || '%'
        RETURNING 1),
      moved AS (
-       SELECT s.uscc FROM scored s LEFT JOIN prev p USING (uscc)
-       WHERE (s.level = ANY($8::text[])) IS DISTINCT FROM (coalesce(p.level = ANY($8::text[]), false))
-          OR (s.level = ANY($9::text[])) IS DISTINCT FROM (p.level IS NULL OR p.level = ANY($9::text[])))
-     SELECT (SELECT count(*) FROM up)::int AS scored, (SELECT count(*) FROM raised)::int AS alerts,
-            (SELECT count(*) FROM deliveries)::int AS deliveries, (SELECT array_agg(uscc) FROM moved) AS status_targets`,
+       SELECT uscc FROM scored
+       WHERE (level = ANY($8::text[])) IS DISTINCT FROM (coalesce(p_level = ANY($8::text[]), false))
+          OR (level = ANY($9::text[])) IS DISTINCT FROM (p_level IS NULL OR p_level = ANY($9::text[])))
+     SELECT ((SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted))::int AS scored, (SELECT count(*) FROM raised)::int AS alerts,
+            (SELECT count(*) FROM deliveries)::int AS deliveries, (SELECT array_agg(uscc) FROM moved) AS status_targets, $3::text AS chunk_end`,
     [o.period, o.lo, o.hi, o.schemeVersion, o.at, o.runId, alertRanks, o.watchLevels, o.redLevels],
   );
   return { scored: row.scored, alerts: row.alerts, statusTargets: row.status_targets };
