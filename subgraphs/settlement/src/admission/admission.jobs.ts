@@ -19,7 +19,7 @@ export function createAdmissionQueue(deps: SubgraphDeps): JobQueue<AdmissionJob>
 export function startAdmissionWorker(deps: SubgraphDeps, ds: DataSource): JobWorker<AdmissionJob, AdmissionOutcome | null> {
   const worker = createWorker<AdmissionJob, AdmissionOutcome | null>(ADMISSION_QUEUE, (job) => performAdmissionRun(ds, job.data.runId, (p) => job.updateProgress(p)), deps.queue, {
     prefix: deps.queuePrefix,
-    concurrency: 2,
+    concurrency: 4,
   });
   worker.on('failed', (job, err) => deps.log?.(`settlement: admission run ${job?.data.runId} failed: ${err.message}`));
   return worker;

@@ -1,4 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
 import { requireRoleIn, type Caller } from '@citypoints/auth';
 import { loader, type SubgraphContext } from '@citypoints/federation';
@@ -9,7 +13,6 @@ import { requireTownCode } from '../schools/school.service';
 import type { SchoolGrade } from '../schools/school.type';
 import { ApplicationStatus, RunStatus, type AdmissionRun, type RankingConnection, type RankingEntry } from './application.type';
 
-type Q = Pick<EntityManager, 'query'>;
 export const ADMISSION_RUN_KIND = 'school-admission';
 export const jobRuns = new JobRuns(SCHEMA);
 
@@ -56,6 +59,7 @@ export async function admissionRun(id: string): Promise<AdmissionRun | null> {
   return rows.length ? toRun(rows[0]) : null;
 }
 
+/** The advisory lock of a pool; lockRun builds the same key in SQL. */
 const poolLock = (year: number, townCode: string, grade: string) => `admission:${year}:${townCode}:${grade}`;
 
 /**
@@ -85,6 +89,16 @@ export async function requestAdmissionRun(caller: Caller | null, year: number, t
   return run;
 }
 
+export interface PoolRun {
+  id: string;
+  year: number;
+  townCode: string;
+  grade: string;
+  seed: string;
+  /** [school id, seats] of the pool's schools */
+  seats: [string, number][];
+}
+
 interface RankedRow {
   application_no: string;
   total: number;
@@ -102,24 +116,57 @@ export interface AdmissionOutcome {
   rejected: number;
 }
 
-const POOL = `
-  SELECT a.application_no, a.total, a.tie1, a.tie2, a.submitted_at, a.preferences,
-         (a.priority_claim OR EXISTS (SELECT 1 FROM "${SCHEMA}".talent_cards t WHERE t.holder_id = a.parent_id AND t.status = 'ISSUED')) AS priority
-  FROM "${SCHEMA}".school_applications a
-  WHERE a.year = $1 AND a.town_code = $2 AND a.grade = $3 AND a.status IN ('SUBMITTED','VERIFIED')`;
-
 /**
- * The ranking of DOMAIN.md §1 as one set-based statement: priority applicants first by submission
- * time, then total, the scheme's two tie-breaker lines, and the lottery SHA-256(seed ‖ applicationNo)
- * as lowercase hex, ascending. A negative total keeps an application out of the pool.
+ * The ranking of DOMAIN.md §1 as one set-based statement over the pool (every application not
+ * withdrawn or disqualified): priority applicants first by submission time, then total, the
+ * scheme's two tie-breaker lines, and the lottery SHA-256(seed ‖ applicationNo) as lowercase hex,
+ * ascending. A negative total keeps an application out of the ranks (rank NULL, REJECTED).
  */
 const RANKING = `
-  WITH pool AS (${POOL})
-  SELECT application_no, total::float8 AS total, tie1::float8 AS tie1, tie2::float8 AS tie2, priority, preferences::text[] AS preferences,
-         (row_number() OVER (ORDER BY priority DESC, CASE WHEN priority THEN submitted_at END, total DESC, tie1 DESC, tie2 DESC,
+  WITH pool AS (
+    SELECT a.application_no, a.total, a.tie1, a.tie2, a.submitted_at, a.preferences, a.total >= 0 AS ranked,
+           (a.priority_claim OR EXISTS (SELECT 1 FROM "${SCHEMA}".talent_cards t WHERE t.holder_id = a.parent_id AND t.status = 'ISSUED')) AS priority
+    FROM "${SCHEMA}".school_applications a
+    WHERE a.year = $1 AND a.town_code = $2 AND a.grade = $3 AND a.status IN ('SUBMITTED','VERIFIED'))
+  SELECT application_no, total::float8 AS total, tie1::float8 AS tie1, tie2::float8 AS tie2, priority, preferences::text[] AS preferences, ranked,
+         (row_number() OVER (PARTITION BY ranked ORDER BY priority DESC, CASE WHEN priority THEN submitted_at END, total DESC, tie1 DESC, tie2 DESC,
                              encode(sha256(convert_to($4 || application_no, 'UTF8')), 'hex') COLLATE "C", application_no COLLATE "C"))::int AS rank
-  FROM pool WHERE total >= 0
-  ORDER BY rank`;
+  FROM pool`;
+
+export interface PoolRun {
+  id: string;
+  year: number;
+  townCode: string;
+  grade: string;
+  seed: string;
+  /** [school id, seats] of the pool's schools */
+  seats: [string, number][];
+}
+
+interface RankedRow {
+  application_no: string;
+  total: number;
+  tie1: number;
+  tie2: number;
+  priority: boolean;
+  preferences: string[];
+  ranked: boolean;
+  rank: number;
+}
+
+export interface AdmissionOutcome {
+  ranked: number;
+  placed: number;
+  waitlisted: number;
+  rejected: number;
+}
+
+/** Results go in with COPY: a pool's thousands of rows cost one round trip and no per-row parsing. */
+async function copyResults(m: EntityManager, lines: string[]): Promise<void> {
+  const client = (await m.queryRunner!.connect()) as PoolClient;
+  const stream = client.query(copyFrom(`COPY "${SCHEMA}".admission_results (run_id, application_no, rank, school_id, outcome, total, priority) FROM STDIN`));
+  await pipeline(Readable.from([lines.join('')]), stream);
+}
 
 /**
  * Ranks and places one pool inside the caller's transaction. Placement is serial dictatorship
@@ -127,105 +174,90 @@ const RANKING = `
  * pass over the ranked list; results replace any earlier attempt of the same run, so a retried
  * job writes the same rows.
  */
-export async function rankAndPlace(m: Q, run: { id: string; year: number; townCode: string; grade: string; seed: string }, onRanked?: (n: number) => Promise<unknown>): Promise<AdmissionOutcome> {
-  const params = [run.year, run.townCode, run.grade];
-  const ranked: RankedRow[] = await m.query(RANKING, [...params, run.seed]);
-  const negative: { application_no: string; total: number; priority: boolean }[] = await m.query(
-    `WITH pool AS (${POOL}) SELECT application_no, total::float8 AS total, priority FROM pool WHERE total < 0 ORDER BY application_no`,
-    params,
-  );
-  await onRanked?.(ranked.length);
-  const seatRows: { school_id: string; seats: number }[] = await m.query(
-    `SELECT ss.school_id, ss.seats FROM "${SCHEMA}".school_seats ss JOIN "${SCHEMA}".schools s ON s.id = ss.school_id
-     WHERE s.town_code = $2 AND ss.year = $1 AND ss.grade = $3 ORDER BY ss.school_id`,
-    params,
-  );
-  const left = new Map(seatRows.map((s) => [s.school_id, s.seats]));
+export async function rankAndPlace(m: EntityManager, run: PoolRun, opts: { replace: boolean; onRanked?: (n: number) => Promise<unknown> }): Promise<AdmissionOutcome> {
+  const rows: RankedRow[] = await m.query(RANKING, [run.year, run.townCode, run.grade, run.seed]);
+  rows.sort((a, b) => (a.ranked === b.ranked ? a.rank - b.rank : a.ranked ? -1 : 1));
+  const ranked = rows.filter((r) => r.ranked).length;
+  await opts.onRanked?.(ranked);
+  const left = new Map(run.seats);
   const cutoffs: Record<string, number> = {};
-  const n = ranked.length + negative.length;
-  const nos: string[] = new Array(n);
-  const ranks: (number | null)[] = new Array(n);
-  const schools: (string | null)[] = new Array(n);
-  const outcomes: string[] = new Array(n);
-  const totals: number[] = new Array(n);
-  const priorities: boolean[] = new Array(n);
+  const lines: string[] = new Array(rows.length);
   const digest = createHash('sha256');
   let placed = 0;
-  ranked.forEach((r, i) => {
+  let totalsSum = 0;
+  rows.forEach((r, i) => {
     let school: string | null = null;
-    for (const p of r.preferences) {
-      const free = left.get(p) ?? 0;
-      if (free > 0) {
-        left.set(p, free - 1);
-        school = p;
-        break;
+    if (r.ranked) {
+      for (const p of r.preferences) {
+        const free = left.get(p) ?? 0;
+        if (free > 0) {
+          left.set(p, free - 1);
+          school = p;
+          break;
+        }
       }
+      totalsSum += r.total;
     }
     if (school) {
       placed++;
       if (!r.priority && (cutoffs[school] === undefined || r.total < cutoffs[school])) cutoffs[school] = r.total;
     }
-    nos[i] = r.application_no;
-    ranks[i] = r.rank;
-    schools[i] = school;
-    outcomes[i] = school ? 'ADMITTED' : 'WAITLISTED';
-    totals[i] = r.total;
-    priorities[i] = r.priority;
-    digest.update(`${r.application_no}|${r.total}|${r.tie1}|${r.tie2}|${r.priority ? 1 : 0}|${r.preferences.join(',')}\n`);
+    const outcome = !r.ranked ? 'REJECTED' : school ? 'ADMITTED' : 'WAITLISTED';
+    lines[i] = `${run.id}\t${r.application_no}\t${r.ranked ? r.rank : '\\N'}\t${school ?? '\\N'}\t${outcome}\t${r.total}\t${r.priority ? 't' : 'f'}\n`;
+    digest.update(`${r.application_no}|${r.total}|${r.tie1}|${r.tie2}|${r.priority ? 1 : 0}|${r.preferences.join(',')}|${outcome === 'REJECTED' ? 'rejected' : 'pool'}\n`);
   });
-  negative.forEach((r, k) => {
-    const i = ranked.length + k;
-    nos[i] = r.application_no;
-    ranks[i] = null;
-    schools[i] = null;
-    outcomes[i] = 'REJECTED';
-    totals[i] = r.total;
-    priorities[i] = r.priority;
-    digest.update(`${r.application_no}|${r.total}|rejected\n`);
-  });
-  for (const s of seatRows) digest.update(`seats|${s.school_id}|${s.seats}\n`);
-  await m.query(`DELETE FROM "${SCHEMA}".admission_results WHERE run_id = $1`, [run.id]);
-  await m.query(
-    `INSERT INTO "${SCHEMA}".admission_results (run_id, application_no, rank, school_id, outcome, total, priority)
-     SELECT $1, * FROM unnest($2::text[], $3::int[], $4::uuid[], $5::text[], $6::numeric[], $7::boolean[])`,
-    [run.id, nos, ranks, schools, outcomes, totals, priorities],
-  );
-  const totalsSum = ranked.reduce((s, r) => s + r.total, 0);
-  await m.query(
-    `UPDATE "${SCHEMA}".admission_runs SET pool_size = $2, totals_sum = $3, seats_total = $4, inputs_digest = $5, cutoffs = $6::jsonb, completed_at = now() WHERE id = $1`,
-    [run.id, ranked.length, Math.round(totalsSum * 100) / 100, seatRows.reduce((s, r) => s + r.seats, 0), digest.digest('hex'), JSON.stringify(cutoffs)],
-  );
+  for (const [school, seats] of run.seats) digest.update(`seats|${school}|${seats}\n`);
+  if (opts.replace) await m.query(`DELETE FROM "${SCHEMA}".admission_results WHERE run_id = $1`, [run.id]);
+  await copyResults(m, lines);
   // a late retry of an older run must not displace a newer run's published result
   await m.query(
-    `INSERT INTO "${SCHEMA}".admission_current (year, town_code, grade, run_id) VALUES ($1, $2, $3, $4)
+    `WITH run AS (
+       UPDATE "${SCHEMA}".admission_runs SET pool_size = $2, totals_sum = $3, seats_total = $4, inputs_digest = $5, cutoffs = $6::jsonb, completed_at = now()
+       WHERE id = $1 RETURNING id, year, town_code, grade)
+     INSERT INTO "${SCHEMA}".admission_current (year, town_code, grade, run_id) SELECT year, town_code, grade, id FROM run
      ON CONFLICT (year, town_code, grade) DO UPDATE SET run_id = EXCLUDED.run_id
      WHERE (SELECT created_at FROM "${SCHEMA}".job_runs WHERE id = admission_current.run_id) <= (SELECT created_at FROM "${SCHEMA}".job_runs WHERE id = EXCLUDED.run_id)`,
-    [run.year, run.townCode, run.grade, run.id],
+    [run.id, ranked, Math.round(totalsSum * 100) / 100, run.seats.reduce((sum, [, n]) => sum + n, 0), digest.digest('hex'), JSON.stringify(cutoffs)],
   );
-  return { ranked: ranked.length, placed, waitlisted: ranked.length - placed, rejected: negative.length };
+  return { ranked, placed, waitlisted: ranked - placed, rejected: rows.length - ranked };
 }
 
-/** The job's body: one transaction per attempt, serialised per pool, with the run's progress. */
+/** A run with its pool locked against other runs of the same pool, and the pool's seats, in one statement. */
+async function lockRun(m: EntityManager, runId: string): Promise<PoolRun> {
+  const rows: { id: string; year: number; town_code: string; grade: string; seed: string; seats: [string, number][] }[] = await m.query(
+    `SELECT r.id, r.year, r.town_code, r.grade, r.seed,
+            pg_advisory_xact_lock(hashtext('admission:' || r.year || ':' || r.town_code || ':' || r.grade)) AS locked,
+            (SELECT COALESCE(json_agg(json_build_array(ss.school_id, ss.seats) ORDER BY ss.school_id), '[]'::json)
+               FROM "${SCHEMA}".school_seats ss JOIN "${SCHEMA}".schools s ON s.id = ss.school_id
+              WHERE s.town_code = r.town_code AND ss.year = r.year AND ss.grade = r.grade) AS seats
+     FROM "${SCHEMA}".admission_runs r WHERE r.id = $1`,
+    [runId],
+  );
+  if (!rows.length) throw new Error(`admission run ${runId} is not recorded`);
+  const r = rows[0];
+  return { id: r.id, year: r.year, townCode: r.town_code, grade: r.grade, seed: r.seed, seats: r.seats };
+}
+
+/**
+ * The job's body: one transaction per attempt, serialised per pool; the results and the run's
+ * completion commit together, so an attempt either leaves both or neither.
+ */
 export async function performAdmissionRun(ds: DataSource, runId: string, onProgress?: (p: number) => Promise<unknown>): Promise<AdmissionOutcome | null> {
   const started = await jobRuns.markRunning(ds, runId);
   if (started.status === 'COMPLETED') return null;
   try {
-    const outcome = await ds.transaction(async (m) => {
-      const rows: { id: string; year: number; town_code: string; grade: string; seed: string }[] = await m.query(
-        `SELECT id, year, town_code, grade, seed FROM "${SCHEMA}".admission_runs WHERE id = $1`,
-        [runId],
-      );
-      if (!rows.length) throw new Error(`admission run ${runId} is not recorded`);
-      const r = rows[0];
-      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [poolLock(r.year, r.town_code, r.grade)]);
-      return rankAndPlace(m, { id: r.id, year: r.year, townCode: r.town_code, grade: r.grade, seed: r.seed }, async (ranked) => {
-        await jobRuns.reportProgress(ds, runId, 0.5, { ranked });
-        await onProgress?.(50);
+    return await ds.transaction(async (m) => {
+      const run = await lockRun(m, runId);
+      const outcome = await rankAndPlace(m, run, {
+        replace: started.attempts > 1,
+        onRanked: async (ranked) => {
+          await jobRuns.reportProgress(ds, runId, 0.5, { ranked });
+          await onProgress?.(50);
+        },
       });
+      await jobRuns.complete(m, runId, outcome);
+      return outcome;
     });
-    await jobRuns.complete(ds, runId, outcome);
-    await onProgress?.(100);
-    return outcome;
   } catch (err) {
     await jobRuns.fail(ds, runId, err).catch(() => undefined);
     throw err;
