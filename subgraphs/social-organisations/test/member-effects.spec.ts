@@ -130,4 +130,16 @@ describe('member-enterprise effects from enterprise-credit events', () => {
     expect(g!.points).toBe(0);
     expect(g!.removedLines.map((l) => l.category)).toEqual(['MEMBER_BLACKLISTED']);
   });
+
+  it('takes a membership that arrives before its organisation, and completes the organisation when its registration comes', async () => {
+    const org = '51441900MA5TEST01X';
+    const member = '91441900MA5TEST02Y';
+    await outcome(await emit('registry.membership.added', org, { organisationUscc: org, enterpriseUscc: member, kind: 'INDUSTRY_ASSOCIATION' }));
+    await outcome(await emit('enterprise-credit.record.recorded', member, { recordId: 'rec-early', uscc: member, kind: 'PENALTY', occurredOn: '2034-04-01', publicUntil: null }));
+    await outcome(await emit('registry.organisation.registered', org, { uscc: org, name: '东莞市模具行业协会', kind: 'INDUSTRY_ASSOCIATION', divisionCode: '441900004' }));
+    const [row] = await so().query(`SELECT name, kind, division_code FROM social_organisations.organisations WHERE uscc = $1`, [org]);
+    expect(row).toEqual({ name: '东莞市模具行业协会', kind: 'INDUSTRY_ASSOCIATION', division_code: '441900004' });
+    const [g] = await so().query(`SELECT points FROM social_organisations.gradings WHERE uscc = $1 AND year = 2034`, [org]);
+    expect(Number(g.points)).toBe(-5);
+  });
 });
