@@ -8,15 +8,16 @@ import { socialOrganisations } from '@citypoints/social-organisations';
 /**
  * Across three subgraphs, through the gateway and the real outbox → BullMQ → inbox path: a member
  * enterprise blacklisted in enterprise-credit costs its chamber 10 points in social-organisations,
- * once, even when the event is delivered again.
+ * once, even when the event is delivered again; a repair that lifts the blacklisting gives them back.
  */
 describe('a blacklisting in enterprise-credit reaches the chamber of commerce', () => {
   let city: TestCity;
   let admin: string;
   let consumerQueue: JobQueue<DomainEvent, EventOutcome>;
+  const clock = new FixedClock(new Date('2026-06-15T02:00:00Z'));
 
   beforeAll(async () => {
-    city = await startCity({ modules: [registry, enterpriseCredit, socialOrganisations], workers: true, clock: new FixedClock(new Date('2026-06-15T02:00:00Z')) });
+    city = await startCity({ modules: [registry, enterpriseCredit, socialOrganisations], workers: true, clock });
     admin = await city.token('CITY_ADMIN', { sub: 'admin-1' });
     consumerQueue = createQueue<DomainEvent, EventOutcome>(consumerQueueName('social-organisations'), city.queue, { prefix: city.queuePrefix });
   });
@@ -25,7 +26,7 @@ describe('a blacklisting in enterprise-credit reaches the chamber of commerce', 
     await city?.close();
   });
 
-  it("lowers the chamber's points by 10 exactly once", async () => {
+  it("lowers the chamber's points by 10 exactly once, and a repair restores them", async () => {
     const s = seed(city);
     const member = await s.enterprise();
     const chamber = await s.organisation({ members: [member.uscc] });
@@ -43,7 +44,7 @@ describe('a blacklisting in enterprise-credit reaches the chamber of commerce', 
     expect((await points()).points).toBe(30);
 
     // enterprise-credit learns of the enterprise from registry's events; retrying with the same key is safe
-    await eventually(async () => {
+    const recorded = await eventually(async () => {
       const r = await city.query(
         `mutation($i: CreditRecordInput!) { recordCreditEvent(input: $i) { id kind } }`,
         { i: { uscc: member.uscc, kind: 'WAGE_ARREARS_BLACKLIST', occurredOn: '2026-06-01', note: 'wages unpaid for 3 months', idempotencyKey: `e2e-black-${member.uscc}` } },
@@ -74,5 +75,16 @@ describe('a blacklisting in enterprise-credit reaches the chamber of commerce', 
     });
     expect(outcome).toBe('duplicate');
     expect((await points()).points).toBe(20);
+
+    // seven months on, the wages paid and a pledge signed: the repair lifts BLACK and the line goes
+    clock.set('2027-01-05T02:00:00Z');
+    ok(
+      await city.query(`mutation($r: ID!) { repairCreditRecord(recordId: $r, approve: true, wagesPaid: true, pledgeSigned: true, note: "wages paid") { repaired } }`, { r: recorded.recordCreditEvent.id }, admin),
+    );
+    const restored = await eventually(async () => {
+      const g = await points();
+      return g.points === 30 && g;
+    });
+    expect(restored.lines.filter((l: { category: string }) => l.category === 'MEMBER_BLACKLISTED')).toEqual([]);
   });
 });
