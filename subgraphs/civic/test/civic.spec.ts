@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { codes, FixedClock, ok, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/testing';
 import { registry } from '@citypoints/registry';
 import { civic } from '@citypoints/civic';
 import { DAY } from '@citypoints/kit';
@@ -132,6 +132,9 @@ describe('civic review workflow through the gateway', () => {
     expect(both.a.civicCard.cardNo).toMatch(/^4419[0-9]{8}$/);
     expect(both.b.civicCard.cardNo).not.toBe(both.a.civicCard.cardNo);
     expect(ok(await city.query(q, { a: a.id, b: b.id }, admin))).toEqual(both);
+    const c = await projectedResident(city, VILLAGE);
+    expect(codes(await city.query(`query($id: ID!) { civicCard(residentId: $id) { cardNo } }`, { id: c.id }, await city.token('RESIDENT', { sub: a.id })))).toEqual(['FORBIDDEN']);
+    expect(await city.instances.civic.dataSource.query(`SELECT card_no FROM civic.cards WHERE resident_id = $1`, [c.id])).toEqual([]);
     expect(codes(await city.query(`query($id: ID!) { civicCard(residentId: $id) { cardNo } }`, { id: b.id }, await city.token('RESIDENT', { sub: a.id })))).toEqual(['FORBIDDEN']);
     expect(codes(await city.query(`query($id: ID!) { civicCard(residentId: $id) { cardNo } }`, { id: b.id }, await city.token('TOWN_OFFICIAL', { division: '441900121' })))).toEqual(['FORBIDDEN']);
     const analyst = await city.token('DEPARTMENT_ANALYST', { sub: 'analyst-9', department: 'CIVILISATION_OFFICE', purpose: 'evaluation' });
@@ -176,6 +179,18 @@ describe('civic review workflow through the gateway', () => {
     expect(ok(await city.query(`{ myCivicCard { privileges } }`, {}, token)).myCivicCard.privileges).toEqual(['PRIORITY_EMPLOYMENT_SERVICES']);
     ok(await city.query(`mutation($d: JSON!, $f: Date!) { publishCivicRules(definition: $d, effectiveFrom: $f) { version } }`, { d: current.definition, f: today }, admin));
     ok(await city.query(`mutation { setPublicityWindow(divisionCode: "${TOWN}", days: 5) }`, {}, await city.token('TOWN_OFFICIAL', { division: TOWN })));
+  });
+
+  it("follows registry's events: a resident who moves is in the new village's hands", async () => {
+    const r = await projectedResident(city, VILLAGE);
+    ok(await city.query(`mutation($id: ID!) { updateResident(id: $id, input: { divisionCode: "441900003002", householdId: "H-9" }) { id } }`, { id: r.id }, admin));
+    const ds = city.instances.civic.dataSource;
+    await eventually(async () => (await ds.query(`SELECT 1 FROM civic.residents WHERE id = $1 AND division_code = '441900003002' AND household_id = 'H-9'`, [r.id])).length > 0);
+    expect(codes(await register(city, (await clerks(city, VILLAGE)).registrar, r.id, 'HELP_NEIGHBOUR', '2026-03-01'))).toEqual(['FORBIDDEN']);
+    expect(ok(await register(city, (await clerks(city, '441900003002')).registrar, r.id, 'HELP_NEIGHBOUR', '2026-03-01')).registerCivicRecord.status).toBe('REGISTERED');
+    const official = await city.token('TOWN_OFFICIAL', { division: TOWN });
+    const tooMuch = await city.query(`mutation { defineBehaviourItem(input: { code: "RED_FLOOD_DUTY", label: "防汛值守", category: "RED_BONUS", points: 4, divisionCode: "${TOWN}" }) { code } }`, {}, official);
+    expect(codes(tooMuch)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('keeps the ledger sound', async () => {

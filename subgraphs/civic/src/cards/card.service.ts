@@ -123,17 +123,22 @@ function toCard(row: CardRow, accounts: Map<string, LedgerAccount>): CivicCard {
  */
 export function cardLoader(ctx: SubgraphContext) {
   return loader<string, CivicCard | null>(ctx, 'civicCardByResident', async (residentIds) => {
+    const known: { id: string; division_code: string }[] = await db().query(`SELECT id, division_code FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [
+      residentIds.filter(isUuid),
+    ]);
+    // a refused caller must not cause a card to be issued
+    const readable = known.filter((r) => mayReadCard(ctx.caller, r.id, r.division_code)).map((r) => r.id);
     const { cards, accounts } = await db().transaction(async (m) => {
-      const cards = await ensureCards(m, residentIds, clock().now());
+      const cards = await ensureCards(m, readable, clock().now());
       const ids = [...cards.values()].flatMap((c) => Object.values(PassbookKind).map((k) => passbookAccount(k, c.resident_id)));
       const list = await ledger().accounts(m, ids);
       return { cards, accounts: new Map(list.filter((a): a is LedgerAccount => !!a).map((a) => [a.id, a])) };
     });
     const seen: string[] = [];
+    const isKnown = new Set(known.map((r) => r.id));
     const out = residentIds.map((id) => {
       const row = cards.get(id);
-      if (!row) return null;
-      if (!mayReadCard(ctx.caller, row.resident_id, row.division_code)) return forbidden(`the civic card of resident ${id} is outside the caller's reach`);
+      if (!row) return isKnown.has(id) ? forbidden(`the civic card of resident ${id} is outside the caller's reach`) : null;
       seen.push(id);
       return toCard(row, accounts);
     });
