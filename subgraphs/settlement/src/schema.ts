@@ -1,5 +1,5 @@
 import { buildFederatedSchema, type FederatedSchema } from '@citypoints/federation';
-import { AdmissionRunResolver, RankingResolver, SchoolApplicationResolver } from './admission/application.resolver';
+import { AdmissionRunResolver, RankingResolver, SchoolApplicationResolver, SchoolCutoffResolver } from './admission/application.resolver';
 import { DivisionRef } from './divisions/division.ref';
 import { HouseholdApplicationResolver } from './household/household.resolver';
 import { ResidentRef } from './residents/resident.ref';
@@ -16,6 +16,7 @@ export function buildSettlementSchema(): Promise<FederatedSchema> {
       SchoolApplicationResolver,
       AdmissionRunResolver,
       RankingResolver,
+      SchoolCutoffResolver,
       HouseholdApplicationResolver,
       TalentCardResolver,
       ResidentSettlementFieldResolver,

@@ -191,6 +191,13 @@ describe('school admission through the gateway', () => {
     expect(lotteryTies).toEqual([...lotteryTies].sort((a, b) => (lottery('dg-2026', a) < lottery('dg-2026', b) ? -1 : 1)));
     const placement = expectedPlacement(expected, seats);
     for (const n of r.nodes) expect([n.applicationNo, n.placement?.id ?? null, n.status]).toEqual([n.applicationNo, placement.get(n.applicationNo), placement.get(n.applicationNo) ? 'ADMITTED' : 'WAITLISTED']);
+    const published = ok(await city.query(`query($id: ID!) { admissionRun(id: $id) { cutoffs { school { id } cutoff } } }`, { id: done.id }, officer)).admissionRun.cutoffs;
+    const cutoffs = new Map<string, number>();
+    for (const a of expected) {
+      const school = placement.get(a.applicationNo);
+      if (school && !a.priority) cutoffs.set(school, Math.min(cutoffs.get(school) ?? Infinity, a.total));
+    }
+    expect(Object.fromEntries(published.map((p: { school: { id: string }; cutoff: number }) => [p.school.id, p.cutoff]))).toEqual(Object.fromEntries(cutoffs));
     const rejected = ok(await city.query(`query($n: ID!) { schoolApplication(applicationNo: $n) { status rank } }`, { n: apps[15].applicationNo }, officer)).schoolApplication;
     expect(rejected).toEqual({ status: 'REJECTED', rank: null });
   });

@@ -25,6 +25,7 @@ interface RunRow {
   pool_size: number | null;
   totals_sum: string | null;
   inputs_digest: string | null;
+  cutoffs: Record<string, number> | null;
   status: RunStatus;
   progress: number;
   result: { ranked?: number; placed?: number; waitlisted?: number; rejected?: number } | null;
@@ -32,7 +33,7 @@ interface RunRow {
   error: string | null;
 }
 
-const RUN_SELECT = `SELECT r.id, r.year, r.town_code, r.grade, r.seed, r.pool_size, r.totals_sum, r.inputs_digest, j.status, j.progress, j.result, j.counters, j.error
+const RUN_SELECT = `SELECT r.id, r.year, r.town_code, r.grade, r.seed, r.pool_size, r.totals_sum, r.inputs_digest, r.cutoffs, j.status, j.progress, j.result, j.counters, j.error
   FROM "${SCHEMA}".admission_runs r JOIN "${SCHEMA}".job_runs j ON j.id = r.id`;
 
 const toRun = (r: RunRow): AdmissionRun => ({
@@ -51,6 +52,9 @@ const toRun = (r: RunRow): AdmissionRun => ({
   poolSize: r.pool_size,
   totalsSum: r.totals_sum == null ? null : Number(r.totals_sum),
   inputsDigest: r.inputs_digest,
+  cutoffs: Object.entries(r.cutoffs ?? {})
+    .map(([schoolId, cutoff]) => ({ schoolId, cutoff }))
+    .sort((a, b) => a.schoolId.localeCompare(b.schoolId)),
 });
 
 export async function admissionRun(id: string): Promise<AdmissionRun | null> {
@@ -72,16 +76,18 @@ export async function requestAdmissionRun(caller: Caller | null, year: number, t
   if (!Number.isInteger(year) || year < 2000 || year > 2100) throw badInput('year must be 2000..2100', { field: 'year' });
   if (seed != null && !/^[A-Za-z0-9_-]{1,64}$/.test(seed)) throw badInput('seed must be 1–64 letters, digits, _ or -', { field: 'seed' });
   const chosenSeed = seed ?? randomBytes(8).toString('hex');
-  const { run, fresh } = await db().transaction(async (m) => {
+  const { run, queued } = await db().transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [poolLock(year, townCode, grade)]);
     const pending: RunRow[] = await m.query(`${RUN_SELECT} WHERE r.year = $1 AND r.town_code = $2 AND r.grade = $3 AND j.status IN ('QUEUED','RUNNING')`, [year, townCode, grade]);
-    if (pending.length) return { run: toRun(pending[0]), fresh: false };
+    if (pending.length) return { run: toRun(pending[0]), queued: pending[0].status === 'QUEUED' };
     const job: JobRun = await jobRuns.create(m, { kind: ADMISSION_RUN_KIND, params: { year, townCode, grade, seed: chosenSeed } });
     await m.query(`INSERT INTO "${SCHEMA}".admission_runs (id, year, town_code, grade, seed) VALUES ($1, $2, $3, $4, $5)`, [job.id, year, townCode, grade, chosenSeed]);
     const rows: RunRow[] = await m.query(`${RUN_SELECT} WHERE r.id = $1`, [job.id]);
-    return { run: toRun(rows[0]), fresh: true };
+    return { run: toRun(rows[0]), queued: true };
   });
-  if (fresh) {
+  // adding again a run still queued is harmless (the job id is the run id) and heals a run whose
+  // first add was lost between the commit and the queue
+  if (queued) {
     const queue = settlementRuntime.admissionQueue;
     if (!queue) throw new Error('the admission queue is not open');
     await queue.add('run', { runId: run.id }, { jobId: run.id });

@@ -8,7 +8,7 @@ import { PointsBreakdown } from '../schemes/scheme.type';
 import { School, SchoolGrade } from '../schools/school.type';
 import { schoolLoader } from '../schools/school.service';
 import { talentHolderLoader } from '../talent/talent.service';
-import { AdmissionRun, ApplicationStatus, IndicatorVerdictInput, RankingConnection, RankingEntry, SchoolApplication, SubmitSchoolApplicationInput } from './application.type';
+import { AdmissionRun, ApplicationStatus, SchoolCutoff, IndicatorVerdictInput, RankingConnection, RankingEntry, SchoolApplication, SubmitSchoolApplicationInput } from './application.type';
 import {
   disqualifySchoolApplication,
   mySchoolApplications,
@@ -146,6 +146,14 @@ export class AdmissionRunResolver {
     @Ctx() ctx: SubgraphContext,
   ): Promise<AdmissionRun> {
     return requestAdmissionRun(ctx.caller, year, townCode, grade, seed);
+  }
+}
+
+@Resolver(() => SchoolCutoff)
+export class SchoolCutoffResolver {
+  @FieldResolver(() => School)
+  async school(@Root() c: SchoolCutoff, @Ctx() ctx: SubgraphContext): Promise<School> {
+    return (await schoolLoader(ctx).load(c.schoolId))!;
   }
 }
 

@@ -104,6 +104,7 @@ export async function submitSchoolApplication(c: Caller | null, input: SubmitSch
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`school-application:${key}`]);
       const first = await byKey(m, key);
       if (first) {
+        requireActingFor(caller, first.parent_id, first.town_code, [...OFFICIALS]);
         if (first.parent_id !== input.parentId) throw conflict('this idempotency key belongs to another application', { field: 'idempotencyKey' });
         return toApplication(first);
       }

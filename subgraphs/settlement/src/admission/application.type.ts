@@ -45,6 +45,12 @@ export class SchoolApplication {
   disqualifiedReason: string | null;
 }
 
+@ObjectType({ description: 'the lowest total a run placed by points at a school' })
+export class SchoolCutoff {
+  @Field(() => Float) cutoff: number;
+  schoolId: string;
+}
+
 @ObjectType()
 export class AdmissionRun {
   @Field(() => ID) id: string;
@@ -62,6 +68,7 @@ export class AdmissionRun {
   @Field(() => Int, { nullable: true, description: 'pool size the run ranked' }) poolSize: number | null;
   @Field(() => Float, { nullable: true, description: 'sum of the pool’s totals, a check that a re-run saw the same inputs' }) totalsSum: number | null;
   @Field(() => String, { nullable: true, description: 'SHA-256 of the ranked inputs (application, total, tie-breakers, priority, preferences) and seats' }) inputsDigest: string | null;
+  @Field(() => [SchoolCutoff], { description: 'per school, published with the run' }) cutoffs: SchoolCutoff[];
 }
 
 @ObjectType()

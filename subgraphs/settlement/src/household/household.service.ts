@@ -70,6 +70,7 @@ export async function submitHouseholdApplication(c: Caller | null, input: Submit
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`household-application:${key}`]);
       const first: HouseholdRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".household_applications WHERE idempotency_key = $1`, [key]);
       if (first.length) {
+        requireActingFor(caller, first[0].applicant_id, first[0].town_code, [...OFFICIALS]);
         if (first[0].applicant_id !== input.applicantId) throw conflict('this idempotency key belongs to another application', { field: 'idempotencyKey' });
         return toHousehold(first[0]);
       }
