@@ -193,6 +193,29 @@ describe('civic review workflow through the gateway', () => {
     expect(codes(tooMuch)).toEqual(['BAD_USER_INPUT']);
   });
 
+  it('registers once for concurrent retries of a key, and concurrent approvals share the monthly cap', async () => {
+    const official = await city.token('TOWN_OFFICIAL', { division: TOWN });
+    ok(await city.query(`mutation { defineBehaviourItem(input: { code: "STREET_SWEEPING", label: "义务清扫街巷", category: "PUBLIC_WELFARE", points: 3, monthlyCap: 4, divisionCode: "${TOWN}" }) { code } }`, {}, official));
+    ok(await city.query(`mutation { setPublicityWindow(divisionCode: "${TOWN}", days: 0) }`, {}, official));
+    const r = await projectedResident(city, VILLAGE);
+    const c = await clerks(city, VILLAGE);
+    const key = randomUUID();
+    const same = await Promise.all(Array.from({ length: 10 }, () => register(city, c.registrar, r.id, 'STREET_SWEEPING', '2026-03-04', key)));
+    expect(new Set(same.map((x) => ok(x).registerCivicRecord.id)).size).toBe(1);
+    const first = ok(same[0]).registerCivicRecord;
+    const second = ok(await register(city, c.registrar, r.id, 'STREET_SWEEPING', '2026-03-05')).registerCivicRecord;
+    for (const rec of [first, second]) {
+      ok(await review(city, c.reviewer, rec.id));
+      ok(await publicise(city, c.clerk, rec.id));
+    }
+    const otherReviewer = await city.token('TOWN_REVIEWER', { sub: `town-reviewer-${randomUUID()}`, division: TOWN });
+    const [a, b] = await Promise.all([approve(city, c.townReviewer, first.id), approve(city, otherReviewer, second.id)]);
+    const credited = [ok(a).approveCivicRecord.creditedPoints, ok(b).approveCivicRecord.creditedPoints].sort();
+    expect(credited).toEqual([1, 3]);
+    expect((await card(r.id)).balance).toBe(4);
+    ok(await city.query(`mutation { setPublicityWindow(divisionCode: "${TOWN}", days: 5) }`, {}, official));
+  });
+
   it('keeps the ledger sound', async () => {
     const m = city.instances.civic.dataSource.manager;
     expect(await new Ledger({ schema: 'civic' }).checkInvariants(m)).toEqual([]);
