@@ -70,7 +70,7 @@ async function copy(client: Client, sql: string, lines: Iterable<string>): Promi
 }
 
 /** The default table of DOMAIN.md §6 written out by hand: the baseline the job is measured against. */
-const BASELINE = `CREATE UNLOGGED TABLE enterprise_credit.bench_baseline AS
+const HAND_WRITTEN_LEVELS = `
   SELECT uscc, CASE
       WHEN group_incident OR (electricity_ratio < 0.3 AND wage_arrears_days > 0) THEN 'CRITICAL'
       WHEN s >= 80 THEN 'CRITICAL'
@@ -131,9 +131,14 @@ async function main(): Promise<void> {
     const done = (await client.query(`SELECT status, result, error FROM enterprise_credit.job_runs WHERE id = $1`, [run.id])).rows[0];
     if (done.status !== 'COMPLETED') throw new Error(`scoring run failed: ${done.error}`);
 
+    // the baseline stores its levels too, keyed like the job's scores, in one statement
+    await client.query(`CREATE TABLE enterprise_credit.bench_baseline (uscc text PRIMARY KEY, level text NOT NULL, score int NOT NULL)`);
     t = Date.now();
-    await client.query(BASELINE);
+    await client.query(`INSERT INTO enterprise_credit.bench_baseline ${HAND_WRITTEN_LEVELS}`);
     const sqlMs = Date.now() - t;
+    t = Date.now();
+    await client.query(`SELECT level, count(*) FROM (${HAND_WRITTEN_LEVELS}) l GROUP BY level`);
+    const computeMs = Date.now() - t;
 
     const [{ mismatched }] = (
       await client.query(
@@ -147,8 +152,8 @@ async function main(): Promise<void> {
 
     console.log(`levels: ${levels.map((l: { level: string; n: number }) => `${l.level} ${l.n.toLocaleString('en')}`).join(', ')}`);
     console.log(`scoring run (job → levels, alerts, statuses written): ${seconds(jobMs)}  scored ${done.result.scored.toLocaleString('en')}, alerts ${done.result.alertsRaised.toLocaleString('en')}, status changes ${statuses.toLocaleString('en')}`);
-    console.log(`hand-written SQL statement (same levels):            ${seconds(sqlMs)}`);
-    console.log(`ratio job / SQL: ${(jobMs / sqlMs).toFixed(2)}×   levels differing from the baseline: ${mismatched}`);
+    console.log(`hand-written SQL statement storing the same levels:  ${seconds(sqlMs)}   (computing them alone: ${seconds(computeMs)})`);
+    console.log(`ratio job / SQL statement: ${(jobMs / sqlMs).toFixed(2)}×   (to computing alone: ${(jobMs / computeMs).toFixed(2)}×)   levels differing from the baseline: ${mismatched}`);
   } finally {
     await client.end();
     await inst.close();

@@ -28,9 +28,11 @@ export async function recomputeStatuses(m: EntityManager, usccs: string[] | null
                  AND (r.public_until IS NULL OR r.public_until > $2::date)) AS honoured,
          bool_or(r.kind = ANY($8) AND NOT r.repaired AND r.occurred_on <= $2::date AND (r.public_until IS NULL OR r.public_until > $9::date)) AS blemished
        FROM (SELECT c.*, (NOT c.repaired AND c.occurred_on <= $2::date AND (c.public_until IS NULL OR c.public_until > $2::date)) AS active
-             FROM "${SCHEMA}".credit_records c JOIN t USING (uscc)) r
+             FROM "${SCHEMA}".credit_records c WHERE c.uscc IN (SELECT uscc FROM t)) r
        GROUP BY r.uscc),
-     risk AS (SELECT DISTINCT ON (x.uscc) x.uscc, x.level FROM "${SCHEMA}".labour_risk_scores x JOIN t USING (uscc) ORDER BY x.uscc, x.period DESC),
+     risk AS (
+       SELECT t.uscc, l.level FROM t
+       CROSS JOIN LATERAL (SELECT x.level FROM "${SCHEMA}".labour_risk_scores x WHERE x.uscc = t.uscc ORDER BY x.period DESC LIMIT 1) l),
      next AS (
        SELECT t.uscc,
          CASE WHEN rec.black THEN 'BLACK'
