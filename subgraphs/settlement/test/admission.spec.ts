@@ -1,4 +1,5 @@
 import { codes, ok, type TestCity, type FixedClock } from '@citypoints/testing';
+import { performAdmissionRun } from '../src/admission/admission.service';
 import { childIdNumber, lottery, residents, startSettlementCity, SUBMIT, TOWN, upsertSchool, waitForRun } from './helpers';
 
 type Claim = { code: string; value: string };
@@ -202,8 +203,15 @@ describe('school admission through the gateway', () => {
     expect(rejected).toEqual({ status: 'REJECTED', rank: null });
   });
 
-  it('gives identical ranks for the same inputs and seed', async () => {
+  it('gives identical ranks for the same inputs and seed, and a retried job rewrites the same results', async () => {
     const again = await run('dg-2026');
+    const ds = city.instances.settlement.dataSource;
+    const results = () => ds.query(`SELECT application_no, rank, school_id, outcome, total::float8 AS total, priority FROM settlement.admission_results WHERE run_id = $1 ORDER BY application_no`, [again.id]);
+    const before = await results();
+    await ds.query(`UPDATE settlement.job_runs SET status = 'RUNNING' WHERE id = $1`, [again.id]);
+    expect(await performAdmissionRun(ds, again.id)).toMatchObject({ ranked: before.filter((r: { rank: number | null }) => r.rank !== null).length });
+    expect(await results()).toEqual(before);
+    expect(await performAdmissionRun(ds, again.id)).toBeNull();
     const r = ok(await city.query(RANKING, {}, officer)).schoolRanking;
     expect(r.nodes).toEqual(firstRanking);
     const runs = await city.instances.settlement.dataSource.query(`SELECT DISTINCT inputs_digest FROM settlement.admission_runs WHERE completed_at IS NOT NULL`);
