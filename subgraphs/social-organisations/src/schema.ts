@@ -1,5 +1,5 @@
 import { buildFederatedSchema, type FederatedSchema } from '@citypoints/federation';
-import { GradingResolver, organisationReference } from './grading/grading.resolver';
+import { GradingListResolver, GradingResolver, organisationReference } from './grading/grading.resolver';
 import { SocialOrganisationRef } from './grading/grading.type';
 import { IndicatorResolver } from './indicators/indicator.resolver';
 import { CreditResolver } from './credit/credit.resolver';
@@ -7,7 +7,7 @@ import { SchemeResolver } from './scheme/scheme.resolver';
 
 export function buildSocialOrganisationsSchema(): Promise<FederatedSchema> {
   return buildFederatedSchema({
-    resolvers: [GradingResolver, IndicatorResolver, CreditResolver, SchemeResolver],
+    resolvers: [GradingResolver, GradingListResolver, IndicatorResolver, CreditResolver, SchemeResolver],
     orphanedTypes: [SocialOrganisationRef],
     referenceResolvers: { SocialOrganisation: organisationReference },
   });

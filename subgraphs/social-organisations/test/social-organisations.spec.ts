@@ -165,6 +165,16 @@ describe('social-organisations through the gateway', () => {
     const assoc = ok(await city.query(`query($o: ID!, $y: Int!) { socialOrganisation(uscc: $o) { grading(year: $y) { points grade rewarded } } }`, { o: x, y: Y }, admin));
     expect(assoc.socialOrganisation.grading).toEqual({ points: 100, grade: 'GREEN', rewarded: false });
 
+    // the RED chambers, a page at a time, for the supervision round
+    const page = `query($y: Int!, $after: String) { organisationGradings(year: $y, kind: CHAMBER_OF_COMMERCE, grade: RED, first: 1, after: $after) {
+      nodes { points exitFlagged organisation { uscc name } } totalCount pageInfo { hasNextPage endCursor } } }`;
+    const p1 = ok(await city.query(page, { y: Y }, civilAffairs)).organisationGradings;
+    expect(p1.nodes).toEqual([{ points: 50, exitFlagged: false, organisation: { uscc: d, name: expect.any(String) } }]);
+    expect(p1.totalCount).toBe(chambers.filter((o) => o.grading.grade === 'RED').length);
+    const p2 = ok(await city.query(page, { y: Y, after: p1.pageInfo.endCursor }, civilAffairs)).organisationGradings;
+    expect(p2.nodes.map((n: { organisation: { uscc: string } }) => n.organisation.uscc)).toEqual([e]);
+    expect(p2.pageInfo.hasNextPage).toBe(p1.totalCount > 2);
+
     const check = `query($o: ID!, $p: OrganisationCreditPurpose!) { organisationCreditCheck(uscc: $o, purpose: $p) { year grade allowed priority reasons schemeVersion } }`;
     const analyst = await city.token('DEPARTMENT_ANALYST', { department: 'FINANCE' });
     expect(ok(await city.query(check, { o: a, p: 'GOVERNMENT_COMMISSIONED_WORK' }, analyst)).organisationCreditCheck).toMatchObject({ year: Y, grade: 'GREEN', allowed: true, priority: true });

@@ -2,8 +2,8 @@ import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Ro
 import type { SubgraphContext } from '@citypoints/federation';
 import { requireCaller } from '@citypoints/auth';
 import { requireCityManager } from '../organisations/access';
-import { OrganisationGrading, SocialOrganisationKind, SocialOrganisationRef } from './grading.type';
-import { assertCanReadGrading, gradeYear, gradingKey, gradingLoader, ranking, type StoredGrading } from './grading.service';
+import { OrganisationGrade, OrganisationGrading, OrganisationGradingConnection, SocialOrganisationKind, SocialOrganisationRef } from './grading.type';
+import { assertCanReadGrading, gradeYear, gradingKey, gradingLoader, listGradings, ranking, type StoredGrading } from './grading.service';
 
 export const GRADING_READERS = ['CITY_ADMIN', 'DEPARTMENT_ANALYST', 'DATA_FEED', 'TOWN_OFFICIAL'] as const;
 
@@ -32,6 +32,28 @@ export class GradingResolver {
   runOrganisationGrading(@Arg('year', () => Int) year: number, @Ctx() ctx: SubgraphContext): Promise<number> {
     requireCityManager(ctx.caller);
     return gradeYear(year, null);
+  }
+}
+
+@Resolver(() => OrganisationGrading)
+export class GradingListResolver {
+  @Authorized(...GRADING_READERS)
+  @Query(() => OrganisationGradingConnection, { description: "a page of the year's gradings in ranking order, e.g. every RED one or those flagged for exit" })
+  organisationGradings(
+    @Arg('year', () => Int) year: number,
+    @Arg('kind', () => SocialOrganisationKind, { nullable: true }) kind: SocialOrganisationKind | null,
+    @Arg('grade', () => OrganisationGrade, { nullable: true }) grade: OrganisationGrade | null,
+    @Arg('exitFlagged', () => Boolean, { nullable: true }) exitFlagged: boolean | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: SubgraphContext,
+  ) {
+    return listGradings(requireCaller(ctx.caller), { year, kind: kind ?? null, grade: grade ?? null, exitFlagged: exitFlagged ?? null, first: first ?? null, after: after ?? null });
+  }
+
+  @FieldResolver(() => SocialOrganisationRef)
+  organisation(@Root() g: StoredGrading): SocialOrganisationRef {
+    return { uscc: g.uscc };
   }
 }
 

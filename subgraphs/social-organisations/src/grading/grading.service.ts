@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { forbidden, notFound } from '@citypoints/kit';
+import { forbidden, notFound, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
 import { canReachDivision, isCityWide, type Caller } from '@citypoints/auth';
 import { loader, type SubgraphContext } from '@citypoints/federation';
 import { JobRuns, runChunked } from '@citypoints/jobs';
@@ -207,19 +207,45 @@ export function assertCanReadGrading(caller: Caller, g: StoredGrading): void {
   if (!canReadGrading(caller, g.divisionCode)) throw forbidden(`organisation ${g.uscc} is outside the caller's division`);
 }
 
+/** The division prefix a caller's lists are limited to: null for city-wide readers, undefined for none at all. */
+function listScope(caller: Caller): string | null | undefined {
+  return isCityWide(caller) || caller.roles.includes('DATA_FEED') ? null : caller.division;
+}
+
+const LIST_FROM = `FROM "${SCHEMA}".gradings g JOIN "${SCHEMA}".organisations o ON o.uscc = g.uscc
+  WHERE g.year = $1 AND ($2::text IS NULL OR o.kind = $2) AND ($3::text IS NULL OR (o.division_code IS NOT NULL AND o.division_code LIKE $3 || '%'))
+    AND ($4::text IS NULL OR g.grade = $4) AND ($5::boolean IS NULL OR g.exit_flagged = $5)`;
+const LIST_ORDER = `ORDER BY g.points DESC, g.uscc COLLATE "C"`;
+
 /** Organisations of the year, best first; town officials see their own town's. */
 export async function ranking(caller: Caller, year: number, kind: string | null): Promise<{ uscc: string }[]> {
   assertYear(year);
-  const scope = isCityWide(caller) || caller.roles.includes('DATA_FEED') ? null : caller.division;
+  const scope = listScope(caller);
   // an official without a division claim reaches no organisation
   if (scope === undefined) return [];
-  const rows: { uscc: string }[] = await db().query(
-    `SELECT g.uscc FROM "${SCHEMA}".gradings g JOIN "${SCHEMA}".organisations o ON o.uscc = g.uscc
-     WHERE g.year = $1 AND ($2::text IS NULL OR o.kind = $2) AND ($3::text IS NULL OR (o.division_code IS NOT NULL AND o.division_code LIKE $3 || '%'))
-     ORDER BY g.points DESC, g.uscc COLLATE "C"`,
-    [year, kind, scope],
-  );
-  return rows;
+  return db().query(`SELECT g.uscc ${LIST_FROM} ${LIST_ORDER}`, [year, kind, scope, null, null]);
+}
+
+export interface GradingFilter {
+  year: number;
+  kind: string | null;
+  grade: string | null;
+  exitFlagged: boolean | null;
+  first: number | null;
+  after: string | null;
+}
+
+/** A page of the year's gradings in ranking order, filtered for supervision work (e.g. every RED one, or those flagged for exit). */
+export async function listGradings(caller: Caller, f: GradingFilter) {
+  assertYear(f.year);
+  const size = pageSize(f.first);
+  const offset = offsetFromCursor(f.after);
+  const scope = listScope(caller);
+  if (scope === undefined) return offsetPage([], offset, size, 0);
+  const params = [f.year, f.kind, scope, f.grade, f.exitFlagged];
+  const [{ n }]: { n: number }[] = await db().query(`SELECT count(*)::int AS n ${LIST_FROM}`, params);
+  const rows: GradingRow[] = await db().query(`SELECT ${GRADING_COLUMNS} ${LIST_FROM} ${LIST_ORDER} LIMIT $6 OFFSET $7`, [...params, size, offset]);
+  return offsetPage(rows.map(toGrading), offset, size, n);
 }
 
 const GRADING_RUN = 'organisation-grading';

@@ -1,4 +1,5 @@
 import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageInfo } from '@citypoints/federation';
 
 /** Identical to registry's definition: both subgraphs publish it. */
 export enum SocialOrganisationKind {
@@ -46,4 +47,11 @@ export class OrganisationGrading {
 @ObjectType('SocialOrganisation')
 export class SocialOrganisationRef {
   @Field(() => ID) uscc: string;
+}
+
+@ObjectType()
+export class OrganisationGradingConnection {
+  @Field(() => [OrganisationGrading]) nodes: OrganisationGrading[];
+  @Field(() => Int) totalCount: number;
+  @Field(() => PageInfo) pageInfo: PageInfo;
 }
