@@ -57,6 +57,11 @@ describe('points schemes as data, and the demo city', () => {
     const n = await count();
     await inst.seedDemo!({ seed: 20240901 });
     expect(await count()).toBe(n);
+    const other = (await inst.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM settlement.talent_cards) AS cards, (SELECT count(*)::int FROM settlement.household_applications WHERE submitted_on = '2026-03-10') AS household`,
+    ))[0];
+    expect(other.cards).toBeGreaterThan(0);
+    expect(other.household).toBeGreaterThan(0);
     const town = (await inst.dataSource.query(`SELECT town_code FROM settlement.school_applications WHERE year = 2026 AND grade = 'PRIMARY_1' GROUP BY town_code ORDER BY count(*) DESC LIMIT 1`))[0].town_code;
     const run = ok(await city.query(`mutation($t: ID!) { runSchoolAdmission(year: 2026, townCode: $t, grade: PRIMARY_1, seed: "demo") { id } }`, { t: town }, admin)).runSchoolAdmission;
     const done = await waitForRun(city, admin, run.id);

@@ -134,7 +134,7 @@ const RANKING = `
            (a.priority_claim OR EXISTS (SELECT 1 FROM "${SCHEMA}".talent_cards t WHERE t.holder_id = a.parent_id AND t.status = 'ISSUED')) AS priority
     FROM "${SCHEMA}".school_applications a
     WHERE a.year = $1 AND a.town_code = $2 AND a.grade = $3 AND a.status IN ('SUBMITTED','VERIFIED'))
-  SELECT application_no, total::float8 AS total, tie1::float8 AS tie1, tie2::float8 AS tie2, priority, preferences::text[] AS preferences, ranked,
+  SELECT application_no, total::float8 AS total, tie1::float8 AS tie1, tie2::float8 AS tie2, priority, preferences, ranked,
          (row_number() OVER (PARTITION BY ranked ORDER BY priority DESC, CASE WHEN priority THEN submitted_at END, total DESC, tie1 DESC, tie2 DESC,
                              encode(sha256(convert_to($4 || application_no, 'UTF8')), 'hex') COLLATE "C", application_no COLLATE "C"))::int AS rank
   FROM pool`;

@@ -5,10 +5,22 @@ import { ageOn, cityDate, intBetween, maskName, pick, seededRandom, type Clock }
 import { SCHEMA } from '../context';
 import { scoreSchoolLines } from '../admission/application.service';
 import type { IndicatorState } from '../schemes/engine';
+import { scoreApplication } from '../schemes/engine';
 import { requireSchemeInForce } from '../schemes/scheme.service';
+import { loadProcedure, stageDueDates } from '../household/procedure';
 import { SchemeKind } from '../schemes/scheme.type';
 
 const SCHOOL_NAMES = ['第一小学', '实验学校', '中心小学', '第二中学', '外国语学校', '新城学校'];
+
+function hukouIndicators(rnd: () => number): IndicatorState[] {
+  const v = (code: string, value: string): IndicatorState => ({ code, claimed: value, verified: value, status: 'VERIFIED' });
+  return [
+    v('EDUCATION', pick(rnd, ['HIGH_SCHOOL', 'COLLEGE', 'BACHELOR_OR_ABOVE'])),
+    v('CITY_YEARS', String(intBetween(rnd, 1, 12))),
+    v('SOCIAL_INSURANCE_TYPE_YEARS', String(intBetween(rnd, 0, 40))),
+    v('APPLY_TOWN_CLASS', pick(rnd, ['A', 'B', 'C'])),
+  ];
+}
 
 function demoIndicators(rnd: () => number): IndicatorState[] {
   const v = (code: string, value: string): IndicatorState => ({ code, claimed: value, verified: value, status: 'VERIFIED' });
@@ -26,7 +38,8 @@ function demoIndicators(rnd: () => number): IndicatorState[] {
 /**
  * The demo city's settlement data, derived from the same population registry loads (stable ids):
  * the resident projection (so nothing waits for events), schools with seats in the demo towns,
- * verified school applications of migrant families' children, and a talent-card quota.
+ * verified school applications of migrant families' children, a talent-card quota with a few
+ * cards, and household applications with their procedure stages.
  */
 export async function seedSettlementDemo(ds: DataSource, clock: Clock, o: DemoOptions): Promise<void> {
   const pop = demoPopulation(o.seed);
@@ -85,7 +98,39 @@ export async function seedSettlementDemo(ds: DataSource, clock: Clock, o: DemoOp
       }
     }
     await m.query(`INSERT INTO "${SCHEMA}".talent_quotas (year, total, set_by) VALUES ($1, 200, 'demo') ON CONFLICT DO NOTHING`, [year]);
+    const adults = r.filter((x) => x.hukou === 'MIGRANT' && ageOn(x.birthDate, today) >= 22);
+    const categories = ['INVESTMENT_TAX', 'ACADEMIC_SKILL', 'ENTERPRISE_RECOMMENDED', 'ACADEMIC_SKILL', 'ENTERPRISE_RECOMMENDED'];
+    for (let k = 0; k < 10 && k * 7 < adults.length; k++) {
+      await m.query(
+        `INSERT INTO "${SCHEMA}".talent_cards (card_no, holder_id, category, year, status, benefits, issued_at, issued_by)
+         SELECT 'TC' || $3::int || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, 'ISSUED',
+                COALESCE((SELECT array_agg(code ORDER BY code) FROM "${SCHEMA}".talent_benefits), '{}'), $4, 'demo'
+         ON CONFLICT DO NOTHING`,
+        [adults[k * 7].id, categories[k % categories.length], year, clock.now()],
+      );
+    }
+    const hukou = await requireSchemeInForce(m, SchemeKind.HOUSEHOLD_REGISTRATION, thisYear);
+    const { stages, holidays } = await loadProcedure(m, today);
+    const due = stageDueDates(stages, today, holidays);
+    let householdApplications = 0;
+    for (const a of adults.filter((_, k) => k % 25 === 3)) {
+      const lines = hukouIndicators(rnd);
+      const b = scoreApplication(hukou.definition, lines, { birthDate: a.birthDate, onDay: today });
+      const eligible = b.total >= (hukou.definition.threshold ?? Infinity);
+      const no: { application_no: string }[] = await m.query(
+        `INSERT INTO "${SCHEMA}".household_applications
+          (application_no, applicant_id, town_code, scheme_id, status, conditions_claimed, conditions_verified, conditions_reviewed, indicators, breakdown, total, eligible, submitted_on, submitted_at)
+         VALUES ('HA' || $10::text || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, $4, '{}', '{}', true, $5::jsonb, $6::jsonb, $7, $8, $9, $11)
+         RETURNING application_no`,
+        [a.id, a.divisionCode.slice(0, 9), hukou.id, eligible ? 'ELIGIBLE' : 'INELIGIBLE', JSON.stringify(lines), JSON.stringify(b), b.total, eligible, today, today.slice(0, 4), clock.now()],
+      );
+      await m.query(
+        `INSERT INTO "${SCHEMA}".household_stages (application_no, seq, stage, office, due_date) SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::date[])`,
+        [no[0].application_no, due.map((d) => d.stage.seq), due.map((d) => d.stage.stage), due.map((d) => d.stage.office), due.map((d) => d.due)],
+      );
+      householdApplications++;
+    }
     await m.query(`INSERT INTO "${SCHEMA}".demo_seeds (seed) VALUES ($1)`, [o.seed]);
-    o.log?.(`settlement: demo data loaded (${DEMO_TOWNS.length * 3} schools, ${applications} school applications for ${year})`);
+    o.log?.(`settlement: demo data loaded (${DEMO_TOWNS.length * 3} schools, ${applications} school applications for ${year}, ${householdApplications} household applications, talent cards)`);
   });
 }
