@@ -82,6 +82,7 @@ describe('social-organisations through the gateway', () => {
     expect(codes(await indicator(wrongCheck, 2030, 'BASIC_WORK', 5))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await indicator(org.uscc, 2030, 'BASIC_WORK', 0))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await indicator(org.uscc, 2030, 'BASIC_WORK', 1.005))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await indicator(org.uscc, 2030, 'LIVELIHOOD', 15.5))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await indicator(org.uscc, 1999, 'BASIC_WORK', 5))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await indicator(org.uscc, 2030, 'BASIC_WORK', 5, civilAffairs, ' '))).toEqual(['BAD_USER_INPUT']);
     expect((await indicator(org.uscc, 2030, 'NO_SUCH_CATEGORY', 5)).errors?.length).toBeGreaterThan(0);

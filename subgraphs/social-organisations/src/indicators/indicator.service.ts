@@ -35,15 +35,16 @@ export async function recordIndicator(caller: Caller, input: OrganisationIndicat
   const uscc = parseUscc(input.uscc);
   assertYear(input.year);
   const points = input.points;
-  if (!Number.isFinite(points) || points <= 0 || points > 100) throw badInput('points must be above 0 and at most 100', { field: 'points' });
+  if (!Number.isFinite(points) || points <= 0) throw badInput('points must be above 0', { field: 'points' });
   if (Math.abs(Math.round(points * 100) - points * 100) > 1e-6) throw badInput('points have at most two decimals', { field: 'points' });
   const key = parseKey(input.idempotencyKey);
   const evidence = parseText(input.evidence, 'evidence', 2000);
   return db().transaction(async (m) => {
     const scheme = await schemeForYear(m, input.year);
-    if (!scheme.definition.categories.some((c) => c.code === input.category)) {
-      throw badInput(`category ${input.category} is not part of scheme ${scheme.code} v${scheme.version}`, { field: 'category' });
-    }
+    const category = scheme.definition.categories.find((c) => c.code === input.category);
+    if (!category) throw badInput(`category ${input.category} is not part of scheme ${scheme.code} v${scheme.version}`, { field: 'category' });
+    // several records may together pass the cap (the grading caps them); one record alone may not
+    if (points > category.cap) throw badInput(`one ${input.category} record gives at most ${category.cap} points`, { field: 'points' });
     const org = await requireOrganisation(m, uscc);
     requireOrganisationManager(caller, org.divisionCode);
     const inserted: { id: string }[] = await m.query(
