@@ -58,16 +58,17 @@ describe('a scoring run whose worker is killed halfway', () => {
     const run = ok(await city.query(`mutation($p: String!) { runLabourRiskScoring(period: $p) { id status } }`, { p: period }, admin)).runLabourRiskScoring;
     const chunks = Math.ceil(reports.length / CHUNK);
 
-    // hold the run's row once a few chunks are committed: the worker's next chunk waits on it
+    // hold the run's row once a few chunks are committed: every chunk in flight waits on it to commit
     await eventually(async () => {
-      const [r] = await ec.query(`SELECT (counters->>'checkpoint')::int AS c FROM enterprise_credit.job_runs WHERE id = $1`, [run.id]);
+      const [r] = await ec.query(`SELECT (counters->>'chunksDone')::int AS c FROM enterprise_credit.job_runs WHERE id = $1`, [run.id]);
       return r.c >= 3;
     }, 30_000, 5);
     const holder = new Client({ connectionString: city.db.url });
     await holder.connect();
     await holder.query('BEGIN');
-    const [{ c: checkpoint }] = (await holder.query(`SELECT (counters->>'checkpoint')::int AS c FROM enterprise_credit.job_runs WHERE id = $1 FOR UPDATE`, [run.id])).rows;
-    expect(checkpoint).toBeLessThan(chunks);
+    await holder.query(`SELECT 1 FROM enterprise_credit.job_runs WHERE id = $1 FOR UPDATE`, [run.id]);
+    const [{ done: doneChunks }] = (await holder.query(`SELECT count(*)::int AS done FROM enterprise_credit.scoring_run_chunks WHERE run_id = $1 AND done_at IS NOT NULL`, [run.id])).rows;
+    expect(doneChunks).toBeLessThan(chunks);
 
     const exited = new Promise((resolve) => child!.once('exit', resolve));
     child.kill('SIGKILL');
@@ -75,7 +76,7 @@ describe('a scoring run whose worker is killed halfway', () => {
     await holder.query('ROLLBACK');
     await holder.end();
     const [mid] = await ec.query(`SELECT count(*)::int AS n FROM enterprise_credit.labour_risk_scores WHERE run_id = $1`, [run.id]);
-    expect(mid.n).toBe(checkpoint * CHUNK);
+    expect(mid.n).toBe(doneChunks * CHUNK);
 
     await city.instances['enterprise-credit'].startWorkers();
     const done = await eventually(async () => {

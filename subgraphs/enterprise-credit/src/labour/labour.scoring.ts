@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { EntityManager } from 'typeorm';
 import { requireRole, type Caller } from '@citypoints/auth';
-import { JobRuns, runChunked, type JobRun } from '@citypoints/jobs';
+import { JobRuns, type JobRun } from '@citypoints/jobs';
 import { badInput, cityMonth, isPeriod, notFound } from '@citypoints/kit';
 import { db, now, runtime, SCHEMA, type ScoringJob } from '../context';
 import { creditSchemeOn } from '../credit/credit.scheme';
@@ -156,35 +156,63 @@ export async function scoreChunk(
   return { scored: row.scored, alerts: row.alerts, statusTargets: row.status_targets };
 }
 
-/** The BullMQ processor: the run's chunks, each committed with its checkpoint and progress. */
+/**
+ * The BullMQ processor. The run's chunks are claimed one at a time (`FOR UPDATE SKIP LOCKED`) by
+ * a few lanes at once, so both cores work; each chunk's scores, alerts, status changes and its
+ * done mark commit in one transaction. A worker killed halfway loses only the chunks in flight,
+ * and the retried job scores exactly the chunks not yet done.
+ */
 export async function processScoringJob(job: Job<ScoringJob>): Promise<unknown> {
   const rt = runtime();
   const run = await runs.get(rt.ds, job.data.runId);
   if (!run) throw notFound('scoring run', job.data.runId);
-  const period = String(run.params.period);
-  const schemeVersion = Number(run.params.schemeVersion);
-  const chunks = await chunksOf(run.id, period, rt.options.scoringChunkSize);
-  const credit = await creditSchemeOn(rt.ds, `${period}-01`);
-  const done = await runChunked({
-    dataSource: rt.ds,
-    runs,
-    runId: run.id,
-    total: chunks.length,
-    chunkSize: 1,
-    async processChunk(m, offset) {
-      const at = now();
-      const { lo, hi } = chunks[offset];
-      const out = await scoreChunk(m, { runId: run.id, period, schemeVersion, lo, hi, at, watchLevels: credit.definition.status.watchRiskLevels, redLevels: credit.definition.status.redRiskLevels });
-      if (out.statusTargets?.length) await recomputeStatuses(m, out.statusTargets, at);
-      return { scored: out.scored, alertsRaised: out.alerts };
-    },
-    async onProgress(p) {
-      await job.updateProgress(Math.round(p * 100));
-      await dispatchPendingDeliveries();
-    },
-  });
-  await dispatchPendingDeliveries();
-  return done.result;
+  const started = await runs.markRunning(rt.ds, run.id);
+  if (started.status === 'COMPLETED') return started.result;
+  try {
+    const period = String(run.params.period);
+    const schemeVersion = Number(run.params.schemeVersion);
+    const chunks = await chunksOf(run.id, period, rt.options.scoringChunkSize);
+    const credit = await creditSchemeOn(rt.ds, `${period}-01`);
+    const lane = async () => {
+      for (;;) {
+        const progress = await rt.ds.transaction(async (m) => {
+          const [chunk]: { chunk_no: number }[] = await m.query(
+            `SELECT chunk_no FROM "${SCHEMA}".scoring_run_chunks WHERE run_id = $1 AND done_at IS NULL ORDER BY chunk_no LIMIT 1 FOR UPDATE SKIP LOCKED`,
+            [run.id],
+          );
+          if (!chunk) return null;
+          const at = now();
+          const { lo, hi } = chunks[chunk.chunk_no];
+          const out = await scoreChunk(m, { runId: run.id, period, schemeVersion, lo, hi, at, watchLevels: credit.definition.status.watchRiskLevels, redLevels: credit.definition.status.redRiskLevels });
+          if (out.statusTargets?.length) await recomputeStatuses(m, out.statusTargets, at);
+          const [totals]: { done: number; scored: number; alerts: number }[] = await m.query(
+            `WITH mark AS (UPDATE "${SCHEMA}".scoring_run_chunks SET done_at = $3, scored = $4, alerts = $5 WHERE run_id = $1 AND chunk_no = $2 RETURNING 1)
+             SELECT (count(*) + 1)::int AS done, (coalesce(sum(scored), 0) + $4)::int AS scored, (coalesce(sum(alerts), 0) + $5)::int AS alerts
+             FROM "${SCHEMA}".scoring_run_chunks WHERE run_id = $1 AND done_at IS NOT NULL AND chunk_no <> $2 AND EXISTS (SELECT 1 FROM mark)`,
+            [run.id, chunk.chunk_no, at, out.scored, out.alerts],
+          );
+          const p = totals.done / chunks.length;
+          await runs.reportProgress(m, run.id, p, { scored: totals.scored, alertsRaised: totals.alerts, chunks: chunks.length, chunksDone: totals.done });
+          return p;
+        });
+        if (progress == null) return;
+        await job.updateProgress(Math.round(progress * 100));
+        await dispatchPendingDeliveries();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(rt.options.scoringLanes, Math.max(1, chunks.length)) }, lane));
+    const [totals]: { scored: number; alerts: number }[] = await rt.ds.query(
+      `SELECT coalesce(sum(scored), 0)::int AS scored, coalesce(sum(alerts), 0)::int AS alerts FROM "${SCHEMA}".scoring_run_chunks WHERE run_id = $1`,
+      [run.id],
+    );
+    const result = { scored: totals.scored, alertsRaised: totals.alerts, chunks: chunks.length };
+    await runs.complete(rt.ds, run.id, result);
+    await dispatchPendingDeliveries();
+    return result;
+  } catch (err) {
+    await runs.fail(rt.ds, run.id, err).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Nightly: the latest month anything was reported for, up to this one. */

@@ -213,12 +213,16 @@ export class Init1764500000000 implements MigrationInterface {
     await q.query(`CREATE INDEX webhook_deliveries_pending ON "${S}".webhook_deliveries (created_at) WHERE status = 'PENDING'`);
     await q.query(`CREATE INDEX webhook_deliveries_dead ON "${S}".webhook_deliveries (dead_at DESC) WHERE status = 'DEAD'`);
 
-    // chunk boundaries of a scoring run, fixed on its first attempt so a retry resumes the same chunks
+    // chunks of a scoring run, fixed on its first attempt; each is marked done in the transaction
+    // that scores it, so a retry does exactly the chunks not yet committed
     await q.query(`CREATE TABLE "${S}".scoring_run_chunks (
       run_id uuid NOT NULL,
       chunk_no int NOT NULL,
       lo_uscc text NOT NULL,
       hi_uscc text,
+      done_at timestamptz,
+      scored int,
+      alerts int,
       PRIMARY KEY (run_id, chunk_no)
     )`);
     await q.query(`CREATE TABLE "${S}".demo_seeds (seed bigint PRIMARY KEY, loaded_at timestamptz NOT NULL DEFAULT now())`);
