@@ -75,7 +75,7 @@ describe('school admission through the gateway', () => {
     officer = await city.token('EDUCATION_OFFICER', { sub: 'edu-1', division: TOWN });
     schools = [await upsertSchool(city, officer, '东城第一小学', 3), await upsertSchool(city, officer, '东城实验学校', 2), await upsertSchool(city, officer, '东城中心小学', 2)];
     seats = { [schools[0]]: 3, [schools[1]]: 2, [schools[2]]: 2 };
-    parents = await residents(city, PROFILES.length + 4);
+    parents = await residents(city, PROFILES.length + 5);
   });
   afterAll(() => city.close());
 
@@ -155,6 +155,31 @@ describe('school admission through the gateway', () => {
     expect(again.applicationNo).toBe(first.applicationNo);
     expect(codes(await city.query(SUBMIT, { i: { ...base, parentId: p.id, childIdNumber: child } }, resident))).toEqual(['CONFLICT']);
     ok(await city.query(`mutation($n: ID!) { withdrawSchoolApplication(applicationNo: $n) { status } }`, { n: first.applicationNo }, resident));
+  });
+
+  it('validates at the edge and changes nothing on bad input', async () => {
+    const p = parents[PROFILES.length + 3];
+    const base = { parentId: p.id, childName: '周小宇', childIdNumber: childIdNumber(2020), year: 2026, grade: 'PRIMARY_1', townCode: TOWN, preferences: [schools[0]], indicators: [] as Claim[] };
+    const count = async () => (await city.instances.settlement.dataSource.query(`SELECT count(*)::int AS n FROM settlement.school_applications`))[0].n;
+    const before = await count();
+    const refused = async (i: Record<string, unknown>) => codes(await city.query(SUBMIT, { i: { ...base, ...i } }, officer));
+    expect(await refused({ indicators: [c('EDUCATION', 'PHD_FROM_MARS')] })).toEqual(['BAD_USER_INPUT']);
+    expect(await refused({ indicators: [c('WORK_YEARS', '-3')] })).toEqual(['BAD_USER_INPUT']);
+    expect(await refused({ indicators: [c('LUCK', '1')] })).toEqual(['BAD_USER_INPUT']);
+    expect(await refused({ indicators: [c('PATENT', 'true'), c('PATENT', 'true')] })).toEqual(['BAD_USER_INPUT']);
+    expect(await refused({ childIdNumber: childIdNumber(2020).slice(0, 17) + 'Y' })).toEqual(['BAD_USER_INPUT']);
+    expect(await refused({ childIdNumber: childIdNumber(2004) })).toEqual(['BAD_USER_INPUT']);
+    expect(await refused({ preferences: [schools[0], schools[1], schools[2], schools[0]] })).toEqual(['BAD_USER_INPUT']);
+    const elsewhere = await upsertSchool(city, admin, '虎门第一小学', 5, 2026, 'PRIMARY_1', '441900121');
+    expect(await refused({ preferences: [elsewhere] })).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await city.query(SUBMIT, { i: base }))).toEqual(['UNAUTHENTICATED']);
+    expect(await count()).toBe(before);
+    const other = await city.token('EDUCATION_OFFICER', { division: '441900121' });
+    expect(codes(await city.query(`mutation($i: UpsertSchoolInput!) { upsertSchool(input: $i) { id } }`, { i: { name: 'x', townCode: TOWN, seats: [] } }, other))).toEqual(['FORBIDDEN']);
+    const updated = ok(
+      await city.query(`mutation($i: UpsertSchoolInput!) { upsertSchool(input: $i) { id name seats(year: 2026, grade: PRIMARY_1) division { code } } }`, { i: { id: elsewhere, name: '虎门实验小学', townCode: '441900121', seats: [{ year: 2026, grade: 'PRIMARY_1', seats: 9 }] } }, admin),
+    ).upsertSchool;
+    expect(updated).toEqual({ id: elsewhere, name: '虎门实验小学', seats: 9, division: { code: '441900121' } });
   });
 
   it('bars a parent disqualified for false documents from applying for 3 years', async () => {

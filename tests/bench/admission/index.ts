@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     await inst.close();
     const c = new Client({ connectionString: admin });
     await c.connect();
-    if (!process.env.KEEP) await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`); else console.log(dbName);
+    await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
     await c.end();
   }
 }

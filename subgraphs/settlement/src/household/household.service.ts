@@ -231,6 +231,9 @@ export function householdByApplicantLoader(ctx: SubgraphContext) {
       ? await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".household_applications WHERE applicant_id = ANY($1::uuid[]) ORDER BY submitted_at`, [valid])
       : [];
     const apps = rows.map(toHousehold);
+    if (mustAuditRead(ctx.caller) && apps.length) {
+      await writeAudit(db(), SCHEMA, ctx.caller, { action: 'read', subjectType: 'HouseholdApplication', subjectIds: apps.map((a) => a.applicationNo), fields: ['points', 'conditions'] });
+    }
     return ids.map((id) => apps.filter((a) => a.applicantId === id));
   });
 }
