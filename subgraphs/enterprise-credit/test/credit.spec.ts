@@ -151,6 +151,30 @@ describe('enterprise credit through the gateway', () => {
     expect(codes(await city.query(CHECK, { u: genUscc(), d: 'BIDDING' }))).toEqual(['UNAUTHENTICATED']);
   });
 
+  it('resolves credit and labour risk of a whole published list in a fixed number of queries', async () => {
+    for (let i = 0; i < 4; i++) {
+      const e = await enterprise();
+      ok(await record(hr, { uscc: e.uscc, kind: 'WAGE_ARREARS_BLACKLIST', occurredOn: '2026-06-01' }));
+    }
+    ok(await city.query(`mutation { publishCreditLists(period: "2026-06") { id } }`, {}, admin));
+    const ds = ecDb();
+    const query = ds.query.bind(ds);
+    let statements = 0;
+    ds.query = ((...args: Parameters<typeof query>) => {
+      statements++;
+      return query(...args);
+    }) as typeof ds.query;
+    try {
+      const list = ok(await city.query(`{ creditListPublication(period: "2026-06") { black { uscc credit { status records { kind } } labourRisk { level } } } }`, {}, admin)).creditListPublication;
+      expect(list.black.length).toBeGreaterThanOrEqual(5);
+      expect(list.black.every((b: { credit: { status: string } }) => b.credit.status === 'BLACK')).toBe(true);
+      // the publication, the enterprises' projection, the scheme, statuses, records, risk scores
+      expect(statements).toBeLessThanOrEqual(6);
+    } finally {
+      ds.query = query;
+    }
+  });
+
   it('loads the demo city once per seed', async () => {
     const inst = city.instances['enterprise-credit'];
     const counts = async () =>

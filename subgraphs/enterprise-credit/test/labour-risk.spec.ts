@@ -277,4 +277,19 @@ describe('labour-risk early warning through the gateway', () => {
     const merchant = await city.token('MERCHANT');
     expect(codes(await city.query(REPORT, { r: [good] }, merchant))).toEqual(['FORBIDDEN']);
   });
+
+  it('accepts thousands of rows in one call and merges the sources of a month by their worst values', async () => {
+    const list = await enterprises(25, '441900123');
+    const months = ['2025-07', '2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01', '2026-02', '2026-03', '2026-04'];
+    const rows = list.flatMap((e, k) =>
+      months.flatMap((period) => Array.from({ length: 20 }, (_, s) => report(e.uscc, period, { petitions: s === k % 20 ? 3 : 0, electricityRatio: 1 - s / 40 }, `source-${s}`))),
+    );
+    expect(rows.length).toBe(5000);
+    expect(ok(await city.query(REPORT, { r: rows }, feed)).reportLabourIndicators).toBe(5000);
+    const merged = await ecDb().query(
+      `SELECT count(*)::int AS n, min(petitions)::int AS p, max(electricity_ratio)::float8 AS e FROM enterprise_credit.labour_indicators WHERE uscc = ANY($1)`,
+      [list.map((e) => e.uscc)],
+    );
+    expect(merged).toEqual([{ n: 250, p: 3, e: 0.525 }]);
+  });
 });
