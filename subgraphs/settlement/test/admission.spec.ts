@@ -276,6 +276,27 @@ describe('school admission through the gateway', () => {
     expect(newlyAdmitted[0].placement.id).toBe(withdrawn.placement!.id);
   });
 
+  it('publicises the ranked list for 5 working days, taking re-checks that a reviewer answers', async () => {
+    clock.set('2026-03-11T02:00:00Z');
+    const runs = await city.instances.settlement.dataSource.query(`SELECT r.id, (c.run_id IS NOT NULL) AS current FROM settlement.admission_runs r LEFT JOIN settlement.admission_current c ON c.run_id = r.id ORDER BY r.completed_at`);
+    const current = runs.find((r: { current: boolean }) => r.current).id;
+    const PUBLICISE = `mutation($id: ID!) { publiciseAdmissionRun(id: $id) { publicisedOn publicityUntil } }`;
+    expect(codes(await city.query(PUBLICISE, { id: runs[0].id }, officer))).toEqual(['INVALID_STATE']);
+    expect(ok(await city.query(PUBLICISE, { id: current }, officer)).publiciseAdmissionRun).toEqual({ publicisedOn: '2026-03-11', publicityUntil: '2026-03-18' });
+    const mine = apps[2];
+    const parent = await city.token('RESIDENT', { sub: mine.parentId });
+    const REQUEST = `mutation($n: ID!, $c: String!) { requestRecheck(applicationNo: $n, code: $c, reason: "the residence permit shows 6 years") { rechecks { code answeredAt } } }`;
+    expect(ok(await city.query(REQUEST, { n: mine.applicationNo, c: 'RESIDENCE_YEARS' }, parent)).requestRecheck.rechecks).toEqual([{ code: 'RESIDENCE_YEARS', answeredAt: null }]);
+    expect(codes(await city.query(REQUEST, { n: mine.applicationNo, c: 'RESIDENCE_YEARS' }, parent))).toEqual(['CONFLICT']);
+    expect(codes(await city.query(REQUEST, { n: mine.applicationNo, c: 'PATENT' }, parent))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await city.query(REQUEST, { n: apps[3].applicationNo, c: 'EDUCATION' }, parent))).toEqual(['FORBIDDEN']);
+    const ANSWER = `mutation($n: ID!) { answerRecheck(applicationNo: $n, verdict: { code: "RESIDENCE_YEARS", status: VERIFIED, verifiedValue: "6" }) { points { total } rechecks { answerStatus answerValue } } }`;
+    expect(ok(await city.query(ANSWER, { n: mine.applicationNo }, officer)).answerRecheck).toEqual({ points: { total: 60 + 3 + 11 }, rechecks: [{ answerStatus: 'VERIFIED', answerValue: '6' }] });
+    expect(codes(await city.query(ANSWER, { n: mine.applicationNo }, officer))).toEqual(['INVALID_STATE']);
+    clock.set('2026-03-19T02:00:00Z');
+    expect(codes(await city.query(REQUEST, { n: mine.applicationNo, c: 'EDUCATION' }, parent))).toEqual(['INVALID_STATE']);
+  });
+
   it('lists the resident’s applications and talent card under Resident.settlement', async () => {
     const holder = apps.find((a) => a.applicationNo === holderApp)!;
     const token = await city.token('RESIDENT', { sub: holder.parentId });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { registry } from '@citypoints/registry';
 import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
-import { genIdNumber } from '@citypoints/testing';
+import { makeIdNumber } from '@citypoints/kit';
 import { settlement } from '../src';
 
 export const TOWN = '441900003';
@@ -13,11 +13,16 @@ export async function startSettlementCity(now = '2026-03-10T02:00:00Z'): Promise
   return { city, clock };
 }
 
+let adultSequence = 0;
+
 /** Registers residents through registry and waits until settlement's projection has them all. */
 export async function residents(city: TestCity, n: number, o: { divisionCode?: string; birthDate?: string } = {}) {
   const s = seed(city);
   const out: { id: string; name: string; idNumber: string; divisionCode: string }[] = [];
-  for (let i = 0; i < n; i++) out.push(await s.resident({ divisionCode: o.divisionCode ?? VILLAGE, birthDate: o.birthDate, hukou: 'MIGRANT' }));
+  for (let i = 0; i < n; i++) {
+    const idNumber = o.birthDate ? makeIdNumber('441900', o.birthDate, 500 + adultSequence++) : undefined;
+    out.push(await s.resident({ divisionCode: o.divisionCode ?? VILLAGE, idNumber, hukou: 'MIGRANT' }));
+  }
   const ids = out.map((r) => r.id);
   await eventually(async () => {
     const rows = await city.instances.settlement.dataSource.query(`SELECT count(*)::int AS n FROM settlement.residents WHERE id = ANY($1::uuid[])`, [ids]);
@@ -26,8 +31,9 @@ export async function residents(city: TestCity, n: number, o: { divisionCode?: s
   return out;
 }
 
-/** A child's ID number: born in the given year, so 6 on 1 September of the school year. */
-export const childIdNumber = (birthYear: number) => genIdNumber({ birthDate: `${birthYear}-03-15` });
+let childSequence = 0;
+/** A child's ID number born on 15 March of the year, distinct within the suite (random ones of one birthday collide). */
+export const childIdNumber = (birthYear: number) => makeIdNumber('441900', `${birthYear}-03-15`, childSequence++);
 
 export async function upsertSchool(city: TestCity, token: string, name: string, seats: number, year = 2026, grade = 'PRIMARY_1', townCode = TOWN): Promise<string> {
   const d = ok(

@@ -26,6 +26,8 @@ interface RunRow {
   totals_sum: string | null;
   inputs_digest: string | null;
   cutoffs: Record<string, number> | null;
+  publicised_on: string | null;
+  publicity_until: string | null;
   status: RunStatus;
   progress: number;
   result: { ranked?: number; placed?: number; waitlisted?: number; rejected?: number } | null;
@@ -33,7 +35,8 @@ interface RunRow {
   error: string | null;
 }
 
-const RUN_SELECT = `SELECT r.id, r.year, r.town_code, r.grade, r.seed, r.pool_size, r.totals_sum, r.inputs_digest, r.cutoffs, j.status, j.progress, j.result, j.counters, j.error
+const RUN_SELECT = `SELECT r.id, r.year, r.town_code, r.grade, r.seed, r.pool_size, r.totals_sum, r.inputs_digest, r.cutoffs,
+  to_char(r.publicised_on, 'YYYY-MM-DD') AS publicised_on, to_char(r.publicity_until, 'YYYY-MM-DD') AS publicity_until, j.status, j.progress, j.result, j.counters, j.error
   FROM "${SCHEMA}".admission_runs r JOIN "${SCHEMA}".job_runs j ON j.id = r.id`;
 
 const toRun = (r: RunRow): AdmissionRun => ({
@@ -52,6 +55,8 @@ const toRun = (r: RunRow): AdmissionRun => ({
   poolSize: r.pool_size,
   totalsSum: r.totals_sum == null ? null : Number(r.totals_sum),
   inputsDigest: r.inputs_digest,
+  publicisedOn: r.publicised_on,
+  publicityUntil: r.publicity_until,
   cutoffs: Object.entries(r.cutoffs ?? {})
     .map(([schoolId, cutoff]) => ({ schoolId, cutoff }))
     .sort((a, b) => a.schoolId.localeCompare(b.schoolId)),

@@ -19,6 +19,8 @@ import {
   withdrawSchoolApplication,
 } from './application.service';
 import { admissionRun, requestAdmissionRun, resultLoader, schoolRanking } from './admission.service';
+import { answerRecheck, publiciseAdmissionRun, rechecksLoader, requestRecheck } from './publicity.service';
+import { Recheck } from './publicity.type';
 
 @Resolver(() => SchoolApplication)
 export class SchoolApplicationResolver {
@@ -99,6 +101,23 @@ export class SchoolApplicationResolver {
     return a.disqualifiedReason;
   }
 
+  @FieldResolver(() => [Recheck], { description: 're-checks asked for during publicity, with their answers' })
+  rechecks(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<Recheck[]> {
+    return rechecksLoader(ctx).load(a.applicationNo);
+  }
+
+  @Authorized('RESIDENT')
+  @Mutation(() => SchoolApplication, { description: 'the applicant asks, while the ranked list is public, for a line to be checked again' })
+  requestRecheck(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('code') code: string, @Arg('reason') reason: string, @Ctx() ctx: SubgraphContext): Promise<SchoolApplication> {
+    return requestRecheck(ctx.caller, applicationNo, code, reason);
+  }
+
+  @Authorized('EDUCATION_OFFICER')
+  @Mutation(() => SchoolApplication, { description: 'a reviewer answers an open re-check with a verdict on the line' })
+  answerRecheck(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('verdict', () => IndicatorVerdictInput) verdict: IndicatorVerdictInput, @Ctx() ctx: SubgraphContext): Promise<SchoolApplication> {
+    return answerRecheck(ctx.caller, applicationNo, verdict);
+  }
+
   @Authorized()
   @Mutation(() => SchoolApplication)
   submitSchoolApplication(@Arg('input') input: SubmitSchoolApplicationInput, @Ctx() ctx: SubgraphContext): Promise<SchoolApplication> {
@@ -134,6 +153,12 @@ export class AdmissionRunResolver {
   @Query(() => AdmissionRun, { nullable: true })
   admissionRun(@Arg('id', () => ID) id: string): Promise<AdmissionRun | null> {
     return admissionRun(id);
+  }
+
+  @Authorized('EDUCATION_OFFICER')
+  @Mutation(() => AdmissionRun, { description: 'opens the publicity (公示) of a pool’s published run for the configured working days' })
+  publiciseAdmissionRun(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<AdmissionRun> {
+    return publiciseAdmissionRun(ctx.caller, id);
   }
 
   @Authorized('EDUCATION_OFFICER')

@@ -137,31 +137,36 @@ export async function submitSchoolApplication(c: Caller | null, input: SubmitSch
   });
 }
 
-async function lockApplication(m: Q, applicationNo: string): Promise<ApplicationRow> {
+export async function lockApplication(m: Q, applicationNo: string): Promise<ApplicationRow> {
   const rows: ApplicationRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE application_no = $1 FOR UPDATE`, [applicationNo]);
   if (!rows.length) throw notFound('school application', applicationNo);
   return rows[0];
 }
 
-const requireOpen = (row: ApplicationRow) => {
+export const requireOpen = (row: ApplicationRow) => {
   if (row.status === 'WITHDRAWN' || row.status === 'DISQUALIFIED') throw invalidState(`application ${row.application_no} is ${row.status}`, { status: row.status });
 };
+
+/** Applies an officer's verdicts to a locked application and rescores it under its own scheme version. */
+export async function judgeLines(m: Q, row: ApplicationRow, verdicts: IndicatorVerdict[]): Promise<SchoolApplication> {
+  const def: SchemeDefinition = (await m.query(`SELECT definition FROM "${SCHEMA}".schemes WHERE id = $1`, [row.scheme_id]))[0].definition;
+  const lines = applyVerdicts(def, row.indicators, verdicts);
+  const s = scoreSchoolLines(def, lines);
+  const updated = await returning<ApplicationRow>(
+    m,
+    `UPDATE "${SCHEMA}".school_applications SET indicators = $2::jsonb, breakdown = $3::jsonb, total = $4, tie1 = $5, tie2 = $6, priority_claim = $7, status = $8
+     WHERE application_no = $1 RETURNING ${COLUMNS}`,
+    [row.application_no, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, allDecided(lines) ? 'VERIFIED' : 'SUBMITTED'],
+  );
+  return toApplication(updated[0]);
+}
 
 export async function verifySchoolIndicators(caller: Caller | null, applicationNo: string, verdicts: IndicatorVerdict[]): Promise<SchoolApplication> {
   return db().transaction(async (m) => {
     const row = await lockApplication(m, applicationNo);
     requireRoleIn(caller, row.town_code, 'EDUCATION_OFFICER');
     requireOpen(row);
-    const def: SchemeDefinition = (await m.query(`SELECT definition FROM "${SCHEMA}".schemes WHERE id = $1`, [row.scheme_id]))[0].definition;
-    const lines = applyVerdicts(def, row.indicators, verdicts);
-    const s = scoreSchoolLines(def, lines);
-    const updated = await returning<ApplicationRow>(
-      m,
-      `UPDATE "${SCHEMA}".school_applications SET indicators = $2::jsonb, breakdown = $3::jsonb, total = $4, tie1 = $5, tie2 = $6, priority_claim = $7, status = $8
-       WHERE application_no = $1 RETURNING ${COLUMNS}`,
-      [applicationNo, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, allDecided(lines) ? 'VERIFIED' : 'SUBMITTED'],
-    );
-    return toApplication(updated[0]);
+    return judgeLines(m, row, verdicts);
   });
 }
 

@@ -69,6 +69,8 @@ export class AdmissionRun {
   @Field(() => Float, { nullable: true, description: 'sum of the pool’s totals, a check that a re-run saw the same inputs' }) totalsSum: number | null;
   @Field(() => String, { nullable: true, description: 'SHA-256 of the ranked inputs (application, total, tie-breakers, priority, preferences) and seats' }) inputsDigest: string | null;
   @Field(() => [SchoolCutoff], { description: 'per school, published with the run' }) cutoffs: SchoolCutoff[];
+  @Field(() => String, { nullable: true, description: 'first day of the publicity (公示), YYYY-MM-DD' }) publicisedOn: string | null;
+  @Field(() => String, { nullable: true, description: 'last day re-checks are taken, YYYY-MM-DD' }) publicityUntil: string | null;
 }
 
 @ObjectType()
