@@ -15,7 +15,7 @@ export interface EnterpriseCreditOptions {
 }
 
 const EnvOptions = z.object({
-  ENTERPRISE_CREDIT_SCORING_CHUNK: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+  ENTERPRISE_CREDIT_SCORING_CHUNK: z.coerce.number().int().min(1).max(1_000_000).default(25_000),
   ENTERPRISE_CREDIT_SCORING_LANES: z.coerce.number().int().min(1).max(16).default(2),
   ENTERPRISE_CREDIT_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   ENTERPRISE_CREDIT_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).default(5_000),

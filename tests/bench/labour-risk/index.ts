@@ -22,7 +22,7 @@ const arg = (name: string, fallback: number) => {
   return hit ? Number(hit.split('=')[1]) : fallback;
 };
 const N = arg('enterprises', 1_000_000);
-const CHUNK = arg('chunk', 50_000);
+const CHUNK = arg('chunk', 25_000);
 const PERIOD = '2026-05';
 const ADMIN_URL = process.env.CITYPOINTS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TOWNS = ['441900003', '441900004', '441900110', '441900119', '441900121', '441900123'];
