@@ -89,6 +89,24 @@ describe('enterprise credit through the gateway', () => {
     expect(codes(await record(market, { ...input, kind: 'SEVERE_PENALTY' }))).toEqual(['CONFLICT']);
   });
 
+  it('records concurrent feeds about one enterprise once per key and publishes its status change once', async () => {
+    const e = await enterprise();
+    const same = { uscc: e.uscc, kind: 'SEVERE_PENALTY', occurredOn: '2026-05-20', idempotencyKey: `same-${e.uscc}` };
+    const results = await Promise.all([
+      ...Array.from({ length: 6 }, () => record(market, same)),
+      ...Array.from({ length: 4 }, (_, i) => record(hr, { uscc: e.uscc, kind: 'WAGE_ARREARS_BLACKLIST', occurredOn: '2026-05-2' + i })),
+    ]);
+    const ids = new Set(results.slice(0, 6).map((r) => ok(r).recordCreditEvent.id));
+    expect(ids.size).toBe(1);
+    results.slice(6).forEach((r) => ok(r));
+    const rows = await ecDb().query(
+      `SELECT (SELECT count(*)::int FROM enterprise_credit.credit_records WHERE uscc = $1) AS records,
+              (SELECT count(*)::int FROM enterprise_credit.outbox WHERE aggregate_id = $1 AND topic = 'enterprise-credit.status.changed') AS changes`,
+      [e.uscc],
+    );
+    expect(rows).toEqual([{ records: 5, changes: 1 }]);
+  });
+
   it('checks publicity periods against the kind and category and refuses bad input without writing', async () => {
     const e = await enterprise();
     const count = async () => (await ecDb().query(`SELECT count(*)::int AS n FROM enterprise_credit.credit_records WHERE uscc = $1`, [e.uscc]))[0].n;

@@ -12,6 +12,14 @@ import { creditSchemeOn, type CreditScheme } from './credit.scheme';
 export async function recomputeStatuses(m: EntityManager, usccs: string[] | null, at: Date, scheme?: CreditScheme): Promise<StatusChange[]> {
   const day = cityDate(at);
   const s = scheme ?? (await creditSchemeOn(m, day));
+  if (usccs?.length) {
+    // two transactions changing one enterprise take turns here, so the second sees the first's
+    // status and no change is published twice; sorted, so lanes never wait on each other in a circle
+    await m.query(
+      `SELECT count(pg_advisory_xact_lock(hashtext('enterprise-credit-status:' || u))) FROM (SELECT DISTINCT unnest($1::text[]) AS u ORDER BY 1) x`,
+      [usccs],
+    );
+  }
   const st = s.definition.status;
   const negativeKinds = Object.entries(s.definition.kinds).filter(([, r]) => r.negative).map(([k]) => k);
   const targets = usccs
