@@ -3,7 +3,8 @@
  * the four-step review, posted on approval) and spend them (a merchant's redemption) through the
  * gateway's GraphQL API; then the same number of clients post the same earn/redeem pairs straight
  * to the ledger, in the same run and the same database, as the baseline. Prints postings per
- * second of each and their ratio, and ends with the ledger's invariant check (sum of postings =
+ * second of each and their ratio (also for redemptions alone, one mutation per ledger
+ * transaction), and ends with the ledger's invariant check (sum of postings =
  * balances), failing the run on any violation.
  * Run: node -r @swc-node/register tests/bench/ledger/index.ts [--full]
  */
@@ -108,6 +109,20 @@ async function apiClient(city: TestCity, c: Client, rounds: number, today: strin
   return calls;
 }
 
+/** Redemptions alone through the API: one mutation, one ledger transaction of two postings. */
+async function apiRedeemer(city: TestCity, c: Client, rounds: number): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    const r = c.residents[i % c.residents.length];
+    ok(
+      await city.query(
+        `mutation($i: RedeemInput!) { redeem(input: $i) { balanceAfter } }`,
+        { i: { cardNo: r.cardNo, lines: [{ rewardId: c.rewardId, quantity: 1 }], idempotencyKey: randomUUID() } },
+        c.merchant,
+      ),
+    );
+  }
+}
+
 /** The same earn/redeem pair posted straight to the ledger, one transaction each. */
 async function directClient(city: TestCity, ledger: Ledger, c: Client, rounds: number): Promise<void> {
   const ds = city.instances.civic.dataSource;
@@ -142,11 +157,19 @@ async function main() {
     const direct = await timed(() => Promise.all(clients.map((c) => directClient(city, ledger, c, DIRECT_ROUNDS))));
     const directPostings = (await postings(city)) - mid;
 
+    // spends what the direct phase left on the cards (each of its rounds nets +10 points)
+    const redeemRounds = API_ROUNDS * 2;
+    const beforeRedeem = await postings(city);
+    const redeemOnly = await timed(() => Promise.all(clients.map((c) => apiRedeemer(city, c, redeemRounds))));
+    const redeemPostings = (await postings(city)) - beforeRedeem;
+
     const apiRate = apiPostings / api.seconds;
+    const redeemRate = redeemPostings / redeemOnly.seconds;
     const directRate = directPostings / direct.seconds;
     console.log(`GraphQL API : ${apiPostings} postings (${CLIENTS * API_ROUNDS} earnings through the four-step review + ${CLIENTS * API_ROUNDS} redemptions, ${calls} mutations) in ${api.seconds.toFixed(2)} s = ${apiRate.toFixed(0)} postings/s, ${(calls / api.seconds).toFixed(0)} mutations/s`);
     console.log(`direct      : ${directPostings} postings (${CLIENTS * DIRECT_ROUNDS} earn + ${CLIENTS * DIRECT_ROUNDS} redeem ledger posts) in ${direct.seconds.toFixed(2)} s = ${directRate.toFixed(0)} postings/s`);
-    console.log(`ratio API / direct: ${(apiRate / directRate).toFixed(3)}`);
+    console.log(`API redeem  : ${redeemPostings} postings (${CLIENTS * redeemRounds} redemptions) in ${redeemOnly.seconds.toFixed(2)} s = ${redeemRate.toFixed(0)} postings/s`);
+    console.log(`ratio API / direct: ${(apiRate / directRate).toFixed(3)} (earn + redeem), ${(redeemRate / directRate).toFixed(3)} (redeem only)`);
 
     const found = await ledger.checkInvariants(city.instances.civic.dataSource.manager);
     violations = found.length;
