@@ -3,14 +3,14 @@ import { CivicCardResolver, ResidentCivicResolver, residentReference } from './c
 import { BehaviourItemResolver } from './items/item.resolver';
 import { CivicRecordResolver } from './records/record.resolver';
 import { RewardResolver } from './rewards/reward.resolver';
-import { RhythmResolver } from './rhythm/rhythm.resolver';
+import { CardYearResolver, RhythmResolver } from './rhythm/rhythm.resolver';
 import { RulesResolver } from './rules/rules.resolver';
 import { GreenResolver } from './green/green.resolver';
 import { ResidentRef } from './residents/resident.type';
 
 export function buildCivicSchema(): Promise<FederatedSchema> {
   return buildFederatedSchema({
-    resolvers: [CivicCardResolver, ResidentCivicResolver, BehaviourItemResolver, CivicRecordResolver, RewardResolver, RhythmResolver, RulesResolver, GreenResolver],
+    resolvers: [CivicCardResolver, ResidentCivicResolver, BehaviourItemResolver, CivicRecordResolver, RewardResolver, RhythmResolver, CardYearResolver, RulesResolver, GreenResolver],
     orphanedTypes: [ResidentRef],
     referenceResolvers: { Resident: residentReference },
   });

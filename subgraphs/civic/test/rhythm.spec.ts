@@ -134,6 +134,8 @@ describe('rhythm jobs: monthly stars, RED settlement, bulletin, evaluation', () 
       WHERE t.kind = 'YEARLY_SETTLEMENT' AND p.account_id LIKE 'civic:RED:%' GROUP BY p.account_id`);
     expect(settlements.map((s: { n: number }) => s.n)).toEqual([1, 1]);
     for (const m of members) expect(await red(m.id)).toEqual({ kind: 'RED', balance: 0 });
+    const statement = ok(await city.query(`query($id: ID!) { civicCard(residentId: $id) { redStatement(year: 2026) { closingBalance } } }`, { id: members[1].id }, admin));
+    expect(statement.civicCard.redStatement).toEqual({ closingBalance: -2 });
     expect((await red(outsider.id)) ?? null).toBeNull();
   });
 
@@ -146,6 +148,10 @@ describe('rhythm jobs: monthly stars, RED settlement, bulletin, evaluation', () 
     expect(rows).toHaveLength(cards[0].n);
     expect(cards[0].n).toBeGreaterThanOrEqual(8);
     expect(rows[0]).toEqual({ points_approved: 100, civic_balance: 100, privileges: ['PRIORITY_EMPLOYMENT_SERVICES'] });
+    const top = (await ds.query(`SELECT resident_id FROM civic.evaluations WHERE year = 2026 AND points_approved = 100`))[0].resident_id;
+    const seen = ok(await city.query(`{ myCivicCard { evaluation(year: 2026) { pointsApproved civicBalance privileges rulesVersion lines } } }`, {}, await city.token('RESIDENT', { sub: top })));
+    expect(seen.myCivicCard.evaluation).toMatchObject({ pointsApproved: 100, civicBalance: 100, privileges: ['PRIORITY_EMPLOYMENT_SERVICES'], rulesVersion: 1 });
+    expect(seen.myCivicCard.evaluation.lines[0]).toEqual({ rule: 'POINTS_APPROVED', detail: 'points approved in 2026', value: 100 });
     expect(await new Ledger({ schema: 'civic' }).checkInvariants(ds.manager)).toEqual([]);
   });
 });

@@ -1,6 +1,9 @@
-import { Arg, Authorized, Field, ID, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLJSON } from 'graphql-scalars';
 import { badInput, divisionLevelOf, isPeriod } from '@citypoints/kit';
-import { db, SCHEMA } from '../context';
+import { db, ledger, SCHEMA } from '../context';
+import { passbookAccount } from '../cards/card.service';
+import { CivicCard, PassbookKind } from '../cards/card.type';
 import { ResidentRef, residentRef } from '../residents/resident.type';
 import { monthsOf } from './rhythm.jobs';
 
@@ -61,5 +64,42 @@ export class RhythmResolver {
       rulesVersion: b.rules_version,
       topResidents: b.top_residents.map((t) => Object.assign(new BulletinEntry(), { resident: residentRef(t.residentId), points: t.points })),
     });
+  }
+}
+
+@ObjectType()
+export class CivicEvaluation {
+  @Field(() => Int) year: number;
+  @Field(() => Int) pointsApproved: number;
+  @Field(() => Int) civicBalance: number;
+  @Field(() => [String]) privileges: string[];
+  @Field(() => GraphQLJSON, { description: 'line by line, as the yearly evaluation wrote it' }) lines: unknown;
+  @Field(() => Int) rulesVersion: number;
+}
+
+@ObjectType()
+export class RedAnnualStatement {
+  @Field(() => Int) year: number;
+  @Field(() => Int, { description: 'the red passbook balance the year closed with; the new year starts from 0' }) closingBalance: number;
+}
+
+/** Year-end results on the card; the card itself was authorised when it was loaded. */
+@Resolver(() => CivicCard)
+export class CardYearResolver {
+  @FieldResolver(() => CivicEvaluation, { nullable: true })
+  async evaluation(@Root() card: CivicCard, @Arg('year', () => Int) year: number): Promise<CivicEvaluation | null> {
+    const rows: { points_approved: number; civic_balance: number; privileges: string[]; lines: unknown; rules_version: number }[] = await db().query(
+      `SELECT points_approved, civic_balance, privileges, lines, rules_version FROM "${SCHEMA}".evaluations WHERE year = $1 AND resident_id = $2`,
+      [year, card.residentId],
+    );
+    if (!rows.length) return null;
+    const e = rows[0];
+    return Object.assign(new CivicEvaluation(), { year, pointsApproved: e.points_approved, civicBalance: e.civic_balance, privileges: e.privileges, lines: e.lines, rulesVersion: e.rules_version });
+  }
+
+  @FieldResolver(() => RedAnnualStatement, { nullable: true })
+  async redStatement(@Root() card: CivicCard, @Arg('year', () => Int) year: number): Promise<RedAnnualStatement | null> {
+    const s = await ledger().statement(db().manager, passbookAccount(PassbookKind.RED, card.residentId), year);
+    return s ? Object.assign(new RedAnnualStatement(), { year, closingBalance: s.closingBalance }) : null;
   }
 }
