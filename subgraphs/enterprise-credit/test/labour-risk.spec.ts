@@ -292,4 +292,42 @@ describe('labour-risk early warning through the gateway', () => {
     );
     expect(merged).toEqual([{ n: 250, p: 3, e: 0.525 }]);
   });
+
+  it('scores a month under the table version in force for it, and keeps old scores under theirs', async () => {
+    const SCHEME = `query($p: String!) { labourRiskScheme(period: $p) { version code bands { indicator lo hi points label } levels { level minScore raisesAlert escalateAfterHours escalateAfterWorkingDays guidance } overrides { minLevel label conditions { indicator lo hi } } } }`;
+    const current = ok(await city.query(SCHEME, { p: '2026-06' }, admin)).labourRiskScheme;
+    expect(current).toMatchObject({ version: 1, code: 'DG-LABOUR-RISK' });
+    expect(current.bands).toHaveLength(22);
+    expect(current.bands).toContainEqual({ indicator: 'electricity_ratio', lo: null, hi: 0.3, points: 30, label: 'electricity use below 30% of its average' });
+    expect(current.levels.map((l: { level: string; minScore: number }) => `${l.level}:${l.minScore}`)).toEqual(['NORMAL:0', 'PROBLEM:20', 'RISK:40', 'DANGER:60', 'CRITICAL:80']);
+
+    const stricter = {
+      code: 'DG-LABOUR-RISK-2026H2',
+      effectiveFrom: '2026-07',
+      bands: current.bands.map((b: { indicator: string; lo: number | null; points: number }) => (b.indicator === 'petitions' && b.lo === 1 ? { ...b, points: 40 } : b)),
+      levels: current.levels,
+      overrides: current.overrides,
+    };
+    const city119 = await city.token('REGULATOR', { division: '441900119' });
+    expect(codes(await city.query(`mutation($i: LabourRiskSchemeInput!) { publishLabourRiskScheme(input: $i) { version } }`, { i: stricter }, city119))).toEqual(['FORBIDDEN']);
+    const overlapping = { ...stricter, bands: [...stricter.bands, { indicator: 'petitions', lo: 3, hi: 4, points: 1, label: 'x' }] };
+    expect(codes(await city.query(`mutation($i: LabourRiskSchemeInput!) { publishLabourRiskScheme(input: $i) { version } }`, { i: overlapping }, admin))).toEqual(['BAD_USER_INPUT']);
+    const published = ok(await city.query(`mutation($i: LabourRiskSchemeInput!) { publishLabourRiskScheme(input: $i) { version code } }`, { i: stricter }, admin)).publishLabourRiskScheme;
+    expect(published).toEqual({ version: 2, code: 'DG-LABOUR-RISK-2026H2' });
+    expect(ok(await city.query(SCHEME, { p: '2026-06' }, admin)).labourRiskScheme.version).toBe(1);
+
+    const [before, after] = await enterprises(2, '441900121');
+    ok(await city.query(REPORT, { r: [report(before.uscc, '2026-06', { petitions: 1 })] }, feed));
+    await score('2026-06');
+    clock.set('2026-07-15T02:00:00Z');
+    try {
+      ok(await city.query(REPORT, { r: [report(after.uscc, '2026-07', { petitions: 1 })] }, feed));
+      await score('2026-07');
+      const RISK_V = `query($u: ID!) { enterprise(uscc: $u) { labourRisk { level score period schemeVersion reasons } } }`;
+      expect(ok(await city.query(RISK_V, { u: before.uscc }, admin)).enterprise.labourRisk).toEqual({ level: 'NORMAL', score: 5, period: '2026-06', schemeVersion: 1, reasons: ['1 labour petition this month: +5'] });
+      expect(ok(await city.query(RISK_V, { u: after.uscc }, admin)).enterprise.labourRisk).toEqual({ level: 'RISK', score: 40, period: '2026-07', schemeVersion: 2, reasons: ['1 labour petition this month: +40'] });
+    } finally {
+      clock.set('2026-06-15T02:00:00Z');
+    }
+  });
 });
