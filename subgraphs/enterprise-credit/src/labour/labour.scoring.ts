@@ -75,11 +75,14 @@ async function chunksOf(runId: string, period: string, chunkSize: number): Promi
       [runId],
     );
     if (!rows.length) {
+      // each step walks one chunk of the (period, uscc) index from the previous start
       rows = await m.query(
-        `WITH starts AS (
-           SELECT uscc FROM (SELECT uscc, row_number() OVER (ORDER BY uscc) - 1 AS rn FROM "${SCHEMA}".labour_indicators WHERE period = $2) x
-           WHERE rn % $3 = 0),
-         bounds AS (SELECT uscc AS lo_uscc, lead(uscc) OVER (ORDER BY uscc) AS hi_uscc, row_number() OVER (ORDER BY uscc) - 1 AS chunk_no FROM starts),
+        `WITH RECURSIVE starts(lo) AS (
+           SELECT min(uscc) FROM "${SCHEMA}".labour_indicators WHERE period = $2
+           UNION ALL
+           SELECT (SELECT uscc FROM "${SCHEMA}".labour_indicators WHERE period = $2 AND uscc > s.lo ORDER BY uscc OFFSET $3 - 1 LIMIT 1)
+           FROM starts s WHERE s.lo IS NOT NULL),
+         bounds AS (SELECT lo AS lo_uscc, lead(lo) OVER (ORDER BY lo) AS hi_uscc, row_number() OVER (ORDER BY lo) - 1 AS chunk_no FROM starts WHERE lo IS NOT NULL),
          ins AS (INSERT INTO "${SCHEMA}".scoring_run_chunks (run_id, chunk_no, lo_uscc, hi_uscc) SELECT $1, chunk_no, lo_uscc, hi_uscc FROM bounds RETURNING chunk_no, lo_uscc, hi_uscc)
          SELECT lo_uscc, hi_uscc FROM ins ORDER BY chunk_no`,
         [runId, period, chunkSize],
