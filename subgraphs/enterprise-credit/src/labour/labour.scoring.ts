@@ -129,13 +129,13 @@ export async function scoreChunk(
        SELECT r.*, ${c.levelOfRankSql('r.rank')} AS level, p.period AS p_period, p.level AS p_level, p.level_rank AS p_rank, p.since AS p_since
        FROM ranked r LEFT JOIN prev p USING (uscc)),
      updated AS (
-       UPDATE "${SCHEMA}".labour_risk_scores t SET scheme_version = $4, score = s.score, level = s.level, level_rank = s.rank, band_ids = s.band_ids,
-         override_ids = s.override_ids, since = CASE WHEN s.p_level = s.level THEN s.p_since ELSE $5 END, scored_at = $5, run_id = $6
+       UPDATE "${SCHEMA}".labour_risk_scores t SET scheme_version = $4, score = s.score, level = s.level, level_rank = s.rank, band_ids = NULLIF(s.band_ids, '{}'),
+         override_ids = NULLIF(s.override_ids, '{}'), since = CASE WHEN s.p_level = s.level THEN s.p_since ELSE $5 END, scored_at = $5, run_id = $6
        FROM scored s WHERE s.p_period = $1 AND t.uscc = s.uscc AND t.period = $1
        RETURNING 1),
      inserted AS (
        INSERT INTO "${SCHEMA}".labour_risk_scores (uscc, period, scheme_version, score, level, level_rank, band_ids, override_ids, since, scored_at, run_id)
-       SELECT uscc, $1, $4, score, level, rank, band_ids, override_ids, CASE WHEN p_level = level THEN p_since ELSE $5 END, $5, $6
+       SELECT uscc, $1, $4, score, level, rank, NULLIF(band_ids, '{}'), NULLIF(override_ids, '{}'), CASE WHEN p_level = level THEN p_since ELSE $5 END, $5, $6
        FROM scored WHERE p_period IS DISTINCT FROM $1
        RETURNING 1),
      raised AS (

@@ -129,8 +129,8 @@ interface RiskRow {
   scheme_version: number;
   score: number;
   level: string;
-  band_ids: number[];
-  override_ids: number[];
+  band_ids: number[] | null;
+  override_ids: number[] | null;
   since: Date;
   wage_arrears_days: number | null;
   workers_owed: number;
@@ -176,7 +176,7 @@ export function labourRiskLoader(ctx: SubgraphContext) {
         level: r.level as LabourRisk['level'],
         score: r.score,
         period: r.period,
-        reasons: reasonsOf(scheme, r.band_ids, r.override_ids),
+        reasons: reasonsOf(scheme, r.band_ids ?? [], r.override_ids ?? []),
         guidance: guidanceOf(scheme, r.level),
         since: r.since,
         schemeVersion: r.scheme_version,

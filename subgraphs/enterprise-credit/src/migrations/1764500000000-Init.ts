@@ -154,8 +154,9 @@ export class Init1764500000000 implements MigrationInterface {
       score int NOT NULL,
       level text NOT NULL CHECK (level IN ${LEVELS}),
       level_rank int NOT NULL,
-      band_ids int[] NOT NULL,
-      override_ids int[] NOT NULL,
+      -- the breakdown; NULL when empty, as it is for most enterprises (a million empty arrays are not free)
+      band_ids int[],
+      override_ids int[],
       since timestamptz NOT NULL,
       scored_at timestamptz NOT NULL,
       run_id uuid,
