@@ -32,7 +32,10 @@ class CallerForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     url: string,
     private readonly secret: string,
   ) {
-    super({ url });
+    // Node's own fetch (undici) honours the subgraph's Keep-Alive timeout hint and retires idle
+    // sockets before the server closes them; the default fetcher reused sockets the subgraph was
+    // closing, and a request then failed with ECONNRESET under bursts.
+    super({ url, fetcher: fetch as unknown as RemoteGraphQLDataSource['fetcher'] });
   }
 
   async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
