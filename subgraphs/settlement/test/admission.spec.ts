@@ -231,7 +231,7 @@ describe('school admission through the gateway', () => {
   it('gives identical ranks for the same inputs and seed, and a retried job rewrites the same results', async () => {
     const again = await run('dg-2026');
     const ds = city.instances.settlement.dataSource;
-    const results = () => ds.query(`SELECT application_no, rank, school_id, outcome, total::float8 AS total, priority FROM settlement.admission_results WHERE run_id = $1 ORDER BY application_no`, [again.id]);
+    const results = () => ds.query(`SELECT application_no, rank, school_id, outcome, total::float8 AS total, priority FROM settlement.admission_results WHERE run_no = (SELECT run_no FROM settlement.admission_runs WHERE id = $1) ORDER BY application_no`, [again.id]);
     const before = await results();
     await ds.query(`UPDATE settlement.job_runs SET status = 'RUNNING' WHERE id = $1`, [again.id]);
     expect(await performAdmissionRun(ds, again.id)).toMatchObject({ ranked: before.filter((r: { rank: number | null }) => r.rank !== null).length });

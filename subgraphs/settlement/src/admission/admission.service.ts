@@ -100,33 +100,6 @@ export async function requestAdmissionRun(caller: Caller | null, year: number, t
   return run;
 }
 
-export interface PoolRun {
-  id: string;
-  year: number;
-  townCode: string;
-  grade: string;
-  seed: string;
-  /** [school id, seats] of the pool's schools */
-  seats: [string, number][];
-}
-
-interface RankedRow {
-  application_no: string;
-  total: number;
-  tie1: number;
-  tie2: number;
-  priority: boolean;
-  preferences: string[];
-  rank: number;
-}
-
-export interface AdmissionOutcome {
-  ranked: number;
-  placed: number;
-  waitlisted: number;
-  rejected: number;
-}
-
 /**
  * The ranking of DOMAIN.md §1 as one set-based statement over the pool (every application not
  * withdrawn or disqualified): priority applicants first by submission time, then total, the
@@ -139,30 +112,33 @@ const RANKING = `
            (a.priority_claim OR EXISTS (SELECT 1 FROM "${SCHEMA}".talent_cards t WHERE t.holder_id = a.parent_id AND t.status = 'ISSUED')) AS priority
     FROM "${SCHEMA}".school_applications a
     WHERE a.year = $1 AND a.town_code = $2 AND a.grade = $3 AND a.status IN ('SUBMITTED','VERIFIED'))
-  SELECT application_no, total::float8 AS total, tie1::float8 AS tie1, tie2::float8 AS tie2, priority, preferences, ranked,
+  SELECT application_no, total::float8, tie1::float8, tie2::float8, priority, array_to_string(preferences, ','), ranked,
          (row_number() OVER (PARTITION BY ranked ORDER BY priority DESC, CASE WHEN priority THEN submitted_at END, total DESC, tie1 DESC, tie2 DESC,
-                             encode(sha256(convert_to($4 || application_no, 'UTF8')), 'hex') COLLATE "C", application_no COLLATE "C"))::int AS rank
+                             encode(sha256(convert_to($4 || application_no, 'UTF8')), 'hex') COLLATE "C", application_no COLLATE "C"))::int
   FROM pool`;
+
+/** A ranked row as RANKING returns it: applicationNo, total, tie1, tie2, priority, preferences (comma-joined), ranked, rank. */
+type RankedRow = [string, number, number, number, boolean, string, boolean, number];
+
+/**
+ * Rows come back as arrays on the transaction's own connection: a pool has thousands of them,
+ * and per-row objects cost the worker more than the database spends ranking them.
+ */
+async function fetchRanked(m: EntityManager, run: PoolRun): Promise<RankedRow[]> {
+  const client = (await m.queryRunner!.connect()) as PoolClient;
+  const res = await client.query<RankedRow>({ text: RANKING, values: [run.year, run.townCode, run.grade, run.seed], rowMode: 'array' });
+  return res.rows;
+}
 
 export interface PoolRun {
   id: string;
+  runNo: string;
   year: number;
   townCode: string;
   grade: string;
   seed: string;
   /** [school id, seats] of the pool's schools */
   seats: [string, number][];
-}
-
-interface RankedRow {
-  application_no: string;
-  total: number;
-  tie1: number;
-  tie2: number;
-  priority: boolean;
-  preferences: string[];
-  ranked: boolean;
-  rank: number;
 }
 
 export interface AdmissionOutcome {
@@ -175,7 +151,7 @@ export interface AdmissionOutcome {
 /** Results go in with COPY: a pool's thousands of rows cost one round trip and no per-row parsing. */
 async function copyResults(m: EntityManager, lines: string[]): Promise<void> {
   const client = (await m.queryRunner!.connect()) as PoolClient;
-  const stream = client.query(copyFrom(`COPY "${SCHEMA}".admission_results (run_id, application_no, rank, school_id, outcome, total, priority) FROM STDIN`));
+  const stream = client.query(copyFrom(`COPY "${SCHEMA}".admission_results (run_no, application_no, rank, school_id, outcome, total, priority) FROM STDIN`));
   await pipeline(Readable.from([lines.join('')]), stream);
 }
 
@@ -186,20 +162,20 @@ async function copyResults(m: EntityManager, lines: string[]): Promise<void> {
  * job writes the same rows.
  */
 export async function rankAndPlace(m: EntityManager, run: PoolRun, opts: { replace: boolean; onRanked?: (n: number) => Promise<unknown> }): Promise<AdmissionOutcome> {
-  const rows: RankedRow[] = await m.query(RANKING, [run.year, run.townCode, run.grade, run.seed]);
-  rows.sort((a, b) => (a.ranked === b.ranked ? a.rank - b.rank : a.ranked ? -1 : 1));
-  const ranked = rows.filter((r) => r.ranked).length;
+  const rows = await fetchRanked(m, run);
+  rows.sort((a, b) => (a[6] === b[6] ? a[7] - b[7] : a[6] ? -1 : 1));
+  const ranked = rows.filter((r) => r[6]).length;
   await opts.onRanked?.(ranked);
   const left = new Map(run.seats);
   const cutoffs: Record<string, number> = {};
-  const lines: string[] = new Array(rows.length);
-  const digest = createHash('sha256');
+  const lines: { no: string; text: string }[] = new Array(rows.length);
+  const inputs: string[] = new Array(rows.length);
   let placed = 0;
   let totalsSum = 0;
-  rows.forEach((r, i) => {
+  rows.forEach(([no, total, tie1, tie2, priority, preferences, inPool, rank], i) => {
     let school: string | null = null;
-    if (r.ranked) {
-      for (const p of r.preferences) {
+    if (inPool) {
+      for (const p of preferences.split(',')) {
         const free = left.get(p) ?? 0;
         if (free > 0) {
           left.set(p, free - 1);
@@ -207,19 +183,21 @@ export async function rankAndPlace(m: EntityManager, run: PoolRun, opts: { repla
           break;
         }
       }
-      totalsSum += r.total;
+      totalsSum += total;
     }
     if (school) {
       placed++;
-      if (!r.priority && (cutoffs[school] === undefined || r.total < cutoffs[school])) cutoffs[school] = r.total;
+      if (!priority && (cutoffs[school] === undefined || total < cutoffs[school])) cutoffs[school] = total;
     }
-    const outcome = !r.ranked ? 'REJECTED' : school ? 'ADMITTED' : 'WAITLISTED';
-    lines[i] = `${run.id}\t${r.application_no}\t${r.ranked ? r.rank : '\\N'}\t${school ?? '\\N'}\t${outcome}\t${r.total}\t${r.priority ? 't' : 'f'}\n`;
-    digest.update(`${r.application_no}|${r.total}|${r.tie1}|${r.tie2}|${r.priority ? 1 : 0}|${r.preferences.join(',')}|${outcome === 'REJECTED' ? 'rejected' : 'pool'}\n`);
+    const outcome = !inPool ? 'REJECTED' : school ? 'ADMITTED' : 'WAITLISTED';
+    lines[i] = { no, text: `${run.runNo}\t${no}\t${inPool ? rank : '\\N'}\t${school ?? '\\N'}\t${outcome}\t${total}\t${priority ? 't' : 'f'}\n` };
+    inputs[i] = `${no}|${total}|${tie1}|${tie2}|${priority ? 1 : 0}|${preferences}|${inPool ? 'pool' : 'rejected'}\n`;
   });
-  for (const [school, seats] of run.seats) digest.update(`seats|${school}|${seats}\n`);
-  if (opts.replace) await m.query(`DELETE FROM "${SCHEMA}".admission_results WHERE run_id = $1`, [run.id]);
-  await copyResults(m, lines);
+  const digest = createHash('sha256').update(inputs.join('') + run.seats.map(([school, seats]) => `seats|${school}|${seats}\n`).join(''));
+  // in key order the primary-key index grows at its right edge instead of splitting pages all over
+  lines.sort((a, b) => (a.no < b.no ? -1 : a.no > b.no ? 1 : 0));
+  if (opts.replace) await m.query(`DELETE FROM "${SCHEMA}".admission_results WHERE run_no = $1`, [run.runNo]);
+  await copyResults(m, lines.map((l) => l.text));
   // a late retry of an older run must not displace a newer run's published result
   await m.query(
     `WITH run AS (
@@ -235,8 +213,8 @@ export async function rankAndPlace(m: EntityManager, run: PoolRun, opts: { repla
 
 /** A run with its pool locked against other runs of the same pool, and the pool's seats, in one statement. */
 async function lockRun(m: EntityManager, runId: string): Promise<PoolRun> {
-  const rows: { id: string; year: number; town_code: string; grade: string; seed: string; seats: [string, number][] }[] = await m.query(
-    `SELECT r.id, r.year, r.town_code, r.grade, r.seed,
+  const rows: { id: string; run_no: string; year: number; town_code: string; grade: string; seed: string; seats: [string, number][] }[] = await m.query(
+    `SELECT r.id, r.run_no, r.year, r.town_code, r.grade, r.seed,
             pg_advisory_xact_lock(hashtext('admission:' || r.year || ':' || r.town_code || ':' || r.grade)) AS locked,
             (SELECT COALESCE(json_agg(json_build_array(ss.school_id, ss.seats) ORDER BY ss.school_id), '[]'::json)
                FROM "${SCHEMA}".school_seats ss JOIN "${SCHEMA}".schools s ON s.id = ss.school_id
@@ -246,7 +224,7 @@ async function lockRun(m: EntityManager, runId: string): Promise<PoolRun> {
   );
   if (!rows.length) throw new Error(`admission run ${runId} is not recorded`);
   const r = rows[0];
-  return { id: r.id, year: r.year, townCode: r.town_code, grade: r.grade, seed: r.seed, seats: r.seats };
+  return { id: r.id, runNo: r.run_no, year: r.year, townCode: r.town_code, grade: r.grade, seed: r.seed, seats: r.seats };
 }
 
 /**
@@ -293,7 +271,7 @@ export function resultLoader(ctx: SubgraphContext) {
          FROM "${SCHEMA}".school_applications a
          JOIN "${SCHEMA}".admission_current c ON c.year = a.year AND c.town_code = a.town_code AND c.grade = a.grade
          JOIN "${SCHEMA}".admission_runs ar ON ar.id = c.run_id
-         JOIN "${SCHEMA}".admission_results res ON res.run_id = c.run_id AND res.application_no = a.application_no
+         JOIN "${SCHEMA}".admission_results res ON res.run_no = ar.run_no AND res.application_no = a.application_no
          WHERE a.application_no = ANY($1::text[])`,
         [nos],
       );
@@ -312,8 +290,8 @@ export async function schoolRanking(year: number, townCode: string, grade: Schoo
   requireTownCode(townCode);
   const size = pageSize(first);
   const offset = offsetFromCursor(after);
-  const current: { run_id: string; pool_size: number }[] = await db().query(
-    `SELECT c.run_id, ar.pool_size FROM "${SCHEMA}".admission_current c JOIN "${SCHEMA}".admission_runs ar ON ar.id = c.run_id
+  const current: { run_no: string; pool_size: number }[] = await db().query(
+    `SELECT ar.run_no, ar.pool_size FROM "${SCHEMA}".admission_current c JOIN "${SCHEMA}".admission_runs ar ON ar.id = c.run_id
      WHERE c.year = $1 AND c.town_code = $2 AND c.grade = $3`,
     [year, townCode, grade],
   );
@@ -323,9 +301,9 @@ export async function schoolRanking(year: number, townCode: string, grade: Schoo
      FROM "${SCHEMA}".admission_results res
      JOIN "${SCHEMA}".school_applications a ON a.application_no = res.application_no
      LEFT JOIN "${SCHEMA}".residents p ON p.id = a.parent_id
-     WHERE res.run_id = $1 AND res.rank IS NOT NULL
+     WHERE res.run_no = $1 AND res.rank IS NOT NULL
      ORDER BY res.rank LIMIT $2 OFFSET $3`,
-    [current[0].run_id, size, offset],
+    [current[0].run_no, size, offset],
   );
   const nodes: RankingEntry[] = rows.map((r) => ({
     rank: r.rank,

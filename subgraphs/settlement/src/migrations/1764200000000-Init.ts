@@ -81,8 +81,10 @@ export class Init1764200000000 implements MigrationInterface {
     await q.query(`CREATE INDEX school_applications_parent ON "${S}".school_applications (parent_id)`);
     await q.query(`CREATE UNIQUE INDEX school_applications_one_per_child ON "${S}".school_applications (child_id_number, year) WHERE status NOT IN ('WITHDRAWN','DISQUALIFIED')`);
 
+    // results are keyed by the run's number: a new run's rows, written in application order, land at the index's right edge
     await q.query(`CREATE TABLE "${S}".admission_runs (
       id uuid PRIMARY KEY REFERENCES "${S}".job_runs(id),
+      run_no bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
       year int NOT NULL,
       town_code text NOT NULL,
       grade text NOT NULL,
@@ -96,14 +98,14 @@ export class Init1764200000000 implements MigrationInterface {
     )`);
     await q.query(`CREATE INDEX admission_runs_pool ON "${S}".admission_runs (year, town_code, grade)`);
     await q.query(`CREATE TABLE "${S}".admission_results (
-      run_id uuid NOT NULL REFERENCES "${S}".admission_runs(id),
+      run_no bigint NOT NULL REFERENCES "${S}".admission_runs(run_no),
       application_no text NOT NULL,
       rank int,
       school_id uuid,
       outcome text NOT NULL CHECK (outcome IN ('ADMITTED','WAITLISTED','REJECTED')),
       total numeric NOT NULL,
       priority boolean NOT NULL,
-      PRIMARY KEY (run_id, application_no)
+      PRIMARY KEY (run_no, application_no)
     )`);
     await q.query(`CREATE TABLE "${S}".admission_current (
       year int NOT NULL,
