@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { publish, TOPIC_PATTERN } from '@citypoints/events';
+import { publish } from '@citypoints/events';
 import { SCHEMA } from './context';
 
 export const TOPICS = {
@@ -25,7 +25,6 @@ export async function publishStatusChanges(m: EntityManager, changes: StatusChan
     for (const c of changes) await publish(m, SCHEMA, { topic: TOPICS.statusChanged, aggregateId: c.uscc, payload: { ...c } });
     return;
   }
-  if (!TOPIC_PATTERN.test(TOPICS.statusChanged)) throw new Error('bad topic');
   await m.query(
     `INSERT INTO "${SCHEMA}".outbox (topic, aggregate_id, payload)
      SELECT $1, c.uscc, jsonb_build_object('uscc', c.uscc, 'previous', c.previous, 'status', c.status, 'changedAt', c.changed_at)

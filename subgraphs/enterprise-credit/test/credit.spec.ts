@@ -204,6 +204,14 @@ describe('enterprise credit through the gateway', () => {
     expect(first.records).toBeGreaterThan(30);
     expect(first.reports).toBe(300);
     expect(first.black).toBeGreaterThan(10);
+    // dozens of statuses change in one transaction: their events go to the outbox in one statement
+    const changed = await ecDb().query(
+      `SELECT o.payload FROM enterprise_credit.outbox o JOIN enterprise_credit.credit_status s ON s.uscc = o.aggregate_id
+       WHERE o.topic = 'enterprise-credit.status.changed' AND o.payload->>'changedAt' = '2026-06-15T02:00:00.000Z' AND s.status = 'BLACK'`,
+    );
+    expect(changed.length).toBeGreaterThan(16);
+    expect(Object.keys(changed[0].payload).sort()).toEqual(['changedAt', 'previous', 'status', 'uscc']);
+    expect(changed[0].payload).toMatchObject({ previous: 'NORMAL', status: 'BLACK' });
     await inst.seedDemo!({ seed: 31 });
     expect(await counts()).toEqual(first);
   });
