@@ -168,7 +168,7 @@ export async function rankAndPlace(m: EntityManager, run: PoolRun, opts: { repla
   await opts.onRanked?.(ranked);
   const left = new Map(run.seats);
   const cutoffs: Record<string, number> = {};
-  const lines: { no: string; text: string }[] = new Array(rows.length);
+  const placements: (string | null)[] = new Array(rows.length);
   const inputs: string[] = new Array(rows.length);
   let placed = 0;
   let totalsSum = 0;
@@ -189,15 +189,20 @@ export async function rankAndPlace(m: EntityManager, run: PoolRun, opts: { repla
       placed++;
       if (!priority && (cutoffs[school] === undefined || total < cutoffs[school])) cutoffs[school] = total;
     }
-    const outcome = !inPool ? 'REJECTED' : school ? 'ADMITTED' : 'WAITLISTED';
-    lines[i] = { no, text: `${run.runNo}\t${no}\t${inPool ? rank : '\\N'}\t${school ?? '\\N'}\t${outcome}\t${total}\t${priority ? 't' : 'f'}\n` };
+    placements[i] = school;
     inputs[i] = `${no}|${total}|${tie1}|${tie2}|${priority ? 1 : 0}|${preferences}|${inPool ? 'pool' : 'rejected'}\n`;
   });
   const digest = createHash('sha256').update(inputs.join('') + run.seats.map(([school, seats]) => `seats|${school}|${seats}\n`).join(''));
   // in key order the primary-key index grows at its right edge instead of splitting pages all over
-  lines.sort((a, b) => (a.no < b.no ? -1 : a.no > b.no ? 1 : 0));
+  const byKey = rows.map((_, i) => i).sort((a, b) => (rows[a][0] < rows[b][0] ? -1 : rows[a][0] > rows[b][0] ? 1 : 0));
+  const copy = byKey.map((i) => {
+    const [no, total, , , priority, , inPool, rank] = rows[i];
+    const school = placements[i];
+    const outcome = !inPool ? 'REJECTED' : school ? 'ADMITTED' : 'WAITLISTED';
+    return `${run.runNo}\t${no}\t${inPool ? rank : '\\N'}\t${school ?? '\\N'}\t${outcome}\t${total}\t${priority ? 't' : 'f'}\n`;
+  });
   if (opts.replace) await m.query(`DELETE FROM "${SCHEMA}".admission_results WHERE run_no = $1`, [run.runNo]);
-  await copyResults(m, lines.map((l) => l.text));
+  await copyResults(m, copy);
   // a late retry of an older run must not displace a newer run's published result
   await m.query(
     `WITH run AS (
