@@ -67,6 +67,20 @@ describe('household registration by points or conditions', () => {
     expect(codes(await city.query(`query($n: ID!) { householdApplication(applicationNo: $n) { applicationNo } }`, { n: a.applicationNo }, neighbour))).toEqual(['FORBIDDEN']);
   });
 
+  it('follows registry’s changes to a resident: a move to another town changes where they may apply', async () => {
+    const [p] = await residents(city, 1);
+    const token = await city.token('RESIDENT', { sub: p.id });
+    ok(await city.query(`mutation($id: ID!) { updateResident(id: $id, input: { divisionCode: "441900121001", householdId: "HH-MOVE-1" }) { id } }`, { id: p.id }, admin));
+    await eventually(async () => {
+      const rows = await city.instances.settlement.dataSource.query(`SELECT division_code, household_id FROM settlement.residents WHERE id = $1`, [p.id]);
+      return rows[0].division_code === '441900121001' && rows[0].household_id === 'HH-MOVE-1';
+    });
+    expect(codes(await city.query(SUBMIT, { i: { applicantId: p.id, townCode: TOWN, indicators: [] } }, token))).toEqual(['BAD_USER_INPUT']);
+    ok(await city.query(SUBMIT, { i: { applicantId: p.id, townCode: '441900121', indicators: [] } }, token));
+    ok(await city.query(`mutation($id: ID!) { updateResident(id: $id, input: { householdId: "" }) { id } }`, { id: p.id }, admin));
+    await eventually(async () => (await city.instances.settlement.dataSource.query(`SELECT household_id FROM settlement.residents WHERE id = $1`, [p.id]))[0].household_id === null);
+  });
+
   it('flags overdue stages once a day through the scheduled job’s queue', async () => {
     clock.set('2026-03-10T02:00:00Z');
     const [p] = await residents(city, 1);
