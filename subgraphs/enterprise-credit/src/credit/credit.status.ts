@@ -7,7 +7,7 @@ import { creditSchemeOn, type CreditScheme } from './credit.scheme';
 /**
  * Recomputes the credit status of the given enterprises (DOMAIN.md §5, thresholds from the
  * scheme) in one statement, stores the ones that changed and publishes each change through the
- * outbox. `usccs = null` means every enterprise with a record, a score or a stored status.
+ * outbox. `usccs = null` means every enterprise with a record or a stored status.
  */
 export async function recomputeStatuses(m: EntityManager, usccs: string[] | null, at: Date, scheme?: CreditScheme): Promise<StatusChange[]> {
   const day = cityDate(at);
@@ -24,7 +24,8 @@ export async function recomputeStatuses(m: EntityManager, usccs: string[] | null
   const negativeKinds = Object.entries(s.definition.kinds).filter(([, r]) => r.negative).map(([k]) => k);
   const targets = usccs
     ? `SELECT DISTINCT unnest($1::text[]) AS uscc`
-    : `SELECT uscc FROM (SELECT uscc FROM "${SCHEMA}".credit_records UNION SELECT uscc FROM "${SCHEMA}".labour_risk_scores UNION SELECT uscc FROM "${SCHEMA}".credit_status) a
+    : // the passing of time changes a status only through records (and risk levels change only in scoring)
+      `SELECT uscc FROM (SELECT uscc FROM "${SCHEMA}".credit_records UNION SELECT uscc FROM "${SCHEMA}".credit_status) a
        WHERE cardinality($1::text[]) = 0`;
   const rows: { uscc: string; status: string; previous: string }[] = await m.query(
     `WITH t AS (${targets}),
