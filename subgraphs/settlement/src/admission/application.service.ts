@@ -118,8 +118,13 @@ export async function submitSchoolApplication(c: Caller | null, input: SubmitSch
     const today = cityDate(now);
     requireWindowOpen(scheme.definition, input.year, today);
     await checkNotBarred(m, parent.id, 'SCHOOL', today);
-    const childAge = ageOn(child.birthDate, `${input.year}-09-01`);
-    if (childAge < 6 || childAge > 18) throw badInput(`the child is ${childAge} on 1 September ${input.year}; school places by points are for ages 6 to 18`, { field: 'childIdNumber' });
+    const ages = scheme.definition.childAge;
+    if (ages) {
+      const childAge = ageOn(child.birthDate, `${input.year}-${ages.onMonthDay}`);
+      if (childAge < ages.min || childAge > ages.max) {
+        throw badInput(`the child is ${childAge} on ${input.year}-${ages.onMonthDay}; school places by points are for ages ${ages.min} to ${ages.max}`, { field: 'childIdNumber' });
+      }
+    }
     const schools: { id: string }[] = await m.query(`SELECT id FROM "${SCHEMA}".schools WHERE id = ANY($1::uuid[]) AND town_code = $2`, [prefs, townCode]);
     if (schools.length !== prefs.length) throw badInput(`every preferred school must be a school of town ${townCode}`, { field: 'preferences' });
     const live = await m.query(`SELECT 1 FROM "${SCHEMA}".school_applications WHERE child_id_number = $1 AND year = $2 AND status NOT IN ('WITHDRAWN','DISQUALIFIED')`, [child.idNumber, input.year]);

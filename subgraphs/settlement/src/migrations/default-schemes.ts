@@ -14,6 +14,7 @@ export const DG_SCHOOL_YEAR = 2015;
 export const DG_SCHOOL: SchemeDefinition = {
   barYears: 3,
   applicationWindow: { opensMonthDay: '09-01', closesMonthDay: '05-31' },
+  childAge: { min: 6, max: 18, onMonthDay: '09-01' },
   tieBreakers: ['SOCIAL_INSURANCE_TYPE_YEARS', 'RESIDENCE_YEARS'],
   categories: [{ code: 'TAX', label: '纳税（五项合计）', cap: 100 }],
   items: [

@@ -46,6 +46,8 @@ export interface SchemeDefinition {
   tieBreakers?: string[];
   /** SCHOOL_ADMISSION: applications for year Y open on opensMonthDay of Y−1 and close on closesMonthDay of Y */
   applicationWindow?: { opensMonthDay: string; closesMonthDay: string };
+  /** SCHOOL_ADMISSION: the child's whole years of age on monthDay of the school year, inclusive */
+  childAge?: { min: number; max: number; onMonthDay: string };
   categories?: SchemeCategory[];
   items: SchemeItem[];
 }
@@ -182,6 +184,10 @@ export function validateDefinition(kind: SchemeKind, raw: unknown): SchemeDefini
   const monthDay = /^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/;
   if (w !== undefined && (typeof w.opensMonthDay !== 'string' || !monthDay.test(w.opensMonthDay) || typeof w.closesMonthDay !== 'string' || !monthDay.test(w.closesMonthDay))) {
     fail('applicationWindow needs opensMonthDay and closesMonthDay as MM-DD', 'applicationWindow');
+  }
+  const age = d.childAge as { min?: unknown; max?: unknown; onMonthDay?: unknown } | undefined;
+  if (age !== undefined && (!isNum(age.min) || !isNum(age.max) || age.min > age.max || typeof age.onMonthDay !== 'string' || !monthDay.test(age.onMonthDay))) {
+    fail('childAge needs min ≤ max and onMonthDay as MM-DD', 'childAge');
   }
   for (const t of (d.tieBreakers ?? []) as string[]) if (!codes.has(t)) fail(`tie-breaker ${t} is not an item`, 'tieBreakers');
   if (d.conditions !== undefined && (!Array.isArray(d.conditions) || d.conditions.some((c) => typeof c !== 'string' || !CODE.test(c)))) fail('conditions must be a list of codes', 'conditions');
