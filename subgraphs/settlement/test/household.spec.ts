@@ -97,6 +97,8 @@ describe('household registration by points or conditions', () => {
       await queue.add('flag-overdue-stages', {});
       await queue.add('flag-overdue-stages', {});
       await eventually(async () => (await flagged('FILE_TO_TOWN')) === '2026-03-13');
+      const office = ok(await city.query(`{ overdueHouseholdStages(townCode: "${TOWN}", office: "TOWN_SERVICE_CENTRE") { applicationNo stage dueDate flaggedOn } }`, {}, officer)).overdueHouseholdStages;
+      expect(office).toContainEqual({ applicationNo: a.applicationNo, stage: 'FILE_TO_TOWN', dueDate: '2026-03-12', flaggedOn: '2026-03-13' });
       await eventually(async () => (await queue.getCompletedCount()) >= 3);
       expect(await flagged('FIRST_REVIEW')).toBeNull();
       expect(codes(await city.query(`mutation($n: ID!) { completeHouseholdStage(applicationNo: $n, stage: "FIRST_REVIEW") { applicationNo } }`, { n: a.applicationNo }, officer))).toEqual(['INVALID_STATE']);

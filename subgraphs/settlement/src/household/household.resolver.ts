@@ -5,10 +5,11 @@ import { ResidentRef } from '../residents/resident.ref';
 import { ApplicationStatus, IndicatorVerdictInput } from '../admission/application.type';
 import { schemeLoader } from '../schemes/scheme.service';
 import { PointsBreakdown } from '../schemes/scheme.type';
-import { HouseholdApplication, HouseholdStage, SubmitHouseholdApplicationInput } from './household.type';
+import { HouseholdApplication, HouseholdStage, OverdueStage, SubmitHouseholdApplicationInput } from './household.type';
 import {
   completeHouseholdStage,
   householdApplication,
+  overdueStages,
   rejectHouseholdApplication,
   stagesLoader,
   submitHouseholdApplication,
@@ -21,6 +22,12 @@ export class HouseholdApplicationResolver {
   @Query(() => HouseholdApplication, { nullable: true, description: 'the applicant, officials of the town and city-wide callers only' })
   householdApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Ctx() ctx: SubgraphContext): Promise<HouseholdApplication | null> {
     return householdApplication(ctx, applicationNo);
+  }
+
+  @Authorized('HUKOU_OFFICER', 'TOWN_OFFICIAL')
+  @Query(() => [OverdueStage], { description: 'stages of the town’s applications flagged overdue and not yet done, optionally for one office' })
+  overdueHouseholdStages(@Arg('townCode', () => ID) townCode: string, @Arg('office', () => String, { nullable: true }) office: string | null, @Ctx() ctx: SubgraphContext): Promise<OverdueStage[]> {
+    return overdueStages(ctx.caller, townCode, office);
   }
 
   @FieldResolver(() => ResidentRef)

@@ -14,7 +14,7 @@ import { requireTownCode } from '../schools/school.service';
 import { returning } from '../sql';
 import { holdsTalentCard } from '../talent/talent.service';
 import { loadProcedure, stageDueDates } from './procedure';
-import type { HouseholdApplication, HouseholdStage, SubmitHouseholdApplicationInput } from './household.type';
+import type { HouseholdApplication, HouseholdStage, OverdueStage, SubmitHouseholdApplicationInput } from './household.type';
 
 type Q = Pick<EntityManager, 'query'>;
 const OFFICIALS = ['HUKOU_OFFICER', 'TOWN_OFFICIAL'] as const;
@@ -249,4 +249,19 @@ export function stagesLoader(ctx: SubgraphContext) {
       rows.filter((r) => r.application_no === no).map((r) => ({ stage: r.stage, office: r.office, dueDate: r.due_date, completedAt: r.completed_at, overdueFlaggedOn: r.overdue_flagged_on })),
     );
   });
+}
+
+/** The flagged stages of a town's open applications still not done, optionally for one office. */
+export async function overdueStages(caller: Caller | null, townCode: string, office?: string | null): Promise<OverdueStage[]> {
+  requireTownCode(townCode);
+  requireRoleIn(caller, townCode, ...OFFICIALS);
+  const rows: { application_no: string; stage: string; office: string; due_date: string; flagged_on: string }[] = await db().query(
+    `SELECT s.application_no, s.stage, s.office, to_char(s.due_date, 'YYYY-MM-DD') AS due_date, to_char(s.overdue_flagged_on, 'YYYY-MM-DD') AS flagged_on
+     FROM "${SCHEMA}".household_stages s JOIN "${SCHEMA}".household_applications a ON a.application_no = s.application_no
+     WHERE a.town_code = $1 AND s.overdue_flagged_on IS NOT NULL AND s.completed_at IS NULL AND a.status NOT IN ('REJECTED','WITHDRAWN')
+       AND ($2::text IS NULL OR s.office = $2)
+     ORDER BY s.due_date, s.application_no`,
+    [townCode, office ?? null],
+  );
+  return rows.map((r) => ({ applicationNo: r.application_no, stage: r.stage, office: r.office, dueDate: r.due_date, flaggedOn: r.flagged_on }));
 }

@@ -25,6 +25,15 @@ export class HouseholdStage {
   @Field(() => String, { nullable: true, description: 'the day the overdue job flagged the stage to its office' }) overdueFlaggedOn: string | null;
 }
 
+@ObjectType({ description: 'a procedure stage the daily sweep found past its due date, for its office to act on' })
+export class OverdueStage {
+  @Field(() => ID) applicationNo: string;
+  @Field() stage: string;
+  @Field() office: string;
+  @Field() dueDate: string;
+  @Field() flaggedOn: string;
+}
+
 @InputType()
 export class SubmitHouseholdApplicationInput {
   @Field(() => ID) applicantId: string;
