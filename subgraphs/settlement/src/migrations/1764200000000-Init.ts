@@ -97,8 +97,10 @@ export class Init1764200000000 implements MigrationInterface {
       completed_at timestamptz
     )`);
     await q.query(`CREATE INDEX admission_runs_pool ON "${S}".admission_runs (year, town_code, grade)`);
+    // no foreign key to admission_runs: only a run's own job writes its rows, and a check per row
+    // (thousands per pool) would cost the run more than its ranking
     await q.query(`CREATE TABLE "${S}".admission_results (
-      run_no bigint NOT NULL REFERENCES "${S}".admission_runs(run_no),
+      run_no bigint NOT NULL,
       application_no text NOT NULL,
       rank int,
       school_id uuid,
