@@ -65,6 +65,12 @@ describe('household registration by points or conditions', () => {
     expect(codes(await city.query(VERIFY, { n: a.applicationNo, v: [{ code: 'EDUCATION', status: 'VERIFIED' }] }, elsewhere))).toEqual(['FORBIDDEN']);
     const neighbour = await city.token('RESIDENT', { sub: q.id });
     expect(codes(await city.query(`query($n: ID!) { householdApplication(applicationNo: $n) { applicationNo } }`, { n: a.applicationNo }, neighbour))).toEqual(['FORBIDDEN']);
+    const WITHDRAW = `mutation($n: ID!) { withdrawHouseholdApplication(applicationNo: $n) { status eligible } }`;
+    expect(codes(await city.query(WITHDRAW, { n: a.applicationNo }, neighbour))).toEqual(['FORBIDDEN']);
+    const own = await city.token('RESIDENT', { sub: p.id });
+    expect(ok(await city.query(WITHDRAW, { n: a.applicationNo }, own)).withdrawHouseholdApplication).toEqual({ status: 'WITHDRAWN', eligible: false });
+    expect(codes(await city.query(WITHDRAW, { n: a.applicationNo }, own))).toEqual(['INVALID_STATE']);
+    ok(await city.query(SUBMIT, { i: { applicantId: p.id, townCode: TOWN, indicators: [] } }, own));
   });
 
   it('follows registry’s changes to a resident: a move to another town changes where they may apply', async () => {

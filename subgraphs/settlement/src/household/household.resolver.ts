@@ -14,6 +14,7 @@ import {
   stagesLoader,
   submitHouseholdApplication,
   verifyHouseholdIndicators,
+  withdrawHouseholdApplication,
 } from './household.service';
 
 @Resolver(() => HouseholdApplication)
@@ -83,6 +84,12 @@ export class HouseholdApplicationResolver {
   @Mutation(() => HouseholdApplication, { description: 'false documents: rejected, and the applicant barred for the scheme’s barYears' })
   rejectHouseholdApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('reason') reason: string, @Ctx() ctx: SubgraphContext): Promise<HouseholdApplication> {
     return rejectHouseholdApplication(ctx.caller, applicationNo, reason);
+  }
+
+  @Authorized()
+  @Mutation(() => HouseholdApplication, { description: 'the applicant (or an official of the town) withdraws the application' })
+  withdrawHouseholdApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Ctx() ctx: SubgraphContext): Promise<HouseholdApplication> {
+    return withdrawHouseholdApplication(ctx.caller, applicationNo);
   }
 
   @Authorized('HUKOU_OFFICER')

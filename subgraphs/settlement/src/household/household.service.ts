@@ -168,6 +168,16 @@ export async function rejectHouseholdApplication(caller: Caller | null, applicat
   });
 }
 
+export async function withdrawHouseholdApplication(caller: Caller | null, applicationNo: string): Promise<HouseholdApplication> {
+  return db().transaction(async (m) => {
+    const row = await lockHousehold(m, applicationNo);
+    requireActingFor(caller, row.applicant_id, row.town_code, [...OFFICIALS]);
+    if (row.status === 'REJECTED' || row.status === 'WITHDRAWN') throw invalidState(`application ${applicationNo} is ${row.status}`, { status: row.status });
+    const updated = await returning<HouseholdRow>(m, `UPDATE "${SCHEMA}".household_applications SET status = 'WITHDRAWN', eligible = false WHERE application_no = $1 RETURNING ${COLUMNS}`, [applicationNo]);
+    return toHousehold(updated[0]);
+  });
+}
+
 /** Marks a stage done; the stages before it must be done already (strict), or are closed with it. */
 async function completeStageIn(m: Q, applicationNo: string, stage: string, strict: boolean): Promise<void> {
   const stages: { seq: number; stage: string; completed_at: Date | null }[] = await m.query(
