@@ -224,8 +224,8 @@ describe('school admission through the gateway', () => {
       if (school && !a.priority) cutoffs.set(school, Math.min(cutoffs.get(school) ?? Infinity, a.total));
     }
     expect(Object.fromEntries(published.map((p: { school: { id: string }; cutoff: number }) => [p.school.id, p.cutoff]))).toEqual(Object.fromEntries(cutoffs));
-    const rejected = ok(await city.query(`query($n: ID!) { schoolApplication(applicationNo: $n) { status rank } }`, { n: apps[15].applicationNo }, officer)).schoolApplication;
-    expect(rejected).toEqual({ status: 'REJECTED', rank: null });
+    const rejected = ok(await city.query(`query($n: ID!) { schoolApplication(applicationNo: $n) { status rank rejectedReason } }`, { n: apps[15].applicationNo }, officer)).schoolApplication;
+    expect(rejected).toEqual({ status: 'REJECTED', rank: null, rejectedReason: 'NEGATIVE_POINTS' });
   });
 
   it('gives identical ranks for the same inputs and seed, and a retried job rewrites the same results', async () => {

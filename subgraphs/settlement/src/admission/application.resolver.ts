@@ -96,6 +96,11 @@ export class SchoolApplicationResolver {
     return (await resultLoader(ctx).load(a.applicationNo))?.cutoff ?? null;
   }
 
+  @FieldResolver(() => String, { nullable: true, description: 'NEGATIVE_POINTS when the latest run kept a total below 0 out of the pool' })
+  async rejectedReason(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<string | null> {
+    return (await resultLoader(ctx).load(a.applicationNo))?.outcome === 'REJECTED' ? 'NEGATIVE_POINTS' : null;
+  }
+
   @FieldResolver(() => String, { nullable: true, description: 'why the application was disqualified' })
   disqualifiedReason(@Root() a: SchoolApplication): string | null {
     return a.disqualifiedReason;
