@@ -1,4 +1,5 @@
-import { codes, ok, type TestCity, type FixedClock } from '@citypoints/testing';
+import { CALLER_HEADER, signForwardedCaller } from '@citypoints/auth';
+import { codes, ok, TEST_SUBGRAPH_SECRET, type TestCity, type FixedClock } from '@citypoints/testing';
 import { performAdmissionRun } from '../src/admission/admission.service';
 import { childIdNumber, lottery, residents, startSettlementCity, SUBMIT, TOWN, upsertSchool, waitForRun } from './helpers';
 
@@ -297,7 +298,7 @@ describe('school admission through the gateway', () => {
     expect(codes(await city.query(REQUEST, { n: mine.applicationNo, c: 'EDUCATION' }, parent))).toEqual(['INVALID_STATE']);
   });
 
-  it('lists the resident’s applications and talent card under Resident.settlement', async () => {
+  it('lists the resident’s applications and talent card under Resident.settlement, one query per kind for a batch of residents', async () => {
     const holder = apps.find((a) => a.applicationNo === holderApp)!;
     const token = await city.token('RESIDENT', { sub: holder.parentId });
     const d = ok(await city.query(`query($id: ID!) { resident(id: $id) { id settlement { schoolApplications { applicationNo priority } talentCard { category year benefits holder { id } } householdApplications { applicationNo } } } }`, { id: holder.parentId }, token));
@@ -311,5 +312,32 @@ describe('school admission through the gateway', () => {
     );
     expect(many.a.settlement.schoolApplications).toEqual([{ applicationNo: apps[0].applicationNo }]);
     expect(many.b.settlement.schoolApplications).toEqual([{ applicationNo: apps[1].applicationNo }]);
+
+    const ds = city.instances.settlement.dataSource;
+    const statements: string[] = [];
+    const query = ds.query.bind(ds);
+    ds.query = ((sql: string, params?: unknown[]) => {
+      statements.push(sql);
+      return query(sql, params);
+    }) as typeof ds.query;
+    try {
+      // what the gateway sends for a list of residents: one _entities call with every representation
+      const ids = apps.slice(0, 8).map((a) => a.parentId);
+      const caller = await signForwardedCaller(TEST_SUBGRAPH_SECRET, { sub: 'edu-1', roles: ['EDUCATION_OFFICER'], division: TOWN });
+      const res = await fetch(city.servers.settlement.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [CALLER_HEADER]: caller },
+        body: JSON.stringify({
+          query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { id settlement { schoolApplications { applicationNo } talentCard { cardNo } householdApplications { applicationNo } } } } }`,
+          variables: { r: ids.map((id) => ({ __typename: 'Resident', id })) },
+        }),
+      });
+      const body = (await res.json()) as { data: { _entities: { id: string; settlement: { schoolApplications: { applicationNo: string }[] } }[] } };
+      expect(body.data._entities.map((e) => e.settlement.schoolApplications[0].applicationNo)).toEqual(apps.slice(0, 8).map((a) => a.applicationNo));
+    } finally {
+      ds.query = query;
+    }
+    const count = (fragment: string) => statements.filter((q) => q.includes(fragment)).length;
+    expect([count('school_applications WHERE parent_id = ANY'), count('talent_cards'), count('household_applications WHERE applicant_id = ANY'), count('residents WHERE id = ANY')]).toEqual([1, 1, 1, 1]);
   });
 });
