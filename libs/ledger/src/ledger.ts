@@ -427,13 +427,15 @@ export class Ledger {
     const entries = validateEntries(input.entries);
     const hash = requestHash(input.kind, entries);
 
-    // serialises callers with the same key, so the loser's lookup below sees the winner's commit
-    await this.lockKey(m, input.idempotencyKey);
-    const replay = await this.replay(m, input.idempotencyKey, hash);
-    if (replay) return replay;
-
+    // Callers repeating a key touch the same accounts, so the account locks serialise them and
+    // the lookup after the lock sees the first one's commit. A key reused for other accounts is
+    // caught by the unique index when the transaction row is written (see writePosting).
     const ids = entries.map((e) => e.accountId);
-    const byId = await this.lockAccounts(m, ids);
+    const { byId, keyTaken } = await this.lockAccountsAndLookUp(m, ids, input.idempotencyKey);
+    if (keyTaken) {
+      const replay = await this.replay(m, input.idempotencyKey, hash);
+      if (replay) return replay;
+    }
     const missing = ids.filter((id) => !byId.has(id));
     if (missing.length) throw notFound('ledger account', missing.join(', '));
 
@@ -468,17 +470,104 @@ export class Ledger {
       }
     }
     if (shortfalls.length) {
+      // the first request with this key may have committed while we waited for the locks, and
+      // it is what spent the points: a retry gets its result, not a refusal
+      const first = await this.replay(m, input.idempotencyKey, hash);
+      if (first) return first;
       throw new DomainError(ErrorCode.INSUFFICIENT_POINTS, 'not enough points', { shortfalls });
     }
 
     // nothing is written before every check passed, so a caller that catches the error and
     // commits anyway leaves no half-posted transaction behind
     const transactionId = randomUUID();
-    await m.query(
+    const written = planned.some((p) => p.newLotMonths !== undefined)
+      ? await this.writeWithNewLots(m, input, hash, transactionId, planned, lotSpends, entries, now)
+      : await this.writeAtOnce(m, input, hash, transactionId, planned, lotSpends, entries, now);
+    if (!written) {
+      const first = await this.replay(m, input.idempotencyKey, hash);
+      if (first) return first;
+      throw conflict(`idempotency key ${input.idempotencyKey} is being used by another request`, { idempotencyKey: input.idempotencyKey });
+    }
+    const balances: Record<string, number> = {};
+    for (const e of entries) balances[e.accountId] = byId.get(e.accountId)!.balance + e.amount;
+    return { transactionId, replayed: false, balances };
+  }
+
+  /**
+   * The transaction row, its postings, lot spends and balances in one statement. The row is
+   * claimed with ON CONFLICT DO NOTHING: when another request holds the key, nothing at all is
+   * written and the caller replays (or refuses) it.
+   */
+  private async writeAtOnce(
+    m: EntityManager,
+    input: PostInput,
+    hash: string,
+    transactionId: string,
+    planned: PlannedPosting[],
+    lotSpends: { lotId: number; amount: number }[],
+    entries: { accountId: string; amount: number }[],
+    now: Date,
+  ): Promise<boolean> {
+    const rows: { n: number }[] = await m.query(
+      `WITH t AS (
+         INSERT INTO ${this.t.transactions} (id, idempotency_key, kind, memo, metadata, request_hash, created_at)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+       ), p AS (
+         INSERT INTO ${this.t.postings} (transaction_id, account_id, amount, balance_after, lot_id, created_at)
+         SELECT t.id, x.a, x.amt, x.after, x.lot, $7
+           FROM t, unnest($8::text[], $9::bigint[], $10::bigint[], $11::bigint[]) AS x(a, amt, after, lot)
+       ), l AS (
+         UPDATE ${this.t.lots} l SET remaining = l.remaining - x.amt
+           FROM unnest($12::bigint[], $13::bigint[]) AS x(id, amt)
+          WHERE l.id = x.id AND EXISTS (SELECT 1 FROM t)
+       ), u AS (
+         UPDATE ${this.t.accounts} a
+            SET balance = a.balance + x.amt,
+                lifetime_earned = a.lifetime_earned + greatest(x.amt, 0),
+                lifetime_spent = a.lifetime_spent + greatest(-x.amt, 0)
+           FROM unnest($14::text[], $15::bigint[]) AS x(id, amt)
+          WHERE a.id = x.id AND EXISTS (SELECT 1 FROM t)
+       )
+       SELECT count(*)::int AS n FROM t`,
+      [
+        transactionId,
+        input.idempotencyKey,
+        input.kind,
+        input.memo ?? null,
+        JSON.stringify(input.metadata ?? {}),
+        hash,
+        now,
+        planned.map((p) => p.accountId),
+        planned.map((p) => p.amount),
+        planned.map((p) => p.balanceAfter),
+        planned.map((p) => p.lotId),
+        lotSpends.map((x) => x.lotId),
+        lotSpends.map((x) => x.amount),
+        entries.map((e) => e.accountId),
+        entries.map((e) => e.amount),
+      ],
+    );
+    return rows[0].n === 1;
+  }
+
+  /** As writeAtOnce, for credits that open lots: the lot ids are needed before the postings. */
+  private async writeWithNewLots(
+    m: EntityManager,
+    input: PostInput,
+    hash: string,
+    transactionId: string,
+    planned: PlannedPosting[],
+    lotSpends: { lotId: number; amount: number }[],
+    entries: { accountId: string; amount: number }[],
+    now: Date,
+  ): Promise<boolean> {
+    const claimed: { id: string }[] = await m.query(
       `INSERT INTO ${this.t.transactions} (id, idempotency_key, kind, memo, metadata, request_hash, created_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)`,
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
       [transactionId, input.idempotencyKey, input.kind, input.memo ?? null, JSON.stringify(input.metadata ?? {}), hash, now],
     );
+    if (!claimed.length) return false;
     for (const p of planned) {
       if (p.newLotMonths === undefined) continue;
       const lot: { id: string }[] = await m.query(
@@ -489,9 +578,19 @@ export class Ledger {
       p.lotId = Number(lot[0].id);
     }
     await m.query(
-      `INSERT INTO ${this.t.postings} (transaction_id, account_id, amount, balance_after, lot_id, created_at)
-       SELECT $1, a, amt, after, lot, $6
-         FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS x(a, amt, after, lot)`,
+      `WITH p AS (
+         INSERT INTO ${this.t.postings} (transaction_id, account_id, amount, balance_after, lot_id, created_at)
+         SELECT $1, a, amt, after, lot, $6
+           FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS x(a, amt, after, lot)
+       ), l AS (
+         UPDATE ${this.t.lots} l SET remaining = l.remaining - x.amt
+           FROM unnest($7::bigint[], $8::bigint[]) AS x(id, amt) WHERE l.id = x.id
+       )
+       UPDATE ${this.t.accounts} a
+          SET balance = a.balance + x.amt,
+              lifetime_earned = a.lifetime_earned + greatest(x.amt, 0),
+              lifetime_spent = a.lifetime_spent + greatest(-x.amt, 0)
+         FROM unnest($9::text[], $10::bigint[]) AS x(id, amt) WHERE a.id = x.id`,
       [
         transactionId,
         planned.map((p) => p.accountId),
@@ -499,26 +598,13 @@ export class Ledger {
         planned.map((p) => p.balanceAfter),
         planned.map((p) => p.lotId),
         now,
+        lotSpends.map((x) => x.lotId),
+        lotSpends.map((x) => x.amount),
+        entries.map((e) => e.accountId),
+        entries.map((e) => e.amount),
       ],
     );
-    if (lotSpends.length) {
-      await m.query(
-        `UPDATE ${this.t.lots} l SET remaining = l.remaining - x.amt
-           FROM unnest($1::bigint[], $2::bigint[]) AS x(id, amt) WHERE l.id = x.id`,
-        [lotSpends.map((s) => s.lotId), lotSpends.map((s) => s.amount)],
-      );
-    }
-    await m.query(
-      `UPDATE ${this.t.accounts} a
-          SET balance = a.balance + x.amt,
-              lifetime_earned = a.lifetime_earned + greatest(x.amt, 0),
-              lifetime_spent = a.lifetime_spent + greatest(-x.amt, 0)
-         FROM unnest($1::text[], $2::bigint[]) AS x(id, amt) WHERE a.id = x.id`,
-      [entries.map((e) => e.accountId), entries.map((e) => e.amount)],
-    );
-    const balances: Record<string, number> = {};
-    for (const e of entries) balances[e.accountId] = byId.get(e.accountId)!.balance + e.amount;
-    return { transactionId, replayed: false, balances };
+    return true;
   }
 
   /** Lots to debit, soonest-expiring first; null when the allowed lots do not cover the amount. */
@@ -548,6 +634,24 @@ export class Ledger {
       left -= part;
     }
     return left === 0 ? taken : null;
+  }
+
+  /**
+   * Locks the accounts and, in the same round trip, looks the key up. The lookup's snapshot is
+   * taken before the locks are granted, so it can miss a request with the same key that
+   * committed meanwhile; the unique key on the transaction row and the replay before a refusal
+   * catch that case.
+   */
+  private async lockAccountsAndLookUp(m: EntityManager, ids: string[], key: string): Promise<{ byId: Map<string, LedgerAccount>; keyTaken: boolean }> {
+    const rows: (AccountRow & { key_taken: boolean })[] = await m.query(
+      `WITH locked AS (
+         SELECT ${ACCOUNT_COLUMNS} FROM ${this.t.accounts} WHERE id = ANY($1::text[]) ORDER BY id COLLATE "C" FOR UPDATE
+       )
+       SELECT locked.*, EXISTS (SELECT 1 FROM ${this.t.transactions} WHERE idempotency_key = $2) AS key_taken
+         FROM locked`,
+      [[...new Set(ids)], key],
+    );
+    return { byId: new Map(rows.map((r) => [r.id, toAccount(r)])), keyTaken: rows.some((r) => r.key_taken) };
   }
 
   /** One statement, ordered: every caller locks accounts in the same order, so none deadlock. */

@@ -61,4 +61,23 @@ describe('ledger under concurrency', () => {
     expect(await h.tx((m) => h.ledger.balance(m, 'civic:CIVIC:once'))).toBe(25);
     expect(await h.tx((m) => h.ledger.checkInvariants(m))).toEqual([]);
   });
+  it('one key used at once for requests on different accounts posts one of them and refuses the rest', async () => {
+    await h.tx(async (m) => {
+      for (let i = 0; i < 8; i++) {
+        await h.ledger.openAccount(m, { id: `civic:CIVIC:k${i}`, ownerId: `k${i}`, kind: 'CIVIC' });
+        await h.ledger.openAccount(m, { id: `civic:ISSUE:k${i}`, ownerId: 'system', kind: 'ISSUE', allowNegative: true });
+      }
+    });
+    const { ok, errors } = await settleAll(
+      Array.from({ length: 8 }, (_, i) =>
+        h.tx((m) => h.ledger.post(m, { idempotencyKey: 'shared-key', kind: 'APPROVAL', entries: [{ accountId: `civic:ISSUE:k${i}`, amount: -5 }, { accountId: `civic:CIVIC:k${i}`, amount: 5 }] })),
+      ),
+    );
+    expect(ok.filter((r) => !r.replayed)).toHaveLength(1);
+    expect(errors.map((e) => e.code)).toEqual(Array(7).fill('CONFLICT'));
+    expect(await h.count('ledger_transactions', `idempotency_key = $1`, ['shared-key'])).toBe(1);
+    // no two requests share an account, so only the unique key keeps the others out
+    expect(await h.count('ledger_postings', `account_id LIKE 'civic:%:k%'`)).toBe(2);
+    expect(await h.tx((m) => h.ledger.checkInvariants(m))).toEqual([]);
+  });
 });
