@@ -512,46 +512,15 @@ export class Ledger {
       `WITH t AS (
          INSERT INTO ${this.t.transactions} (id, idempotency_key, kind, memo, metadata, request_hash, created_at)
          VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
-         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
-       ), p AS (
-         INSERT INTO ${this.t.postings} (transaction_id, account_id, amount, balance_after, lot_id, created_at)
-         SELECT t.id, x.a, x.amt, x.after, x.lot, $7
-           FROM t, unnest($8::text[], $9::bigint[], $10::bigint[], $11::bigint[]) AS x(a, amt, after, lot)
-       ), l AS (
-         UPDATE ${this.t.lots} l SET remaining = l.remaining - x.amt
-           FROM unnest($12::bigint[], $13::bigint[]) AS x(id, amt)
-          WHERE l.id = x.id AND EXISTS (SELECT 1 FROM t)
-       ), u AS (
-         UPDATE ${this.t.accounts} a
-            SET balance = a.balance + x.amt,
-                lifetime_earned = a.lifetime_earned + greatest(x.amt, 0),
-                lifetime_spent = a.lifetime_spent + greatest(-x.amt, 0)
-           FROM unnest($14::text[], $15::bigint[]) AS x(id, amt)
-          WHERE a.id = x.id AND EXISTS (SELECT 1 FROM t)
-       )
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, created_at AS at
+       ), ${this.applySql(8)}
        SELECT count(*)::int AS n FROM t`,
-      [
-        transactionId,
-        input.idempotencyKey,
-        input.kind,
-        input.memo ?? null,
-        JSON.stringify(input.metadata ?? {}),
-        hash,
-        now,
-        planned.map((p) => p.accountId),
-        planned.map((p) => p.amount),
-        planned.map((p) => p.balanceAfter),
-        planned.map((p) => p.lotId),
-        lotSpends.map((x) => x.lotId),
-        lotSpends.map((x) => x.amount),
-        entries.map((e) => e.accountId),
-        entries.map((e) => e.amount),
-      ],
+      [transactionId, input.idempotencyKey, input.kind, input.memo ?? null, JSON.stringify(input.metadata ?? {}), hash, now, ...applyParams(planned, lotSpends, entries)],
     );
     return rows[0].n === 1;
   }
 
-  /** As writeAtOnce, for credits that open lots: the lot ids are needed before the postings. */
+  /** Credits that open lots: the row is claimed and the lots written first, for their ids. */
   private async writeWithNewLots(
     m: EntityManager,
     input: PostInput,
@@ -577,34 +546,33 @@ export class Ledger {
       );
       p.lotId = Number(lot[0].id);
     }
-    await m.query(
-      `WITH p AS (
+    await m.query(`WITH t AS (SELECT $1::uuid AS id, $2::timestamptz AS at), ${this.applySql(3)} SELECT 1`, [transactionId, now, ...applyParams(planned, lotSpends, entries)]);
+    return true;
+  }
+
+  /**
+   * The CTEs that write a transaction's postings and apply them to lots and balances, for the
+   * transaction row `t (id, at)`; nothing is written when `t` is empty. Parameters from `$n` on
+   * are those of applyParams.
+   */
+  private applySql(n: number): string {
+    const $ = (i: number) => `$${n + i}`;
+    return `p AS (
          INSERT INTO ${this.t.postings} (transaction_id, account_id, amount, balance_after, lot_id, created_at)
-         SELECT $1, a, amt, after, lot, $6
-           FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS x(a, amt, after, lot)
+         SELECT t.id, x.a, x.amt, x.after, x.lot, t.at
+           FROM t, unnest(${$(0)}::text[], ${$(1)}::bigint[], ${$(2)}::bigint[], ${$(3)}::bigint[]) AS x(a, amt, after, lot)
        ), l AS (
          UPDATE ${this.t.lots} l SET remaining = l.remaining - x.amt
-           FROM unnest($7::bigint[], $8::bigint[]) AS x(id, amt) WHERE l.id = x.id
-       )
-       UPDATE ${this.t.accounts} a
-          SET balance = a.balance + x.amt,
-              lifetime_earned = a.lifetime_earned + greatest(x.amt, 0),
-              lifetime_spent = a.lifetime_spent + greatest(-x.amt, 0)
-         FROM unnest($9::text[], $10::bigint[]) AS x(id, amt) WHERE a.id = x.id`,
-      [
-        transactionId,
-        planned.map((p) => p.accountId),
-        planned.map((p) => p.amount),
-        planned.map((p) => p.balanceAfter),
-        planned.map((p) => p.lotId),
-        now,
-        lotSpends.map((x) => x.lotId),
-        lotSpends.map((x) => x.amount),
-        entries.map((e) => e.accountId),
-        entries.map((e) => e.amount),
-      ],
-    );
-    return true;
+           FROM unnest(${$(4)}::bigint[], ${$(5)}::bigint[]) AS x(id, amt)
+          WHERE l.id = x.id AND EXISTS (SELECT 1 FROM t)
+       ), u AS (
+         UPDATE ${this.t.accounts} a
+            SET balance = a.balance + x.amt,
+                lifetime_earned = a.lifetime_earned + greatest(x.amt, 0),
+                lifetime_spent = a.lifetime_spent + greatest(-x.amt, 0)
+           FROM unnest(${$(6)}::text[], ${$(7)}::bigint[]) AS x(id, amt)
+          WHERE a.id = x.id AND EXISTS (SELECT 1 FROM t)
+       )`;
   }
 
   /** Lots to debit, soonest-expiring first; null when the allowed lots do not cover the amount. */
@@ -693,6 +661,19 @@ export class Ledger {
       balances: Object.fromEntries(rows.map((r) => [r.account_id, Number(r.balance_after)])),
     };
   }
+}
+
+function applyParams(planned: PlannedPosting[], lotSpends: { lotId: number; amount: number }[], entries: { accountId: string; amount: number }[]): unknown[] {
+  return [
+    planned.map((p) => p.accountId),
+    planned.map((p) => p.amount),
+    planned.map((p) => p.balanceAfter),
+    planned.map((p) => p.lotId),
+    lotSpends.map((x) => x.lotId),
+    lotSpends.map((x) => x.amount),
+    entries.map((e) => e.accountId),
+    entries.map((e) => e.amount),
+  ];
 }
 
 function checkText(what: string, value: unknown, max: number): void {
