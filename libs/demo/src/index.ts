@@ -6,6 +6,15 @@ import { intBetween, makeIdNumber, makeUscc, pick, randomCompanyName, randomName
  * and organisations from it, so each can load its own demo data without reading another's tables.
  */
 export const DEMO_TOWNS = ['441900003', '441900004', '441900110', '441900119', '441900121', '441900123'];
+/** short names of the demo towns, for the names of demo schools and the like */
+export const DEMO_TOWN_NAMES: Record<string, string> = {
+  '441900003': '东城',
+  '441900004': '南城',
+  '441900110': '常平',
+  '441900119': '长安',
+  '441900121': '虎门',
+  '441900123': '沙田',
+};
 /** villages seeded by registry's first migration for the demo towns */
 export const DEMO_VILLAGES: Record<string, string[]> = {
   '441900003': ['441900003001', '441900003002', '441900003003', '441900003004'],

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { demoPopulation, DEMO_TOWNS, stableUuid } from '@citypoints/demo';
+import { demoPopulation, DEMO_TOWN_NAMES, DEMO_TOWNS, stableUuid } from '@citypoints/demo';
 import type { DemoOptions } from '@citypoints/federation';
 import { ageOn, cityDate, intBetween, maskName, pick, seededRandom, type Clock } from '@citypoints/kit';
 import { SCHEMA } from '../context';
@@ -64,7 +64,7 @@ export async function seedSettlementDemo(ds: DataSource, clock: Clock, o: DemoOp
       const ids: string[] = [];
       for (let k = 0; k < 3; k++) {
         const id = stableUuid(`demo-school:${o.seed}:${town}:${k}`);
-        await m.query(`INSERT INTO "${SCHEMA}".schools (id, name, town_code) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [id, `${town.slice(6)}${SCHOOL_NAMES[(k + Number(town.slice(6))) % SCHOOL_NAMES.length]}`, town]);
+        await m.query(`INSERT INTO "${SCHEMA}".schools (id, name, town_code) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [id, `${DEMO_TOWN_NAMES[town] ?? town.slice(6)}${SCHOOL_NAMES[(k + Number(town.slice(6))) % SCHOOL_NAMES.length]}`, town]);
         for (const grade of ['PRIMARY_1', 'JUNIOR_1']) {
           await m.query(`INSERT INTO "${SCHEMA}".school_seats (school_id, year, grade, seats) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [id, year, grade, intBetween(rnd, 5, 15)]);
         }
