@@ -167,6 +167,7 @@ describe('enterprise credit through the gateway', () => {
     const resident = await city.token('RESIDENT', { sub: 'r-2' });
     expect(codes(await city.query(CHECK, { u: e.uscc, d: 'BIDDING' }, resident))).toEqual(['FORBIDDEN']);
     expect(codes(await city.query(CHECK, { u: genUscc(), d: 'BIDDING' }))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await city.query(CHECK, { u: genUscc(), d: 'BIDDING' }, humen))).toEqual(['NOT_FOUND']);
   });
 
   it('resolves credit and labour risk of a whole published list in a fixed number of queries', async () => {

@@ -211,7 +211,9 @@ function reasonsFor(state: CreditState, scheme: CreditScheme, today: string): st
 export async function creditCheck(ctx: SubgraphContext, rawUscc: string, domain: RestrictedDomain): Promise<CreditCheck> {
   const uscc = parseUscc(rawUscc);
   const facts = await enterpriseFactsLoader(ctx).load(uscc);
-  assertCanRead(ctx.caller, facts?.divisionCode ?? null, 'credit');
+  // an office about to award a contract must not read "allowed" for a code nobody registered
+  if (!facts) throw notFound('enterprise', uscc);
+  assertCanRead(ctx.caller, facts.divisionCode, 'credit');
   const today = cityDate(now());
   const scheme = await creditSchemeOn(db(), today);
   const [state] = await loadCredit([uscc]);
