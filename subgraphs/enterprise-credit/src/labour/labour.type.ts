@@ -1,3 +1,4 @@
+import { RunStatus } from '@citypoints/federation';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum RiskLevel {
@@ -9,14 +10,6 @@ export enum RiskLevel {
 }
 registerEnumType(RiskLevel, { name: 'RiskLevel' });
 
-/** Identical to the enum other subgraphs publish under the same name. */
-export enum RunStatus {
-  QUEUED = 'QUEUED',
-  RUNNING = 'RUNNING',
-  COMPLETED = 'COMPLETED',
-  FAILED = 'FAILED',
-}
-registerEnumType(RunStatus, { name: 'RunStatus' });
 
 @ObjectType()
 export class LabourIndicators {
@@ -72,3 +65,5 @@ export class LabourIndicatorsInput {
   @Field() groupIncident: boolean;
   @Field() source: string;
 }
+
+export { RunStatus };

@@ -1,3 +1,4 @@
+import { RunStatus } from '@citypoints/federation';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PageInfo } from '@citypoints/federation';
 import { VerificationStatus } from '../schemes/scheme.type';
@@ -19,13 +20,6 @@ export enum ApplicationStatus {
 }
 registerEnumType(ApplicationStatus, { name: 'ApplicationStatus' });
 
-export enum RunStatus {
-  QUEUED = 'QUEUED',
-  RUNNING = 'RUNNING',
-  COMPLETED = 'COMPLETED',
-  FAILED = 'FAILED',
-}
-registerEnumType(RunStatus, { name: 'RunStatus' });
 
 /** A school application as stored; the GraphQL fields resolve from it. */
 @ObjectType()
@@ -116,3 +110,5 @@ export class SubmitSchoolApplicationInput {
   @Field(() => [IndicatorInput]) indicators: IndicatorInput[];
   @Field(() => String, { nullable: true }) idempotencyKey?: string | null;
 }
+
+export { RunStatus };
