@@ -46,7 +46,7 @@ export function runSubgraphServer(m: SubgraphModule): void {
   const log = (s: string) => console.log(`[${m.name}] ${s}`);
   (async () => {
     const { inst, deps } = await open(m, log);
-    const server = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: deps.env[m.portVariable], host: deps.env.SUBGRAPH_HOST, subgraphSecret: subgraphSecret(deps.env), ready: inst.ready });
+    const server = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: deps.env[m.portVariable], host: deps.env.SUBGRAPH_HOST, subgraphSecret: subgraphSecret(deps.env), ready: inst.ready, runtime: inst.runtime });
     log(`subgraph listening on ${server.url}`);
     onSignals(async () => {
       await server.close();

@@ -1,12 +1,17 @@
 import DataLoader from 'dataloader';
 import type { Caller } from '@citypoints/auth';
 
-/** What every resolver of every subgraph receives. */
-export interface SubgraphContext {
+/**
+ * What every resolver of every subgraph receives. `rt` is the subgraph's runtime — the object its
+ * `create()` built (data source, clock, ledger, queues, publisher, lifecycle) — handed down to
+ * services and jobs as a parameter; nothing in a subgraph reaches it through module state.
+ */
+export interface SubgraphContext<R = unknown> {
   caller: Caller | null;
   requestId: string;
   /** per-request DataLoaders, keyed by name, so references batch into one query */
   loaders: Map<string, DataLoader<unknown, unknown>>;
+  rt: R;
 }
 
 /** The request's DataLoader of that name, created on first use. */

@@ -19,8 +19,10 @@ export interface DemoOptions {
 }
 
 /** A running subgraph: its schema for the server, its workers, its demo data, its shutdown. */
-export interface SubgraphInstance {
+export interface SubgraphInstance<R = unknown> {
   name: string;
+  /** the runtime `create()` built; the server puts it in every request's context as `rt` */
+  runtime?: R;
   federated: FederatedSchema;
   dataSource: DataSource;
   ready(): Promise<boolean>;

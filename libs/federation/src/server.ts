@@ -119,6 +119,8 @@ export interface SubgraphServerOptions {
   /** answers /ready: true when the subgraph's database (and anything else it needs) answers */
   ready?: () => Promise<boolean>;
   plugins?: ApolloServerPlugin<SubgraphContext>[];
+  /** the subgraph's runtime, given to every resolver as `ctx.rt` */
+  runtime?: unknown;
 }
 
 /** Starts one subgraph: /graphql for the gateway, /health and /ready for the orchestrator. */
@@ -135,7 +137,7 @@ export async function startSubgraphServer(o: SubgraphServerOptions): Promise<Run
     host: o.host,
     async context(req) {
       const caller = await verifyForwardedCaller(o.subgraphSecret, req.headers[CALLER_HEADER] as string | undefined);
-      return { caller, requestId: (req.headers['x-request-id'] as string) ?? randomUUID(), loaders: new Map() };
+      return { caller, requestId: (req.headers['x-request-id'] as string) ?? randomUUID(), loaders: new Map(), rt: o.runtime };
     },
     async extra(req, res) {
       const path = (req.url ?? '').split('?')[0];

@@ -54,7 +54,7 @@ export async function startCity(o: StartCityOptions): Promise<TestCity> {
     for (const m of o.modules) {
       const inst = await m.create({ databaseUrl: db.url, queue, queuePrefix, clock });
       instances[m.name] = inst;
-      servers[m.name] = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: 0, subgraphSecret: TEST_SUBGRAPH_SECRET, ready: inst.ready });
+      servers[m.name] = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: 0, subgraphSecret: TEST_SUBGRAPH_SECRET, ready: inst.ready, runtime: inst.runtime });
     }
     const supergraphSdl = composeSupergraph(o.modules.map((m) => ({ name: m.name, sdl: instances[m.name].federated.sdl, url: servers[m.name].url })));
     gateway = await startGateway({

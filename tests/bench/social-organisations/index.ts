@@ -98,9 +98,9 @@ async function main() {
     console.log(`   ratio first run / baseline: ${(run.ms / baseline.ms).toFixed(1)}x, up-to-date run / baseline: ${(rerun.ms / baseline.ms).toFixed(1)}x`);
 
     const keys = Array.from({ length: ORGS }, (_, i) => gradingKey('ORG' + String(i + 1).padStart(15, '0'), YEAR));
-    const batched = await timed(() => gradingLoader({ caller: null, requestId: 'bench', loaders: new Map() }).loadMany(keys));
+    const batched = await timed(() => gradingLoader({ caller: null, requestId: 'bench', loaders: new Map(), rt: undefined }).loadMany(keys));
     const single = await timed(async () => {
-      for (const k of keys) await gradingLoader({ caller: null, requestId: 'bench', loaders: new Map() }).load(k);
+      for (const k of keys) await gradingLoader({ caller: null, requestId: 'bench', loaders: new Map(), rt: undefined }).load(k);
     });
     console.log(`\n2. reading ${ORGS} gradings`);
     console.log(`   batched loader (one query): ${fmt(batched.ms)}`);
