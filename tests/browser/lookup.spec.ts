@@ -132,7 +132,7 @@ describe('the parents’ lookup', () => {
         await page.fill('#applicationNo', a.no);
         await page.fill('#idNumberLast6', a.childId.slice(-6) === '000000' ? '000001' : '000000');
         await page.click('#lookup-submit');
-        await page.waitForFunction(`document.getElementById('lookup-message').textContent !== ''`);
+        await page.waitForSelector('#lookup-message:not(:empty)');
         expect(await page.textContent('#lookup-message')).toBe('未找到与申请号和身份证号码后6位相符的申请，请核对后重试。');
         expect(await page.isHidden('#lookup-result')).toBe(true);
 
@@ -158,7 +158,7 @@ describe('the parents’ lookup', () => {
         expect(await page.textContent('#lookup-recheck')).toMatch(/公示期内（截至 2026-03-1\d）可对任一积分项申请复核/);
         if (label === 'phone') {
           // mobile-first: nothing wider than the phone's screen
-          expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+          expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
         }
         await shot(page, `lookup-zh-${label}`);
 
@@ -205,7 +205,7 @@ describe('the parents’ lookup', () => {
       await page.click('#tab-resident');
       await page.fill('#token', 'not-a-token');
       await page.click('#token-submit');
-      await page.waitForFunction(`document.getElementById('resident-message').textContent !== ''`);
+      await page.waitForSelector('#resident-message:not(:empty)');
       expect(await page.textContent('#resident-message')).toBe('令牌无效或已过期，请重新获取。');
       await page.close();
     });
