@@ -1,11 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import type { DataSource } from 'typeorm';
-import type { SubgraphContext } from '@citypoints/federation';
-import { badInput, cityDate, maskName, type Clock } from '@citypoints/kit';
+import { badInput, cityDate, maskName } from '@citypoints/kit';
 import type { RunStatus } from '@citypoints/federation';
 import { ApplicationStatus } from '../admission/application.type';
-import { clock as contextClock, db as contextDb } from '../context';
+import type { SettlementRuntime } from '../runtime';
 import type { ScoredLine } from '../schemes/engine';
 import { VerificationStatus } from '../schemes/scheme.type';
 import type { AdmissionLookup } from './lookup.type';
@@ -13,16 +11,7 @@ import type { AdmissionLookup } from './lookup.type';
 const S = 'settlement';
 
 /** What the lookup needs of settlement's runtime. */
-export interface LookupRuntime {
-  ds: DataSource;
-  clock: Clock;
-}
-
-/** The runtime from the request's context; subgraphs that do not hand one down yet are read through their context module. */
-export function lookupRuntime(ctx: SubgraphContext): LookupRuntime {
-  const rt = ctx.rt as Partial<LookupRuntime> | undefined;
-  return rt?.ds && rt.clock ? { ds: rt.ds, clock: rt.clock } : { ds: contextDb(), clock: contextClock() };
-}
+export type LookupRuntime = Pick<SettlementRuntime, 'ds' | 'clock'>;
 
 interface Limit {
   attempts: number;
