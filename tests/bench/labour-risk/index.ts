@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   const url = withDatabase(ADMIN_URL, dbName);
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const queue: QueueConnection = (await pingRedis(redisUrl)) ? { kind: 'redis', url: redisUrl } : { kind: 'postgres', url, schema: 'bullmq' };
-  const inst = await enterpriseCreditModule({ scoringChunkSize: CHUNK }).create({
+  const inst = await enterpriseCreditModule({ scoringChunkSize: CHUNK, webhookSecretKey: randomBytes(32) }).create({
     databaseUrl: url,
     queue,
     queuePrefix: `bench${randomBytes(3).toString('hex')}`,
