@@ -12,6 +12,7 @@ import { currentRules } from '../rules/rules.service';
 import { creditFor } from './record.rules';
 import { CivicRecord, RecordStatus, RecordStep, type RegisterCivicRecordInput } from './record.type';
 import { isUuid } from '../ids';
+import { lockCallerKey, validKey } from '../idempotency';
 
 interface RecordRow {
   id: string;
@@ -97,24 +98,24 @@ function validNote(note: string | null | undefined, field = 'note', required = f
 
 export async function registerRecord(rt: CivicRuntime, c: Caller | null, input: RegisterCivicRecordInput): Promise<CivicRecord> {
   const caller = requireRole(c, 'VILLAGE_REGISTRAR');
-  const key = (input.idempotencyKey ?? '').trim();
-  if (key.length < 1 || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
+  const key = validKey(input.idempotencyKey);
   if (!isIsoDate(input.occurredOn)) throw badInput('occurredOn must be a date (YYYY-MM-DD)', { field: 'occurredOn' });
   if (input.occurredOn > cityDate(rt.clock.now())) throw badInput('occurredOn lies in the future', { field: 'occurredOn' });
   const evidence = validNote(input.evidence, 'evidence');
   return rt.ds.transaction(async (m) => {
-    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`civic:record-key:${key}`]);
-    const existing: RecordRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".records WHERE idempotency_key = $1`, [key]);
+    const resident = await projectedResident(m, input.residentId);
+    if (!resident) throw notFound('resident', input.residentId);
+    // a replay is authorised like a first request, before the key finds anything
+    requireRoleIn(caller, resident.division_code, 'VILLAGE_REGISTRAR');
+    await lockCallerKey(m, 'record', caller.sub, key);
+    const existing: RecordRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".records WHERE registered_by = $1 AND idempotency_key = $2`, [caller.sub, key]);
     if (existing.length) {
       const e = existing[0];
-      if (e.resident_id !== input.residentId || e.item_code !== input.itemCode || e.occurred_on !== input.occurredOn) {
+      if (e.resident_id !== resident.id || e.item_code !== input.itemCode || e.occurred_on !== input.occurredOn) {
         throw conflict('idempotencyKey was already used for a different record', { field: 'idempotencyKey' });
       }
       return toRecord(e);
     }
-    const resident = await projectedResident(m, input.residentId);
-    if (!resident) throw notFound('resident', input.residentId);
-    requireRoleIn(caller, resident.division_code, 'VILLAGE_REGISTRAR');
     const town = resident.division_code.slice(0, 9);
     const item = await itemForTown(m, town, input.itemCode);
     const cards = await ensureCards(rt, m, [resident.id], rt.clock.now());

@@ -1,0 +1,18 @@
+import type { EntityManager } from 'typeorm';
+import { badInput } from '@citypoints/kit';
+
+/** A client's idempotency key: 1 to 200 characters after trimming. */
+export function validKey(raw: string | null | undefined): string {
+  const key = (raw ?? '').trim();
+  if (key.length < 1 || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
+  return key;
+}
+
+/**
+ * Serialises the requests of one caller under one key until the transaction ends. Keys are
+ * scoped to the caller (DOMAIN.md §9): the stored row is looked up by (caller, key), so another
+ * caller's key never finds it, and the lookup comes after the request was authorised.
+ */
+export async function lockCallerKey(m: EntityManager, scope: string, callerSub: string, key: string): Promise<void> {
+  await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [JSON.stringify([`civic:${scope}`, callerSub, key])]);
+}
