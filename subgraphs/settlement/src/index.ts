@@ -7,6 +7,8 @@ import { CONSUMER, SCHEMA } from './context';
 import { createOverdueQueue, startOverdueJobs } from './household/household.jobs';
 import { Init1764200000000 } from './migrations/1764200000000-Init';
 import { Publicity1764200000001 } from './migrations/1764200000001-Publicity';
+import { Calendar1764200000002, Procedure1764200000003 } from './migrations/1764200000003-Procedure';
+import { LookupAttempts1764200000090 } from './lookup/lookup.migration';
 import { residentEventHandlers } from './residents/resident.projection';
 import type { SettlementRuntime } from './runtime';
 import { buildSettlementSchema } from './schema';
@@ -19,7 +21,7 @@ export const settlement: SubgraphModule = {
   buildSchema: buildSettlementSchema,
   async create(deps): Promise<SubgraphInstance<SettlementRuntime>> {
     const log = deps.log ?? (() => undefined);
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001, Calendar1764200000002, Procedure1764200000003, LookupAttempts1764200000090] });
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
     const rt: SettlementRuntime = {
@@ -31,6 +33,7 @@ export const settlement: SubgraphModule = {
         overdue: lifecycle.queue('hukou-overdue', createOverdueQueue(deps)),
       },
       lifecycle,
+      metrics: { calendarMissing: {} },
       log,
     };
     const federated = await buildSettlementSchema();

@@ -22,6 +22,8 @@ export interface SettlementRuntime {
   };
   /** every closable (workers, queues, consumer, database) in shutdown order */
   lifecycle: Lifecycle;
+  /** counters an operator watches: working-day computations that reached a year without a calendar, by year */
+  metrics: { calendarMissing: Record<number, number> };
   log: (message: string) => void;
 }
 

@@ -7,7 +7,8 @@ import { scoreSchoolLines } from '../admission/application.service';
 import type { IndicatorState } from '../schemes/engine';
 import { scoreApplication } from '../schemes/engine';
 import { requireSchemeInForce } from '../schemes/scheme.service';
-import { loadProcedure, stageDueDates } from '../household/procedure';
+import { workingDays } from '../calendar';
+import { loadProcedure, scheduleStages } from '../household/procedure';
 import { SchemeKind } from '../schemes/scheme.type';
 
 const SCHOOL_NAMES = ['第一小学', '实验学校', '中心小学', '第二中学', '外国语学校', '新城学校'];
@@ -111,8 +112,7 @@ export async function seedSettlementDemo(rt: SettlementRuntime, o: DemoOptions):
       );
     }
     const hukou = await requireSchemeInForce(m, SchemeKind.HOUSEHOLD_REGISTRATION, thisYear);
-    const { stages, holidays } = await loadProcedure(m, today);
-    const due = stageDueDates(stages, today, holidays);
+    const due = scheduleStages(await loadProcedure(m), today, new Map(), await workingDays(rt, m));
     let householdApplications = 0;
     for (const a of adults.filter((_, k) => k % 25 === 3)) {
       const lines = hukouIndicators(rnd);

@@ -3,7 +3,7 @@ import type { Ctx as Context } from '../runtime';
 import { requireCaller } from '@citypoints/auth';
 import { requireCityManager } from '../organisations/access';
 import { OrganisationGrade, OrganisationGrading, OrganisationGradingConnection, SocialOrganisationKind, SocialOrganisationRef } from './grading.type';
-import { assertCanReadGrading, gradeYear, gradingKey, gradingLoader, listGradings, ranking, type StoredGrading } from './grading.service';
+import { assertCanReadGrading, requireGradingReader, gradeYear, gradingKey, gradingLoader, listGradings, ranking, type StoredGrading } from './grading.service';
 
 export const GRADING_READERS = ['CITY_ADMIN', 'DEPARTMENT_ANALYST', 'DATA_FEED', 'TOWN_OFFICIAL'] as const;
 
@@ -12,8 +12,9 @@ export class GradingResolver {
   @Authorized(...GRADING_READERS)
   @FieldResolver(() => OrganisationGrading, { nullable: true, description: 'the grading of the year (the latest graded year when omitted)' })
   async grading(@Root() o: SocialOrganisationRef, @Arg('year', () => Int, { nullable: true }) year: number | null, @Ctx() ctx: Context): Promise<StoredGrading | null> {
+    const caller = requireGradingReader(requireCaller(ctx.caller));
     const g = await gradingLoader(ctx).load(gradingKey(o.uscc, year));
-    if (g) assertCanReadGrading(requireCaller(ctx.caller), g);
+    if (g) assertCanReadGrading(caller, g);
     return g;
   }
 

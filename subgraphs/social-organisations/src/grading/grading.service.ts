@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { forbidden, notFound, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
-import { canReachDivision, isCityWide, type Caller } from '@citypoints/auth';
+import { canReachDivision, hasRole, isCityWide, type Caller } from '@citypoints/auth';
+import { isCivilAffairs } from '../organisations/access';
 import { loader } from '@citypoints/federation';
 import { runChunked } from '@citypoints/jobs';
 import type { Ledger } from '@citypoints/ledger';
@@ -195,10 +196,19 @@ export function gradingLoader(ctx: Ctx) {
 
 export const gradingKey = (uscc: string, year: number | null | undefined) => `${uscc}|${year ?? ''}`;
 
-/** Officials read gradings of their own town; city-wide callers and departments read all. */
+/**
+ * Gradings are read by the city admin, department analysts and civil affairs city-wide, and by
+ * town officials for their own town; another department's feed reads none.
+ */
+export function requireGradingReader(caller: Caller): Caller {
+  if (isCityWide(caller) || isCivilAffairs(caller) || hasRole(caller, 'TOWN_OFFICIAL')) return caller;
+  throw forbidden('gradings are read by the city, civil affairs and town officials');
+}
+
+/** Officials read gradings of their own town; city-wide callers and civil affairs read all. */
 export function canReadGrading(caller: Caller, divisionCode: string | null): boolean {
-  if (isCityWide(caller) || caller.roles.includes('DATA_FEED')) return true;
-  return canReachDivision(caller, divisionCode);
+  if (isCityWide(caller) || isCivilAffairs(caller)) return true;
+  return hasRole(caller, 'TOWN_OFFICIAL') && canReachDivision(caller, divisionCode);
 }
 
 export function assertCanReadGrading(caller: Caller, g: StoredGrading): void {
@@ -207,7 +217,8 @@ export function assertCanReadGrading(caller: Caller, g: StoredGrading): void {
 
 /** The division prefix a caller's lists are limited to: null for city-wide readers, undefined for none at all. */
 function listScope(caller: Caller): string | null | undefined {
-  return isCityWide(caller) || caller.roles.includes('DATA_FEED') ? null : caller.division;
+  requireGradingReader(caller);
+  return isCityWide(caller) || isCivilAffairs(caller) ? null : caller.division;
 }
 
 const LIST_FROM = `FROM "${SCHEMA}".gradings g JOIN "${SCHEMA}".organisations o ON o.uscc = g.uscc
