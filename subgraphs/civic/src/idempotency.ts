@@ -1,12 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import { badInput } from '@citypoints/kit';
+import { checkIdempotencyKey } from '@citypoints/kit';
 
-/** A client's idempotency key: 1 to 200 characters after trimming. */
-export function validKey(raw: string | null | undefined): string {
-  const key = (raw ?? '').trim();
-  if (key.length < 1 || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
-  return key;
-}
+/** A client's idempotency key, trimmed: 1 to the kit's limit of characters. */
+export const validKey = (raw: string | null | undefined): string => checkIdempotencyKey((raw ?? '').trim());
 
 /**
  * Serialises the requests of one caller under one key until the transaction ends. Keys are
