@@ -43,7 +43,7 @@ interface AppView {
   parentId: string;
 }
 
-/** The rules of DOMAIN.md §1 written out independently of the service, to check its answer. */
+/** The rules of docs/domain/01-school-admission.md written out independently of the service, to check its answer. */
 function expectedRanking(apps: AppView[], seedText: string): AppView[] {
   const pool = apps.filter((a) => a.total >= 0);
   const prio = pool.filter((a) => a.priority);

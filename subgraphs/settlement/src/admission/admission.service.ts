@@ -102,7 +102,7 @@ export async function requestAdmissionRun(rt: SettlementRuntime, caller: Caller 
 }
 
 /**
- * The ranking of DOMAIN.md §1 as one set-based statement over the pool (every application not
+ * The ranking of docs/domain/01-school-admission.md as one set-based statement over the pool (every application not
  * withdrawn or disqualified): priority applicants first by submission time, then total, the
  * scheme's two tie-breaker lines, and the lottery SHA-256(seed ‖ applicationNo) as lowercase hex,
  * ascending. A negative total keeps an application out of the ranks (rank NULL, REJECTED).

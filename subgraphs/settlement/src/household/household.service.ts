@@ -20,7 +20,7 @@ import type { Ctx, SettlementRuntime } from '../runtime';
 
 type Q = Pick<EntityManager, 'query'>;
 const OFFICIALS = ['HUKOU_OFFICER', 'TOWN_OFFICIAL'] as const;
-/** The condition a talent card confers (DOMAIN.md §3); verified by the card itself. */
+/** The condition a talent card confers (docs/domain/03-talent-card.md); verified by the card itself. */
 const TALENT_CONDITION = 'TALENT_CARD_HOLDER';
 
 interface HouseholdRow {
