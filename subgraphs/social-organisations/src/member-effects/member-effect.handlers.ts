@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { EntityManager } from 'typeorm';
 import type { DomainEvent, EventHandler } from '@citypoints/events';
 import { cityDate, isIsoDate } from '@citypoints/kit';
-import { SCHEMA } from '../context';
-import { regradeMany } from '../grading/grading.service';
+import { SCHEMA } from '../runtime';
+import { regradeMany, type GradingDeps } from '../grading/grading.service';
 import { schemeForYear } from '../scheme/scheme.service';
 import { payloadOf } from '../organisations/projection.handlers';
 
@@ -36,23 +36,24 @@ interface EffectInput {
 }
 
 /** One line per organisation the enterprise belongs to, once per source however often the news comes. */
-async function applyToOrganisations(m: EntityManager, event: DomainEvent, e: EffectInput): Promise<void> {
+async function applyToOrganisations(rt: GradingDeps, m: EntityManager, event: DomainEvent, e: EffectInput): Promise<void> {
   const inserted: { organisation_uscc: string }[] = await m.query(
     `INSERT INTO "${SCHEMA}".member_effects (organisation_uscc, enterprise_uscc, year, effect, record_kind, reference, source_key, occurred_at, event_id, removed_at)
      SELECT org, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM unnest($1::text[]) AS org
      ON CONFLICT (organisation_uscc, source_key) DO NOTHING RETURNING organisation_uscc`,
     [await organisationsOf(m, e.enterpriseUscc), e.enterpriseUscc, e.year, e.effect, e.recordKind, e.reference, e.sourceKey, e.occurredAt, event.id, e.removedAt],
   );
-  await regradeMany(m, inserted.map((r) => r.organisation_uscc), e.year, `event:${event.id}`);
+  await regradeMany(rt, m, inserted.map((r) => r.organisation_uscc), e.year, `event:${event.id}`);
 }
 
-export const enterpriseCreditHandlers: Record<string, EventHandler> = {
+/** enterprise-credit's events, applied with the runtime's clock and grading ledger. */
+export const enterpriseCreditHandlers = (rt: GradingDeps): Record<string, EventHandler> => ({
   'enterprise-credit.record.recorded': async (m, event) => {
     const p = payloadOf(recordRecorded, event.topic, event.payload);
     const year = Number(p.occurredOn.slice(0, 4));
     const scheme = await schemeForYear(m, year).catch(() => null);
     if (!scheme || !(p.kind in scheme.definition.memberEffects.recordKinds)) return;
-    await applyToOrganisations(m, event, {
+    await applyToOrganisations(rt, m, event, {
       enterpriseUscc: p.uscc,
       year,
       effect: 'MEMBER_PENALTY',
@@ -78,7 +79,7 @@ export const enterpriseCreditHandlers: Record<string, EventHandler> = {
         [p.uscc, BLACK, changedAt],
       );
       const day = cityDate(changedAt);
-      await applyToOrganisations(m, event, {
+      await applyToOrganisations(rt, m, event, {
         enterpriseUscc: p.uscc,
         year: Number(day.slice(0, 4)),
         effect: 'MEMBER_BLACKLISTED',
@@ -98,14 +99,14 @@ export const enterpriseCreditHandlers: Record<string, EventHandler> = {
         [p.uscc, 'MEMBER_BLACKLISTED', changedAt],
       );
       for (const year of new Set(lifted.map((l) => l.year))) {
-        await regradeMany(m, lifted.filter((l) => l.year === year).map((l) => l.organisation_uscc), year, `event:${event.id}`);
+        await regradeMany(rt, m, lifted.filter((l) => l.year === year).map((l) => l.organisation_uscc), year, `event:${event.id}`);
       }
     }
   },
 
-  // a repaired penalty keeps its line (DOMAIN.md §7 removes only a lifted blacklisting); kept as history
+  // a repaired penalty keeps its line (docs/domain/07-social-organisations.md removes only a lifted blacklisting); kept as history
   'enterprise-credit.record.repaired': async (m, event) => {
     const p = payloadOf(recordRepaired, event.topic, event.payload);
     await m.query(`UPDATE "${SCHEMA}".member_effects SET repaired_at = now() WHERE source_key = $1 AND repaired_at IS NULL`, [`record:${p.recordId}`]);
   },
-};
+});
