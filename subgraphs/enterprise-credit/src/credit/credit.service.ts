@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, requireRole, type Caller } from '@citypoints/auth';
-import { badInput, cityDate, conflict, forbidden, isIsoDate, notFound, parseUscc } from '@citypoints/kit';
+import { badInput, checkIdempotencyKey, cityDate, conflict, forbidden, isIsoDate, isUuid, notFound, parseUscc } from '@citypoints/kit';
 import { loader } from '@citypoints/federation';
 import { SCHEMA, type Ctx, type EnterpriseCreditRuntime } from '../runtime';
 import { TOPICS } from '../events';
@@ -65,8 +65,7 @@ export async function recordCreditEvent(rt: EnterpriseCreditRuntime, caller: Cal
   const department = departmentOf(caller);
   assertRecords(await creditSchemeOn(rt.ds, cityDate(rt.clock.now())), caller, department, input.kind);
   const uscc = parseUscc(input.uscc);
-  const key = (input.idempotencyKey ?? '').trim();
-  if (!key || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
+  const key = checkIdempotencyKey((input.idempotencyKey ?? '').trim());
   if (!isIsoDate(input.occurredOn)) throw badInput('occurredOn must be a date', { field: 'occurredOn' });
   const at = rt.clock.now();
   if (input.occurredOn > cityDate(at)) throw badInput('occurredOn lies in the future', { field: 'occurredOn' });
@@ -114,7 +113,7 @@ export interface RepairInput {
 /** Decides an application for credit repair; an approved record stops counting. */
 export async function repairCreditRecord(rt: EnterpriseCreditRuntime, caller: Caller, input: RepairInput): Promise<CreditRecord> {
   requireRole(caller, 'DATA_FEED');
-  if (!/^[0-9a-f-]{36}$/i.test(input.recordId)) throw notFound('credit record', input.recordId);
+  if (!isUuid(input.recordId)) throw notFound('credit record', input.recordId);
   const note = input.note?.trim() || null;
   const at = rt.clock.now();
   return rt.ds.transaction(async (m) => {

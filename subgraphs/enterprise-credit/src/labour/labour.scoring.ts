@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import type { EntityManager } from 'typeorm';
 import { hasRole, requireRole, type Caller } from '@citypoints/auth';
 import type { JobRun } from '@citypoints/jobs';
-import { badInput, cityMonth, divisionLevelOf, forbidden, isPeriod, isWithinDivision, notFound } from '@citypoints/kit';
+import { badInput, cityMonth, divisionLevelOf, forbidden, isPeriod, isUuid, isWithinDivision, notFound } from '@citypoints/kit';
 import { SCHEMA, type EnterpriseCreditRuntime, type ScoringJob } from '../runtime';
 import { creditSchemeOn } from '../credit/credit.scheme';
 import { recomputeStatuses } from '../credit/credit.status';
@@ -106,7 +106,7 @@ function canSeeRun(caller: Caller, run: JobRun): boolean {
 
 export async function scoringRun(rt: EnterpriseCreditRuntime, caller: Caller, id: string): Promise<ScoringRun | null> {
   requireRole(caller, 'REGULATOR');
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!isUuid(id)) return null;
   const run = await rt.runs.get(rt.ds, id);
   return run && run.kind === SCORING_KIND && canSeeRun(caller, run) ? toScoringRun(run) : null;
 }
