@@ -6,6 +6,7 @@ import { Ledger } from '@citypoints/ledger';
 import { CONSUMER, DEFAULT_OPTIONS, SCHEMA, type GradingJob, type SocialOrganisationsOptions, type SocialOrganisationsRuntime } from './runtime';
 import { Init1764600000000 } from './migrations/1764600000000-Init';
 import { CallerScopedKeys1764600000100 } from './migrations/1764600000100-CallerScopedKeys';
+import { BlacklistingLifts1764600000200 } from './migrations/1764600000200-BlacklistingLifts';
 import { buildSocialOrganisationsSchema } from './schema';
 import { registryHandlers } from './organisations/projection.handlers';
 import { enterpriseCreditHandlers } from './member-effects/member-effect.handlers';
@@ -21,7 +22,7 @@ export function socialOrganisationsModule(overrides: Partial<SocialOrganisations
     buildSchema: buildSocialOrganisationsSchema,
     async create(deps) {
       const log = deps.log ?? (() => undefined);
-      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764600000000, CallerScopedKeys1764600000100] });
+      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764600000000, CallerScopedKeys1764600000100, BlacklistingLifts1764600000200] });
       const lifecycle = new Lifecycle({ log });
       lifecycle.connection('database', { close: () => ds.destroy() });
       const gradingQueue = lifecycle.queue('grading', createQueue<GradingJob>(GRADING_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
