@@ -5,10 +5,13 @@ import { createBearerVerifier, signForwardedCaller, CALLER_HEADER, type Caller }
 import { formatError, serveApollo, type RunningServer } from '@citypoints/federation';
 import { unauthenticated } from '@citypoints/kit';
 import { queryLimits } from './limits';
+import { serveLookup } from './lookup/lookup.route';
 
 export interface GatewayContext {
   caller: Caller | null;
   requestId: string;
+  /** the address the request came from; public operations limit attempts per address */
+  clientAddress?: string;
 }
 
 export interface GatewayOptions {
@@ -21,6 +24,7 @@ export interface GatewayOptions {
   jwtSecret: string;
   jwksUrl?: string;
   issuer?: string;
+  audience?: string;
   subgraphSecret: string;
   maxDepth?: number;
   maxCost?: number;
@@ -42,11 +46,12 @@ class CallerForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     const ctx = context as Partial<GatewayContext>;
     request.http?.headers.set(CALLER_HEADER, await signForwardedCaller(this.secret, ctx.caller ?? null));
     if (ctx.requestId) request.http?.headers.set('x-request-id', ctx.requestId);
+    if (ctx.clientAddress) request.http?.headers.set('x-client-address', ctx.clientAddress);
   }
 }
 
 export async function startGateway(o: GatewayOptions): Promise<RunningServer> {
-  const verify = createBearerVerifier({ secret: o.jwtSecret, jwksUrl: o.jwksUrl, issuer: o.issuer });
+  const verify = createBearerVerifier({ secret: o.jwtSecret, jwksUrl: o.jwksUrl, issuer: o.issuer, audience: o.audience });
   const urlOf = (name: string, url?: string) => o.serviceUrls[name] ?? url ?? '';
   const gateway = new ApolloGateway({
     ...(o.supergraphSdl
@@ -70,13 +75,13 @@ export async function startGateway(o: GatewayOptions): Promise<RunningServer> {
       if (header) {
         const m = /^Bearer\s+(.+)$/i.exec(header);
         if (!m) throw unauthenticated('Authorization must be "Bearer <token>"');
+        // the audit purpose is the token's `purpose` claim; no request header can set or change it
         caller = await verify(m[1].trim());
-        const purpose = req.headers['x-purpose'];
-        if (!caller.purpose && typeof purpose === 'string' && purpose) caller = { ...caller, purpose: purpose.slice(0, 200) };
       }
-      return { caller, requestId: (req.headers['x-request-id'] as string) || randomUUID() };
+      return { caller, requestId: (req.headers['x-request-id'] as string) || randomUUID(), clientAddress: req.socket.remoteAddress };
     },
     async extra(req, res) {
+      if (serveLookup(req, res)) return true;
       const path = (req.url ?? '').split('?')[0];
       if (path === '/health' || path === '/ready') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', service: 'gateway' }));

@@ -4,7 +4,7 @@ import { enterpriseCredit } from '@citypoints/enterprise-credit';
 import { socialOrganisations } from '@citypoints/social-organisations';
 
 /**
- * DOMAIN.md §7 across three subgraphs through the gateway: a member enterprise turning BLACK costs
+ * docs/domain/07-social-organisations.md across three subgraphs through the gateway: a member enterprise turning BLACK costs
  * its chamber 10 points; when the blacklisting merely expires the line stays, and only a repair
  * that lifts a blacklisting removes its line.
  */

@@ -129,6 +129,8 @@ export async function startSubgraphServer(o: SubgraphServerOptions): Promise<Run
     schema: o.schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // the process (libs/process) shuts down through its Lifecycle; Apollo's own handler would re-raise SIGTERM and kill it mid-shutdown
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginInlineTraceDisabled(), ...(o.plugins ?? [])],
   });
   return serveApollo({
@@ -137,7 +139,7 @@ export async function startSubgraphServer(o: SubgraphServerOptions): Promise<Run
     host: o.host,
     async context(req) {
       const caller = await verifyForwardedCaller(o.subgraphSecret, req.headers[CALLER_HEADER] as string | undefined);
-      return { caller, requestId: (req.headers['x-request-id'] as string) ?? randomUUID(), loaders: new Map(), rt: o.runtime };
+      return { caller, requestId: (req.headers['x-request-id'] as string) ?? randomUUID(), clientAddress: req.headers['x-client-address'] as string | undefined, loaders: new Map(), rt: o.runtime };
     },
     async extra(req, res) {
       const path = (req.url ?? '').split('?')[0];

@@ -129,7 +129,7 @@ describe('civic review workflow through the gateway', () => {
     const b = await projectedResident(city, VILLAGE);
     const q = `query($a: ID!, $b: ID!) { a: resident(id: $a) { civicCard { cardNo balance } } b: resident(id: $b) { civicCard { cardNo balance } } }`;
     const both = ok(await city.query(q, { a: a.id, b: b.id }, await city.token('VILLAGE_REVIEWER', { division: VILLAGE })));
-    expect(both.a.civicCard.cardNo).toMatch(/^4419[0-9]{8}$/);
+    expect(both.a.civicCard.cardNo).toMatch(/^4419[0-9]{12}$/);
     expect(both.b.civicCard.cardNo).not.toBe(both.a.civicCard.cardNo);
     expect(ok(await city.query(q, { a: a.id, b: b.id }, admin))).toEqual(both);
     const c = await projectedResident(city, VILLAGE);

@@ -1,7 +1,7 @@
 import { hasRole, isCityWide, requireCaller, type Caller, type Role } from '@citypoints/auth';
 import { forbidden, isWithinDivision } from '@citypoints/kit';
 
-/** Officials who see enterprises of their own division only (DOMAIN.md §9). */
+/** Officials who see enterprises of their own division only (docs/domain/09-access.md). */
 const SCOPED: Role[] = ['REGULATOR', 'TOWN_OFFICIAL'];
 
 /**

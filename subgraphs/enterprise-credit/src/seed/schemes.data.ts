@@ -1,5 +1,5 @@
 /**
- * The default schemes of DOMAIN.md §5 and §6, as the seed migration writes them. A city publishes
+ * The default schemes of docs/domain/05-enterprise-credit.md and 06-labour-risk.md, as the seed migration writes them. A city publishes
  * its own versions as new rows; these stay to explain what was computed under them.
  */
 export const DEFAULT_CREDIT_SCHEME = {

@@ -1,13 +1,14 @@
-import type { DataSource } from 'typeorm';
 import { demoPopulation, DEMO_TOWN_NAMES, DEMO_TOWNS, stableUuid } from '@citypoints/demo';
 import type { DemoOptions } from '@citypoints/federation';
-import { ageOn, cityDate, intBetween, maskName, pick, seededRandom, type Clock } from '@citypoints/kit';
+import { ageOn, cityDate, intBetween, maskName, pick, seededRandom } from '@citypoints/kit';
 import { SCHEMA } from '../context';
+import type { SettlementRuntime } from '../runtime';
 import { scoreSchoolLines } from '../admission/application.service';
 import type { IndicatorState } from '../schemes/engine';
 import { scoreApplication } from '../schemes/engine';
 import { requireSchemeInForce } from '../schemes/scheme.service';
-import { loadProcedure, stageDueDates } from '../household/procedure';
+import { workingDays } from '../calendar';
+import { loadProcedure, scheduleStages } from '../household/procedure';
 import { SchemeKind } from '../schemes/scheme.type';
 
 const SCHOOL_NAMES = ['第一小学', '实验学校', '中心小学', '第二中学', '外国语学校', '新城学校'];
@@ -41,7 +42,8 @@ function demoIndicators(rnd: () => number): IndicatorState[] {
  * verified school applications of migrant families' children, a talent-card quota with a few
  * cards, and household applications with their procedure stages.
  */
-export async function seedSettlementDemo(ds: DataSource, clock: Clock, o: DemoOptions): Promise<void> {
+export async function seedSettlementDemo(rt: SettlementRuntime, o: DemoOptions): Promise<void> {
+  const { ds, clock } = rt;
   const pop = demoPopulation(o.seed);
   const rnd = seededRandom(o.seed ^ 0x5e771e);
   const today = cityDate(clock.now());
@@ -110,8 +112,7 @@ export async function seedSettlementDemo(ds: DataSource, clock: Clock, o: DemoOp
       );
     }
     const hukou = await requireSchemeInForce(m, SchemeKind.HOUSEHOLD_REGISTRATION, thisYear);
-    const { stages, holidays } = await loadProcedure(m, today);
-    const due = stageDueDates(stages, today, holidays);
+    const due = scheduleStages(await loadProcedure(m), today, new Map(), await workingDays(rt, m));
     let householdApplications = 0;
     for (const a of adults.filter((_, k) => k % 25 === 3)) {
       const lines = hukouIndicators(rnd);

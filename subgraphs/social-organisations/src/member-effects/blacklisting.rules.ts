@@ -1,6 +1,7 @@
 /**
- * When a member enterprise's turn to BLACK stops costing its organisations 10 points (DOMAIN.md
- * §7): only when a credit repair lifts it. A blacklisting that merely expires keeps its line.
+ * When a member enterprise's turn to BLACK stops costing its organisations 10 points
+ * (docs/domain/07-social-organisations.md): only when a credit repair lifts it. A blacklisting
+ * that merely expires keeps its line.
  */
 
 export const BLACK = 'BLACK';

@@ -135,7 +135,7 @@ export const enterpriseCreditHandlers = (rt: GradingDeps): Record<string, EventH
     }
   },
 
-  // a repaired penalty keeps its line (DOMAIN.md §7 removes only a blacklisting lifted by a repair); kept as history
+  // a repaired penalty keeps its line (docs/domain/07-social-organisations.md removes only a blacklisting lifted by a repair); kept as history
   'enterprise-credit.record.repaired': async (m, event) => {
     const p = payloadOf(recordRepaired, event.topic, event.payload);
     await m.query(`UPDATE "${SCHEMA}".member_effects SET repaired_at = now() WHERE source_key = $1 AND repaired_at IS NULL`, [`record:${p.recordId}`]);

@@ -170,6 +170,8 @@ async function returnEscrow(rt: VolunteeringRuntime, m: EntityManager, need: Nee
     idempotencyKey: `need:${need.id}:escrow-return`,
     kind: 'ESCROW_RETURN',
     metadata: { needId: need.id },
+    // the returned points keep the expiry they had when the need held them
+    keepExpiry: { from: `need:${need.id}:escrow-hold` },
     entries: [
       { accountId: escrowAccountId(need.id), amount: -need.escrow_points },
       { accountId: to, amount: need.escrow_points },

@@ -69,6 +69,7 @@ export async function givePoints(rt: VolunteeringRuntime, caller: Caller, toResi
       idempotencyKey: `give:${from}:${key}`,
       kind: 'GIFT',
       metadata: { from, to: toResidentId },
+      keepExpiry: true,
       entries: [
         { accountId: fromAccount, amount: -points },
         { accountId: toAccount, amount: points },
@@ -87,6 +88,7 @@ export async function donatePoints(rt: VolunteeringRuntime, caller: Caller, poin
       idempotencyKey: `donate:${from}:${key}`,
       kind: 'DONATION',
       metadata: { from },
+      keepExpiry: true,
       entries: [
         { accountId: fromAccount, amount: -points },
         { accountId: ELDERLY_POOL_ACCOUNT, amount: points },
