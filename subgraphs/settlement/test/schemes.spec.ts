@@ -19,7 +19,7 @@ describe('points schemes as data, and the demo city', () => {
 
   it('serves the seeded defaults as the schemes in force', async () => {
     const d = ok(await city.query(`{ s: pointsScheme(kind: SCHOOL_ADMISSION, year: 2026) { code year version threshold definition } h: pointsScheme(kind: HOUSEHOLD_REGISTRATION, year: 2026) { code year version threshold } }`, {}, officer));
-    // version 2 (2026): version 1's points with the eligibility conditions of DOMAIN.md §1
+    // version 2 (2026): version 1's points with the eligibility conditions of docs/domain/01-school-admission.md
     expect(d.s).toMatchObject({ code: 'DG-SCHOOL', year: 2026, version: 2, threshold: null });
     expect(d.s.definition).toMatchObject({ parentHukou: 'MIGRANT', eligibility: ['RESIDENCE_PERMIT', 'SOCIAL_INSURANCE'] });
     expect(d.s.definition.items.find((i: { code: string }) => i.code === 'WORK_YEARS').tiers).toEqual([{ from: 1, to: 2, points: 1 }, { from: 3, to: 5, points: 2 }, { from: 6, points: 3 }]);
