@@ -51,6 +51,15 @@ describe('points schemes as data, and the demo city', () => {
     expect(ok(await verify(after)).verifyIndicators.points).toEqual({ total: 70, schemeVersion: 3 });
   });
 
+  it('lists every version of a scheme, newest in force first, each still readable after a newer one', async () => {
+    const h = ok(await city.query(`{ pointsSchemeHistory(kind: SCHOOL_ADMISSION, code: "DG-SCHOOL") { code year version definition } }`, {}, officer)).pointsSchemeHistory;
+    expect(h.map((v: { year: number; version: number }) => [v.year, v.version])).toEqual([[2026, 3], [2026, 2], [2015, 1]]);
+    expect(h[2].definition).toEqual(DG_SCHOOL);
+    expect(h[0].definition.items.find((i: { code: string }) => i.code === 'EDUCATION').options.COLLEGE).toBe(70);
+    const hukou = ok(await city.query(`{ pointsSchemeHistory(kind: HOUSEHOLD_REGISTRATION) { code version threshold } }`, {}, officer)).pointsSchemeHistory;
+    expect(hukou).toEqual([{ code: 'DG-HUKOU', version: 1, threshold: 100 }]);
+  });
+
   it('loads demo data once per seed, ready to rank', async () => {
     clock.set('2026-03-10T02:00:00Z');
     const inst = city.instances.settlement;
