@@ -4,6 +4,8 @@ import { SCHEMA } from '../runtime';
 
 export const CREDIT_KINDS = ['PENALTY', 'SEVERE_PENALTY', 'DISHONEST_DEBTOR', 'WAGE_ARREARS_BLACKLIST', 'A_TAXPAYER', 'HONOUR'] as const;
 export type CreditKind = (typeof CREDIT_KINDS)[number];
+export const PENALTY_AREAS = ['GENERAL', 'WORK_SAFETY', 'FIRE_SAFETY', 'SPECIAL_EQUIPMENT'] as const;
+export type PenaltyAreaName = (typeof PENALTY_AREAS)[number];
 export const STATUSES = ['RED', 'NORMAL', 'WATCH', 'BLACK'] as const;
 export type Status = (typeof STATUSES)[number];
 
@@ -14,7 +16,10 @@ const KindRule = z.object({
   defaultMonths: z.number().int().min(1).optional(),
   openEnded: z.boolean().optional(),
   repairAfterMonths: z.number().int().min(0).optional(),
+  /** kept from versions that raised minimums by free-text category; `areaMinMonths` replaces it */
   categoryMinMonths: z.record(z.number().int().min(0)).optional(),
+  /** a kind that carries an area (penalties): the minimum months of publicity and before repair, per area */
+  areaMinMonths: z.record(z.enum(PENALTY_AREAS), z.number().int().min(0)).optional(),
   earlyRemovalRequires: z.array(z.enum(['wagesPaid', 'pledgeSigned'])).optional(),
 });
 export type KindRule = z.infer<typeof KindRule>;

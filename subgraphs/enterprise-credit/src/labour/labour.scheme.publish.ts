@@ -45,6 +45,8 @@ export class LabourRiskSchemeInput {
   @Field(() => [RiskBandInput]) bands: RiskBandInput[];
   @Field(() => [RiskLevelInput]) levels: RiskLevelInput[];
   @Field(() => [RiskOverrideInput]) overrides: RiskOverrideInput[];
+  @Field(() => Int, { nullable: true, description: 'months in a row without a report that raise "reports stopped" (default: as the version in force)' }) reportsStoppedAfterMonths?: number | null;
+  @Field(() => RiskLevel, { nullable: true, description: 'the lowest last level that raises "reports stopped" (default: as the version in force)' }) reportsStoppedMinLevel?: RiskLevel | null;
 }
 
 @ObjectType()
@@ -80,11 +82,15 @@ export class LabourRiskSchemeView {
   @Field(() => [RiskBandView]) bands: RiskBandView[];
   @Field(() => [RiskLevelView]) levels: RiskLevelView[];
   @Field(() => [RiskOverrideView]) overrides: RiskOverrideView[];
+  @Field(() => Int) reportsStoppedAfterMonths: number;
+  @Field(() => RiskLevel) reportsStoppedMinLevel: string;
 }
 
 export const toSchemeView = (s: LabourRiskScheme): LabourRiskSchemeView => ({
   version: s.version,
   code: s.code,
+  reportsStoppedAfterMonths: s.reportsStopped.afterMonths,
+  reportsStoppedMinLevel: s.reportsStopped.minLevel,
   bands: s.bands.map((b) => ({ indicator: b.indicator, lo: b.lo, hi: b.hi, points: b.points, label: b.label })),
   levels: s.levels.map((l) => ({ ...l })),
   overrides: s.overrides.map((o) => ({ minLevel: o.minLevel, label: o.label, conditions: o.conditions.map((c) => ({ indicator: c.indicator, lo: c.lo, hi: c.hi, points: 0, label: '' })) })),
@@ -120,6 +126,9 @@ export function validateScheme(input: LabourRiskSchemeInput): void {
   if (levels.map((l) => l.level).join() !== RISK_LEVELS.join()) throw badInput(`levels must name ${RISK_LEVELS.join(', ')} once each`, { field: 'levels' });
   if (levels[0].minScore !== 0) throw badInput('NORMAL starts at score 0', { field: 'levels' });
   for (let i = 1; i < levels.length; i++) if (levels[i].minScore <= levels[i - 1].minScore) throw badInput('level minimums must rise with the level', { field: 'levels' });
+  if (input.reportsStoppedAfterMonths != null && (!Number.isInteger(input.reportsStoppedAfterMonths) || input.reportsStoppedAfterMonths < 1 || input.reportsStoppedAfterMonths > 24)) {
+    throw badInput('reportsStoppedAfterMonths must be 1 to 24', { field: 'reportsStoppedAfterMonths' });
+  }
   input.overrides.forEach((o, i) => {
     if (!o.conditions.length) throw badInput(`overrides[${i}]: at least one condition`, { field: 'overrides' });
     o.conditions.forEach((c, j) => {
@@ -140,7 +149,11 @@ export async function publishLabourRiskScheme(rt: EnterpriseCreditRuntime, calle
     );
     if (input.effectiveFrom <= last_from) throw conflict(`a scheme is in force from ${last_from} already; a new one starts later`, { field: 'effectiveFrom' });
     const v = latest + 1;
-    await m.query(`INSERT INTO "${SCHEMA}".labour_risk_schemes (version, code, effective_from, published_by) VALUES ($1, $2, $3, $4)`, [v, input.code, `${input.effectiveFrom}-01`, caller.sub]);
+    const previous = await labourRiskScheme(m, latest, rt.labourSchemes);
+    await m.query(
+      `INSERT INTO "${SCHEMA}".labour_risk_schemes (version, code, effective_from, published_by, reports_stopped_after_months, reports_stopped_min_level) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [v, input.code, `${input.effectiveFrom}-01`, caller.sub, input.reportsStoppedAfterMonths ?? previous.reportsStopped.afterMonths, input.reportsStoppedMinLevel ?? previous.reportsStopped.minLevel],
+    );
     for (const b of input.bands) {
       await m.query(`INSERT INTO "${SCHEMA}".labour_risk_bands (scheme_version, indicator, lo, hi, points, label) VALUES ($1, $2, $3, $4, $5, $6)`, [v, b.indicator, b.lo ?? null, b.hi ?? null, b.points, b.label.trim()]);
     }

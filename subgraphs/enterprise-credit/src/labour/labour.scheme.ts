@@ -49,9 +49,16 @@ export interface Override {
   conditions: Condition[];
   label: string;
 }
+export interface ReportsStoppedRule {
+  /** months in a row without a report that raise the alert */
+  afterMonths: number;
+  /** the lowest last level that raises it */
+  minLevel: RiskLevelName;
+}
 export interface LabourRiskScheme {
   version: number;
   code: string;
+  reportsStopped: ReportsStoppedRule;
   bands: Band[];
   levels: LevelRule[];
   overrides: Override[];
@@ -65,7 +72,10 @@ const num = (v: string | number | null) => (v == null ? null : Number(v));
 export async function labourRiskScheme(ds: Queryable, version: number, cache?: Map<number, LabourRiskScheme>): Promise<LabourRiskScheme> {
   const hit = cache?.get(version);
   if (hit) return hit;
-  const [head]: { version: number; code: string }[] = await ds.query(`SELECT version, code FROM "${SCHEMA}".labour_risk_schemes WHERE version = $1`, [version]);
+  const [head]: { version: number; code: string; reports_stopped_after_months: number; reports_stopped_min_level: RiskLevelName }[] = await ds.query(
+    `SELECT version, code, reports_stopped_after_months, reports_stopped_min_level FROM "${SCHEMA}".labour_risk_schemes WHERE version = $1`,
+    [version],
+  );
   if (!head) throw new Error(`labour-risk scheme version ${version} does not exist`);
   const bands: { id: number; indicator: Indicator; lo: string | null; hi: string | null; points: number; label: string }[] = await ds.query(
     `SELECT id, indicator, lo, hi, points, label FROM "${SCHEMA}".labour_risk_bands WHERE scheme_version = $1 ORDER BY indicator, lo NULLS FIRST`,
@@ -80,6 +90,7 @@ export async function labourRiskScheme(ds: Queryable, version: number, cache?: M
   const scheme: LabourRiskScheme = {
     version: head.version,
     code: head.code,
+    reportsStopped: { afterMonths: head.reports_stopped_after_months, minLevel: head.reports_stopped_min_level },
     bands: bands.map((b) => ({ id: b.id, indicator: b.indicator, lo: num(b.lo), hi: num(b.hi), points: b.points, label: b.label })),
     levels: levels.map((l) => ({
       level: l.level,
