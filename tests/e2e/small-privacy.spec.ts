@@ -4,7 +4,7 @@ import { socialOrganisations } from '@citypoints/social-organisations';
 import { codes, eventually, genIdNumber, gql, ok, seed, startCity, type GraphQLResponse, type TestCity } from '@citypoints/testing';
 
 /**
- * DOMAIN.md §9 through the gateway, for registry, volunteering and social-organisations: who may
+ * docs/domain/09-access.md through the gateway, for registry, volunteering and social-organisations: who may
  * look a resident up by ID number, what another resident, a merchant, a feed or a regulator sees
  * of a resident, audited department reads of volunteer hours, and caller-scoped idempotency keys.
  */

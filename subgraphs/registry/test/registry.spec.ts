@@ -109,7 +109,7 @@ describe('registry through the gateway', () => {
     expect(d.me.name).toBe('欧阳娜娜');
     expect(d.other.name).toBe('张*明');
     expect(d.other.division.code).toBe(neighbour.divisionCode);
-    // another resident sees the masked name and the division, nothing more (DOMAIN.md §9)
+    // another resident sees the masked name and the division, nothing more (docs/domain/09-access.md)
     for (const field of ['birthDate', 'idNumberMasked', 'hukou']) {
       const res = await city.query(`query($b: ID!) { resident(id: $b) { ${field} } }`, { b: neighbour.id }, token);
       expect(codes(res)).toEqual(['FORBIDDEN']);

@@ -26,11 +26,11 @@ const DIVISION_OFFICERS: Role[] = ['VILLAGE_REGISTRAR', 'VILLAGE_REVIEWER', 'PUB
 /** Callers who see at most a resident's masked name and division, wherever the resident lives. */
 const OUTSIDERS: Role[] = ['RESIDENT', 'MERCHANT', 'DATA_FEED', 'REGULATOR'];
 
-/** Who may look a resident up by ID number: officials and department analysts (DOMAIN.md §9). */
+/** Who may look a resident up by ID number: officials and department analysts (docs/domain/09-access.md). */
 const ID_NUMBER_READERS: Role[] = ['CITY_ADMIN', 'DEPARTMENT_ANALYST', 'TOWN_OFFICIAL', ...DIVISION_OFFICERS];
 
 /**
- * Who sees what of a resident (DOMAIN.md §9): the resident themself, the city admin, department
+ * Who sees what of a resident (docs/domain/09-access.md): the resident themself, the city admin, department
  * analysts and the town officials of the resident's town see the whole record (ID number masked);
  * the officers of the resident's division see the name, division, ID number masked, hukou and birth
  * date their step needs, not the household; another resident, a merchant, a data feed or a

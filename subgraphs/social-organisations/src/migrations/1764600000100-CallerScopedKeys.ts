@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 const S = 'social_organisations';
 
-/** Idempotency keys belong to the caller who entered the record (DOMAIN.md §9): one caller's key never names another's record. */
+/** Idempotency keys belong to the caller who entered the record (docs/domain/09-access.md): one caller's key never names another's record. */
 export class CallerScopedKeys1764600000100 implements MigrationInterface {
   name = 'CallerScopedKeys1764600000100';
 

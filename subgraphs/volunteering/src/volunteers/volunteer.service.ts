@@ -167,7 +167,7 @@ export async function recordAdministratorHours(rt: VolunteeringRuntime, caller: 
 
 /**
  * A volunteer's hours records, newest first, for the resident themself, city-wide callers and
- * officials of their division; a department's read leaves an audit row (DOMAIN.md §9).
+ * officials of their division; a department's read leaves an audit row (docs/domain/09-access.md).
  */
 export async function readHours(rt: VolunteeringRuntime, caller: Caller, residentId: string, limit: number): Promise<HoursRecord[]> {
   if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('first must be between 1 and 500', { field: 'first' });
