@@ -141,6 +141,34 @@ describe('credit and labour-risk rules as the city writes them', () => {
     });
   });
 
+  describe('§6 the scoring table is versioned data', () => {
+    it('publishes a later version (with its own "reports stopped" values), keeps the history, and refuses one not later than the last', async () => {
+      const SCHEME = `query($p: String!) { labourRiskScheme(period: $p) { version code reportsStoppedAfterMonths reportsStoppedMinLevel bands { indicator lo hi points label } levels { level minScore raisesAlert escalateAfterHours escalateAfterWorkingDays guidance } overrides { minLevel label conditions { indicator lo hi } } } }`;
+      const HISTORY = `{ labourRiskSchemeHistory { version code reportsStoppedAfterMonths } }`;
+      const v1 = ok(await city.query(SCHEME, { p: '2028-12' }, admin)).labourRiskScheme;
+      expect(v1).toMatchObject({ version: 1, reportsStoppedAfterMonths: 2, reportsStoppedMinLevel: 'PROBLEM' });
+      expect(ok(await city.query(HISTORY, {}, admin)).labourRiskSchemeHistory).toEqual([{ version: 1, code: 'DG-LABOUR-RISK', reportsStoppedAfterMonths: 2 }]);
+      const input = {
+        code: 'DG-LABOUR-RISK-2029',
+        effectiveFrom: '2029-01',
+        bands: v1.bands,
+        levels: v1.levels,
+        overrides: v1.overrides,
+        reportsStoppedAfterMonths: 3,
+      };
+      const PUBLISH = `mutation($i: LabourRiskSchemeInput!) { publishLabourRiskScheme(input: $i) { version code reportsStoppedAfterMonths reportsStoppedMinLevel } }`;
+      expect(ok(await city.query(PUBLISH, { i: input }, admin)).publishLabourRiskScheme).toEqual({ version: 2, code: 'DG-LABOUR-RISK-2029', reportsStoppedAfterMonths: 3, reportsStoppedMinLevel: 'PROBLEM' });
+      expect(codes(await city.query(PUBLISH, { i: { ...input, code: 'SAME-MONTH' } }, admin))).toEqual(['CONFLICT']);
+      expect(ok(await city.query(HISTORY, {}, admin)).labourRiskSchemeHistory).toEqual([
+        { version: 2, code: 'DG-LABOUR-RISK-2029', reportsStoppedAfterMonths: 3 },
+        { version: 1, code: 'DG-LABOUR-RISK', reportsStoppedAfterMonths: 2 },
+      ]);
+      const v2 = ok(await city.query(SCHEME, { p: '2029-01' }, admin)).labourRiskScheme;
+      expect({ ...v2, version: 1, code: v1.code, reportsStoppedAfterMonths: 2 }).toEqual(v1);
+      expect(ok(await city.query(SCHEME, { p: '2028-12' }, admin)).labourRiskScheme.version).toBe(1);
+    });
+  });
+
   describe('§6 an unacknowledged alert escalates on working days of the published calendar', () => {
     it('a RISK alert raised the day before the National Day holidays escalates 3 working days later: on the adjusted Saturday, not on a plain Monday', async () => {
       const e = await enterprise('441900119');

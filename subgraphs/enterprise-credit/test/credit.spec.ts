@@ -182,7 +182,8 @@ describe('enterprise credit through the gateway', () => {
     const query = ds.query.bind(ds);
     let statements = 0;
     ds.query = ((...args: Parameters<typeof query>) => {
-      statements++;
+      // the /metrics gauges read the outbox on this pool on their own schedule; they are not the request's
+      if (!/to_regclass|"outbox"/.test(String(args[0]))) statements++;
       return query(...args);
     }) as typeof ds.query;
     try {
