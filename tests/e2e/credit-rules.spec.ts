@@ -11,7 +11,7 @@ const RUN_STATE = `query($id: ID!) { scoringRun(id: $id) { status alertsRaised }
 const RISK = `query($u: ID!) { enterprise(uscc: $u) { labourRisk { level score period stale lastReportedPeriod schemeVersion indicators { period petitions } } } }`;
 const ALERTS = `query($d: ID) { riskAlerts(divisionCode: $d, first: 50) { totalCount nodes { id kind level previousLevel period reportsStoppedSince reasons status enterprise { uscc } } } }`;
 
-/** DOMAIN.md §5 (repair minimums by area) and §6 (stale enterprises, reports stopped, escalation on working days), through the gateway. */
+/** docs/domain/05-enterprise-credit.md (repair minimums by area) and §6 (stale enterprises, reports stopped, escalation on working days), through the gateway. */
 describe('credit and labour-risk rules as the city writes them', () => {
   let city: TestCity;
   const clock = new FixedClock(new Date('2026-06-15T02:00:00Z'));

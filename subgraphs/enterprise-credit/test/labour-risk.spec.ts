@@ -328,7 +328,7 @@ describe('labour-risk early warning through the gateway', () => {
       ok(await city.query(REPORT, { r: [report(after.uscc, '2026-07', { petitions: 1 })] }, feed));
       await score('2026-07');
       const RISK_V = `query($u: ID!) { enterprise(uscc: $u) { labourRisk { level score period schemeVersion reasons stale lastReportedPeriod } } }`;
-      // not reported for 2026-07, it is scored for the month all the same (DOMAIN.md §6): stale,
+      // not reported for 2026-07, it is scored for the month all the same (docs/domain/06-labour-risk.md): stale,
       // keeping its 2026-06 score under the version that computed it
       expect(ok(await city.query(RISK_V, { u: before.uscc }, admin)).enterprise.labourRisk).toEqual({
         level: 'NORMAL', score: 5, period: '2026-07', schemeVersion: 1, reasons: ['1 labour petition this month: +5'], stale: true, lastReportedPeriod: '2026-06',

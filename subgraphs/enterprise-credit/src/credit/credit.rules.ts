@@ -25,7 +25,7 @@ export function publicUntilOf(rule: KindRule, occurredOn: string, publicMonths: 
 
 /**
  * The first day repair may be decided: after the kind's repair minimum, never before its area's
- * minimum (DOMAIN.md §5: the 1-year minimum of work safety, fire and special equipment holds for
+ * minimum (docs/domain/05-enterprise-credit.md: the 1-year minimum of work safety, fire and special equipment holds for
  * repair too). None for positive kinds.
  */
 export function repairableFromOf(rule: KindRule, occurredOn: string, area: string | null): string | null {

@@ -14,7 +14,7 @@ export const SCORING_KIND = 'labour-risk-scoring';
 
 /**
  * What a chunk's scoring found worth an alert: a rise to a level that raises one, or the reports
- * of an enterprise last at a watched level stopping (DOMAIN.md §6), at its last level.
+ * of an enterprise last at a watched level stopping (docs/domain/06-labour-risk.md), at its last level.
  */
 export interface LevelRise {
   kind: 'LEVEL_RISE' | 'REPORTS_STOPPED';

@@ -5,7 +5,7 @@ const S = 'enterprise_credit';
 const AREAS = `('GENERAL','WORK_SAFETY','FIRE_SAFETY','SPECIAL_EQUIPMENT')`;
 
 /**
- * DOMAIN.md §5 and §6 as made precise: a penalty's area (work safety, fire and special
+ * docs/domain/05-enterprise-credit.md and 06-labour-risk.md as made precise: a penalty's area (work safety, fire and special
  * equipment hold publicity and repair for at least a year) and the day a negative record becomes
  * repairable; scores of enterprises that were not reported in the month (stale, with the month
  * last reported), the "reports stopped" alert, and the scheme values that govern it.

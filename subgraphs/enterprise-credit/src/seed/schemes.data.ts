@@ -36,7 +36,7 @@ export const DEFAULT_CREDIT_SCHEME = {
       A_TAXPAYER: { negative: false, minMonths: 12, maxMonths: 12, defaultMonths: 12 },
       HONOUR: { negative: false, minMonths: 1, maxMonths: 36, defaultMonths: 12 },
     },
-    // which departments' feeds record each kind (DOMAIN.md §5): the court its listings, human
+    // which departments' feeds record each kind (docs/domain/05-enterprise-credit.md): the court its listings, human
     // resources wage-arrears blacklistings, tax its ratings, any regulating department penalties
     recorders: {
       PENALTY: REGULATING_DEPARTMENTS,
@@ -72,7 +72,7 @@ export const DEFAULT_LABOUR_RISK_SCHEME = {
   code: 'DG-LABOUR-RISK',
   effectiveFrom: '2017-01-01',
   // an enterprise last at PROBLEM or above whose reports stop for 2 months in a row raises
-  // "reports stopped since YYYY-MM" at its last level (DOMAIN.md §6)
+  // "reports stopped since YYYY-MM" at its last level (docs/domain/06-labour-risk.md)
   reportsStopped: { afterMonths: 2, minLevel: 'PROBLEM' },
   bands: [
     { indicator: 'wage_arrears_days', lo: 0, hi: 1, points: 0, label: 'no wage arrears' },
