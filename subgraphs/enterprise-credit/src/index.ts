@@ -7,12 +7,13 @@ import { QUEUES, startWorkers } from './jobs';
 import { Init1764500000000 } from './migrations/1764500000000-Init';
 import { SeedSchemes1764500000100 } from './migrations/1764500000100-SeedSchemes';
 import { sealWebhookSecretsMigration } from './migrations/1764500000200-SealWebhookSecrets';
+import { FeedsPerDepartment1764500000300 } from './migrations/1764500000300-FeedsPerDepartment';
 import { SCHEMA, type DeliveryJob, type EnterpriseCreditRuntime, type ScoringJob } from './runtime';
 import { buildEnterpriseCreditSchema } from './schema';
 import { seedEnterpriseCreditDemo } from './seed/demo';
 
 /** The migrations in order; the key encrypts webhook secrets stored before they were encrypted. */
-export const migrations = (webhookSecretKey: Buffer) => [Init1764500000000, SeedSchemes1764500000100, sealWebhookSecretsMigration(webhookSecretKey)];
+export const migrations = (webhookSecretKey: Buffer) => [Init1764500000000, SeedSchemes1764500000100, sealWebhookSecretsMigration(webhookSecretKey), FeedsPerDepartment1764500000300];
 
 /** The module with its job options; tests shrink chunks and backoff through it. */
 export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOptions> = {}): SubgraphModule {

@@ -19,6 +19,7 @@ export interface SettlementRuntime {
   queues: {
     admission: JobQueue<AdmissionJob>;
     overdue: JobQueue<Record<string, never>>;
+    finalise: JobQueue<Record<string, never>>;
   };
   /** every closable (workers, queues, consumer, database) in shutdown order */
   lifecycle: Lifecycle;

@@ -62,3 +62,12 @@ export async function liveCode(rt: CivicRuntime, m: EntityManager, cardNo: strin
   }
   return null;
 }
+
+/** True when the given code is the one (now spent) code of this id: what authorises a replay of the redemption it paid for. */
+export async function isCode(m: EntityManager, id: string, code: string | null | undefined): Promise<boolean> {
+  if (typeof code !== 'string' || code.length > 64) return false;
+  const given = normalise(code);
+  if (given.length !== CODE_LENGTH) return false;
+  const rows: { code_hash: string }[] = await m.query(`SELECT code_hash FROM "${SCHEMA}".redemption_codes WHERE id = $1`, [id]);
+  return rows.length === 1 && timingSafeEqual(hashOf(id, given), Buffer.from(rows[0].code_hash, 'hex'));
+}

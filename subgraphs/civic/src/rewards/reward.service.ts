@@ -6,7 +6,8 @@ import type { CivicRuntime } from '../runtime';
 import { cardByNo, merchantAccount, passbookAccount } from '../cards/card.service';
 import { PassbookKind } from '../cards/card.type';
 import { Merchant, Redemption, RewardItem, type RedeemInput } from './reward.type';
-import { liveCode } from './redemption-code.service';
+import { isCode, liveCode } from './redemption-code.service';
+import { lockCallerKey, validKey } from '../idempotency';
 import { isUuid } from '../ids';
 
 interface RewardRow {
@@ -125,29 +126,31 @@ const noConsent = () => forbidden("a redemption needs the holder's valid redempt
  * the holder redeems on their own card; anyone else (a merchant, at its own shelf) only with a
  * live one-time code the holder issued for this card, which this redemption spends. The reward
  * rows are locked in id order, so concurrent redemptions queue instead of deadlocking; the
- * ledger posts the card's debit (refusing an overdraft), then the stock falls. A retry with the
- * same key finds the first redemption and returns it, moving nothing.
+ * ledger posts the card's debit (refusing an overdraft), then the stock falls. A retry by the
+ * same caller with the same key finds the first redemption and returns it, moving nothing.
  */
 export async function redeem(rt: CivicRuntime, c: Caller | null, input: RedeemInput): Promise<Redemption> {
   const caller = requireRole(c, 'RESIDENT', 'MERCHANT');
-  const key = (input.idempotencyKey ?? '').trim();
-  if (key.length < 1 || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
+  const key = validKey(input.idempotencyKey);
   const lines = validLines(input);
   const hash = createHash('sha256').update(JSON.stringify([...lines.entries()].sort())).digest('hex');
   return rt.ds.transaction(async (m) => {
     const card = await cardByNo(rt, m, input.cardNo);
     const asHolder = !!card && hasRole(caller, 'RESIDENT') && caller.sub === card.resident_id;
+    if (!asHolder && (!card || !(hasRole(caller, 'MERCHANT') || isCityAdmin(caller)))) throw noConsent();
+    await lockCallerKey(m, 'redeem', caller.sub, key);
+    const existing: RedemptionRow[] = await m.query(`SELECT ${REDEMPTION_COLUMNS} FROM "${SCHEMA}".redemptions WHERE redeemed_by = $1 AND idempotency_key = $2`, [caller.sub, key]);
+    // consent is checked for a replay as for a first request: the replay of a redemption a code
+    // paid for may show that (spent) code again
     let codeId: string | null = null;
     if (!asHolder) {
-      if (!card || !(hasRole(caller, 'MERCHANT') || isCityAdmin(caller))) throw noConsent();
-      codeId = await liveCode(rt, m, card.card_no, input.holderCode);
-      if (!codeId) throw noConsent();
+      codeId = await liveCode(rt, m, card!.card_no, input.holderCode);
+      const replayConsent = !codeId && existing.length === 1 && existing[0].holder_code_id !== null && (await isCode(m, existing[0].holder_code_id, input.holderCode));
+      if (!codeId && !replayConsent) throw noConsent();
     }
     const showBalance = asHolder || isCityAdmin(caller);
-    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`civic:redeem:${card!.card_no}:${key}`]);
-    const existing: RedemptionRow[] = await m.query(`SELECT ${REDEMPTION_COLUMNS} FROM "${SCHEMA}".redemptions WHERE card_no = $1 AND idempotency_key = $2`, [card!.card_no, key]);
     if (existing.length) {
-      if (existing[0].request_hash !== hash) throw conflict('idempotencyKey was already used for a different redemption', { field: 'idempotencyKey' });
+      if (existing[0].card_no !== card!.card_no || existing[0].request_hash !== hash) throw conflict('idempotencyKey was already used for a different redemption', { field: 'idempotencyKey' });
       return toRedemption(existing[0], showBalance);
     }
     const rewards: RewardRow[] = await m.query(

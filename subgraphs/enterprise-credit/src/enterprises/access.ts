@@ -19,6 +19,16 @@ export function assertCanRead(c: Caller | null | undefined, divisionCode: string
   throw forbidden(`${what} of an enterprise is not shown to this caller`);
 }
 
+/**
+ * Whether the caller's role may read this at all, before anything is looked up: a caller who
+ * may not must learn nothing, not even whether an enterprise exists.
+ */
+export function assertMayRead(c: Caller | null | undefined, what: 'credit' | 'labourRisk'): Caller {
+  const caller = requireCaller(c);
+  if (isCityWide(caller) || hasRole(caller, ...SCOPED) || (what === 'credit' && hasRole(caller, 'DATA_FEED'))) return caller;
+  throw forbidden(`${what} of an enterprise is not shown to this caller`);
+}
+
 /** The division scope a caller reads alerts in: null for the whole city. */
 export function alertScope(c: Caller | null | undefined): string | null {
   const caller = requireCaller(c);

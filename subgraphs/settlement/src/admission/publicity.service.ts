@@ -75,13 +75,13 @@ export async function answerRecheck(rt: SettlementRuntime, caller: Caller | null
     requireOpen(row);
     const pending: { id: string }[] = await m.query(`SELECT id FROM "${SCHEMA}".rechecks WHERE application_no = $1 AND code = $2 AND answered_at IS NULL FOR UPDATE`, [applicationNo, verdict.code]);
     if (!pending.length) throw invalidState(`no open re-check of ${verdict.code} on ${applicationNo}`);
-    const app = await judgeLines(m, row, [verdict]);
+    const { app, changed } = await judgeLines(m, row, [verdict]);
     const line = app.breakdown.lines.find((l) => l.code === verdict.code)!;
     await m.query(`UPDATE "${SCHEMA}".rechecks SET answered_by = $2, answered_at = $3, answer = $4::jsonb WHERE id = $1`, [
       pending[0].id,
       requireCaller(caller).sub,
       rt.clock.now(),
-      JSON.stringify({ status: line.status, value: line.verified }),
+      JSON.stringify({ status: line.status, value: line.verified, changed }),
     ]);
     return app;
   });

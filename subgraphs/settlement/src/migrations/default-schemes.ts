@@ -53,6 +53,23 @@ export const DG_SCHOOL: SchemeDefinition = {
   ],
 };
 
+/**
+ * DG-SCHOOL version 2, in force from the 2026 school year (DOMAIN.md §1, eligibility): the scoring
+ * parent must be MIGRANT, and the residence permit and social insurance in the city are 0-point
+ * lines that must both be verified when ranking runs. Points are those of version 1.
+ */
+export const DG_SCHOOL_ELIGIBILITY_YEAR = 2026;
+export const DG_SCHOOL_ELIGIBILITY: SchemeDefinition = {
+  ...DG_SCHOOL,
+  parentHukou: 'MIGRANT',
+  eligibility: ['RESIDENCE_PERMIT', 'SOCIAL_INSURANCE'],
+  items: [
+    ...DG_SCHOOL.items,
+    { code: 'RESIDENCE_PERMIT', label: '持有本市居住证', kind: 'BOOLEAN', points: 0 },
+    { code: 'SOCIAL_INSURANCE', label: '在本市缴纳社会保险', kind: 'BOOLEAN', points: 0 },
+  ],
+};
+
 export const DG_HUKOU_YEAR = 2016;
 export const DG_HUKOU: SchemeDefinition = {
   threshold: 100,
