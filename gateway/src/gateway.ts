@@ -10,6 +10,7 @@ import { costPlugin, queryLimits } from './limits';
 import { inputScalarsPlugin } from './input-scalars';
 import type { RateLimitStore } from './rate-limit';
 import { startAdminQueues, type AdminQueuesOptions } from './admin';
+import { serveLookup } from './lookup/lookup.route';
 
 const log = logger('gateway');
 
@@ -18,6 +19,8 @@ export interface GatewayContext {
   requestId: string;
   /** the caller signed for the subgraphs, once per request, on the first fetch */
   forwardedCaller?: Promise<string>;
+  /** the address the request came from; public operations limit attempts per address */
+  clientAddress?: string;
 }
 
 export interface RateLimitOptions {
@@ -109,6 +112,7 @@ class CallerForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     ctx.forwardedCaller ??= signForwardedCaller(this.secret, ctx.caller ?? null);
     request.http?.headers.set(CALLER_HEADER, await ctx.forwardedCaller);
     if (ctx.requestId) request.http?.headers.set('x-request-id', ctx.requestId);
+    if (ctx.clientAddress) request.http?.headers.set('x-client-address', ctx.clientAddress);
   }
 }
 
@@ -190,9 +194,10 @@ export async function startGateway(o: GatewayOptions): Promise<RunningServer> {
     maxBodyBytes: o.maxBodyBytes ?? DEFAULT_GATEWAY_MAX_BODY_BYTES,
     async context(req) {
       const caller = await callerOf(req);
-      return { caller, requestId: requestIdOf(req) };
+      return { caller, requestId: requestIdOf(req), clientAddress: req.socket.remoteAddress };
     },
     async extra(req, res) {
+      if (serveLookup(req, res)) return true;
       const path = (req.url ?? '').split('?')[0];
       if (path === '/health') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', service: 'gateway' }));

@@ -67,3 +67,25 @@ export async function publish(manager: EntityManager, schema: string, input: Pub
   );
   return rows[0].id;
 }
+
+/**
+ * `publish` for many events of one transaction in one statement (a batch job can change
+ * thousands of aggregates at once): the same checks, the same outbox rows. Returns how many.
+ */
+export async function publishMany(manager: EntityManager, schema: string, inputs: PublishInput[]): Promise<number> {
+  assertIdentifier(schema);
+  if (!manager.queryRunner?.isTransactionActive) {
+    throw new Error('publishMany needs the EntityManager of an open transaction (dataSource.transaction(m => ...))');
+  }
+  for (const input of inputs) {
+    if (!TOPIC_PATTERN.test(input.topic)) throw badInput(`topic ${input.topic} is not <subgraph>.<entity>.<verb>`, { field: 'topic' });
+    if (!input.aggregateId) throw badInput('an event needs the id of the aggregate it is about', { field: 'aggregateId' });
+  }
+  if (!inputs.length) return 0;
+  await manager.query(
+    `INSERT INTO "${schema}"."outbox" ("topic", "aggregate_id", "payload")
+     SELECT e.topic, e.aggregate_id, e.payload::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e(topic, aggregate_id, payload, n) ORDER BY e.n`,
+    [inputs.map((i) => i.topic), inputs.map((i) => i.aggregateId), inputs.map((i) => JSON.stringify(i.payload ?? {}))],
+  );
+  return inputs.length;
+}

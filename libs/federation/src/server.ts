@@ -186,6 +186,8 @@ export async function startSubgraphServer(o: SubgraphServerOptions): Promise<Run
     schema: o.schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // the process (libs/process) shuts down through its Lifecycle; Apollo's own handler would re-raise SIGTERM and kill it mid-shutdown
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginInlineTraceDisabled(), subgraphTiming(o.name), ...(o.plugins ?? [])],
   });
   return serveApollo({
@@ -194,7 +196,7 @@ export async function startSubgraphServer(o: SubgraphServerOptions): Promise<Run
     host: o.host,
     async context(req) {
       const caller = await verifyForwardedCaller(o.subgraphSecret, req.headers[CALLER_HEADER] as string | undefined);
-      return { caller, requestId: requestIdOf(req), loaders: new Map(), rt: o.runtime };
+      return { caller, requestId: requestIdOf(req), clientAddress: req.headers['x-client-address'] as string | undefined, loaders: new Map(), rt: o.runtime };
     },
     async extra(req, res) {
       const path = (req.url ?? '').split('?')[0];

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { publish } from '@citypoints/events';
-import { SCHEMA } from './context';
+import { publish, publishMany, type PublishInput } from '@citypoints/events';
+import { SCHEMA } from './runtime';
 
 export const TOPICS = {
   recorded: 'enterprise-credit.record.recorded',
@@ -15,20 +15,25 @@ export interface StatusChange {
   changedAt: string;
 }
 
-/**
- * Status changes of one transaction, into the outbox with it. A scoring chunk can change
- * thousands of statuses at once, so beyond a handful they go in as one INSERT … SELECT into the
- * same outbox table `publish` writes (same columns, same transaction, same relay).
- */
-export async function publishStatusChanges(m: EntityManager, changes: StatusChange[]): Promise<void> {
-  if (changes.length <= 16) {
-    for (const c of changes) await publish(m, SCHEMA, { topic: TOPICS.statusChanged, aggregateId: c.uscc, payload: { ...c } });
-    return;
-  }
-  await m.query(
-    `INSERT INTO "${SCHEMA}".outbox (topic, aggregate_id, payload)
-     SELECT $1, c.uscc, jsonb_build_object('uscc', c.uscc, 'previous', c.previous, 'status', c.status, 'changedAt', c.changed_at)
-     FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS c(uscc, previous, status, changed_at)`,
-    [TOPICS.statusChanged, changes.map((c) => c.uscc), changes.map((c) => c.previous), changes.map((c) => c.status), changes.map((c) => c.changedAt)],
+/** enterprise-credit's events, written through the events lib into its outbox in the caller's transaction. */
+export interface CreditPublisher {
+  publish(m: EntityManager, input: PublishInput): Promise<string>;
+  /** many events in one statement: a scoring chunk can change thousands of statuses at once */
+  publishMany(m: EntityManager, inputs: PublishInput[]): Promise<number>;
+}
+
+export function creditPublisher(): CreditPublisher {
+  return {
+    publish: (m, input) => publish(m, SCHEMA, input),
+    publishMany: (m, inputs) => publishMany(m, SCHEMA, inputs),
+  };
+}
+
+/** Status changes of one transaction, into the outbox with it. */
+export async function publishStatusChanges(publisher: CreditPublisher, m: EntityManager, changes: StatusChange[]): Promise<void> {
+  if (!changes.length) return;
+  await publisher.publishMany(
+    m,
+    changes.map((c) => ({ topic: TOPICS.statusChanged, aggregateId: c.uscc, payload: { ...c } })),
   );
 }

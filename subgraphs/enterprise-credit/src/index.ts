@@ -1,13 +1,19 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import type { SubgraphModule } from '@citypoints/federation';
-import { createQueue, Lifecycle } from '@citypoints/jobs';
+import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
+import { createQueue, JobRuns, Lifecycle } from '@citypoints/jobs';
 import { optionsFromEnv, type EnterpriseCreditOptions } from './config';
-import { clearRuntime, runtime, SCHEMA, setRuntime, type DeliveryJob, type ScoringJob } from './context';
+import { creditPublisher } from './events';
 import { QUEUES, startWorkers } from './jobs';
 import { Init1764500000000 } from './migrations/1764500000000-Init';
 import { SeedSchemes1764500000100 } from './migrations/1764500000100-SeedSchemes';
+import { sealWebhookSecretsMigration } from './migrations/1764500000200-SealWebhookSecrets';
+import { FeedsPerDepartment1764500000300 } from './migrations/1764500000300-FeedsPerDepartment';
+import { SCHEMA, type DeliveryJob, type EnterpriseCreditRuntime, type ScoringJob } from './runtime';
 import { buildEnterpriseCreditSchema } from './schema';
 import { seedEnterpriseCreditDemo } from './seed/demo';
+
+/** The migrations in order; the key encrypts webhook secrets stored before they were encrypted. */
+export const migrations = (webhookSecretKey: Buffer) => [Init1764500000000, SeedSchemes1764500000100, sealWebhookSecretsMigration(webhookSecretKey), FeedsPerDepartment1764500000300];
 
 /** The module with its job options; tests shrink chunks and backoff through it. */
 export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOptions> = {}): SubgraphModule {
@@ -16,29 +22,38 @@ export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOption
     schema: SCHEMA,
     portVariable: 'ENTERPRISE_CREDIT_PORT',
     buildSchema: buildEnterpriseCreditSchema,
-    async create(deps) {
-      const options = { ...optionsFromEnv(), ...overrides };
+    async create(deps): Promise<SubgraphInstance<EnterpriseCreditRuntime>> {
+      const options = optionsFromEnv(process.env, overrides);
       const log = deps.log ?? (() => undefined);
-      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764500000000, SeedSchemes1764500000100] });
       const lifecycle = new Lifecycle({ log });
-      const prefix = deps.queuePrefix;
-      const scoringQueue = lifecycle.queue('scoring', createQueue<ScoringJob>(QUEUES.scoring, deps.queue, { prefix }));
-      const deliveryQueue = lifecycle.queue('deliveries', createQueue<DeliveryJob>(QUEUES.deliveries, deps.queue, { prefix }));
+      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: migrations(options.webhookSecretKey) });
       lifecycle.connection('database', { close: () => ds.destroy() });
-      setRuntime({ ds, clock: deps.clock, options, scoringQueue, deliveryQueue, log });
-      const rt = runtime();
+      const prefix = deps.queuePrefix;
+      const rt: EnterpriseCreditRuntime = {
+        ds,
+        clock: deps.clock,
+        options,
+        runs: new JobRuns(SCHEMA),
+        queues: {
+          scoring: lifecycle.queue('scoring', createQueue<ScoringJob>(QUEUES.scoring, deps.queue, { prefix })),
+          deliveries: lifecycle.queue('deliveries', createQueue<DeliveryJob>(QUEUES.deliveries, deps.queue, { prefix })),
+        },
+        publisher: creditPublisher(),
+        labourSchemes: new Map(),
+        queue: { queue: deps.queue, queuePrefix: prefix },
+        lifecycle,
+        log,
+      };
       const federated = await buildEnterpriseCreditSchema();
       return {
         name: 'enterprise-credit',
+        runtime: rt,
         federated,
         dataSource: ds,
         ready: async () => (await ds.query('SELECT 1')).length === 1,
-        startWorkers: () => startWorkers(deps, lifecycle),
-        seedDemo: (o) => seedEnterpriseCreditDemo(ds, deps.clock, o),
-        async close() {
-          await lifecycle.shutdown();
-          clearRuntime(rt);
-        },
+        startWorkers: () => startWorkers(rt),
+        seedDemo: (o) => seedEnterpriseCreditDemo(rt, o),
+        close: () => lifecycle.shutdown(),
       };
     },
   };
@@ -47,3 +62,4 @@ export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOption
 export const enterpriseCredit: SubgraphModule = enterpriseCreditModule();
 
 export { SCHEMA as ENTERPRISE_CREDIT_SCHEMA };
+export type { EnterpriseCreditRuntime } from './runtime';

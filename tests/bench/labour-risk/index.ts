@@ -14,7 +14,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { withDatabase } from '@citypoints/db';
 import { pingRedis, type QueueConnection } from '@citypoints/jobs';
 import { FixedClock, makeUscc, seededRandom } from '@citypoints/kit';
-import { enterpriseCreditModule } from '../../../subgraphs/enterprise-credit/src';
+import { enterpriseCreditModule, type EnterpriseCreditRuntime } from '../../../subgraphs/enterprise-credit/src';
 import { startScoringRun } from '../../../subgraphs/enterprise-credit/src/labour/labour.scoring';
 
 const arg = (name: string, fallback: number) => {
@@ -69,7 +69,7 @@ async function copy(client: Client, sql: string, lines: Iterable<string>): Promi
   await pipeline(Readable.from(batched), client.query(copyFrom(sql)));
 }
 
-/** The default table of DOMAIN.md §6 written out by hand: the baseline the job is measured against. */
+/** The default table of docs/domain/06-labour-risk.md written out by hand: the baseline the job is measured against. */
 const HAND_WRITTEN_LEVELS = `
   SELECT uscc, CASE
       WHEN group_incident OR (electricity_ratio < 0.3 AND wage_arrears_days > 0) THEN 'CRITICAL'
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   const url = withDatabase(ADMIN_URL, dbName);
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const queue: QueueConnection = (await pingRedis(redisUrl)) ? { kind: 'redis', url: redisUrl } : { kind: 'postgres', url, schema: 'bullmq' };
-  const inst = await enterpriseCreditModule({ scoringChunkSize: CHUNK }).create({
+  const inst = await enterpriseCreditModule({ scoringChunkSize: CHUNK, webhookSecretKey: randomBytes(32) }).create({
     databaseUrl: url,
     queue,
     queuePrefix: `bench${randomBytes(3).toString('hex')}`,
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
 
     await inst.startWorkers();
     t = Date.now();
-    const run = await startScoringRun(PERIOD);
+    const run = await startScoringRun(inst.runtime as EnterpriseCreditRuntime, PERIOD);
     let status = 'QUEUED';
     while (status !== 'COMPLETED' && status !== 'FAILED') {
       await new Promise((r) => setTimeout(r, 20));

@@ -1,14 +1,15 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '@citypoints/federation';
-import { Redemption, RedeemInput, RewardItem } from './reward.type';
-import { defineReward, listRewards, redeem } from './reward.service';
+import type { Ctx as Context } from '../runtime';
+import { Merchant, Redemption, RedeemInput, RedemptionCode, RewardItem } from './reward.type';
+import { defineReward, listRewards, redeem, registerMerchant } from './reward.service';
+import { issueRedemptionCode } from './redemption-code.service';
 
 @Resolver(() => RewardItem)
 export class RewardResolver {
   @Authorized()
   @Query(() => [RewardItem])
-  rewardItems(@Arg('merchantId', () => ID, { nullable: true }) merchantId: string | null): Promise<RewardItem[]> {
-    return listRewards(merchantId);
+  rewardItems(@Arg('merchantId', () => ID, { nullable: true }) merchantId: string | null, @Ctx() ctx: Context): Promise<RewardItem[]> {
+    return listRewards(ctx.rt, merchantId);
   }
 
   @Authorized('MERCHANT', 'TOWN_OFFICIAL')
@@ -18,14 +19,31 @@ export class RewardResolver {
     @Arg('pointsCost', () => Int) pointsCost: number,
     @Arg('stock', () => Int) stock: number,
     @Arg('merchantId', () => ID) merchantId: string,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Context,
   ): Promise<RewardItem> {
-    return defineReward(ctx.caller, name, pointsCost, stock, merchantId);
+    return defineReward(ctx.rt, ctx.caller, name, pointsCost, stock, merchantId);
   }
 
   @Authorized('RESIDENT', 'MERCHANT')
   @Mutation(() => Redemption)
-  redeem(@Arg('input') input: RedeemInput, @Ctx() ctx: SubgraphContext): Promise<Redemption> {
-    return redeem(ctx.caller, input);
+  redeem(@Arg('input') input: RedeemInput, @Ctx() ctx: Context): Promise<Redemption> {
+    return redeem(ctx.rt, ctx.caller, input);
+  }
+
+  @Authorized('RESIDENT')
+  @Mutation(() => RedemptionCode, { description: 'a one-time code for the caller\'s own card: one redemption by a merchant, within 10 minutes' })
+  issueRedemptionCode(@Ctx() ctx: Context): Promise<RedemptionCode> {
+    return issueRedemptionCode(ctx.rt, ctx.caller);
+  }
+
+  @Authorized('TOWN_OFFICIAL')
+  @Mutation(() => Merchant, { description: 'registers a points supermarket with a town, whose officials may then stock it' })
+  registerMerchant(
+    @Arg('merchantId', () => ID) merchantId: string,
+    @Arg('townCode', () => ID) townCode: string,
+    @Arg('name') name: string,
+    @Ctx() ctx: Context,
+  ): Promise<Merchant> {
+    return registerMerchant(ctx.rt, ctx.caller, merchantId, townCode, name);
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { EntityManager, DataSource } from 'typeorm';
-import { SCHEMA } from '../context';
+import { SCHEMA } from '../runtime';
 
 export const CREDIT_KINDS = ['PENALTY', 'SEVERE_PENALTY', 'DISHONEST_DEBTOR', 'WAGE_ARREARS_BLACKLIST', 'A_TAXPAYER', 'HONOUR'] as const;
 export type CreditKind = (typeof CREDIT_KINDS)[number];
@@ -23,6 +23,8 @@ const Measures = z.object({ restrictions: z.array(z.string()), incentives: z.arr
 
 export const CreditSchemeDefinition = z.object({
   kinds: z.record(z.enum(CREDIT_KINDS), KindRule),
+  /** the departments whose feeds record each kind */
+  recorders: z.record(z.enum(CREDIT_KINDS), z.array(z.string().min(1))),
   status: z.object({
     blackKinds: z.array(z.enum(CREDIT_KINDS)),
     watchPenaltyKinds: z.array(z.enum(CREDIT_KINDS)),

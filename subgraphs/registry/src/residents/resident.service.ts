@@ -1,9 +1,9 @@
 import { hasRole, isCityWide, mustAuditRead, writeAudit, type Caller, type Role } from '@citypoints/auth';
 import { badInput, conflict, forbidden, isWithinDivision, maskIdNumber, maskName, notFound, parseIdNumber, unauthenticated } from '@citypoints/kit';
-import { byKeys, loader, type SubgraphContext } from '@citypoints/federation';
+import { byKeys, loader } from '@citypoints/federation';
 import { publish } from '@citypoints/events';
 import type { EntityManager } from 'typeorm';
-import { db, SCHEMA } from '../context';
+import { SCHEMA, type Ctx, type RegistryRuntime } from '../runtime';
 import { requireDivisionExists } from '../divisions/division.service';
 import type { RegisterResidentInput, Resident, ResidentAccess, UpdateResidentInput } from './resident.type';
 import { HukouStatus } from './resident.type';
@@ -20,30 +20,32 @@ interface ResidentDbRow {
 
 const COLUMNS = `id, id_number, name, to_char(birth_date, 'YYYY-MM-DD') AS birth_date, hukou, division_code, household_id`;
 
-/** Officials whose reach over residents is their division; outside it they are refused. */
-const DIVISION_OFFICIALS: Role[] = [
-  'TOWN_OFFICIAL',
-  'VILLAGE_REGISTRAR',
-  'VILLAGE_REVIEWER',
-  'PUBLICITY_CLERK',
-  'TOWN_REVIEWER',
-  'EDUCATION_OFFICER',
-  'HUKOU_OFFICER',
-  'REGULATOR',
-];
+/** The officers of a division's procedures: they see a resident of their division as their step needs. */
+const DIVISION_OFFICERS: Role[] = ['VILLAGE_REGISTRAR', 'VILLAGE_REVIEWER', 'PUBLICITY_CLERK', 'TOWN_REVIEWER', 'EDUCATION_OFFICER', 'HUKOU_OFFICER'];
+
+/** Callers who see at most a resident's masked name and division, wherever the resident lives. */
+const OUTSIDERS: Role[] = ['RESIDENT', 'MERCHANT', 'DATA_FEED', 'REGULATOR'];
+
+/** Who may look a resident up by ID number: officials and department analysts (docs/domain/09-access.md). */
+const ID_NUMBER_READERS: Role[] = ['CITY_ADMIN', 'DEPARTMENT_ANALYST', 'TOWN_OFFICIAL', ...DIVISION_OFFICERS];
 
 /**
- * Who sees what of a resident: city-wide callers and officials within their division see all;
- * the resident sees themself; other residents, merchants and data feeds see masked data; an
- * official outside their division (with no other role that lets them see it) is refused.
+ * Who sees what of a resident (docs/domain/09-access.md): the resident themself, the city admin, department
+ * analysts and the town officials of the resident's town see the whole record (ID number masked);
+ * the officers of the resident's division see the name, division, ID number masked, hukou and birth
+ * date their step needs, not the household; another resident, a merchant, a data feed or a
+ * regulator sees the masked name and the division only. An official outside their division (with
+ * no other role that lets them see it) is refused.
  */
 export function accessTo(caller: Caller | null, row: { id: string; division_code: string }): ResidentAccess {
   if (!caller) throw unauthenticated();
   if (isCityWide(caller)) return 'full';
   if (hasRole(caller, 'RESIDENT') && caller.sub === row.id) return 'full';
-  if (hasRole(caller, ...DIVISION_OFFICIALS) && isWithinDivision(row.division_code, caller.division)) return 'full';
-  if (hasRole(caller, 'RESIDENT', 'MERCHANT', 'DATA_FEED')) return 'masked';
-  throw forbidden(`resident ${row.id} is outside the caller's division`);
+  const inDivision = isWithinDivision(row.division_code, caller.division);
+  if (hasRole(caller, 'TOWN_OFFICIAL') && inDivision) return 'full';
+  if (hasRole(caller, ...DIVISION_OFFICERS) && inDivision) return 'officer';
+  if (hasRole(caller, ...OUTSIDERS)) return 'masked';
+  throw forbidden("the resident is outside the caller's division");
 }
 
 function toResident(r: ResidentDbRow, access: ResidentAccess): Resident {
@@ -60,19 +62,19 @@ function toResident(r: ResidentDbRow, access: ResidentAccess): Resident {
   };
 }
 
-export const displayName = (r: Resident) => (r.access === 'full' ? r.fullName : maskName(r.fullName));
+export const displayName = (r: Resident) => (r.access === 'masked' ? maskName(r.fullName) : r.fullName);
 
-async function audited(ctx: SubgraphContext, rows: ResidentDbRow[], action: string): Promise<void> {
+async function audited(ctx: Ctx, rows: ResidentDbRow[], action: string): Promise<void> {
   if (mustAuditRead(ctx.caller) && rows.length) {
-    await writeAudit(db(), SCHEMA, ctx.caller, { action, subjectType: 'Resident', subjectIds: rows.map((r) => r.id), fields: ['name', 'idNumber', 'birthDate', 'division', 'household'] });
+    await writeAudit(ctx.rt.ds, SCHEMA, ctx.caller, { action, subjectType: 'Resident', subjectIds: rows.map((r) => r.id), fields: ['name', 'idNumber', 'birthDate', 'division', 'household'] });
   }
 }
 
 /** Batched loading with authorisation and one audit insert per batch. */
-export function residentLoader(ctx: SubgraphContext) {
+export function residentLoader(ctx: Ctx) {
   return loader<string, Resident | null>(ctx, 'resident', async (ids) => {
     const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
-    const rows: ResidentDbRow[] = valid.length ? await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [valid]) : [];
+    const rows: ResidentDbRow[] = valid.length ? await ctx.rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [valid]) : [];
     const results = byKeys(ids, rows, (r) => r.id);
     const seen: ResidentDbRow[] = [];
     const out = results.map((r) => {
@@ -90,11 +92,26 @@ export function residentLoader(ctx: SubgraphContext) {
   });
 }
 
-export async function residentByIdNumber(ctx: SubgraphContext, raw: string): Promise<Resident | null> {
+/**
+ * Only officials and department analysts may look a resident up by ID number; everyone else is
+ * refused before the number is parsed or looked up, so the answer never tells whether it exists.
+ * An official sees a number outside their reach as unknown, for the same reason.
+ */
+export async function residentByIdNumber(ctx: Ctx, raw: string): Promise<Resident | null> {
+  const caller = ctx.caller;
+  if (!caller) throw unauthenticated();
+  if (!hasRole(caller, ...ID_NUMBER_READERS)) throw forbidden('looking a resident up by ID number is for officials and department analysts');
   const { idNumber } = parseIdNumber(raw);
-  const rows: ResidentDbRow[] = await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id_number = $1`, [idNumber]);
+  const rows: ResidentDbRow[] = await ctx.rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id_number = $1`, [idNumber]);
   if (!rows.length) return null;
-  const res = toResident(rows[0], accessTo(ctx.caller, rows[0]));
+  let access: ResidentAccess;
+  try {
+    access = accessTo(caller, rows[0]);
+  } catch {
+    return null;
+  }
+  if (access === 'masked') return null;
+  const res = toResident(rows[0], access);
   await audited(ctx, rows, 'read-by-id-number');
   return res;
 }
@@ -137,19 +154,19 @@ async function insertResident(m: EntityManager, v: { idNumber: string; name: str
   return rows[0];
 }
 
-export async function registerResident(caller: Caller, input: RegisterResidentInput): Promise<Resident> {
+export async function registerResident(rt: RegistryRuntime, caller: Caller, input: RegisterResidentInput): Promise<Resident> {
   const { idNumber, birthDate } = parseIdNumber(input.idNumber);
   const name = validName(input.name);
   const householdId = validHousehold(input.householdId);
-  const division = await requireDivisionExists(input.divisionCode);
+  const division = await requireDivisionExists(rt.ds, input.divisionCode);
   if (division.level !== 'VILLAGE') throw badInput('a resident lives in a village or community (12-digit code)', { field: 'divisionCode' });
   if (!isCityWide(caller) && !isWithinDivision(division.code, caller.division)) throw forbidden('outside the caller\'s division');
-  const row = await db().transaction((m) => insertResident(m, { idNumber, name, birthDate, hukou: input.hukou, divisionCode: division.code, householdId }));
+  const row = await rt.ds.transaction((m) => insertResident(m, { idNumber, name, birthDate, hukou: input.hukou, divisionCode: division.code, householdId }));
   return toResident(row, 'full');
 }
 
-export async function updateResident(caller: Caller, id: string, input: UpdateResidentInput): Promise<Resident> {
-  return db().transaction(async (m) => {
+export async function updateResident(rt: RegistryRuntime, caller: Caller, id: string, input: UpdateResidentInput): Promise<Resident> {
+  return rt.ds.transaction(async (m) => {
     const rows: ResidentDbRow[] = /^[0-9a-f-]{36}$/i.test(id) ? await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = $1 FOR UPDATE`, [id]) : [];
     if (!rows.length) throw notFound('resident', id);
     const before = rows[0];
@@ -157,7 +174,7 @@ export async function updateResident(caller: Caller, id: string, input: UpdateRe
     const name = input.name != null ? validName(input.name) : before.name;
     let divisionCode = before.division_code;
     if (input.divisionCode != null && input.divisionCode !== before.division_code) {
-      const d = await requireDivisionExists(input.divisionCode);
+      const d = await requireDivisionExists(m, input.divisionCode);
       if (d.level !== 'VILLAGE') throw badInput('a resident lives in a village or community (12-digit code)', { field: 'divisionCode' });
       if (!isCityWide(caller) && !isWithinDivision(d.code, caller.division)) throw forbidden('the new division is outside the caller\'s division');
       divisionCode = d.code;

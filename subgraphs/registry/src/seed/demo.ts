@@ -3,7 +3,7 @@ import { demoPopulation } from '@citypoints/demo';
 import { publish } from '@citypoints/events';
 import { maskIdNumber, maskName } from '@citypoints/kit';
 import type { DemoOptions } from '@citypoints/federation';
-import { SCHEMA } from '../context';
+import { SCHEMA } from '../runtime';
 
 /** Loads the demo population once per seed; each row's event goes through the outbox as usual. */
 export async function seedRegistryDemo(ds: DataSource, o: DemoOptions): Promise<void> {

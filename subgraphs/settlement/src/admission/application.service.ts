@@ -1,11 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import { canReachDivision, hasRole, isCityWide, mustAuditRead, requireCaller, requireRoleIn, writeAudit, type Caller } from '@citypoints/auth';
-import { loader, type SubgraphContext } from '@citypoints/federation';
-import { ageOn, badInput, cityDate, conflict, forbidden, invalidState, notFound, parseIdNumber, townOf } from '@citypoints/kit';
-import { clock, db, SCHEMA } from '../context';
+import { loader } from '@citypoints/federation';
+import { ageOn, badInput, cityDate, conflict, DomainError, ErrorCode, forbidden, invalidState, notFound, parseIdNumber, townOf } from '@citypoints/kit';
+import { SCHEMA } from '../context';
 import { requireActingFor, requireFullView } from '../access';
 import { residentFacts, isUuid } from '../residents/resident.projection';
-import { linePoints, scoreApplication, type Breakdown, type IndicatorState, type SchemeDefinition } from '../schemes/engine';
+import { linePoints, scoreApplication, unmetConditions, type Breakdown, type IndicatorState, type SchemeDefinition } from '../schemes/engine';
 import { allDecided, applyVerdicts, parseClaims, type IndicatorVerdict } from '../schemes/indicators';
 import { requireSchemeInForce } from '../schemes/scheme.service';
 import { SchemeKind } from '../schemes/scheme.type';
@@ -13,6 +13,7 @@ import { requireTownCode } from '../schools/school.service';
 import { returning } from '../sql';
 import { addYears, barUntil, checkNotBarred } from '../bars';
 import type { SchoolApplication, SubmitSchoolApplicationInput } from './application.type';
+import type { Ctx, SettlementRuntime } from '../runtime';
 
 type Q = Pick<EntityManager, 'query'>;
 
@@ -32,10 +33,11 @@ export interface ApplicationRow {
   priority_claim: boolean;
   submitted_at: Date;
   disqualified_reason: string | null;
+  unmet_conditions: string[];
 }
 
 const COLUMNS = `application_no, year, grade, town_code, parent_id, child_name, child_id_number, scheme_id, status, preferences::text[] AS preferences,
-  indicators, breakdown, priority_claim, submitted_at, disqualified_reason`;
+  indicators, breakdown, priority_claim, submitted_at, disqualified_reason, unmet_conditions`;
 
 export const toApplication = (r: ApplicationRow): SchoolApplication => ({
   applicationNo: r.application_no,
@@ -51,6 +53,7 @@ export const toApplication = (r: ApplicationRow): SchoolApplication => ({
   schemeId: r.scheme_id,
   priorityClaim: r.priority_claim,
   disqualifiedReason: r.disqualified_reason,
+  unmetConditions: r.unmet_conditions,
 });
 
 const OFFICIALS = ['EDUCATION_OFFICER', 'TOWN_OFFICIAL'] as const;
@@ -81,7 +84,7 @@ function requireWindowOpen(def: SchemeDefinition, year: number, today: string): 
 export function scoreSchoolLines(def: SchemeDefinition, lines: IndicatorState[]) {
   const breakdown = scoreApplication(def, lines);
   const [t1, t2] = def.tieBreakers ?? [];
-  return { breakdown, total: breakdown.total, tie1: linePoints(breakdown, t1), tie2: linePoints(breakdown, t2), priority: breakdown.priority };
+  return { breakdown, total: breakdown.total, tie1: linePoints(breakdown, t1), tie2: linePoints(breakdown, t2), priority: breakdown.priority, unmet: unmetConditions(def, lines) };
 }
 
 async function byKey(m: Q, key: string): Promise<ApplicationRow | null> {
@@ -89,7 +92,7 @@ async function byKey(m: Q, key: string): Promise<ApplicationRow | null> {
   return rows[0] ?? null;
 }
 
-export async function submitSchoolApplication(c: Caller | null, input: SubmitSchoolApplicationInput): Promise<SchoolApplication> {
+export async function submitSchoolApplication(rt: SettlementRuntime, c: Caller | null, input: SubmitSchoolApplicationInput): Promise<SchoolApplication> {
   const caller = requireCaller(c);
   const childName = validChildName(input.childName);
   const child = parseIdNumber(input.childIdNumber);
@@ -99,7 +102,7 @@ export async function submitSchoolApplication(c: Caller | null, input: SubmitSch
   const prefs = input.preferences;
   if (prefs.length < 1 || prefs.length > 3) throw badInput('name 1 to 3 schools in order of preference', { field: 'preferences' });
   if (new Set(prefs).size !== prefs.length || !prefs.every(isUuid)) throw badInput('preferences must be distinct school ids', { field: 'preferences' });
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     if (key) {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`school-application:${key}`]);
       const first = await byKey(m, key);
@@ -114,7 +117,11 @@ export async function submitSchoolApplication(c: Caller | null, input: SubmitSch
     const official = hasRole(caller, 'CITY_ADMIN', ...OFFICIALS) && canReachDivision(caller, townCode);
     if (townOf(parent.divisionCode) !== townCode && !official) throw badInput(`the parent lives in ${townOf(parent.divisionCode)}, not in ${townCode}`, { field: 'townCode' });
     const scheme = await requireSchemeInForce(m, SchemeKind.SCHOOL_ADMISSION, input.year);
-    const now = clock().now();
+    const wanted = scheme.definition.parentHukou;
+    if (wanted && parent.hukou !== wanted) {
+      throw new DomainError(ErrorCode.INELIGIBLE, `the scoring parent must be ${wanted} in registry; a ${parent.hukou} family's child is placed through the catchment system, not by points`, { reason: `PARENT_${parent.hukou}` });
+    }
+    const now = rt.clock.now();
     const today = cityDate(now);
     requireWindowOpen(scheme.definition, input.year, today);
     await checkNotBarred(m, parent.id, 'SCHOOL', today);
@@ -133,10 +140,10 @@ export async function submitSchoolApplication(c: Caller | null, input: SubmitSch
     const s = scoreSchoolLines(scheme.definition, lines);
     const rows: ApplicationRow[] = await m.query(
       `INSERT INTO "${SCHEMA}".school_applications
-        (application_no, year, grade, town_code, parent_id, child_name, child_id_number, scheme_id, status, preferences, indicators, breakdown, total, tie1, tie2, priority_claim, submitted_at, idempotency_key)
-       VALUES ('SA' || $1::int || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, $4, $5, $6, $7, 'SUBMITTED', $8::uuid[], $9::jsonb, $10::jsonb, $11, $12, $13, $14, $15, $16)
+        (application_no, year, grade, town_code, parent_id, child_name, child_id_number, scheme_id, status, preferences, indicators, breakdown, total, tie1, tie2, priority_claim, submitted_at, idempotency_key, unmet_conditions)
+       VALUES ('SA' || $1::int || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, $4, $5, $6, $7, 'SUBMITTED', $8::uuid[], $9::jsonb, $10::jsonb, $11, $12, $13, $14, $15, $16, $17)
        RETURNING ${COLUMNS}`,
-      [input.year, input.grade, townCode, parent.id, childName, child.idNumber, scheme.id, prefs, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, now, key],
+      [input.year, input.grade, townCode, parent.id, childName, child.idNumber, scheme.id, prefs, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, now, key, s.unmet],
     );
     return toApplication(rows[0]);
   });
@@ -152,67 +159,82 @@ export const requireOpen = (row: ApplicationRow) => {
   if (row.status === 'WITHDRAWN' || row.status === 'DISQUALIFIED') throw invalidState(`application ${row.application_no} is ${row.status}`, { status: row.status });
 };
 
+/**
+ * Counts a change to the pool an application competes in: a run that has not seen it cannot
+ * become the final list (the finalising job re-runs the pool with the same seed first).
+ */
+export async function notePoolChange(m: Q, row: Pick<ApplicationRow, 'year' | 'town_code' | 'grade'>): Promise<void> {
+  await m.query(`UPDATE "${SCHEMA}".admission_current SET line_changes = line_changes + 1 WHERE year = $1 AND town_code = $2 AND grade = $3`, [row.year, row.town_code, row.grade]);
+}
+
+const sameLines = (a: IndicatorState[], b: IndicatorState[]) =>
+  a.length === b.length && a.every((l, i) => l.code === b[i].code && l.claimed === b[i].claimed && l.verified === b[i].verified && l.status === b[i].status);
+
 /** Applies an officer's verdicts to a locked application and rescores it under its own scheme version. */
-export async function judgeLines(m: Q, row: ApplicationRow, verdicts: IndicatorVerdict[]): Promise<SchoolApplication> {
+export async function judgeLines(m: Q, row: ApplicationRow, verdicts: IndicatorVerdict[]): Promise<{ app: SchoolApplication; changed: boolean }> {
   const def: SchemeDefinition = (await m.query(`SELECT definition FROM "${SCHEMA}".schemes WHERE id = $1`, [row.scheme_id]))[0].definition;
   const lines = applyVerdicts(def, row.indicators, verdicts);
   const s = scoreSchoolLines(def, lines);
   const updated = await returning<ApplicationRow>(
     m,
-    `UPDATE "${SCHEMA}".school_applications SET indicators = $2::jsonb, breakdown = $3::jsonb, total = $4, tie1 = $5, tie2 = $6, priority_claim = $7, status = $8
+    `UPDATE "${SCHEMA}".school_applications SET indicators = $2::jsonb, breakdown = $3::jsonb, total = $4, tie1 = $5, tie2 = $6, priority_claim = $7, status = $8, unmet_conditions = $9
      WHERE application_no = $1 RETURNING ${COLUMNS}`,
-    [row.application_no, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, allDecided(lines) ? 'VERIFIED' : 'SUBMITTED'],
+    [row.application_no, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, allDecided(lines) ? 'VERIFIED' : 'SUBMITTED', s.unmet],
   );
-  return toApplication(updated[0]);
+  const changed = !sameLines(row.indicators, lines);
+  if (changed) await notePoolChange(m, row);
+  return { app: toApplication(updated[0]), changed };
 }
 
-export async function verifySchoolIndicators(caller: Caller | null, applicationNo: string, verdicts: IndicatorVerdict[]): Promise<SchoolApplication> {
-  return db().transaction(async (m) => {
+export async function verifySchoolIndicators(rt: SettlementRuntime, caller: Caller | null, applicationNo: string, verdicts: IndicatorVerdict[]): Promise<SchoolApplication> {
+  return rt.ds.transaction(async (m) => {
     const row = await lockApplication(m, applicationNo);
     requireRoleIn(caller, row.town_code, 'EDUCATION_OFFICER');
     requireOpen(row);
-    return judgeLines(m, row, verdicts);
+    return (await judgeLines(m, row, verdicts)).app;
   });
 }
 
 /** False documents: the application leaves the pool and the scoring parent is barred for the scheme's barYears. */
-export async function disqualifySchoolApplication(caller: Caller | null, applicationNo: string, reason: string): Promise<SchoolApplication> {
+export async function disqualifySchoolApplication(rt: SettlementRuntime, caller: Caller | null, applicationNo: string, reason: string): Promise<SchoolApplication> {
   const why = (reason ?? '').trim();
   if (!why || why.length > 500) throw badInput('reason must have 1 to 500 characters', { field: 'reason' });
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const row = await lockApplication(m, applicationNo);
     requireRoleIn(caller, row.town_code, 'EDUCATION_OFFICER');
     requireOpen(row);
     const def: SchemeDefinition = (await m.query(`SELECT definition FROM "${SCHEMA}".schemes WHERE id = $1`, [row.scheme_id]))[0].definition;
-    const today = cityDate(clock().now());
+    const today = cityDate(rt.clock.now());
     await barUntil(m, { residentId: row.parent_id, scope: 'SCHOOL', until: addYears(today, def.barYears), applicationNo, reason: why });
     const updated = await returning<ApplicationRow>(
       m,
       `UPDATE "${SCHEMA}".school_applications SET status = 'DISQUALIFIED', disqualified_reason = $2 WHERE application_no = $1 RETURNING ${COLUMNS}`,
       [applicationNo, why],
     );
+    await notePoolChange(m, row);
     return toApplication(updated[0]);
   });
 }
 
-export async function withdrawSchoolApplication(caller: Caller | null, applicationNo: string): Promise<SchoolApplication> {
-  return db().transaction(async (m) => {
+export async function withdrawSchoolApplication(rt: SettlementRuntime, caller: Caller | null, applicationNo: string): Promise<SchoolApplication> {
+  return rt.ds.transaction(async (m) => {
     const row = await lockApplication(m, applicationNo);
     requireActingFor(caller, row.parent_id, row.town_code, [...OFFICIALS]);
     requireOpen(row);
     const updated = await returning<ApplicationRow>(m, `UPDATE "${SCHEMA}".school_applications SET status = 'WITHDRAWN' WHERE application_no = $1 RETURNING ${COLUMNS}`, [applicationNo]);
+    await notePoolChange(m, row);
     return toApplication(updated[0]);
   });
 }
 
-async function audit(ctx: SubgraphContext, apps: SchoolApplication[], action: string): Promise<void> {
+async function audit(ctx: Ctx, apps: SchoolApplication[], action: string): Promise<void> {
   if (mustAuditRead(ctx.caller) && apps.length) {
-    await writeAudit(db(), SCHEMA, ctx.caller, { action, subjectType: 'SchoolApplication', subjectIds: apps.map((a) => a.applicationNo), fields: ['childName', 'points', 'rank'] });
+    await writeAudit(ctx.rt.ds, SCHEMA, ctx.caller, { action, subjectType: 'SchoolApplication', subjectIds: apps.map((a) => a.applicationNo), fields: ['childName', 'points', 'rank'] });
   }
 }
 
-export async function schoolApplication(ctx: SubgraphContext, applicationNo: string): Promise<SchoolApplication | null> {
-  const rows: ApplicationRow[] = await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE application_no = $1`, [applicationNo]);
+export async function schoolApplication(ctx: Ctx, applicationNo: string): Promise<SchoolApplication | null> {
+  const rows: ApplicationRow[] = await ctx.rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE application_no = $1`, [applicationNo]);
   if (!rows.length) return null;
   const app = toApplication(rows[0]);
   requireFullView(ctx.caller, app.parentId, app.townCode, [...OFFICIALS]);
@@ -220,21 +242,22 @@ export async function schoolApplication(ctx: SubgraphContext, applicationNo: str
   return app;
 }
 
-export async function mySchoolApplications(c: Caller | null): Promise<SchoolApplication[]> {
+export async function mySchoolApplications(rt: SettlementRuntime, c: Caller | null): Promise<SchoolApplication[]> {
   const caller = requireCaller(c);
   if (!hasRole(caller, 'RESIDENT')) throw forbidden('mySchoolApplications is for residents');
-  const rows: ApplicationRow[] = await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE parent_id = $1::uuid ORDER BY submitted_at`, [
+  const rows: ApplicationRow[] = await rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE parent_id = $1::uuid ORDER BY submitted_at`, [
     isUuid(caller.sub) ? caller.sub : '00000000-0000-0000-0000-000000000000',
   ]);
   return rows.map(toApplication);
 }
 
 /** A resident's applications for Resident.settlement, one query for the whole batch. */
-export function applicationsByParentLoader(ctx: SubgraphContext) {
+export function applicationsByParentLoader(ctx: Ctx) {
+  const rt = ctx.rt;
   return loader<string, SchoolApplication[]>(ctx, 'schoolApplicationsByParent', async (ids) => {
     const valid = ids.filter(isUuid);
     const rows: ApplicationRow[] = valid.length
-      ? await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE parent_id = ANY($1::uuid[]) ORDER BY submitted_at`, [valid])
+      ? await rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE parent_id = ANY($1::uuid[]) ORDER BY submitted_at`, [valid])
       : [];
     const apps = rows.map(toApplication);
     await audit(ctx, apps, 'read');

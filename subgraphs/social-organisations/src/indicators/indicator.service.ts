@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { badInput, conflict, parseUscc } from '@citypoints/kit';
 import type { Caller } from '@citypoints/auth';
-import { db, SCHEMA } from '../context';
+import { SCHEMA, type SocialOrganisationsRuntime } from '../runtime';
 import { assertYear, schemeForYear } from '../scheme/scheme.service';
 import { regrade, requireOrganisation, type StoredGrading } from '../grading/grading.service';
 import { requireOrganisationManager } from '../organisations/access';
@@ -19,7 +19,11 @@ function parseText(raw: string | null | undefined, field: string, max: number): 
   return v;
 }
 
-/** A retry with the same key returns the first call's grading and changes nothing; the same key for other content is a CONFLICT. */
+/**
+ * A retry with the same key by the same caller returns the first call's grading and changes
+ * nothing (it is authorised again first, like the first request); the same key for other content
+ * is a CONFLICT. Keys are the caller's own: another caller's key never returns their result.
+ */
 function replay(key: string, same: boolean, first: StoredGrading): StoredGrading {
   if (!same) throw conflict(`idempotency key ${key} was used for a different record`, { field: 'idempotencyKey' });
   return { ...first, gradedAt: new Date(first.gradedAt) };
@@ -31,7 +35,7 @@ async function keepResult(m: EntityManager, table: 'indicator_records' | 'violat
   return grading;
 }
 
-export async function recordIndicator(caller: Caller, input: OrganisationIndicatorInput): Promise<StoredGrading> {
+export async function recordIndicator(rt: SocialOrganisationsRuntime, caller: Caller, input: OrganisationIndicatorInput): Promise<StoredGrading> {
   const uscc = parseUscc(input.uscc);
   assertYear(input.year);
   const points = input.points;
@@ -39,7 +43,7 @@ export async function recordIndicator(caller: Caller, input: OrganisationIndicat
   if (Math.abs(Math.round(points * 100) - points * 100) > 1e-6) throw badInput('points have at most two decimals', { field: 'points' });
   const key = parseKey(input.idempotencyKey);
   const evidence = parseText(input.evidence, 'evidence', 2000);
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const scheme = await schemeForYear(m, input.year);
     const category = scheme.definition.categories.find((c) => c.code === input.category);
     if (!category) throw badInput(`category ${input.category} is not part of scheme ${scheme.code} v${scheme.version}`, { field: 'category' });
@@ -49,27 +53,27 @@ export async function recordIndicator(caller: Caller, input: OrganisationIndicat
     requireOrganisationManager(caller, org.divisionCode);
     const inserted: { id: string }[] = await m.query(
       `INSERT INTO "${SCHEMA}".indicator_records (uscc, year, category, points, evidence, idempotency_key, entered_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (entered_by, idempotency_key) DO NOTHING RETURNING id`,
       [uscc, input.year, input.category, points, evidence, key, caller.sub],
     );
     if (!inserted.length) {
       const [first]: { uscc: string; year: number; category: string; points: string; result: StoredGrading }[] = await m.query(
-        `SELECT uscc, year, category, points, result FROM "${SCHEMA}".indicator_records WHERE idempotency_key = $1`,
-        [key],
+        `SELECT uscc, year, category, points, result FROM "${SCHEMA}".indicator_records WHERE entered_by = $1 AND idempotency_key = $2`,
+        [caller.sub, key],
       );
       return replay(key, first.uscc === uscc && first.year === input.year && first.category === input.category && Number(first.points) === points, first.result);
     }
-    return keepResult(m, 'indicator_records', inserted[0].id, await regrade(m, uscc, input.year, `indicator:${inserted[0].id}`));
+    return keepResult(m, 'indicator_records', inserted[0].id, await regrade(rt, m, uscc, input.year, `indicator:${inserted[0].id}`));
   });
 }
 
-export async function recordViolation(caller: Caller, input: OrganisationViolationInput): Promise<StoredGrading> {
+export async function recordViolation(rt: SocialOrganisationsRuntime, caller: Caller, input: OrganisationViolationInput): Promise<StoredGrading> {
   const uscc = parseUscc(input.uscc);
   assertYear(input.year);
   const key = parseKey(input.idempotencyKey);
   const note = parseText(input.note, 'note', 1000);
   if (!Number.isInteger(input.severity)) throw badInput('severity must be a whole number', { field: 'severity' });
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const { definition } = await schemeForYear(m, input.year);
     const { minSeverity, maxSeverity } = definition.violation;
     if (input.severity < minSeverity || input.severity > maxSeverity) {
@@ -79,16 +83,16 @@ export async function recordViolation(caller: Caller, input: OrganisationViolati
     requireOrganisationManager(caller, org.divisionCode);
     const inserted: { id: string }[] = await m.query(
       `INSERT INTO "${SCHEMA}".violations (uscc, year, severity, note, idempotency_key, entered_by)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (entered_by, idempotency_key) DO NOTHING RETURNING id`,
       [uscc, input.year, input.severity, note, key, caller.sub],
     );
     if (!inserted.length) {
       const [first]: { uscc: string; year: number; severity: number; result: StoredGrading }[] = await m.query(
-        `SELECT uscc, year, severity, result FROM "${SCHEMA}".violations WHERE idempotency_key = $1`,
-        [key],
+        `SELECT uscc, year, severity, result FROM "${SCHEMA}".violations WHERE entered_by = $1 AND idempotency_key = $2`,
+        [caller.sub, key],
       );
       return replay(key, first.uscc === uscc && first.year === input.year && first.severity === input.severity, first.result);
     }
-    return keepResult(m, 'violations', inserted[0].id, await regrade(m, uscc, input.year, `violation:${inserted[0].id}`));
+    return keepResult(m, 'violations', inserted[0].id, await regrade(rt, m, uscc, input.year, `violation:${inserted[0].id}`));
   });
 }

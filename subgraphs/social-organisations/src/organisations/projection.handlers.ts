@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { EventHandler } from '@citypoints/events';
-import { SCHEMA } from '../context';
+import { SCHEMA } from '../runtime';
 import { ORGANISATION_KINDS } from '../scheme/scheme.rules';
 
 const organisationRegistered = z.object({ uscc: z.string().min(1), name: z.string(), kind: z.enum(ORGANISATION_KINDS), divisionCode: z.string().min(1) });
