@@ -136,7 +136,9 @@ function operationMetrics(): ApolloServerPlugin<GatewayContext> {
           const errors = rc.response.body.kind === 'single' ? rc.response.body.singleResult.errors : undefined;
           const code = errors?.length ? String(errors[0].extensions?.code ?? 'ERROR') : 'OK';
           metrics.gatewayRequests.inc({ operation, type, outcome: code });
-          metrics.gatewayLatency.observe({ operation, type }, Number(process.hrtime.bigint() - started) / 1e9);
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          metrics.gatewayLatency.observe({ operation, type }, seconds);
+          log.debug({ operation, type, outcome: code, ms: Math.round(seconds * 1000) }, 'operation answered');
         },
       };
     },
