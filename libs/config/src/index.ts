@@ -134,3 +134,4 @@ export function subgraphSecret(e: Env): string {
 }
 
 export const isDevSecret = (e: Env) => e.AUTH_JWT_SECRET === DEV_SECRET;
+export * from './subgraphs';
