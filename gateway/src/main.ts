@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { env, subgraphSecret, adminQueueNames } from '@citypoints/config';
 import { resolveQueueConnection } from '@citypoints/jobs';
-import { logger, logFn } from '@citypoints/log';
+import { initTracing, logger, logFn, shutdownTracing } from '@citypoints/log';
 import { CITY } from '../../infra/src/city';
 import { startGateway } from './gateway';
 import { SUPERGRAPH_PATH } from './compose';
@@ -12,6 +12,7 @@ const log = logger('gateway');
 /** The gateway process: the supergraph composed ahead of time (or introspected in development). */
 async function main() {
   const e = env();
+  initTracing('gateway');
   const serviceUrls = Object.fromEntries(CITY.map((m) => [m.name, `http://${e.SUBGRAPH_HOST}:${e[m.portVariable]}/graphql`]));
   const supergraphSdl = e.GATEWAY_SUPERGRAPH === 'file' ? fs.readFileSync(SUPERGRAPH_PATH, 'utf8') : undefined;
   // rate limits and the job dashboard live on the backend the queues use: Redis, else PostgreSQL
@@ -47,6 +48,7 @@ async function main() {
   const stop = async () => {
     await server.close();
     await store.close();
+    await shutdownTracing();
     process.exit(0);
   };
   process.once('SIGTERM', stop);
