@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import { env, subgraphSecret, adminQueueNames } from '@citypoints/config';
+import { env, subgraphSecret, adminQueueNames, CITY_SUBGRAPHS } from '@citypoints/config';
 import { resolveQueueConnection } from '@citypoints/jobs';
 import { initTracing, logger, logFn, shutdownTracing } from '@citypoints/log';
-import { CITY } from '../../infra/src/city';
 import { startGateway } from './gateway';
 import { SUPERGRAPH_PATH } from './compose';
 import { MemoryRateLimitStore, rateLimitStoreFor, type RateLimitStore } from './rate-limit';
@@ -13,7 +12,7 @@ const log = logger('gateway');
 async function main() {
   const e = env();
   initTracing('gateway');
-  const serviceUrls = Object.fromEntries(CITY.map((m) => [m.name, `http://${e.SUBGRAPH_HOST}:${e[m.portVariable]}/graphql`]));
+  const serviceUrls = Object.fromEntries(CITY_SUBGRAPHS.map((m) => [m.name, `http://${e.SUBGRAPH_HOST}:${e[m.portVariable]}/graphql`]));
   const supergraphSdl = e.GATEWAY_SUPERGRAPH === 'file' ? fs.readFileSync(SUPERGRAPH_PATH, 'utf8') : undefined;
   // rate limits and the job dashboard live on the backend the queues use: Redis, else PostgreSQL
   const queue = e.DATABASE_URL || e.REDIS_URL ? await resolveQueueConnection({ redisUrl: e.REDIS_URL, databaseUrl: e.DATABASE_URL ?? '', backend: e.DATABASE_URL ? e.QUEUE_BACKEND : 'redis', log: logFn('gateway') }) : null;
