@@ -181,7 +181,7 @@ function sizeOf(value: ValueNode, o: CostOptions): number | null {
     const v = o.variables[value.name.value];
     if (typeof v === 'number' && Number.isFinite(v)) return Math.max(0, Math.floor(v));
     if (Array.isArray(v)) return v.length;
-    // not given: the field's own default page applies, as it will when it runs
+    // a variable the request leaves out (or sets to null) leaves the argument unset: the field's own default page applies
     if (v === null || v === undefined) return null;
     return o.unknownSize;
   }

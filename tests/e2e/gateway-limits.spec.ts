@@ -84,6 +84,9 @@ describe('the gateway limits what one request and one caller can ask', () => {
     const tenPages = `query($n: Int) { ${Array.from({ length: 10 }, (_, i) => `p${i}: gaugeItems(first: $n) { n }`).join(' ')} }`;
     expect((await gql(gw.url, tenPages, {}, await fresh())).json.errors).toBeUndefined();
     expect((await gql(gw.url, tenPages, { n: 500 }, await fresh())).json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    const leftOut = await gql(gw.url, `query($n: Int) { a: gaugeItems(first: $n) { n } b: gaugeItems(first: $n) { n } }`, {}, await fresh());
+    expect(leftOut.json.errors).toBeUndefined();
+    expect(leftOut.json.data.a).toHaveLength(50);
     const lookups = await gql(gw.url, `query($ids: [ID!]!) { gaugeLookup(ids: $ids) }`, { ids: Array.from({ length: 6_000 }, (_, i) => String(i)) }, await fresh());
     expect(lookups.json.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });

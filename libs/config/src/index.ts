@@ -162,16 +162,4 @@ export function adminQueueNames(e: Pick<Env, 'ADMIN_QUEUES'>): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
 }
-
-/**
- * The city's subgraphs by name and the variable naming each one's port: what the gateway process
- * needs to reach them, without loading their code. Keep in step with infra's list of modules.
- */
-export const CITY_SUBGRAPHS: readonly { name: string; portVariable: 'REGISTRY_PORT' | 'SETTLEMENT_PORT' | 'CIVIC_PORT' | 'ENTERPRISE_CREDIT_PORT' | 'SOCIAL_ORGANISATIONS_PORT' | 'VOLUNTEERING_PORT' }[] = Object.freeze([
-  { name: 'registry', portVariable: 'REGISTRY_PORT' },
-  { name: 'settlement', portVariable: 'SETTLEMENT_PORT' },
-  { name: 'civic', portVariable: 'CIVIC_PORT' },
-  { name: 'enterprise-credit', portVariable: 'ENTERPRISE_CREDIT_PORT' },
-  { name: 'social-organisations', portVariable: 'SOCIAL_ORGANISATIONS_PORT' },
-  { name: 'volunteering', portVariable: 'VOLUNTEERING_PORT' },
-] as const);
+export * from './subgraphs';
