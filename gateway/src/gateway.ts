@@ -181,6 +181,8 @@ export async function startGateway(o: GatewayOptions): Promise<RunningServer> {
     gateway,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // the process that hosts the gateway stops it in order; Apollo's own handler would re-raise SIGINT/SIGTERM mid-shutdown
+    stopOnTerminationSignals: false,
     validationRules: [queryLimits(o.maxDepth ?? 12, maxCost, 50, o.maxRootFields ?? 100)],
     plugins: [inputScalarsPlugin<GatewayContext>(), costPlugin<GatewayContext>(maxCost), operationMetrics()],
   });

@@ -3,3 +3,4 @@ export * from './compose';
 export * from './limits';
 export * from './rate-limit';
 export * from './admin';
+export * from './options';

@@ -1,52 +1,16 @@
-import fs from 'node:fs';
-import { env, subgraphSecret, adminQueueNames } from '@citypoints/config';
-import { resolveQueueConnection } from '@citypoints/jobs';
-import { logger, logFn } from '@citypoints/log';
-import { CITY } from '../../infra/src/city';
+import { env } from '@citypoints/config';
+import { logger } from '@citypoints/log';
 import { startGateway } from './gateway';
-import { SUPERGRAPH_PATH } from './compose';
-import { MemoryRateLimitStore, rateLimitStoreFor, type RateLimitStore } from './rate-limit';
+import { gatewayOptionsFromEnv } from './options';
 
 const log = logger('gateway');
 
-/** The gateway process: the supergraph composed ahead of time (or introspected in development). */
+/** The gateway process: the supergraph composed ahead of time (or introspected in development); subgraph URLs from configuration. */
 async function main() {
-  const e = env();
-  const serviceUrls = Object.fromEntries(CITY.map((m) => [m.name, `http://${e.SUBGRAPH_HOST}:${e[m.portVariable]}/graphql`]));
-  const supergraphSdl = e.GATEWAY_SUPERGRAPH === 'file' ? fs.readFileSync(SUPERGRAPH_PATH, 'utf8') : undefined;
-  // rate limits and the job dashboard live on the backend the queues use: Redis, else PostgreSQL
-  const queue = e.DATABASE_URL || e.REDIS_URL ? await resolveQueueConnection({ redisUrl: e.REDIS_URL, databaseUrl: e.DATABASE_URL ?? '', backend: e.DATABASE_URL ? e.QUEUE_BACKEND : 'redis', log: logFn('gateway') }) : null;
-  let store: RateLimitStore;
-  if (queue) store = rateLimitStoreFor(queue, e.QUEUE_PREFIX, e.DB_STATEMENT_TIMEOUT_MS || undefined);
-  else if (e.NODE_ENV === 'production') {
-    log.fatal('invalid environment: DATABASE_URL or REDIS_URL is required (per-caller rate limits are shared by every replica)');
-    process.exit(78);
-  } else {
-    log.warn('neither DATABASE_URL nor REDIS_URL is set: rate limits are kept in this process only');
-    store = new MemoryRateLimitStore();
-  }
-  const server = await startGateway({
-    supergraphSdl,
-    serviceUrls,
-    port: e.GATEWAY_PORT,
-    host: '0.0.0.0',
-    jwtSecret: e.AUTH_JWT_SECRET,
-    jwksUrl: e.AUTH_JWKS_URL,
-    issuer: e.AUTH_ISSUER,
-    audience: e.AUTH_AUDIENCE,
-    subgraphSecret: subgraphSecret(e),
-    maxDepth: e.GATEWAY_MAX_DEPTH,
-    maxCost: e.GATEWAY_MAX_COST,
-    maxRootFields: e.GATEWAY_MAX_ROOT_FIELDS,
-    maxBodyBytes: e.GATEWAY_MAX_BODY_BYTES,
-    subgraphTimeoutMs: e.GATEWAY_SUBGRAPH_TIMEOUT_MS,
-    rateLimit: { store, perSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST },
-    adminQueues: queue ? { connection: queue, prefix: e.QUEUE_PREFIX, queues: adminQueueNames(e), sessionSecret: subgraphSecret(e), secureCookie: e.NODE_ENV === 'production' } : undefined,
-  });
+  const server = await startGateway(await gatewayOptionsFromEnv(env()));
   log.info(`gateway listening on http://localhost:${server.port}/graphql`);
   const stop = async () => {
     await server.close();
-    await store.close();
     process.exit(0);
   };
   process.once('SIGTERM', stop);

@@ -162,3 +162,4 @@ export function adminQueueNames(e: Pick<Env, 'ADMIN_QUEUES'>): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
 }
+export * from './subgraphs';

@@ -1,17 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { EnvSchema } from '@citypoints/config';
-import { CITY } from '../../infra/src/city';
-import { composeSupergraph, sdlOf, SUPERGRAPH_PATH } from './compose';
+import { EnvSchema, subgraphUrls } from '@citypoints/config';
+import { composeSupergraph, sdlOf, SUPERGRAPH_PATH } from '@citypoints/gateway';
 import { logger } from '@citypoints/log';
+import { CITY } from './src/city';
 
 const log = logger('compose');
 
 /** The build step: composes every subgraph's SDL into gateway/supergraph.graphql, or fails. */
 async function main() {
-  // composing is a build step: it reads the subgraphs' ports, never a secret, so the secret checks do not apply
-  const e = EnvSchema.parse(process.env);
-  const sdls = await sdlOf(CITY, (m) => `http://${e.SUBGRAPH_HOST}:${e[m.portVariable]}/graphql`);
+  // composing is a build step: it reads where the subgraphs are, never a secret, so the secret checks do not apply
+  const urls = subgraphUrls(EnvSchema.parse(process.env));
+  const sdls = await sdlOf(CITY, (m) => urls[m.name as keyof typeof urls]);
   fs.writeFileSync(SUPERGRAPH_PATH, composeSupergraph(sdls));
   log.info(`composed ${sdls.length} subgraphs into ${path.relative(process.cwd(), SUPERGRAPH_PATH)}`);
 }
