@@ -115,6 +115,7 @@ export async function runImport(o: ImportOptions): Promise<ImportSummary> {
   const summary: ImportSummary = { kind: o.kind, rows: 0, accepted: 0, alreadyPresent: 0, rejected: 0, rejectsFile, seconds: 0 };
   let header: string[] | null = null;
   let batch: BatchRow[] = [];
+  let bytes = 0;
 
   const writeReject = async (line: number, reason: string, fields: string[]) => {
     summary.rejected++;
@@ -155,14 +156,16 @@ export async function runImport(o: ImportOptions): Promise<ImportSummary> {
         batch.push({ line: rec.line, fields: rec.fields, refused: e.message });
       }
     }
-    if (batch.length >= batchSize) await flush();
+    if (batch.length >= batchSize) {
+      await flush();
+      o.progress?.({ bytes, totalBytes, rows: summary.rows });
+    }
   };
 
   try {
     const parser = new CsvParser();
-    let bytes = 0;
     // the loop awaits every batch before it reads on: the stream is paused meanwhile
-    for await (const chunk of fs.createReadStream(o.file, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
+    for await (const chunk of fs.createReadStream(o.file, { encoding: 'utf8', highWaterMark: 64 * 1024 })) {
       bytes += Buffer.byteLength(chunk as string);
       for (const rec of parser.push(chunk as string)) await take(rec);
       o.progress?.({ bytes, totalBytes, rows: summary.rows });
