@@ -176,7 +176,9 @@ async function main() {
         const inst = instances[k];
         servers.push(await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: e[m.portVariable], host: e.SUBGRAPH_HOST, subgraphSecret: subgraphSecret(e), ready: inst.ready, runtime: inst.runtime }));
       }
-      gateway = await startGateway(gatewayOptionsFromEnv(e, { supergraphSdl: supergraph }));
+      // the gateway's rate limits and job dashboard use the database and queue backend this city runs on
+      const gatewayEnv: Env = { ...e, DATABASE_URL: databaseUrl, QUEUE_BACKEND: queue.kind, REDIS_URL: queue.kind === 'redis' ? queue.url : e.REDIS_URL };
+      gateway = await startGateway(await gatewayOptionsFromEnv(gatewayEnv, { supergraphSdl: supergraph }));
       if (workers.exitCode !== null) throw new Error(`the workers exited with code ${workers.exitCode}`);
       // the city answers while the demo data loads (a first start only)
       demo = seedDemo(e, instances).catch((err) => console.error('[city] demo data failed to load:', err));

@@ -1,11 +1,14 @@
 import { env } from '@citypoints/config';
+import { logger } from '@citypoints/log';
 import { startGateway } from './gateway';
 import { gatewayOptionsFromEnv } from './options';
 
+const log = logger('gateway');
+
 /** The gateway process: the supergraph composed ahead of time (or introspected in development); subgraph URLs from configuration. */
 async function main() {
-  const server = await startGateway(gatewayOptionsFromEnv(env()));
-  console.log(`gateway listening on http://localhost:${server.port}/graphql`);
+  const server = await startGateway(await gatewayOptionsFromEnv(env()));
+  log.info(`gateway listening on http://localhost:${server.port}/graphql`);
   const stop = async () => {
     await server.close();
     process.exit(0);
@@ -15,6 +18,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error('gateway failed to start:', e);
+  log.fatal({ err: e }, 'gateway failed to start');
   process.exit(1);
 });

@@ -6,11 +6,24 @@ import { creditPublisher } from './events';
 import { QUEUES, startWorkers } from './jobs';
 import { Init1764500000000 } from './migrations/1764500000000-Init';
 import { SeedSchemes1764500000100 } from './migrations/1764500000100-SeedSchemes';
+import { sealWebhookSecretsMigration } from './migrations/1764500000200-SealWebhookSecrets';
+import { FeedsPerDepartment1764500000300 } from './migrations/1764500000300-FeedsPerDepartment';
+import { AreasAndStaleReports1764500000400 } from './migrations/1764500000400-AreasAndStaleReports';
+import { calendarMigration } from '@citypoints/calendar';
 import { SCHEMA, type DeliveryJob, type EnterpriseCreditRuntime, type ScoringJob } from './runtime';
 import { buildEnterpriseCreditSchema } from './schema';
 import { seedEnterpriseCreditDemo } from './seed/demo';
 
-export const MIGRATIONS = [Init1764500000000, SeedSchemes1764500000100];
+/** The migrations in order; the key encrypts webhook secrets stored before they were encrypted. */
+export const migrations = (webhookSecretKey: Buffer) => [
+  Init1764500000000,
+  SeedSchemes1764500000100,
+  sealWebhookSecretsMigration(webhookSecretKey),
+  FeedsPerDepartment1764500000300,
+  AreasAndStaleReports1764500000400,
+  // the State Council's working-day arrangements, read by the escalation of alerts
+  calendarMigration(SCHEMA, 1764500000500),
+];
 
 /** The module with its job options; tests shrink chunks and backoff through it. */
 export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOptions> = {}): SubgraphModule {
@@ -20,10 +33,10 @@ export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOption
     portVariable: 'ENTERPRISE_CREDIT_PORT',
     buildSchema: buildEnterpriseCreditSchema,
     async create(deps): Promise<SubgraphInstance<EnterpriseCreditRuntime>> {
-      const options = { ...optionsFromEnv(), ...overrides };
+      const options = optionsFromEnv(process.env, overrides);
       const log = deps.log ?? (() => undefined);
       const lifecycle = new Lifecycle({ log });
-      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: MIGRATIONS });
+      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: migrations(options.webhookSecretKey) });
       lifecycle.connection('database', { close: () => ds.destroy() });
       const prefix = deps.queuePrefix;
       const rt: EnterpriseCreditRuntime = {
@@ -37,6 +50,7 @@ export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOption
         },
         publisher: creditPublisher(),
         labourSchemes: new Map(),
+        metrics: { calendarMissing: {} },
         queue: { queue: deps.queue, queuePrefix: prefix },
         lifecycle,
         log,

@@ -50,7 +50,11 @@ async function receiver(statuses: number[] = []) {
   return { url, got, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-const sign = (secret: string, body: string) => 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
+/** Stripe's scheme: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, t from the city's clock. */
+const sign = (secret: string, body: string, at: Date) => {
+  const t = Math.floor(at.getTime() / 1000);
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+};
 
 describe('labour-risk early warning through the gateway', () => {
   let city: TestCity;
@@ -61,7 +65,7 @@ describe('labour-risk early warning through the gateway', () => {
 
   beforeAll(async () => {
     clock = new FixedClock(new Date('2026-06-15T02:00:00Z'));
-    city = await startCity({ modules: [registry, enterpriseCreditModule({ webhookAttempts: 4, webhookBackoffMs: 40, scoringChunkSize: 7 })], workers: true, clock });
+    city = await startCity({ modules: [registry, enterpriseCreditModule({ webhookAttempts: 4, webhookBackoffMs: 40, scoringChunkSize: 7, webhookAllowPrivate: true })], workers: true, clock });
     admin = await city.token('CITY_ADMIN', { sub: 'admin-1' });
     feed = await city.token('DATA_FEED', { sub: 'hr-feed', department: 'HUMAN_RESOURCES' });
   });
@@ -167,7 +171,7 @@ describe('labour-risk early warning through the gateway', () => {
       await eventually(async () => hook.got.length >= 1);
       expect(hook.got).toHaveLength(1);
       const body = JSON.parse(hook.got[0].body);
-      expect(hook.got[0].signature).toBe(sign(secret, hook.got[0].body));
+      expect(hook.got[0].signature).toBe(sign(secret, hook.got[0].body, clock.now()));
       expect(body.alert).toMatchObject({ id: alert.id, uscc: e.uscc, enterpriseName: e.name, level: 'DANGER', previousLevel: 'PROBLEM', divisionCode: '441900004' });
 
       const other = await city.token('REGULATOR', { division: '441900003' });
@@ -202,7 +206,7 @@ describe('labour-risk early warning through the gateway', () => {
       await eventually(async () => flaky.got.length === 4 && broken.got.length === 4);
       expect(flaky.got.map((g) => g.status)).toEqual([500, 503, 500, 200]);
       expect(new Set(flaky.got.map((g) => g.body)).size).toBe(1);
-      for (const g of flaky.got) expect(g.signature).toBe(sign('flaky-secret-0123456789', g.body));
+      for (const g of flaky.got) expect(g.signature).toBe(sign('flaky-secret-0123456789', g.body, clock.now()));
 
       const dead = await eventually(async () => {
         const d = ok(await city.query(`{ deadLetterDeliveries(first: 10) { totalCount nodes { attempts lastError webhook { url divisionCode } alert { level enterprise { uscc } } } } }`, {}, admin)).deadLetterDeliveries;
@@ -323,9 +327,15 @@ describe('labour-risk early warning through the gateway', () => {
     try {
       ok(await city.query(REPORT, { r: [report(after.uscc, '2026-07', { petitions: 1 })] }, feed));
       await score('2026-07');
-      const RISK_V = `query($u: ID!) { enterprise(uscc: $u) { labourRisk { level score period schemeVersion reasons } } }`;
-      expect(ok(await city.query(RISK_V, { u: before.uscc }, admin)).enterprise.labourRisk).toEqual({ level: 'NORMAL', score: 5, period: '2026-06', schemeVersion: 1, reasons: ['1 labour petition this month: +5'] });
-      expect(ok(await city.query(RISK_V, { u: after.uscc }, admin)).enterprise.labourRisk).toEqual({ level: 'RISK', score: 40, period: '2026-07', schemeVersion: 2, reasons: ['1 labour petition this month: +40'] });
+      const RISK_V = `query($u: ID!) { enterprise(uscc: $u) { labourRisk { level score period schemeVersion reasons stale lastReportedPeriod } } }`;
+      // not reported for 2026-07, it is scored for the month all the same (docs/domain/06-labour-risk.md): stale,
+      // keeping its 2026-06 score under the version that computed it
+      expect(ok(await city.query(RISK_V, { u: before.uscc }, admin)).enterprise.labourRisk).toEqual({
+        level: 'NORMAL', score: 5, period: '2026-07', schemeVersion: 1, reasons: ['1 labour petition this month: +5'], stale: true, lastReportedPeriod: '2026-06',
+      });
+      expect(ok(await city.query(RISK_V, { u: after.uscc }, admin)).enterprise.labourRisk).toEqual({
+        level: 'RISK', score: 40, period: '2026-07', schemeVersion: 2, reasons: ['1 labour petition this month: +40'], stale: false, lastReportedPeriod: '2026-07',
+      });
     } finally {
       clock.set('2026-06-15T02:00:00Z');
     }

@@ -19,9 +19,12 @@ export interface SettlementRuntime {
   queues: {
     admission: JobQueue<AdmissionJob>;
     overdue: JobQueue<Record<string, never>>;
+    finalise: JobQueue<Record<string, never>>;
   };
   /** every closable (workers, queues, consumer, database) in shutdown order */
   lifecycle: Lifecycle;
+  /** counters an operator watches: working-day computations that reached a year without a calendar, by year */
+  metrics: { calendarMissing: Record<number, number> };
   log: (message: string) => void;
 }
 

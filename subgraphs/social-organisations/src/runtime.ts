@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { SubgraphContext } from '@citypoints/federation';
-import type { JobQueue, JobRuns, Lifecycle } from '@citypoints/jobs';
+import type { JobQueue, JobQueueEvents, JobRuns, Lifecycle } from '@citypoints/jobs';
 import { cityDate, type Clock } from '@citypoints/kit';
 import type { Ledger } from '@citypoints/ledger';
 
@@ -16,9 +16,11 @@ export interface GradingJob {
 export interface SocialOrganisationsOptions {
   /** organisations regraded per transaction of a grading run */
   gradingChunkSize: number;
+  /** how long runOrganisationGrading waits for the worker to finish the run it queued */
+  gradingWaitMs: number;
 }
 
-export const DEFAULT_OPTIONS: SocialOrganisationsOptions = Object.freeze({ gradingChunkSize: 100 });
+export const DEFAULT_OPTIONS: SocialOrganisationsOptions = Object.freeze({ gradingChunkSize: 100, gradingWaitMs: 10 * 60_000 });
 
 /** What the subgraph's resolvers, services, jobs and event handlers work with, built once by `create()`. */
 export interface SocialOrganisationsRuntime {
@@ -28,6 +30,8 @@ export interface SocialOrganisationsRuntime {
   ledger: Ledger;
   runs: JobRuns;
   gradingQueue: JobQueue<GradingJob>;
+  /** completions of grading jobs, for a request that waits for its run */
+  gradingEvents: JobQueueEvents;
   options: SocialOrganisationsOptions;
   lifecycle: Lifecycle;
   log: (message: string) => void;

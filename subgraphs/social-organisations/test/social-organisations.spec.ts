@@ -112,7 +112,7 @@ describe('social-organisations through the gateway', () => {
     expect(codes(await city.query(`mutation { runOrganisationGrading(year: 2030) }`, {}, own))).toEqual(['FORBIDDEN']);
   });
 
-  it('grades a crafted set as DOMAIN.md says: grades, supervision, top-3 chamber rewards, exit flag, ranking and credit', async () => {
+  it('grades a crafted set as docs/domain/07-social-organisations.md says: grades, supervision, top-3 chamber rewards, exit flag, ranking and credit', async () => {
     const Y = 2031;
     const caps: [string, number][] = [['BASIC_WORK', 30], ['POLITICAL_ORIENTATION', 20], ['INDUSTRY_SELF_DISCIPLINE', 20], ['SOCIAL_GOVERNANCE', 15], ['LIVELIHOOD', 15]];
     const build = async (kind: string, categories: number, violation = 0, extra: [string, number][] = []) => {
@@ -221,6 +221,8 @@ describe('social-organisations through the gateway', () => {
     expect(published).toEqual({ version: 2, effectiveFromYear: 2033 });
     const bad = await city.query(`mutation($d: JSON!) { publishOrganisationGradingScheme(code: "DG-SOCIAL-ORG", effectiveFromYear: 2033, definition: $d) { version } }`, { d: { ...definition, grades: [] } }, admin);
     expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+    const history = ok(await city.query(`{ organisationGradingSchemes(code: "DG-SOCIAL-ORG") { version effectiveFromYear } }`, {}, admin)).organisationGradingSchemes;
+    expect(history).toEqual([{ version: 2, effectiveFromYear: 2033 }, { version: 1, effectiveFromYear: expect.any(Number) }]);
 
     const org = await organisation();
     const old = ok(await indicator(org.uscc, 2032, 'BASIC_WORK', 30)).recordOrganisationIndicator;

@@ -1,13 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, requireRole, type Caller } from '@citypoints/auth';
-import { badInput, cityDate, conflict, forbidden, isIsoDate, notFound, parseUscc } from '@citypoints/kit';
+import { badInput, checkIdempotencyKey, cityDate, conflict, forbidden, isIsoDate, isUuid, notFound, parseUscc } from '@citypoints/kit';
 import { loader } from '@citypoints/federation';
 import { SCHEMA, type Ctx, type EnterpriseCreditRuntime } from '../runtime';
 import { TOPICS } from '../events';
-import { assertCanRead } from '../enterprises/access';
+import { assertCanRead, assertMayRead } from '../enterprises/access';
 import { enterpriseFactsLoader } from '../enterprises/enterprise.projection';
-import { creditSchemeOn, kindRule, type CreditScheme, type Status } from './credit.scheme';
-import { checkRepair, publicUntilOf } from './credit.rules';
+import { creditSchemeOn, kindRule, type CreditScheme, type PenaltyAreaName, type Status } from './credit.scheme';
+import { checkRepair, publicUntilOf, repairableFromOf } from './credit.rules';
 import { recomputeStatuses } from './credit.status';
 import type { CreditCheck, CreditRecord, CreditRecordInput, EnterpriseCredit, RestrictedDomain } from './credit.type';
 
@@ -16,6 +16,8 @@ interface RecordRow {
   uscc: string;
   kind: string;
   category: string | null;
+  area: string | null;
+  repairable_from: string | null;
   department: string;
   occurred_on: string;
   public_until: string | null;
@@ -24,7 +26,7 @@ interface RecordRow {
   repaired: boolean;
 }
 
-const COLUMNS = `id, uscc, kind, category, department, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on,
+const COLUMNS = `id, uscc, kind, category, area, to_char(repairable_from, 'YYYY-MM-DD') AS repairable_from, department, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on,
   to_char(public_until, 'YYYY-MM-DD') AS public_until, note, scheme_version, repaired`;
 
 const toRecord = (r: RecordRow): CreditRecord => ({
@@ -32,6 +34,8 @@ const toRecord = (r: RecordRow): CreditRecord => ({
   uscc: r.uscc,
   kind: r.kind as CreditRecord['kind'],
   category: r.category,
+  area: r.area as CreditRecord['area'],
+  repairableFrom: r.repairable_from,
   department: r.department,
   occurredOn: r.occurred_on,
   publicUntil: r.public_until,
@@ -41,6 +45,8 @@ const toRecord = (r: RecordRow): CreditRecord => ({
 });
 
 const CATEGORY = /^[A-Z][A-Z_]{1,39}$/;
+/** free-text categories of earlier feeds that name an area */
+const AREA_OF_CATEGORY: Readonly<Record<string, PenaltyAreaName>> = Object.freeze({ WORK_SAFETY: 'WORK_SAFETY', FIRE: 'FIRE_SAFETY', FIRE_SAFETY: 'FIRE_SAFETY', SPECIAL_EQUIPMENT: 'SPECIAL_EQUIPMENT' });
 
 function departmentOf(caller: Caller): string {
   if (caller.department) return caller.department;
@@ -48,13 +54,24 @@ function departmentOf(caller: Caller): string {
   throw forbidden('a data feed records in the name of its department: the token has none');
 }
 
-/** A department's credit record; a retry with the same key returns the first record. */
+/**
+ * A data feed records only the kinds of its own department, as the scheme in force names them
+ * (the court its listings, human resources wage-arrears blacklistings, tax its ratings, any
+ * regulating department penalties); the city admin records any kind.
+ */
+export function assertRecords(scheme: CreditScheme, caller: Caller, department: string, kind: string): void {
+  if (hasRole(caller, 'CITY_ADMIN')) return;
+  const recorders = scheme.definition.recorders[kind as keyof typeof scheme.definition.recorders] ?? [];
+  if (!recorders.includes(department)) throw forbidden(`${kind} records come from ${recorders.join(', ') || 'no department'}, not from ${department}`);
+}
+
+/** A department's credit record; a retry by the same caller with the same key returns the first record. */
 export async function recordCreditEvent(rt: EnterpriseCreditRuntime, caller: Caller, input: CreditRecordInput): Promise<CreditRecord> {
   requireRole(caller, 'DATA_FEED');
   const department = departmentOf(caller);
+  assertRecords(await creditSchemeOn(rt.ds, cityDate(rt.clock.now())), caller, department, input.kind);
   const uscc = parseUscc(input.uscc);
-  const key = (input.idempotencyKey ?? '').trim();
-  if (!key || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
+  const key = checkIdempotencyKey((input.idempotencyKey ?? '').trim());
   if (!isIsoDate(input.occurredOn)) throw badInput('occurredOn must be a date', { field: 'occurredOn' });
   const at = rt.clock.now();
   if (input.occurredOn > cityDate(at)) throw badInput('occurredOn lies in the future', { field: 'occurredOn' });
@@ -64,8 +81,8 @@ export async function recordCreditEvent(rt: EnterpriseCreditRuntime, caller: Cal
   if (note && note.length > 2000) throw badInput('note must have at most 2000 characters', { field: 'note' });
 
   return rt.ds.transaction(async (m) => {
-    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`credit-record:${key}`]);
-    const existing: RecordRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".credit_records WHERE idempotency_key = $1`, [key]);
+    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`credit-record:${caller.sub}:${key}`]);
+    const existing: RecordRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".credit_records WHERE recorded_by = $1 AND idempotency_key = $2`, [caller.sub, key]);
     if (existing.length) {
       const first = existing[0];
       if (first.uscc !== uscc || first.kind !== input.kind || first.occurred_on !== input.occurredOn) {
@@ -74,11 +91,17 @@ export async function recordCreditEvent(rt: EnterpriseCreditRuntime, caller: Cal
       return toRecord(first);
     }
     const scheme = await creditSchemeOn(m, input.occurredOn);
-    const publicUntil = publicUntilOf(kindRule(scheme, input.kind), input.occurredOn, input.publicMonths, category);
+    const rule = kindRule(scheme, input.kind);
+    // a kind with area minimums (a penalty) carries its area, GENERAL unless the feed says otherwise
+    const given = input.area ?? (category ? AREA_OF_CATEGORY[category] : undefined) ?? null;
+    if (given && !rule.areaMinMonths) throw badInput(`a ${input.kind} record has no area; only penalties carry one`, { field: 'area' });
+    const area = rule.areaMinMonths ? (given ?? 'GENERAL') : null;
+    const publicUntil = publicUntilOf(rule, input.occurredOn, input.publicMonths, area);
+    const repairableFrom = repairableFromOf(rule, input.occurredOn, area);
     const rows: RecordRow[] = await m.query(
-      `INSERT INTO "${SCHEMA}".credit_records (uscc, kind, category, department, occurred_on, public_until, note, scheme_version, idempotency_key, recorded_by, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
-      [uscc, input.kind, category, department, input.occurredOn, publicUntil, note, scheme.version, key, caller.sub, at],
+      `INSERT INTO "${SCHEMA}".credit_records (uscc, kind, category, area, repairable_from, department, occurred_on, public_until, note, scheme_version, idempotency_key, recorded_by, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${COLUMNS}`,
+      [uscc, input.kind, category, area, repairableFrom, department, input.occurredOn, publicUntil, note, scheme.version, key, caller.sub, at],
     );
     const rec = toRecord(rows[0]);
     await rt.publisher.publish(m, {
@@ -102,7 +125,7 @@ export interface RepairInput {
 /** Decides an application for credit repair; an approved record stops counting. */
 export async function repairCreditRecord(rt: EnterpriseCreditRuntime, caller: Caller, input: RepairInput): Promise<CreditRecord> {
   requireRole(caller, 'DATA_FEED');
-  if (!/^[0-9a-f-]{36}$/i.test(input.recordId)) throw notFound('credit record', input.recordId);
+  if (!isUuid(input.recordId)) throw notFound('credit record', input.recordId);
   const note = input.note?.trim() || null;
   const at = rt.clock.now();
   return rt.ds.transaction(async (m) => {
@@ -116,6 +139,7 @@ export async function repairCreditRecord(rt: EnterpriseCreditRuntime, caller: Ca
       kind: r.kind,
       negative: rule.negative,
       occurredOn: r.occurred_on,
+      repairableFrom: r.repairable_from,
       publicUntil: r.public_until,
       repaired: r.repaired,
       today: cityDate(at),
@@ -208,6 +232,7 @@ function reasonsFor(state: CreditState, scheme: CreditScheme, today: string): st
 }
 
 export async function creditCheck(ctx: Ctx, rawUscc: string, domain: RestrictedDomain): Promise<CreditCheck> {
+  assertMayRead(ctx.caller, 'credit');
   const uscc = parseUscc(rawUscc);
   const facts = await enterpriseFactsLoader(ctx).load(uscc);
   // an office about to award a contract must not read "allowed" for a code nobody registered

@@ -1,19 +1,25 @@
 import type { Job } from 'bullmq';
 import type { EntityManager } from 'typeorm';
-import { requireRole, type Caller } from '@citypoints/auth';
+import { hasRole, requireRole, type Caller } from '@citypoints/auth';
 import type { JobRun } from '@citypoints/jobs';
-import { badInput, cityMonth, isPeriod, notFound } from '@citypoints/kit';
+import { badInput, cityMonth, divisionLevelOf, forbidden, isPeriod, isUuid, isWithinDivision, notFound } from '@citypoints/kit';
 import { SCHEMA, type EnterpriseCreditRuntime, type ScoringJob } from '../runtime';
 import { creditSchemeOn } from '../credit/credit.scheme';
 import { recomputeStatuses } from '../credit/credit.status';
-import { compileScoring } from './labour.rules';
+import { compileScoring, rankOf } from './labour.rules';
 import { labourRiskScheme, labourRiskSchemeVersionFor } from './labour.scheme';
 import type { ScoringRun } from './labour.type';
 
 export const SCORING_KIND = 'labour-risk-scoring';
 
-/** An enterprise whose level rose to one that raises an alert, as a chunk's scoring found it. */
+/**
+ * What a chunk's scoring found worth an alert: a rise to a level that raises one, or the reports
+ * of an enterprise last at a watched level stopping (docs/domain/06-labour-risk.md), at its last level.
+ */
 export interface LevelRise {
+  kind: 'LEVEL_RISE' | 'REPORTS_STOPPED';
+  /** the first month without a report, for REPORTS_STOPPED */
+  reportsStoppedSince?: string;
   uscc: string;
   level: string;
   previousLevel: string;
@@ -45,6 +51,7 @@ export function toScoringRun(r: JobRun): ScoringRun {
   return {
     id: r.id,
     period: String(r.params.period),
+    divisionCode: (r.params.division as string | null | undefined) ?? null,
     status: r.status as ScoringRun['status'],
     progress: r.progress,
     scored: n(c.scored) ?? 0,
@@ -54,21 +61,23 @@ export function toScoringRun(r: JobRun): ScoringRun {
 }
 
 /**
- * Records a run for the month and queues it. While a run of that month is still queued or
- * running, asking again returns it rather than starting a second one next to it.
+ * Records a run for the month — of the whole city, or of the enterprises of one division — and
+ * queues it. While a run of that month and scope is still queued or running, asking again
+ * returns it rather than starting a second one next to it.
  */
-export async function startScoringRun(rt: EnterpriseCreditRuntime, period: string, key: string | null = null): Promise<JobRun> {
+export async function startScoringRun(rt: EnterpriseCreditRuntime, period: string, key: string | null = null, division: string | null = null): Promise<JobRun> {
   if (!isPeriod(period)) throw badInput('period must be YYYY-MM', { field: 'period' });
   if (period > cityMonth(rt.clock.now())) throw badInput(`period ${period} has not begun`, { field: 'period' });
   const run = await rt.ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scoring:${period}`]);
     const active: { id: string }[] = await m.query(
-      `SELECT id FROM "${SCHEMA}".job_runs WHERE kind = $1 AND params->>'period' = $2 AND status IN ('QUEUED', 'RUNNING') ORDER BY created_at LIMIT 1`,
-      [SCORING_KIND, period],
+      `SELECT id FROM "${SCHEMA}".job_runs WHERE kind = $1 AND params->>'period' = $2 AND params->>'division' IS NOT DISTINCT FROM $3
+         AND status IN ('QUEUED', 'RUNNING') ORDER BY created_at LIMIT 1`,
+      [SCORING_KIND, period, division],
     );
     if (active.length) return (await rt.runs.get(m, active[0].id))!;
     const schemeVersion = await labourRiskSchemeVersionFor(m, period);
-    return rt.runs.create(m, { kind: SCORING_KIND, params: { period, schemeVersion }, key });
+    return rt.runs.create(m, { kind: SCORING_KIND, params: { period, schemeVersion, division }, key });
   });
   if (run.status === 'QUEUED') {
     await rt.queues.scoring.add('score', { runId: run.id }, { jobId: run.id, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: false });
@@ -76,23 +85,43 @@ export async function startScoringRun(rt: EnterpriseCreditRuntime, period: strin
   return run;
 }
 
-export async function runLabourRiskScoring(rt: EnterpriseCreditRuntime, caller: Caller, period: string): Promise<ScoringRun> {
+/**
+ * A scoring run on demand: the city admin runs the whole city (or one division); a regulator
+ * runs only their own division (a town, or a part of it) — never the city as a whole.
+ */
+export async function runLabourRiskScoring(rt: EnterpriseCreditRuntime, caller: Caller, period: string, divisionCode?: string | null): Promise<ScoringRun> {
   requireRole(caller, 'REGULATOR');
-  return toScoringRun(await startScoringRun(rt, (period ?? '').trim()));
+  if (divisionCode != null && !divisionLevelOf(divisionCode)) throw badInput('divisionCode is a 6, 9 or 12-digit division code', { field: 'divisionCode' });
+  let division: string | null = divisionCode ?? null;
+  if (!hasRole(caller, 'CITY_ADMIN')) {
+    const own = caller.division;
+    if (!own || divisionLevelOf(own) === 'CITY' || divisionLevelOf(own) == null) throw forbidden("a city-wide scoring run is the city admin's; a regulator runs their own division");
+    division ??= own;
+    if (!isWithinDivision(division, own)) throw forbidden(`division ${division} is outside the caller's division ${own}`);
+  }
+  if (division && divisionLevelOf(division) === 'CITY') division = null;
+  return toScoringRun(await startScoringRun(rt, (period ?? '').trim(), null, division));
+}
+
+/** Whether the caller may see a run: the city admin every one, a regulator those of their division. */
+function canSeeRun(caller: Caller, run: JobRun): boolean {
+  if (hasRole(caller, 'CITY_ADMIN')) return true;
+  const division = run.params.division as string | null | undefined;
+  return !!division && isWithinDivision(division, caller.division);
 }
 
 export async function scoringRun(rt: EnterpriseCreditRuntime, caller: Caller, id: string): Promise<ScoringRun | null> {
   requireRole(caller, 'REGULATOR');
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!isUuid(id)) return null;
   const run = await rt.runs.get(rt.ds, id);
-  return run && run.kind === SCORING_KIND ? toScoringRun(run) : null;
+  return run && run.kind === SCORING_KIND && canSeeRun(caller, run) ? toScoringRun(run) : null;
 }
 
 /**
  * Splits the month's enterprises into chunks by USCC range, once: a retried attempt reads the
  * same boundaries, so the checkpoint (a chunk number) means the same enterprises every time.
  */
-async function chunksOf(rt: EnterpriseCreditRuntime, runId: string, period: string, chunkSize: number): Promise<{ lo: string; hi: string | null }[]> {
+async function chunksOf(rt: EnterpriseCreditRuntime, runId: string, period: string, chunkSize: number, division: string | null): Promise<{ lo: string; hi: string | null }[]> {
   return rt.ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scoring-chunks:${runId}`]);
     let rows: { lo_uscc: string; hi_uscc: string | null }[] = await m.query(
@@ -100,17 +129,25 @@ async function chunksOf(rt: EnterpriseCreditRuntime, runId: string, period: stri
       [runId],
     );
     if (!rows.length) {
-      // each step walks one chunk of the (period, uscc) index from the previous start
-      rows = await m.query(
-        `WITH RECURSIVE starts(lo) AS (
-           SELECT min(uscc) FROM "${SCHEMA}".labour_indicators WHERE period = $2
+      // every enterprise reported up to the month (a stale one keeps its last level). The whole
+      // city: each step walks one chunk of the (uscc, period) index from the previous start (a
+      // chunk then holds at most its size of enterprises); one division: its few enterprises
+      // numbered, every chunk-th one a start
+      const starts = division
+        ? `scope AS (SELECT DISTINCT i.uscc FROM "${SCHEMA}".labour_indicators i JOIN "${SCHEMA}".enterprises e ON e.uscc = i.uscc
+                     WHERE i.period <= $2 AND e.division_code LIKE $4 || '%'),
+           starts(lo) AS (SELECT uscc FROM (SELECT uscc, row_number() OVER (ORDER BY uscc) - 1 AS n FROM scope) x WHERE n % $3 = 0)`
+        : `starts(lo) AS (
+           SELECT min(uscc) FROM "${SCHEMA}".labour_indicators WHERE period <= $2
            UNION ALL
-           SELECT (SELECT uscc FROM "${SCHEMA}".labour_indicators WHERE period = $2 AND uscc > s.lo ORDER BY uscc OFFSET $3 - 1 LIMIT 1)
-           FROM starts s WHERE s.lo IS NOT NULL),
+           SELECT (SELECT uscc FROM "${SCHEMA}".labour_indicators WHERE period <= $2 AND uscc > s.lo ORDER BY uscc OFFSET $3 - 1 LIMIT 1)
+           FROM starts s WHERE s.lo IS NOT NULL)`;
+      rows = await m.query(
+        `WITH RECURSIVE ${starts},
          bounds AS (SELECT lo AS lo_uscc, lead(lo) OVER (ORDER BY lo) AS hi_uscc, row_number() OVER (ORDER BY lo) - 1 AS chunk_no FROM starts WHERE lo IS NOT NULL),
          ins AS (INSERT INTO "${SCHEMA}".scoring_run_chunks (run_id, chunk_no, lo_uscc, hi_uscc) SELECT $1, chunk_no, lo_uscc, hi_uscc FROM bounds RETURNING chunk_no, lo_uscc, hi_uscc)
          SELECT lo_uscc, hi_uscc FROM ins ORDER BY chunk_no`,
-        [runId, period, chunkSize],
+        division ? [runId, period, chunkSize, division] : [runId, period, chunkSize],
       );
     }
     return rows.map((r) => ({ lo: r.lo_uscc, hi: r.hi_uscc }));
@@ -131,50 +168,75 @@ interface ChunkOutcome {
 export async function scoreChunk(
   rt: EnterpriseCreditRuntime,
   m: Pick<EntityManager, 'query'>,
-  o: { runId: string | null; period: string; schemeVersion: number; lo: string; hi: string | null; at: Date; watchLevels: string[]; redLevels: string[] },
+  o: { runId: string | null; period: string; schemeVersion: number; lo: string; hi: string | null; at: Date; watchLevels: string[]; redLevels: string[]; division: string | null },
 ): Promise<ChunkOutcome> {
   const scheme = await labourRiskScheme(rt.ds, o.schemeVersion, rt.labourSchemes);
   const c = compileScoring(scheme, 'i');
   const alertRanks = scheme.levels.filter((l) => l.raisesAlert).map((l) => l.rank);
-  // the chunk's USCC range on both tables lets each be read by its index, never whole
+  const stoppedRank = rankOf(scheme, scheme.reportsStopped.minLevel);
+  // the chunk's USCC range on every table lets each be read by its index, never whole
   const range = (col: string) => `${col} >= $2` + (o.hi == null ? '' : ` AND ${col} < $3`);
-  // OFFSET 0 keeps each level a subquery of its own: flattened, the planner would repeat every
-  // band's CASE inside each expression that uses it
+  const monthNo = (p: string) => `(substr(${p}, 1, 4)::int * 12 + substr(${p}, 6, 2)::int)`;
+  // Every enterprise ever reported up to the month is scored: from its report of the month, or —
+  // stale — keeping the score of its last report (computed from that report's indicators if it
+  // was never scored). OFFSET 0 keeps each level a subquery of its own: flattened, the planner
+  // would repeat every band's CASE inside each expression that uses it.
   const [row]: { scored: number; rises: LevelRise[]; status_targets: string[] | null }[] = await m.query(
-    `WITH ranked AS (
-       SELECT uscc, town, score, band_ids, override_ids, GREATEST(${c.rankOfScoreSql('score')}, override_rank) AS rank
-       FROM (SELECT uscc, town, ${c.scoreSql} AS score, ${c.bandIdsSql} AS band_ids, ${c.overrideIdsSql} AS override_ids, ${c.overrideRankSql} AS override_rank
-             FROM (SELECT i.uscc, left(e.division_code, 9) AS town, ${c.bandColumns}
-                   FROM "${SCHEMA}".labour_indicators i JOIN "${SCHEMA}".enterprises e ON e.uscc = i.uscc
-                   WHERE i.period = $1 AND ${range('i.uscc')} AND ${range('e.uscc')} OFFSET 0) banded
+    `WITH latest AS (
+       SELECT DISTINCT ON (uscc) * FROM "${SCHEMA}".labour_indicators
+       WHERE period <= $1 AND ${range('uscc')} ORDER BY uscc, period DESC),
+     ranked AS (
+       SELECT uscc, town, reported_period, score, band_ids, override_ids, GREATEST(${c.rankOfScoreSql('score')}, override_rank) AS rank
+       FROM (SELECT uscc, town, reported_period, ${c.scoreSql} AS score, ${c.bandIdsSql} AS band_ids, ${c.overrideIdsSql} AS override_ids, ${c.overrideRankSql} AS override_rank
+             FROM (SELECT i.uscc, i.period AS reported_period, left(e.division_code, 9) AS town, ${c.bandColumns}
+                   FROM latest i JOIN "${SCHEMA}".enterprises e ON e.uscc = i.uscc
+                   WHERE ${range('e.uscc')} AND ($10::text IS NULL OR e.division_code LIKE $10 || '%') OFFSET 0) banded
              OFFSET 0) pointed),
      prev AS (
-       SELECT DISTINCT ON (uscc) uscc, period, level, level_rank, since FROM "${SCHEMA}".labour_risk_scores
+       SELECT DISTINCT ON (uscc) uscc, period, level, level_rank, since, score, scheme_version, band_ids, override_ids, reported_period FROM "${SCHEMA}".labour_risk_scores
        WHERE ${range('uscc')} AND period <= $1 ORDER BY uscc, period DESC),
-     scored AS (
-       SELECT r.*, ${c.levelOfRankSql('r.rank')} AS level, p.period AS p_period, p.level AS p_level, p.level_rank AS p_rank, p.since AS p_since
+     joined AS (
+       SELECT r.*, r.reported_period < $1 AS stale, coalesce(r.reported_period < $1 AND p.reported_period = r.reported_period, false) AS carried,
+         p.period AS p_period, p.level AS p_level, p.level_rank AS p_rank, p.since AS p_since,
+         p.score AS p_score, p.scheme_version AS p_version, p.band_ids AS p_bands, p.override_ids AS p_overrides
        FROM ranked r LEFT JOIN prev p USING (uscc)),
+     scored AS (
+       SELECT uscc, town, reported_period, stale, p_period, p_level, p_rank, p_since,
+         CASE WHEN carried THEN p_score ELSE score END AS score,
+         CASE WHEN carried THEN p_rank ELSE rank END AS rank,
+         CASE WHEN carried THEN p_level ELSE ${c.levelOfRankSql('rank')} END AS level,
+         CASE WHEN carried THEN p_version ELSE $4 END AS scheme_version,
+         CASE WHEN carried THEN coalesce(p_bands, '{}') ELSE band_ids END AS band_ids,
+         CASE WHEN carried THEN coalesce(p_overrides, '{}') ELSE override_ids END AS override_ids
+       FROM joined),
      updated AS (
-       UPDATE "${SCHEMA}".labour_risk_scores t SET scheme_version = $4, score = s.score, level = s.level, level_rank = s.rank, band_ids = NULLIF(s.band_ids, '{}'),
-         override_ids = NULLIF(s.override_ids, '{}'), since = CASE WHEN s.p_level = s.level THEN s.p_since ELSE $5 END, scored_at = $5, run_id = $6
+       UPDATE "${SCHEMA}".labour_risk_scores t SET scheme_version = s.scheme_version, score = s.score, level = s.level, level_rank = s.rank, band_ids = NULLIF(s.band_ids, '{}'),
+         override_ids = NULLIF(s.override_ids, '{}'), since = CASE WHEN s.p_level = s.level THEN s.p_since ELSE $5 END, scored_at = $5, run_id = $6,
+         stale = s.stale, reported_period = s.reported_period
        FROM scored s WHERE s.p_period = $1 AND t.uscc = s.uscc AND t.period = $1
        RETURNING 1),
      inserted AS (
-       INSERT INTO "${SCHEMA}".labour_risk_scores (uscc, period, scheme_version, score, level, level_rank, band_ids, override_ids, since, scored_at, run_id)
-       SELECT uscc, $1, $4, score, level, rank, NULLIF(band_ids, '{}'), NULLIF(override_ids, '{}'), CASE WHEN p_level = level THEN p_since ELSE $5 END, $5, $6
+       INSERT INTO "${SCHEMA}".labour_risk_scores (uscc, period, scheme_version, score, level, level_rank, band_ids, override_ids, since, scored_at, run_id, stale, reported_period)
+       SELECT uscc, $1, scheme_version, score, level, rank, NULLIF(band_ids, '{}'), NULLIF(override_ids, '{}'), CASE WHEN p_level = level THEN p_since ELSE $5 END, $5, $6,
+         stale, reported_period
        FROM scored WHERE p_period IS DISTINCT FROM $1
        RETURNING 1),
      rises AS (
-       SELECT jsonb_build_object('uscc', uscc, 'level', level, 'previousLevel', coalesce(p_level, 'NORMAL'), 'score', score, 'schemeVersion', $4::int,
-                'bandIds', band_ids, 'overrideIds', override_ids) AS rise
-       FROM scored WHERE rank = ANY($7::int[]) AND rank > coalesce(p_rank, 0)),
+       SELECT jsonb_build_object('kind', 'LEVEL_RISE', 'uscc', uscc, 'level', level, 'previousLevel', coalesce(p_level, 'NORMAL'), 'score', score,
+                'schemeVersion', scheme_version, 'bandIds', band_ids, 'overrideIds', override_ids) AS rise
+       FROM scored WHERE rank = ANY($7::int[]) AND rank > coalesce(p_rank, 0)
+       UNION ALL
+       SELECT jsonb_build_object('kind', 'REPORTS_STOPPED', 'uscc', uscc, 'level', level, 'previousLevel', level, 'score', score,
+                'schemeVersion', scheme_version, 'bandIds', band_ids, 'overrideIds', override_ids,
+                'reportsStoppedSince', to_char(to_date(reported_period, 'YYYY-MM') + interval '1 month', 'YYYY-MM'))
+       FROM scored WHERE stale AND rank >= $11 AND ${monthNo('$1')} - ${monthNo('reported_period')} >= $12),
      moved AS (
        SELECT uscc FROM scored
        WHERE (level = ANY($8::text[])) IS DISTINCT FROM (coalesce(p_level = ANY($8::text[]), false))
           OR (level = ANY($9::text[])) IS DISTINCT FROM (p_level IS NULL OR p_level = ANY($9::text[])))
      SELECT ((SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted))::int AS scored,
             (SELECT coalesce(jsonb_agg(rise), '[]'::jsonb) FROM rises) AS rises, (SELECT array_agg(uscc) FROM moved) AS status_targets, $3::text AS chunk_end`,
-    [o.period, o.lo, o.hi, o.schemeVersion, o.at, o.runId, alertRanks, o.watchLevels, o.redLevels],
+    [o.period, o.lo, o.hi, o.schemeVersion, o.at, o.runId, alertRanks, o.watchLevels, o.redLevels, o.division, stoppedRank, scheme.reportsStopped.afterMonths],
   );
   return { scored: row.scored, rises: row.rises, statusTargets: row.status_targets };
 }
@@ -194,7 +256,8 @@ export async function processScoringJob(rt: EnterpriseCreditRuntime, job: Job<Sc
   try {
     const period = String(run.params.period);
     const schemeVersion = Number(run.params.schemeVersion);
-    const chunks = await chunksOf(rt, run.id, period, rt.options.scoringChunkSize);
+    const division = (run.params.division as string | null | undefined) ?? null;
+    const chunks = await chunksOf(rt, run.id, period, rt.options.scoringChunkSize, division);
     const credit = await creditSchemeOn(rt.ds, `${period}-01`);
     const lane = async () => {
       for (;;) {
@@ -206,7 +269,7 @@ export async function processScoringJob(rt: EnterpriseCreditRuntime, job: Job<Sc
           if (!chunk) return null;
           const at = rt.clock.now();
           const { lo, hi } = chunks[chunk.chunk_no];
-          const out = await scoreChunk(rt, m, { runId: run.id, period, schemeVersion, lo, hi, at, watchLevels: credit.definition.status.watchRiskLevels, redLevels: credit.definition.status.redRiskLevels });
+          const out = await scoreChunk(rt, m, { runId: run.id, period, schemeVersion, lo, hi, at, watchLevels: credit.definition.status.watchRiskLevels, redLevels: credit.definition.status.redRiskLevels, division });
           const alerts = out.rises.length ? await effects.raise(m, out.rises, { period, at, runId: run.id }) : 0;
           if (out.statusTargets?.length) await recomputeStatuses(rt, m, out.statusTargets, at);
           const [totals]: { done: number; scored: number; alerts: number }[] = await m.query(

@@ -36,12 +36,15 @@ export class LabourRisk {
   @Field(() => LabourIndicators, { nullable: true }) indicators: LabourIndicators | null;
   @Field(() => Date, { nullable: true }) since: Date | null;
   @Field(() => Int, { description: 'the labour-risk scheme version the score was computed under' }) schemeVersion: number;
+  @Field({ description: 'no report for the month scored: the level is that of the last report' }) stale: boolean;
+  @Field(() => String, { nullable: true, description: 'the last month the enterprise was reported for' }) lastReportedPeriod: string | null;
 }
 
 @ObjectType()
 export class ScoringRun {
   @Field(() => ID) id: string;
   @Field() period: string;
+  @Field(() => ID, { nullable: true, description: 'the division the run scored; none for the whole city' }) divisionCode: string | null;
   @Field(() => RunStatus) status: RunStatus;
   @Field(() => Float, { nullable: true }) progress: number | null;
   @Field(() => Int, { nullable: true }) scored: number | null;

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { badInput, cityDate, maskName } from '@citypoints/kit';
 import type { RunStatus } from '@citypoints/federation';
+import { listedStatus, listPhase, type RunOutcome } from '../admission/admission.service';
 import { ApplicationStatus } from '../admission/application.type';
 import type { SettlementRuntime } from '../runtime';
 import type { ScoredLine } from '../schemes/engine';
@@ -106,7 +107,8 @@ async function describe(rt: LookupRuntime, a: ApplicationRow): Promise<Admission
   const results: {
     rank: number | null;
     school_id: string | null;
-    outcome: 'ADMITTED' | 'WAITLISTED' | 'REJECTED';
+    outcome: RunOutcome | null;
+    finalised: boolean;
     pool_size: number | null;
     cutoffs: Record<string, number> | null;
     completed_at: Date | null;
@@ -115,7 +117,7 @@ async function describe(rt: LookupRuntime, a: ApplicationRow): Promise<Admission
     seed: string;
     run_status: RunStatus;
   }[] = await rt.ds.query(
-    `SELECT res.rank, res.school_id, res.outcome, ar.pool_size, ar.cutoffs, ar.completed_at, ar.seed, j.status AS run_status,
+    `SELECT res.rank, res.school_id, res.outcome, ar.finalised_at IS NOT NULL AS finalised, ar.pool_size, ar.cutoffs, ar.completed_at, ar.seed, j.status AS run_status,
             to_char(ar.publicised_on, 'YYYY-MM-DD') AS publicised_on, to_char(ar.publicity_until, 'YYYY-MM-DD') AS publicity_until
      FROM "${S}".admission_current c
      JOIN "${S}".admission_runs ar ON ar.id = c.run_id
@@ -138,7 +140,11 @@ async function describe(rt: LookupRuntime, a: ApplicationRow): Promise<Admission
   const today = cityDate(rt.clock.now());
   const withdrawn = a.status === 'WITHDRAWN' || a.status === 'DISQUALIFIED';
   const placed = r?.outcome ? r : null;
-  const status = withdrawn ? ApplicationStatus[a.status as 'WITHDRAWN' | 'DISQUALIFIED'] : placed ? ApplicationStatus[placed.outcome] : ApplicationStatus[a.status as 'SUBMITTED' | 'VERIFIED'];
+  const status = withdrawn
+    ? ApplicationStatus[a.status as 'WITHDRAWN' | 'DISQUALIFIED']
+    : placed?.outcome
+      ? listedStatus(placed.outcome, listPhase(!!placed.publicised_on, placed.finalised))
+      : ApplicationStatus[a.status as 'SUBMITTED' | 'VERIFIED'];
   const recheckOpen = !withdrawn && !!placed && !!r?.publicised_on && !!r.publicity_until && r.publicised_on <= today && today <= r.publicity_until;
   return {
     applicationNo: a.application_no,

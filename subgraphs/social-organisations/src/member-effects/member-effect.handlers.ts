@@ -6,15 +6,22 @@ import { SCHEMA } from '../runtime';
 import { regradeMany, type GradingDeps } from '../grading/grading.service';
 import { schemeForYear } from '../scheme/scheme.service';
 import { payloadOf } from '../organisations/projection.handlers';
+import { blacklistingRemovedAt, isLift, isTurnToBlack, type StatusTurn } from './blacklisting.rules';
 
 const isoDay = z.string().refine(isIsoDate, 'not a YYYY-MM-DD date');
 const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a timestamp');
 
 const recordRecorded = z.object({ recordId: z.string().min(1), uscc: z.string().min(1), kind: z.string().min(1), occurredOn: isoDay, publicUntil: isoDay.nullable().optional() });
-const statusChanged = z.object({ uscc: z.string().min(1), previous: z.string().nullable().optional(), status: z.string().min(1), changedAt: timestamp });
+const statusChanged = z.object({
+  uscc: z.string().min(1),
+  previous: z.string().nullable().optional(),
+  status: z.string().min(1),
+  changedAt: timestamp,
+  /** why the status left BLACK: REPAIR or EXPIRY; absent from producers before the field */
+  cause: z.string().nullable().optional(),
+});
 const recordRepaired = z.object({ recordId: z.string().min(1), uscc: z.string().min(1), kind: z.string() });
 
-const BLACK = 'BLACK';
 
 async function organisationsOf(m: EntityManager, enterpriseUscc: string): Promise<string[]> {
   const rows: { organisation_uscc: string }[] = await m.query(
@@ -46,6 +53,42 @@ async function applyToOrganisations(rt: GradingDeps, m: EntityManager, event: Do
   await regradeMany(rt, m, inserted.map((r) => r.organisation_uscc), e.year, `event:${event.id}`);
 }
 
+/** The status turns and repair announcements held for one enterprise. */
+async function creditFacts(m: EntityManager, uscc: string): Promise<{ turns: StatusTurn[]; repairs: Date[] }> {
+  const turns: { previous: string | null; status: string; changed_at: Date; cause: string | null; event_at: Date }[] = await m.query(
+    `SELECT previous, status, changed_at, cause, event_at FROM "${SCHEMA}".credit_status_turns WHERE uscc = $1 ORDER BY changed_at`,
+    [uscc],
+  );
+  const repairs: { event_at: Date }[] = await m.query(`SELECT event_at FROM "${SCHEMA}".credit_repairs WHERE uscc = $1`, [uscc]);
+  return {
+    turns: turns.map((t) => ({ previous: t.previous, status: t.status, changedAt: t.changed_at, cause: t.cause, eventAt: t.event_at })),
+    repairs: repairs.map((r) => r.event_at),
+  };
+}
+
+/**
+ * Re-derives from the facts held whether each blacklisting line of the enterprise still counts,
+ * whatever order the turns and repairs arrived in, and regrades the organisations whose lines changed.
+ */
+async function recomputeBlacklistings(rt: GradingDeps, m: EntityManager, uscc: string, eventId: string): Promise<void> {
+  await m.query(`SELECT pg_advisory_xact_lock(hashtext('so-blacklistings:' || $1))`, [uscc]);
+  const facts = await creditFacts(m, uscc);
+  const lines: { id: string; organisation_uscc: string; year: number; occurred_at: Date; removed_at: Date | null }[] = await m.query(
+    `SELECT id, organisation_uscc, year, occurred_at, removed_at FROM "${SCHEMA}".member_effects WHERE enterprise_uscc = $1 AND effect = 'MEMBER_BLACKLISTED'`,
+    [uscc],
+  );
+  const touched = new Map<number, string[]>();
+  for (const line of lines) {
+    const turn = facts.turns.find((t) => t.changedAt.getTime() === line.occurred_at.getTime() && isTurnToBlack(t));
+    if (!turn) continue;
+    const removedAt = blacklistingRemovedAt(turn, facts.turns, facts.repairs);
+    if ((removedAt?.getTime() ?? null) === (line.removed_at?.getTime() ?? null)) continue;
+    await m.query(`UPDATE "${SCHEMA}".member_effects SET removed_at = $2 WHERE id = $1`, [line.id, removedAt]);
+    touched.set(line.year, [...(touched.get(line.year) ?? []), line.organisation_uscc]);
+  }
+  for (const [year, usccs] of [...touched].sort(([a], [b]) => a - b)) await regradeMany(rt, m, usccs, year, `event:${eventId}`);
+}
+
 /** enterprise-credit's events, applied with the runtime's clock and grading ledger. */
 export const enterpriseCreditHandlers = (rt: GradingDeps): Record<string, EventHandler> => ({
   'enterprise-credit.record.recorded': async (m, event) => {
@@ -69,15 +112,13 @@ export const enterpriseCreditHandlers = (rt: GradingDeps): Record<string, EventH
     const p = payloadOf(statusChanged, event.topic, event.payload);
     const changedAt = new Date(p.changedAt);
     await m.query(
-      `INSERT INTO "${SCHEMA}".credit_status_turns (event_id, uscc, previous, status, changed_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-      [event.id, p.uscc, p.previous ?? null, p.status, changedAt],
+      `INSERT INTO "${SCHEMA}".credit_status_turns (event_id, uscc, previous, status, changed_at, cause, event_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [event.id, p.uscc, p.previous ?? null, p.status, changedAt, p.cause ?? null, new Date(event.createdAt)],
     );
-    if (p.status === BLACK && p.previous !== BLACK) {
-      // a lift that arrived before this turn (events are not ordered) removes the line from the start
-      const [lift]: { changed_at: Date }[] = await m.query(
-        `SELECT changed_at FROM "${SCHEMA}".credit_status_turns WHERE uscc = $1 AND previous = $2 AND status <> $2 AND changed_at > $3 ORDER BY changed_at LIMIT 1`,
-        [p.uscc, BLACK, changedAt],
-      );
+    if (isTurnToBlack(p)) {
+      // a repair that arrived before this turn (events are not ordered) removes the line from the start
+      const facts = await creditFacts(m, p.uscc);
+      const turn = facts.turns.find((t) => t.changedAt.getTime() === changedAt.getTime() && isTurnToBlack(t))!;
       const day = cityDate(changedAt);
       await applyToOrganisations(rt, m, event, {
         enterpriseUscc: p.uscc,
@@ -87,26 +128,24 @@ export const enterpriseCreditHandlers = (rt: GradingDeps): Record<string, EventH
         reference: day,
         sourceKey: `black:${changedAt.toISOString()}`,
         occurredAt: changedAt,
-        removedAt: lift?.changed_at ?? null,
+        removedAt: blacklistingRemovedAt(turn, facts.turns, facts.repairs),
       });
-    } else if (p.previous === BLACK && p.status !== BLACK) {
-      const lifted: { organisation_uscc: string; year: number }[] = await m.query(
-        // in a CTE so the driver hands back plain rows, as for a SELECT
-        `WITH u AS (UPDATE "${SCHEMA}".member_effects SET removed_at = $3
-           WHERE enterprise_uscc = $1 AND effect = $2 AND removed_at IS NULL AND occurred_at <= $3
-           RETURNING organisation_uscc, year)
-         SELECT organisation_uscc, year FROM u`,
-        [p.uscc, 'MEMBER_BLACKLISTED', changedAt],
-      );
-      for (const year of new Set(lifted.map((l) => l.year))) {
-        await regradeMany(rt, m, lifted.filter((l) => l.year === year).map((l) => l.organisation_uscc), year, `event:${event.id}`);
-      }
+    } else if (isLift(p)) {
+      await recomputeBlacklistings(rt, m, p.uscc, event.id);
     }
   },
 
-  // a repaired penalty keeps its line (DOMAIN.md §7 removes only a lifted blacklisting); kept as history
+  // a repaired penalty keeps its line (docs/domain/07-social-organisations.md removes only a blacklisting lifted by a repair); kept as history
   'enterprise-credit.record.repaired': async (m, event) => {
     const p = payloadOf(recordRepaired, event.topic, event.payload);
     await m.query(`UPDATE "${SCHEMA}".member_effects SET repaired_at = now() WHERE source_key = $1 AND repaired_at IS NULL`, [`record:${p.recordId}`]);
+    await m.query(`INSERT INTO "${SCHEMA}".credit_repairs (event_id, record_id, uscc, kind, event_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [
+      event.id,
+      p.recordId,
+      p.uscc,
+      p.kind,
+      new Date(event.createdAt),
+    ]);
+    await recomputeBlacklistings(rt, m, p.uscc, event.id);
   },
 });
