@@ -12,7 +12,7 @@ COPY . .
 RUN npm ci --no-audit --no-fund \
  && npm run build \
  # the supergraph is composed ahead of time: a composition error fails the image build
- && NODE_ENV=development node dist/infra/compose.js \
+ && node dist/infra/compose.js \
  && npm prune --omit=dev --no-audit --no-fund \
  # workspace links point at sources the runtime image does not carry; dist/node_modules resolves them
  && rm -rf node_modules/@citypoints
@@ -25,6 +25,7 @@ WORKDIR /app
 COPY --from=build --chown=root:root /app/package.json ./package.json
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
+COPY --from=build --chown=root:root /app/gateway/supergraph.graphql ./gateway/supergraph.graphql
 # files belong to root and are read-only to the process, which runs as the image's unprivileged user
 USER node
 EXPOSE 4000 4101 4102 4103 4104 4105 4106

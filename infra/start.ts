@@ -59,10 +59,11 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
 }
 
 /** The supergraph composed from the instances' SDL, with the URLs the gateway is configured with. */
-function compose(e: Env, instances: SubgraphInstance[]): string {
+function compose(e: Env, instances: SubgraphInstance[], o: { write: boolean }): string {
   const urls = subgraphUrls(e);
   const supergraph = composeSupergraph(instances.map((i) => ({ name: i.name, sdl: i.federated.sdl, url: urls[i.name as keyof typeof urls] })));
-  fs.writeFileSync(SUPERGRAPH_PATH, supergraph);
+  // a gateway process of its own reads the file; the one-process city hands it over in memory (an image's files are read-only)
+  if (o.write) fs.writeFileSync(SUPERGRAPH_PATH, supergraph);
   log(`supergraph composed from ${instances.length} subgraphs`);
   return supergraph;
 }
@@ -168,7 +169,7 @@ async function main() {
 
   try {
     instances = await createInstances(CITY, e, databaseUrl, queue, log);
-    const supergraph = compose(e, instances);
+    const supergraph = compose(e, instances, { write: chosen === 'split' });
     if (chosen === 'combined') {
       // the workers' process starts while this one opens its servers: migrations are done
       const workers = run('all', 'worker', 'infra/workers.ts');
