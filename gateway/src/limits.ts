@@ -180,7 +180,8 @@ function sizeOf(value: ValueNode, o: CostOptions): number | null {
     const v = o.variables[value.name.value];
     if (typeof v === 'number' && Number.isFinite(v)) return Math.max(0, Math.floor(v));
     if (Array.isArray(v)) return v.length;
-    if (v === null) return null;
+    // a variable the request leaves out (or sets to null) leaves the argument unset: the field's own default page applies
+    if (v === null || v === undefined) return null;
     return o.unknownSize;
   }
   return null;

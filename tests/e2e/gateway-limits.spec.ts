@@ -66,7 +66,7 @@ describe('the gateway limits what one request and one caller can ask', () => {
     expect(Object.keys(d)).toHaveLength(50);
   });
 
-  it('costs a page size given by a variable at its value, and at the largest page when it is not given', async () => {
+  it('costs a page size given by a variable at its value, and at the field\'s default page when the variable is left out', async () => {
     const q = `query($n: Int) { gaugeItems(first: $n) { n } }`;
     const small = await gql(gw.url, q, { n: 10 }, admin);
     expect(small.json.errors).toBeUndefined();
@@ -78,6 +78,10 @@ describe('the gateway limits what one request and one caller can ask', () => {
     // the same text with a literal that small passes: only the variable's value made it dear
     const literal = await gql(gw.url, `{ a: gaugeItems(first: 10) { n } b: gaugeItems(first: 10) { n } }`, {}, admin);
     expect(literal.json.errors).toBeUndefined();
+    // left out, the variable leaves the argument unset: the field's default page, not the largest, is what it costs
+    const leftOut = await gql(gw.url, `query($n: Int) { a: gaugeItems(first: $n) { n } b: gaugeItems(first: $n) { n } }`, {}, await city.token('CITY_ADMIN', { sub: 'admin-leaving-out' }));
+    expect(leftOut.json.errors).toBeUndefined();
+    expect(leftOut.json.data.a).toHaveLength(50);
     const lookups = await gql(gw.url, `query($ids: [ID!]!) { gaugeLookup(ids: $ids) }`, { ids: Array.from({ length: 6_000 }, (_, i) => String(i)) }, admin);
     expect(lookups.json.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
