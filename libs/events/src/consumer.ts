@@ -2,7 +2,7 @@ import { assertIdentifier, DataSource, EntityManager } from '@citypoints/db';
 import { createWorker, JobWorker, QueueConnection } from '@citypoints/jobs';
 import type { Job } from 'bullmq';
 import { DomainEvent } from './outbox';
-import { consumerQueueName } from './routes';
+import { consumerQueueName, SubscriptionStore } from './subscriptions';
 
 export type EventHandler = (manager: EntityManager, event: DomainEvent) => Promise<void>;
 
@@ -10,10 +10,10 @@ export interface EventConsumerOptions {
   dataSource: DataSource;
   /** the consuming subgraph's schema, holding its `inbox` and whatever its handlers write */
   schema: string;
-  /** the name the routes use, e.g. `settlement` */
+  /** its queue is `events.<consumer>`, e.g. `settlement` */
   consumer: string;
   connection: QueueConnection;
-  /** by exact topic */
+  /** by exact topic; these topics are the consumer's subscription */
   handlers: Record<string, EventHandler>;
   concurrency?: number;
   prefix?: string;
@@ -42,8 +42,19 @@ export class EventConsumer {
     return consumerQueueName(this.opts.consumer);
   }
 
+  get topics(): string[] {
+    return Object.keys(this.opts.handlers).sort();
+  }
+
+  /** Records this consumer's subscription where the relays read it, then starts taking events. */
   async start(): Promise<void> {
     if (this.worker) return;
+    const store = new SubscriptionStore(this.opts.connection, this.opts.prefix);
+    try {
+      await store.register({ consumer: this.opts.consumer, topics: this.topics });
+    } finally {
+      await store.close();
+    }
     const worker = createWorker<DomainEvent, EventOutcome>(this.queueName, (job) => this.apply(job), this.opts.connection, {
       prefix: this.opts.prefix,
       concurrency: this.opts.concurrency ?? 1,

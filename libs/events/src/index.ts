@@ -1,4 +1,6 @@
-export * from './routes';
+export * from './contracts';
+export * from './subscriptions';
 export * from './outbox';
 export * from './relay';
 export * from './consumer';
+export * from './projection';

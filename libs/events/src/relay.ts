@@ -2,7 +2,7 @@ import { assertIdentifier, DataSource } from '@citypoints/db';
 import { createQueue, JobQueue, QueueConnection } from '@citypoints/jobs';
 import type { JobsOptions } from 'bullmq';
 import { DomainEvent } from './outbox';
-import { consumerQueueName, consumersFor, Route, ROUTES } from './routes';
+import { consumerQueueName, consumersOf, SubscriptionStore, type Subscription } from './subscriptions';
 
 export interface OutboxRelayOptions {
   dataSource: DataSource;
@@ -12,7 +12,8 @@ export interface OutboxRelayOptions {
   /** pause between polls once the outbox is drained */
   pollMs?: number;
   batchSize?: number;
-  routes?: readonly Route[];
+  /** fixed subscriptions instead of those the consumers registered on the queue backend */
+  subscriptions?: readonly Subscription[];
   /** queue name prefix, as for createQueue */
   prefix?: string;
   /** merged over DEFAULT_EVENT_JOB_OPTIONS; `jobId` is always the event id */
@@ -36,21 +37,27 @@ interface OutboxRow {
   topic: string;
   aggregate_id: string;
   payload: Record<string, unknown>;
+  version: string;
+  schema_version: number;
   created_at: Date;
 }
+
+/** Idle poll interval of the relay unless told otherwise. */
+export const DEFAULT_RELAY_POLL_MS = 100;
 
 /**
  * Moves committed outbox rows onto the consumers' queues. A batch is claimed with
  * `FOR UPDATE SKIP LOCKED` (so relays in several replicas share the work), added with the event
  * id as job id, and marked relayed in the same transaction. If the process dies before the
  * mark commits, the rows stay unrelayed and are sent again; the job id and each consumer's inbox
- * make that second delivery harmless. Events are at-least-once and not ordered.
+ * make that second delivery harmless. Events are at-least-once and not ordered. Where each topic
+ * goes is read from the subscriptions the consumers registered, once per batch.
  */
 export class OutboxRelay {
   private readonly queues = new Map<string, JobQueue<DomainEvent>>();
   private readonly pollMs: number;
   private readonly batchSize: number;
-  private readonly routes: readonly Route[];
+  private readonly store: SubscriptionStore | undefined;
   private readonly jobOptions: Omit<JobsOptions, 'jobId'>;
   private readonly log: (message: string) => void;
   private running = false;
@@ -59,9 +66,9 @@ export class OutboxRelay {
 
   constructor(private readonly opts: OutboxRelayOptions) {
     assertIdentifier(opts.schema);
-    this.pollMs = opts.pollMs ?? 500;
+    this.pollMs = opts.pollMs ?? DEFAULT_RELAY_POLL_MS;
     this.batchSize = opts.batchSize ?? 100;
-    this.routes = opts.routes ?? ROUTES;
+    this.store = opts.subscriptions ? undefined : new SubscriptionStore(opts.connection, opts.prefix);
     this.jobOptions = { ...DEFAULT_EVENT_JOB_OPTIONS, ...opts.jobOptions };
     this.log = opts.log ?? (() => undefined);
   }
@@ -81,6 +88,11 @@ export class OutboxRelay {
     const queues = [...this.queues.values()];
     this.queues.clear();
     await Promise.all(queues.map((q) => q.close()));
+    await this.store?.close();
+  }
+
+  get pollInterval(): number {
+    return this.pollMs;
   }
 
   /** Relays one batch; returns how many outbox rows it marked relayed. */
@@ -88,22 +100,25 @@ export class OutboxRelay {
     const t = `"${this.opts.schema}"."outbox"`;
     return this.opts.dataSource.transaction(async (m) => {
       const rows: OutboxRow[] = await m.query(
-        `SELECT "id", "topic", "aggregate_id", "payload", "created_at" FROM ${t}
+        `SELECT "id", "topic", "aggregate_id", "payload", "version", "schema_version", "created_at" FROM ${t}
          WHERE "relayed_at" IS NULL ORDER BY "created_at" LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.batchSize],
       );
       if (!rows.length) return 0;
+      const subscriptions = this.opts.subscriptions ?? (await this.store!.list());
       const byConsumer = new Map<string, DomainEvent[]>();
       for (const row of rows) {
         const event: DomainEvent = {
           id: row.id,
           topic: row.topic,
           aggregateId: row.aggregate_id,
+          version: Number(row.version),
+          schemaVersion: row.schema_version,
           payload: row.payload,
           createdAt: row.created_at.toISOString(),
           source: this.opts.schema,
         };
-        for (const consumer of consumersFor(row.topic, this.routes)) {
+        for (const consumer of consumersOf(row.topic, subscriptions)) {
           const list = byConsumer.get(consumer) ?? [];
           list.push(event);
           byConsumer.set(consumer, list);

@@ -7,8 +7,10 @@ import {
   EventConsumer,
   EventOutcome,
   eventsMigrationSql,
+  eventVersionsMigrationSql,
   OutboxRelay,
   publish,
+  SubscriptionStore,
 } from '../src';
 
 const redisUrl = process.env.CITYPOINTS_TEST_REDIS_URL;
@@ -69,8 +71,8 @@ describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, availab
     db = await createTestDatabase('events');
     registry = await openSubgraphDataSource({ url: db.url, schema: 'registry', entities: [], migrations: [] });
     settlement = await openSubgraphDataSource({ url: db.url, schema: 'settlement', entities: [], migrations: [] });
-    for (const sql of eventsMigrationSql('registry').up) await registry.query(sql);
-    for (const sql of eventsMigrationSql('settlement').up) await settlement.query(sql);
+    for (const sql of [...eventsMigrationSql('registry').up, ...eventVersionsMigrationSql('registry').up]) await registry.query(sql);
+    for (const sql of [...eventsMigrationSql('settlement').up, ...eventVersionsMigrationSql('settlement').up]) await settlement.query(sql);
     await registry.query(`CREATE TABLE registry.residents (id uuid PRIMARY KEY, name text NOT NULL)`);
     // no unique key on purpose: a second application would show as a second row
     await settlement.query(`CREATE TABLE settlement.applicants (resident_id uuid NOT NULL, name text NOT NULL)`);
@@ -93,6 +95,11 @@ describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, availab
       },
     });
     await consumer.start();
+    // two more consumers that registered their subscription once and are not running now
+    const store = new SubscriptionStore(conn, prefix);
+    await store.register({ consumer: 'civic', topics: [REGISTERED] });
+    await store.register({ consumer: 'volunteering', topics: ['registry.resident.*'] });
+    await store.close();
   });
 
   afterAll(async () => {
@@ -108,7 +115,7 @@ describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, availab
     await db.drop();
   });
 
-  maybe('delivers an event committed with its change and applies it once, on every routed queue', async () => {
+  maybe('delivers an event committed with its change and applies it once, on the queue of every subscriber', async () => {
     const { id, eventId } = await registerCommitted('Li Wei');
     const relay = newRelay();
     try {
@@ -123,7 +130,7 @@ describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, availab
 
     for (const c of ['civic', 'volunteering']) {
       const q = createQueue(consumerQueueName(c), conn, { prefix });
-      expect((await q.getJob(eventId))?.data).toMatchObject({ id: eventId, topic: REGISTERED, aggregateId: id, source: 'registry' });
+      expect((await q.getJob(eventId))?.data).toMatchObject({ id: eventId, topic: REGISTERED, aggregateId: id, version: 1, schemaVersion: 1, source: 'registry' });
       await q.close();
     }
     const [row] = await registry.query(`SELECT relayed_at FROM registry.outbox WHERE id = $1`, [eventId]);
@@ -202,6 +209,8 @@ describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, availab
       id: eventId,
       topic: REGISTERED,
       aggregateId: id,
+      version: 1,
+      schemaVersion: 1,
       payload: { name: 'Delivered Twice' },
       createdAt: row.created_at.toISOString(),
       source: 'registry',
@@ -232,6 +241,8 @@ describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, availab
       id: unknownId,
       topic: 'registry.resident.renamed',
       aggregateId: id,
+      version: 1,
+      schemaVersion: 1,
       payload: {},
       createdAt: new Date().toISOString(),
       source: 'registry',

@@ -5,6 +5,7 @@ import { createQueue, createWorker, JobRuns, schedule, type JobQueue, type JobWo
 import { Ledger } from '@citypoints/ledger';
 import { civicDb, SCHEMA } from './context';
 import { Init1764400000000 } from './migrations/1764400000000-Init';
+import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { buildCivicSchema } from './schema';
 import { openSystemAccounts } from './cards/card.service';
 import { residentHandlers } from './residents/projection';
@@ -25,7 +26,7 @@ export const civic: SubgraphModule = {
   portVariable: 'CIVIC_PORT',
   buildSchema: buildCivicSchema,
   async create(deps) {
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764400000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764400000000, EventVersions1764900000000] });
     const ledger = new Ledger({ schema: SCHEMA, clock: deps.clock });
     civicDb.ds = ds;
     civicDb.clock = deps.clock;

@@ -6,6 +6,7 @@ import { clearRuntime, runtime, SCHEMA, setRuntime, type DeliveryJob, type Scori
 import { QUEUES, startWorkers } from './jobs';
 import { Init1764500000000 } from './migrations/1764500000000-Init';
 import { SeedSchemes1764500000100 } from './migrations/1764500000100-SeedSchemes';
+import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { buildEnterpriseCreditSchema } from './schema';
 import { seedEnterpriseCreditDemo } from './seed/demo';
 
@@ -19,7 +20,7 @@ export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOption
     async create(deps) {
       const options = { ...optionsFromEnv(), ...overrides };
       const log = deps.log ?? (() => undefined);
-      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764500000000, SeedSchemes1764500000100] });
+      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764500000000, SeedSchemes1764500000100, EventVersions1764900000000] });
       const lifecycle = new Lifecycle({ log });
       const prefix = deps.queuePrefix;
       const scoringQueue = lifecycle.queue('scoring', createQueue<ScoringJob>(QUEUES.scoring, deps.queue, { prefix }));

@@ -4,6 +4,7 @@ import type { SubgraphModule } from '@citypoints/federation';
 import { registryDb, SCHEMA } from './context';
 import { registryEntities } from './entities';
 import { Init1764100000000 } from './migrations/1764100000000-Init';
+import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { buildRegistrySchema } from './schema';
 import { seedRegistryDemo } from './seed/demo';
 
@@ -13,7 +14,7 @@ export const registry: SubgraphModule = {
   portVariable: 'REGISTRY_PORT',
   buildSchema: buildRegistrySchema,
   async create(deps) {
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: registryEntities, migrations: [Init1764100000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: registryEntities, migrations: [Init1764100000000, EventVersions1764900000000] });
     registryDb.ds = ds;
     const federated = await buildRegistrySchema();
     let relay: OutboxRelay | null = null;

@@ -7,6 +7,7 @@ import { CONSUMER, SCHEMA, settlementRuntime } from './context';
 import { startOverdueJobs } from './household/household.jobs';
 import { Init1764200000000 } from './migrations/1764200000000-Init';
 import { Publicity1764200000001 } from './migrations/1764200000001-Publicity';
+import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { residentEventHandlers } from './residents/resident.projection';
 import { buildSettlementSchema } from './schema';
 import { seedSettlementDemo } from './seed/demo';
@@ -17,7 +18,7 @@ export const settlement: SubgraphModule = {
   portVariable: 'SETTLEMENT_PORT',
   buildSchema: buildSettlementSchema,
   async create(deps) {
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001, EventVersions1764900000000] });
     const admissionQueue = createAdmissionQueue(deps);
     settlementRuntime.ds = ds;
     settlementRuntime.clock = deps.clock;

@@ -4,6 +4,7 @@ import type { SubgraphModule } from '@citypoints/federation';
 import type { JobQueue, JobWorker } from '@citypoints/jobs';
 import { CONSUMER, SCHEMA, socialDb } from './context';
 import { Init1764600000000 } from './migrations/1764600000000-Init';
+import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { buildSocialOrganisationsSchema } from './schema';
 import { registryHandlers } from './organisations/projection.handlers';
 import { enterpriseCreditHandlers } from './member-effects/member-effect.handlers';
@@ -16,7 +17,7 @@ export const socialOrganisations: SubgraphModule = {
   portVariable: 'SOCIAL_ORGANISATIONS_PORT',
   buildSchema: buildSocialOrganisationsSchema,
   async create(deps) {
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764600000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764600000000, EventVersions1764900000000] });
     socialDb.ds = ds;
     socialDb.clock = deps.clock;
     const federated = await buildSocialOrganisationsSchema();

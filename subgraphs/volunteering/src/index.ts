@@ -5,6 +5,7 @@ import { Ledger } from '@citypoints/ledger';
 import { SCHEMA, volunteeringRuntime } from './context';
 import { startVolunteeringJobs, type VolunteeringWorkers } from './jobs/volunteering.jobs';
 import { Init1764700000000 } from './migrations/1764700000000-Init';
+import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { openSystemAccounts } from './points/points.service';
 import { residentEventHandlers } from './residents/resident.projection';
 import { buildVolunteeringSchema } from './schema';
@@ -16,7 +17,7 @@ export const volunteering: SubgraphModule = {
   portVariable: 'VOLUNTEERING_PORT',
   buildSchema: buildVolunteeringSchema,
   async create(deps) {
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764700000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764700000000, EventVersions1764900000000] });
     volunteeringRuntime.ds = ds;
     volunteeringRuntime.clock = deps.clock;
     volunteeringRuntime.ledger = new Ledger({ schema: SCHEMA, clock: deps.clock });

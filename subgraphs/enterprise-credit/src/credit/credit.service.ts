@@ -2,9 +2,8 @@ import type { EntityManager } from 'typeorm';
 import { hasRole, requireRole, type Caller } from '@citypoints/auth';
 import { badInput, cityDate, conflict, forbidden, isIsoDate, notFound, parseUscc } from '@citypoints/kit';
 import { loader, type SubgraphContext } from '@citypoints/federation';
-import { publish } from '@citypoints/events';
+import { CREDIT_TOPICS, publishFact } from '@citypoints/events';
 import { db, now, SCHEMA } from '../context';
-import { TOPICS } from '../events';
 import { assertCanRead } from '../enterprises/access';
 import { enterpriseFactsLoader } from '../enterprises/enterprise.projection';
 import { creditSchemeOn, kindRule, type CreditScheme, type Status } from './credit.scheme';
@@ -82,11 +81,7 @@ export async function recordCreditEvent(caller: Caller, input: CreditRecordInput
       [uscc, input.kind, category, department, input.occurredOn, publicUntil, note, scheme.version, key, caller.sub, at],
     );
     const rec = toRecord(rows[0]);
-    await publish(m, SCHEMA, {
-      topic: TOPICS.recorded,
-      aggregateId: uscc,
-      payload: { recordId: rec.id, uscc, kind: rec.kind, occurredOn: rec.occurredOn, publicUntil: rec.publicUntil },
-    });
+    await publishFact(m, SCHEMA, CREDIT_TOPICS.recordRecorded, uscc, { recordId: rec.id, uscc, kind: rec.kind, occurredOn: rec.occurredOn, publicUntil: rec.publicUntil });
     await recomputeStatuses(m, [uscc], at);
     return rec;
   });
@@ -134,7 +129,7 @@ export async function repairCreditRecord(caller: Caller, input: RepairInput): Pr
       `WITH u AS (UPDATE "${SCHEMA}".credit_records SET repaired = true, repaired_at = $2, repair_decision = 'APPROVED', repair_note = $3 WHERE id = $1 RETURNING *) SELECT ${COLUMNS} FROM u`,
       [r.id, at, note],
     );
-    await publish(m, SCHEMA, { topic: TOPICS.repaired, aggregateId: r.uscc, payload: { recordId: r.id, uscc: r.uscc, kind: r.kind } });
+    await publishFact(m, SCHEMA, CREDIT_TOPICS.recordRepaired, r.uscc, { recordId: r.id, uscc: r.uscc, kind: r.kind });
     await recomputeStatuses(m, [r.uscc], at);
     return toRecord(updated[0]);
   });

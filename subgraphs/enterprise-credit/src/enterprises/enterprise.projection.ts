@@ -1,5 +1,4 @@
-import type { EntityManager } from 'typeorm';
-import type { DomainEvent, EventHandler } from '@citypoints/events';
+import { defineProjection, REGISTRY_TOPICS, type EnterpriseState } from '@citypoints/events';
 import { byKeys, loader, type SubgraphContext } from '@citypoints/federation';
 import { db, SCHEMA } from '../context';
 
@@ -9,21 +8,22 @@ export interface EnterpriseFacts {
   divisionCode: string;
 }
 
-type Registered = { uscc: string; name: string; divisionCode: string };
+/** registry.enterprise.registered → our projection, at the highest version of the enterprise seen. */
+export const enterpriseProjection = defineProjection({
+  schema: SCHEMA,
+  table: 'enterprises',
+  keyColumn: 'uscc',
+  keyType: 'text',
+  sources: [
+    {
+      contract: REGISTRY_TOPICS.enterpriseRegistered,
+      key: (p) => p.uscc,
+      groups: { identity: { name: (p: EnterpriseState) => p.name, division_code: (p: EnterpriseState) => p.divisionCode } },
+    },
+  ],
+});
 
-/** registry.enterprise.registered → our projection; a repeat leaves the newest facts. */
-async function onRegistered(m: EntityManager, e: DomainEvent): Promise<void> {
-  const p = e.payload as Registered;
-  await m.query(
-    `INSERT INTO "${SCHEMA}".enterprises (uscc, name, division_code, updated_at) VALUES ($1, $2, $3, now())
-     ON CONFLICT (uscc) DO UPDATE SET name = EXCLUDED.name, division_code = EXCLUDED.division_code, updated_at = now()`,
-    [p.uscc, p.name, p.divisionCode],
-  );
-}
-
-export const enterpriseHandlers: Record<string, EventHandler> = {
-  'registry.enterprise.registered': onRegistered,
-};
+export const enterpriseHandlers = enterpriseProjection.handlers;
 
 export function enterpriseFactsLoader(ctx: SubgraphContext) {
   return loader<string, EnterpriseFacts | null>(ctx, 'enterprise-facts', async (usccs) => {

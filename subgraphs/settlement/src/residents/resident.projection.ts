@@ -1,20 +1,11 @@
 import type { EntityManager } from 'typeorm';
-import type { DomainEvent, EventHandler } from '@citypoints/events';
+import { defineProjection, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
 import { byKeys, loader, type SubgraphContext } from '@citypoints/federation';
 import { notFound } from '@citypoints/kit';
 import { db, SCHEMA } from '../context';
 
 /** A resident as settlement knows them: enough to score, scope and publish a ranking. */
 export interface ResidentFacts {
-  id: string;
-  nameMasked: string;
-  birthDate: string;
-  divisionCode: string;
-  householdId: string | null;
-  hukou: 'LOCAL' | 'MIGRANT';
-}
-
-interface ResidentPayload {
   id: string;
   nameMasked: string;
   birthDate: string;
@@ -34,40 +25,25 @@ const toFacts = (r: { id: string; name_masked: string; birth_date: string; divis
   hukou: r.hukou,
 });
 
-/**
- * Events arrive at least once and in no fixed order, so each upsert only moves the row forward
- * in time: an older event delivered late never overwrites a newer one.
- */
-export async function upsertResident(m: EntityManager, p: ResidentPayload, at: string): Promise<void> {
-  await m.query(
-    `INSERT INTO "${SCHEMA}".residents (id, name_masked, birth_date, division_code, household_id, hukou, event_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (id) DO UPDATE SET name_masked = EXCLUDED.name_masked, birth_date = EXCLUDED.birth_date, division_code = EXCLUDED.division_code,
-       household_id = EXCLUDED.household_id, hukou = EXCLUDED.hukou, event_at = EXCLUDED.event_at
-     WHERE residents.event_at <= EXCLUDED.event_at`,
-    [p.id, p.nameMasked, p.birthDate, p.divisionCode, p.householdId ?? null, p.hukou, at],
-  );
-}
-
-const onResident: EventHandler = (m, e: DomainEvent) => upsertResident(m, e.payload as unknown as ResidentPayload, e.createdAt);
-
-const onHousehold =
-  (joined: boolean): EventHandler =>
-  async (m, e) => {
-    const p = e.payload as { residentId: string; householdId: string };
-    await m.query(
-      `UPDATE "${SCHEMA}".residents SET household_id = $3, event_at = $4
-       WHERE id = $1 AND event_at <= $4 AND ($2::boolean OR household_id = $5)`,
-      [p.residentId, joined, joined ? p.householdId : null, e.createdAt, p.householdId],
-    );
-  };
-
-export const residentEventHandlers: Record<string, EventHandler> = {
-  'registry.resident.registered': onResident,
-  'registry.resident.changed': onResident,
-  'registry.household.joined': onHousehold(true),
-  'registry.household.left': onHousehold(false),
+const residentGroups = {
+  identity: { name_masked: (p: ResidentState) => p.nameMasked, birth_date: (p: ResidentState) => p.birthDate, hukou: (p: ResidentState) => p.hukou },
+  place: { division_code: (p: ResidentState) => p.divisionCode },
+  household: { household_id: (p: ResidentState) => p.householdId },
 };
+
+/** Registry's residents as settlement keeps them; an older fact delivered late never overwrites a newer one. */
+export const residentProjection = defineProjection({
+  schema: SCHEMA,
+  table: 'residents',
+  keyColumn: 'id',
+  keyType: 'uuid',
+  sources: [
+    { contract: REGISTRY_TOPICS.residentRegistered, key: (p) => p.id, groups: residentGroups },
+    { contract: REGISTRY_TOPICS.residentChanged, key: (p) => p.id, groups: residentGroups },
+  ],
+});
+
+export const residentEventHandlers = residentProjection.handlers;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string) => UUID.test(s);
