@@ -21,6 +21,7 @@ export interface GatewayOptions {
   jwtSecret: string;
   jwksUrl?: string;
   issuer?: string;
+  audience?: string;
   subgraphSecret: string;
   maxDepth?: number;
   maxCost?: number;
@@ -46,7 +47,7 @@ class CallerForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext>
 }
 
 export async function startGateway(o: GatewayOptions): Promise<RunningServer> {
-  const verify = createBearerVerifier({ secret: o.jwtSecret, jwksUrl: o.jwksUrl, issuer: o.issuer });
+  const verify = createBearerVerifier({ secret: o.jwtSecret, jwksUrl: o.jwksUrl, issuer: o.issuer, audience: o.audience });
   const urlOf = (name: string, url?: string) => o.serviceUrls[name] ?? url ?? '';
   const gateway = new ApolloGateway({
     ...(o.supergraphSdl
@@ -70,9 +71,8 @@ export async function startGateway(o: GatewayOptions): Promise<RunningServer> {
       if (header) {
         const m = /^Bearer\s+(.+)$/i.exec(header);
         if (!m) throw unauthenticated('Authorization must be "Bearer <token>"');
+        // the audit purpose is the token's `purpose` claim; no request header can set or change it
         caller = await verify(m[1].trim());
-        const purpose = req.headers['x-purpose'];
-        if (!caller.purpose && typeof purpose === 'string' && purpose) caller = { ...caller, purpose: purpose.slice(0, 200) };
       }
       return { caller, requestId: (req.headers['x-request-id'] as string) || randomUUID() };
     },

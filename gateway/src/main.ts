@@ -17,6 +17,7 @@ async function main() {
     jwtSecret: e.AUTH_JWT_SECRET,
     jwksUrl: e.AUTH_JWKS_URL,
     issuer: e.AUTH_ISSUER,
+    audience: e.AUTH_AUDIENCE,
     subgraphSecret: subgraphSecret(e),
     maxDepth: e.GATEWAY_MAX_DEPTH,
     maxCost: e.GATEWAY_MAX_COST,

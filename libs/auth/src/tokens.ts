@@ -23,24 +23,56 @@ function toCaller(payload: JWTPayload): Caller {
 export interface VerifierOptions {
   secret: string;
   jwksUrl?: string;
+  /** checked when set (the configuration requires it with a JWKS) */
   issuer?: string;
+  /** checked when set (the configuration requires it with a JWKS) */
+  audience?: string;
 }
 
-/** The gateway's verification of a bearer token: HS256 with the shared secret, or a JWKS. */
+/** The algorithms each kind of key may sign with; nothing else is accepted (no `none`, no mixing). */
+export const SECRET_ALGORITHMS = ['HS256'];
+export const JWKS_ALGORITHMS = ['RS256', 'ES256'];
+
+/**
+ * The gateway's verification of a bearer token: HS256 with the shared secret, or RS256/ES256
+ * against a JWKS (then the secret verifies nothing). Every token must carry `exp`.
+ */
 export function createBearerVerifier(opts: VerifierOptions): (token: string) => Promise<Caller> {
   const jwks = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : null;
   const key = enc.encode(opts.secret);
+  const common = {
+    requiredClaims: ['exp', 'sub'],
+    ...(opts.issuer ? { issuer: opts.issuer } : {}),
+    ...(opts.audience ? { audience: opts.audience } : {}),
+  };
   return async (token: string) => {
     try {
       const { payload } = jwks
-        ? await jwtVerify(token, jwks, { issuer: opts.issuer })
-        : await jwtVerify(token, key, { algorithms: ['HS256'], issuer: opts.issuer });
+        ? await jwtVerify(token, jwks, { ...common, algorithms: JWKS_ALGORITHMS })
+        : await jwtVerify(token, key, { ...common, algorithms: SECRET_ALGORITHMS });
       return toCaller(payload);
     } catch (e) {
       if ((e as { code?: string }).code === 'UNAUTHENTICATED') throw e;
-      throw unauthenticated('the bearer token is not valid: ' + ((e as Error).message ?? 'rejected'));
+      throw unauthenticated('the bearer token is not valid: ' + reasonOf(e));
     }
   };
+}
+
+/** Why jose refused a token, in words that say nothing about the token itself. */
+function reasonOf(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'it has expired';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return `claim ${(e as { claim?: string }).claim ?? ''} is missing or wrong`.replace('  ', ' ');
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'its algorithm is not accepted';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'its signature does not verify';
+    default:
+      return 'it is malformed or rejected';
+  }
 }
 
 export interface MintOptions {
@@ -51,6 +83,7 @@ export interface MintOptions {
   purpose?: string;
   expiresIn?: string;
   issuer?: string;
+  audience?: string;
 }
 
 /** Mints an HS256 token, as development tools and tests do. */
@@ -61,6 +94,7 @@ export async function mintToken(secret: string, o: MintOptions): Promise<string>
   if (o.purpose) claims.purpose = o.purpose;
   let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(o.sub).setIssuedAt().setExpirationTime(o.expiresIn ?? '12h');
   if (o.issuer) jwt = jwt.setIssuer(o.issuer);
+  if (o.audience) jwt = jwt.setAudience(o.audience);
   return jwt.sign(enc.encode(secret));
 }
 

@@ -4,6 +4,7 @@ import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { createBearerVerifier, mintToken, signForwardedCaller, verifyForwardedCaller, requireRoleIn, canReachDivision } from '@citypoints/auth';
 
 const SECRET = 'a-test-secret-of-enough-length';
+const key = new TextEncoder().encode(SECRET);
 
 describe('bearer tokens', () => {
   it('verifies an HS256 token and keeps roles, department and division', async () => {
@@ -36,6 +37,23 @@ describe('bearer tokens', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('what a bearer token must carry', () => {
+  it('refuses a token without exp, one for another audience or issuer, and any other algorithm', async () => {
+    const noExp = await new SignJWT({ roles: ['CITY_ADMIN'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setIssuedAt().sign(key);
+    await expect(createBearerVerifier({ secret: SECRET })(noExp)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringContaining('exp') });
+    const verify = createBearerVerifier({ secret: SECRET, audience: 'citypoints', issuer: 'https://id.city.example' });
+    const good = await mintToken(SECRET, { sub: 'u', roles: ['CITY_ADMIN'], audience: 'citypoints', issuer: 'https://id.city.example' });
+    expect(await verify(good)).toMatchObject({ sub: 'u' });
+    await expect(verify(await mintToken(SECRET, { sub: 'u', roles: ['CITY_ADMIN'], audience: 'elsewhere', issuer: 'https://id.city.example' }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(verify(await mintToken(SECRET, { sub: 'u', roles: ['CITY_ADMIN'], issuer: 'https://id.city.example' }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(verify(await mintToken(SECRET, { sub: 'u', roles: ['CITY_ADMIN'], audience: 'citypoints' }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    const hs512 = await new SignJWT({ roles: ['CITY_ADMIN'] }).setProtectedHeader({ alg: 'HS512' }).setSubject('u').setExpirationTime('5m').sign(key);
+    await expect(createBearerVerifier({ secret: SECRET })(hs512)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'u', roles: ['CITY_ADMIN'], exp: 9999999999 })).toString('base64url')}.`;
+    await expect(createBearerVerifier({ secret: SECRET })(unsigned)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });
 

@@ -1,9 +1,14 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
-import { DataSource, EntityManager, MixedList } from 'typeorm';
+import { DataSource, EntityManager, MixedList, MigrationExecutor } from 'typeorm';
 import { randomBytes } from 'node:crypto';
 
+import { SafeSqlLogger } from './sql-logger';
+import { instrumentPool } from './pool-metrics';
+
 export { DataSource, EntityManager };
+export { SafeSqlLogger } from './sql-logger';
+export { poolStats, type PoolStats } from './pool-metrics';
 
 export interface SubgraphDataSourceOptions {
   url: string;
@@ -15,6 +20,22 @@ export interface SubgraphDataSourceOptions {
   migrations: MixedList<Function>;
   poolSize?: number;
   logging?: boolean;
+  /**
+   * PostgreSQL `statement_timeout` of every connection of the pool, in milliseconds (0 = none);
+   * unless told, `DB_STATEMENT_TIMEOUT_MS` or 30 s. Migrations run without it.
+   */
+  statementTimeoutMs?: number;
+}
+
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
+/** The statement timeout of pools that were not given one: DB_STATEMENT_TIMEOUT_MS, else 30 s. */
+export function statementTimeoutFromEnv(source: Record<string, string | undefined> = process.env): number {
+  const raw = source.DB_STATEMENT_TIMEOUT_MS;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_STATEMENT_TIMEOUT_MS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`DB_STATEMENT_TIMEOUT_MS: not a whole number of milliseconds: ${raw}`);
+  return n;
 }
 
 /** CREATE SCHEMA IF NOT EXISTS; TypeORM's `schema` option does not create it. */
@@ -38,6 +59,8 @@ export async function ensureSchema(url: string, schema: string): Promise<void> {
  */
 export async function openSubgraphDataSource(opts: SubgraphDataSourceOptions): Promise<DataSource> {
   await ensureSchema(opts.url, opts.schema);
+  const timeout = opts.statementTimeoutMs ?? statementTimeoutFromEnv();
+  if (!Number.isInteger(timeout) || timeout < 0) throw new Error(`statementTimeoutMs must be a whole number >= 0, not ${timeout}`);
   const ds = new DataSource({
     type: 'postgres',
     url: opts.url,
@@ -47,12 +70,35 @@ export async function openSubgraphDataSource(opts: SubgraphDataSourceOptions): P
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
+    // failed statements are logged by code and message only, never with their parameters
     logging: opts.logging ? ['error', 'query'] : ['error'],
-    extra: { max: opts.poolSize ?? 10, options: `-c search_path="${opts.schema}",public` },
+    logger: new SafeSqlLogger(opts.schema, !!opts.logging),
+    extra: { max: opts.poolSize ?? 10, options: `-c search_path="${opts.schema}",public -c statement_timeout=${timeout}` },
   });
   await ds.initialize();
-  await withAdvisoryLock(ds, `migrate:${opts.schema}`, () => ds.runMigrations({ transaction: 'each' }));
+  instrumentPool(ds, opts.schema);
+  await runMigrationsUnderLock(ds, opts.schema);
   return ds;
+}
+
+/** Runs pending migrations on one connection holding the schema's advisory lock, without a statement timeout. */
+async function runMigrationsUnderLock(ds: DataSource, schema: string): Promise<void> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`migrate:${schema}`]);
+    try {
+      await runner.query('SET statement_timeout = 0');
+      const executor = new MigrationExecutor(ds, runner);
+      executor.transaction = 'each';
+      await executor.executePendingMigrations();
+    } finally {
+      await runner.query('RESET statement_timeout').catch(() => undefined);
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`migrate:${schema}`]);
+    }
+  } finally {
+    await runner.release();
+  }
 }
 
 export async function withAdvisoryLock<T>(ds: DataSource, key: string, fn: () => Promise<T>): Promise<T> {

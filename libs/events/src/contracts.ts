@@ -91,3 +91,12 @@ export const CREDIT_TOPICS = {
     z.object({ uscc: z.string().min(1), previous: z.string().nullable().optional(), status: z.string().min(1), changedAt: timestamp }),
   ),
 } as const;
+
+const BY_TOPIC: ReadonlyMap<string, TopicContract> = new Map(
+  [...Object.values(REGISTRY_TOPICS), ...Object.values(CREDIT_TOPICS)].map((c) => [c.topic, c as TopicContract]),
+);
+
+/** The contract of a topic, when one is defined here. */
+export function contractOf(topic: string): TopicContract | undefined {
+  return BY_TOPIC.get(topic);
+}

@@ -1,6 +1,6 @@
 import { assertIdentifier, EntityManager } from '@citypoints/db';
 import { badInput } from '@citypoints/kit';
-import { parsePayload, type PayloadOf, type TopicContract } from './contracts';
+import { contractOf, parsePayload, type PayloadOf, type TopicContract } from './contracts';
 
 /** What a consumer receives: the outbox row, plus the schema it came from. */
 export interface DomainEvent<P = Record<string, unknown>> {
@@ -96,10 +96,7 @@ function requireTransaction(manager: EntityManager): void {
 export async function publish(manager: EntityManager, schema: string, input: PublishInput): Promise<string> {
   assertIdentifier(schema);
   requireTransaction(manager);
-  if (!TOPIC_PATTERN.test(input.topic)) {
-    throw badInput(`topic ${input.topic} is not <subgraph>.<entity>.<verb>`, { field: 'topic' });
-  }
-  if (!input.aggregateId) throw badInput('an event needs the id of the aggregate it is about', { field: 'aggregateId' });
+  const e = checkedInput(input);
   const rows: { id: string }[] = await manager.query(
     `WITH seq AS (
        INSERT INTO "${schema}"."outbox_sequence" ("stream", "aggregate_id", "version") VALUES ($4, $2, 1)
@@ -107,9 +104,21 @@ export async function publish(manager: EntityManager, schema: string, input: Pub
        RETURNING "version")
      INSERT INTO "${schema}"."outbox" ("topic", "aggregate_id", "payload", "version", "schema_version")
      SELECT $1, $2, $3::jsonb, seq."version", $5 FROM seq RETURNING "id"`,
-    [input.topic, input.aggregateId, JSON.stringify(input.payload ?? {}), streamOf(input.topic), input.schemaVersion ?? 1],
+    [e.topic, e.aggregateId, JSON.stringify(e.payload), streamOf(e.topic), e.schemaVersion],
   );
   return rows[0].id;
+}
+
+/**
+ * The topic's shape, and the payload under its contract when the topic has one (every topic a
+ * subgraph publishes does): a producer cannot put a payload its consumers would refuse.
+ */
+function checkedInput(input: PublishInput): Required<PublishInput> {
+  if (!TOPIC_PATTERN.test(input.topic)) throw badInput(`topic ${input.topic} is not <subgraph>.<entity>.<verb>`, { field: 'topic' });
+  if (!input.aggregateId) throw badInput('an event needs the id of the aggregate it is about', { field: 'aggregateId' });
+  const contract = contractOf(input.topic);
+  if (!contract) return { ...input, payload: input.payload ?? {}, schemaVersion: input.schemaVersion ?? 1 };
+  return { ...input, payload: parsePayload(contract, input.payload) as Record<string, unknown>, schemaVersion: contract.schemaVersion };
 }
 
 /** Publishes a fact under its contract: the payload is validated (and stripped to it) first. */
@@ -124,31 +133,50 @@ export async function publishFact<C extends TopicContract>(
   return publish(manager, schema, { topic: contract.topic, aggregateId, payload: valid, schemaVersion: contract.schemaVersion });
 }
 
-/**
- * Many facts of one topic in one statement, for jobs that change thousands of aggregates at
- * once; each aggregate's version is assigned as by `publishFact`. Each aggregate appears once.
- */
+/** `publishFact` for many aggregates at once (see `publishMany`). */
 export async function publishFacts<C extends TopicContract>(
   manager: EntityManager,
   schema: string,
   contract: C,
   facts: { aggregateId: string; payload: PayloadOf<C> }[],
-): Promise<void> {
+): Promise<number> {
+  return publishMany(
+    manager,
+    schema,
+    facts.map((f) => ({ topic: contract.topic, aggregateId: f.aggregateId, payload: parsePayload(contract, f.payload) as Record<string, unknown>, schemaVersion: contract.schemaVersion })),
+  );
+}
+
+/**
+ * `publish` for many events of one transaction in one statement (a batch job can change
+ * thousands of aggregates at once): the same checks, the same outbox rows, and each aggregate's
+ * events numbered on from its stream's last version in the order given. Returns how many.
+ */
+export async function publishMany(manager: EntityManager, schema: string, inputs: PublishInput[]): Promise<number> {
   assertIdentifier(schema);
   requireTransaction(manager);
-  if (!facts.length) return;
-  const ids = facts.map((f) => f.aggregateId);
-  if (new Set(ids).size !== ids.length) throw new Error(`publishFacts: an aggregate appears twice in one batch of ${contract.topic}`);
-  const payloads = facts.map((f) => JSON.stringify(parsePayload(contract, f.payload)));
+  const checked = inputs.map(checkedInput);
+  if (!checked.length) return 0;
   await manager.query(
-    `WITH seq AS (
+    `WITH e AS (
+       SELECT e.*, row_number() OVER (PARTITION BY e.stream, e.aggregate_id ORDER BY e.n) AS k,
+              count(*) OVER (PARTITION BY e.stream, e.aggregate_id) AS c
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[]) WITH ORDINALITY AS e(topic, aggregate_id, payload, stream, schema_version, n)),
+     seq AS (
        INSERT INTO "${schema}"."outbox_sequence" ("stream", "aggregate_id", "version")
-       SELECT $2, a, 1 FROM unnest($3::text[]) AS a
-       ON CONFLICT ("stream", "aggregate_id") DO UPDATE SET "version" = "outbox_sequence"."version" + 1
-       RETURNING "aggregate_id", "version")
+       SELECT DISTINCT stream, aggregate_id, c FROM e
+       ON CONFLICT ("stream", "aggregate_id") DO UPDATE SET "version" = "outbox_sequence"."version" + EXCLUDED."version"
+       RETURNING "stream", "aggregate_id", "version")
      INSERT INTO "${schema}"."outbox" ("topic", "aggregate_id", "payload", "version", "schema_version")
-     SELECT $1, f.a, f.p::jsonb, seq."version", $5
-     FROM unnest($3::text[], $4::text[]) AS f(a, p) JOIN seq ON seq."aggregate_id" = f.a`,
-    [contract.topic, streamOf(contract.topic), ids, payloads, contract.schemaVersion],
+     SELECT e.topic, e.aggregate_id, e.payload::jsonb, seq."version" - e.c + e.k, e.schema_version
+     FROM e JOIN seq ON seq."stream" = e.stream AND seq."aggregate_id" = e.aggregate_id ORDER BY e.n`,
+    [
+      checked.map((i) => i.topic),
+      checked.map((i) => i.aggregateId),
+      checked.map((i) => JSON.stringify(i.payload)),
+      checked.map((i) => streamOf(i.topic)),
+      checked.map((i) => i.schemaVersion),
+    ],
   );
+  return checked.length;
 }

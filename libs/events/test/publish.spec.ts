@@ -53,10 +53,10 @@ describe('publish', () => {
 
   it('writes the event in the caller transaction and returns its id', async () => {
     const id = await ds.transaction((m) =>
-      publish(m, 'registry', { topic: 'registry.resident.registered', aggregateId: 'r1', payload: { a: 1 } }),
+      publish(m, 'registry', { topic: 'registry.person.registered', aggregateId: 'r1', payload: { a: 1 } }),
     );
     const [row] = await ds.query(`SELECT * FROM registry.outbox WHERE id = $1`, [id]);
-    expect(row).toMatchObject({ topic: 'registry.resident.registered', aggregate_id: 'r1', payload: { a: 1 }, relayed_at: null });
+    expect(row).toMatchObject({ topic: 'registry.person.registered', aggregate_id: 'r1', payload: { a: 1 }, relayed_at: null });
   });
 
   it('refuses a manager outside a transaction and a malformed topic', async () => {

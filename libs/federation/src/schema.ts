@@ -21,7 +21,7 @@ export const authChecker: AuthChecker<SubgraphContext> = ({ context }, roles) =>
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ReferenceResolvers = Record<string, { __resolveReference: (ref: any, ctx: SubgraphContext) => unknown }>;
+export type ReferenceResolvers = Record<string, { __resolveReference: (ref: any, ctx: SubgraphContext<any>) => unknown }>;
 
 export interface FederatedSchemaOptions {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type

@@ -129,6 +129,8 @@ export async function startSubgraphServer(o: SubgraphServerOptions): Promise<Run
     schema: o.schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // the process (libs/process) shuts down through its Lifecycle; Apollo's own handler would re-raise SIGTERM and kill it mid-shutdown
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginInlineTraceDisabled(), ...(o.plugins ?? [])],
   });
   return serveApollo({

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { runSubgraphServer } from '../../../infra/src/process';
+import { runSubgraphServer } from '@citypoints/process';
 import { civic } from './index';
 
 runSubgraphServer(civic);

@@ -1,7 +1,7 @@
 import { codes, eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/testing';
 import { registry } from '@citypoints/registry';
-import { civic, runRhythmJob, type RhythmJobData } from '@citypoints/civic';
-import { createQueue, JobRuns } from '@citypoints/jobs';
+import { civic, runRhythmJob, type CivicRuntime, type RhythmJobData } from '@citypoints/civic';
+import { createQueue } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
 import { clerks, projectedResident, register, throughReview } from './helpers';
 
@@ -12,7 +12,7 @@ describe('rhythm jobs: monthly stars, RED settlement, bulletin, evaluation', () 
   let city: TestCity;
   let admin: string;
   const clock = new FixedClock(new Date('2026-04-08T02:00:00Z'));
-  const deps = () => ({ dataSource: city.instances.civic.dataSource, runs: new JobRuns('civic'), clock, ledger: new Ledger({ schema: 'civic', clock }) });
+  const deps = () => city.instances.civic.runtime as CivicRuntime;
   const killedAt = (offset: number) => (at: number) => {
     if (at === offset) throw new Error('worker killed');
   };

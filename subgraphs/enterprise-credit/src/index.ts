@@ -1,14 +1,17 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import type { SubgraphModule } from '@citypoints/federation';
-import { createQueue, Lifecycle } from '@citypoints/jobs';
+import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
+import { createQueue, JobRuns, Lifecycle } from '@citypoints/jobs';
 import { optionsFromEnv, type EnterpriseCreditOptions } from './config';
-import { clearRuntime, runtime, SCHEMA, setRuntime, type DeliveryJob, type ScoringJob } from './context';
+import { creditPublisher } from './events';
 import { QUEUES, startWorkers } from './jobs';
 import { Init1764500000000 } from './migrations/1764500000000-Init';
 import { SeedSchemes1764500000100 } from './migrations/1764500000100-SeedSchemes';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
+import { SCHEMA, type DeliveryJob, type EnterpriseCreditRuntime, type ScoringJob } from './runtime';
 import { buildEnterpriseCreditSchema } from './schema';
 import { seedEnterpriseCreditDemo } from './seed/demo';
+
+export const MIGRATIONS = [Init1764500000000, SeedSchemes1764500000100, EventVersions1764900000000];
 
 /** The module with its job options; tests shrink chunks and backoff through it. */
 export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOptions> = {}): SubgraphModule {
@@ -17,29 +20,38 @@ export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOption
     schema: SCHEMA,
     portVariable: 'ENTERPRISE_CREDIT_PORT',
     buildSchema: buildEnterpriseCreditSchema,
-    async create(deps) {
+    async create(deps): Promise<SubgraphInstance<EnterpriseCreditRuntime>> {
       const options = { ...optionsFromEnv(), ...overrides };
       const log = deps.log ?? (() => undefined);
-      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764500000000, SeedSchemes1764500000100, EventVersions1764900000000] });
       const lifecycle = new Lifecycle({ log });
-      const prefix = deps.queuePrefix;
-      const scoringQueue = lifecycle.queue('scoring', createQueue<ScoringJob>(QUEUES.scoring, deps.queue, { prefix }));
-      const deliveryQueue = lifecycle.queue('deliveries', createQueue<DeliveryJob>(QUEUES.deliveries, deps.queue, { prefix }));
+      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: MIGRATIONS });
       lifecycle.connection('database', { close: () => ds.destroy() });
-      setRuntime({ ds, clock: deps.clock, options, scoringQueue, deliveryQueue, log });
-      const rt = runtime();
+      const prefix = deps.queuePrefix;
+      const rt: EnterpriseCreditRuntime = {
+        ds,
+        clock: deps.clock,
+        options,
+        runs: new JobRuns(SCHEMA),
+        queues: {
+          scoring: lifecycle.queue('scoring', createQueue<ScoringJob>(QUEUES.scoring, deps.queue, { prefix })),
+          deliveries: lifecycle.queue('deliveries', createQueue<DeliveryJob>(QUEUES.deliveries, deps.queue, { prefix })),
+        },
+        publisher: creditPublisher(),
+        labourSchemes: new Map(),
+        queue: { queue: deps.queue, queuePrefix: prefix },
+        lifecycle,
+        log,
+      };
       const federated = await buildEnterpriseCreditSchema();
       return {
         name: 'enterprise-credit',
+        runtime: rt,
         federated,
         dataSource: ds,
         ready: async () => (await ds.query('SELECT 1')).length === 1,
-        startWorkers: () => startWorkers(deps, lifecycle),
-        seedDemo: (o) => seedEnterpriseCreditDemo(ds, deps.clock, o),
-        async close() {
-          await lifecycle.shutdown();
-          clearRuntime(rt);
-        },
+        startWorkers: () => startWorkers(rt),
+        seedDemo: (o) => seedEnterpriseCreditDemo(rt, o),
+        close: () => lifecycle.shutdown(),
       };
     },
   };
@@ -48,3 +60,4 @@ export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOption
 export const enterpriseCredit: SubgraphModule = enterpriseCreditModule();
 
 export { SCHEMA as ENTERPRISE_CREDIT_SCHEMA };
+export type { EnterpriseCreditRuntime } from './runtime';

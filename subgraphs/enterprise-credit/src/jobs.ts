@@ -1,11 +1,10 @@
 import { EventConsumer, OutboxRelay } from '@citypoints/events';
-import { createQueue, createWorker, Lifecycle, schedule, type JobWorker } from '@citypoints/jobs';
-import type { SubgraphDeps } from '@citypoints/federation';
-import { runtime, SCHEMA } from './context';
+import { createQueue, createWorker, schedule, type JobWorker } from '@citypoints/jobs';
+import { SCHEMA, type DeliveryJob, type EnterpriseCreditRuntime, type ScoringJob } from './runtime';
 import { enterpriseHandlers } from './enterprises/enterprise.projection';
-import { processScoringJob, startNightlyScoring } from './labour/labour.scoring';
+import { processScoringJob, startNightlyScoring, type ScoringEffects } from './labour/labour.scoring';
 import { deliverWebhook, dispatchPendingDeliveries } from './alerts/webhook.service';
-import { escalateOverdueAlerts } from './alerts/alert.service';
+import { escalateOverdueAlerts, raiseAlerts } from './alerts/alert.service';
 import { recomputeAllStatuses } from './credit/credit.service';
 
 export const QUEUES = {
@@ -16,16 +15,28 @@ export const QUEUES = {
 
 type MaintenanceTask = 'nightly-scoring' | 'nightly-status' | 'escalation' | 'delivery-sweep';
 
-async function runMaintenance(task: MaintenanceTask): Promise<unknown> {
+/**
+ * What a scoring run sets off beyond its scores: the alerts module turns the rises it reports
+ * into alerts and delivery rows (in the chunk's transaction), and queues the deliveries once
+ * the chunk has committed. Scoring itself knows nothing of alerts.
+ */
+export function scoringEffects(rt: EnterpriseCreditRuntime): ScoringEffects {
+  return {
+    raise: (m, rises, o) => raiseAlerts(m, rises, o),
+    committed: () => dispatchPendingDeliveries(rt),
+  };
+}
+
+async function runMaintenance(rt: EnterpriseCreditRuntime, task: MaintenanceTask): Promise<unknown> {
   switch (task) {
     case 'nightly-scoring':
-      return (await startNightlyScoring())?.id ?? null;
+      return (await startNightlyScoring(rt))?.id ?? null;
     case 'nightly-status':
-      return runtime().ds.transaction((m) => recomputeAllStatuses(m));
+      return rt.ds.transaction((m) => recomputeAllStatuses(rt, m));
     case 'escalation':
-      return escalateOverdueAlerts();
+      return escalateOverdueAlerts(rt);
     case 'delivery-sweep':
-      return dispatchPendingDeliveries();
+      return dispatchPendingDeliveries(rt);
   }
 }
 
@@ -33,28 +44,29 @@ async function runMaintenance(task: MaintenanceTask): Promise<unknown> {
  * The worker side: the outbox relay, the enterprise projection, the scoring and delivery
  * workers, and the schedules (upserted by stable id, so restarts never multiply them).
  */
-export async function startWorkers(deps: SubgraphDeps, lifecycle: Lifecycle): Promise<void> {
-  const rt = runtime();
-  const prefix = deps.queuePrefix;
-  const relay = new OutboxRelay({ dataSource: rt.ds, schema: SCHEMA, connection: deps.queue, prefix, log: rt.log });
+export async function startWorkers(rt: EnterpriseCreditRuntime): Promise<void> {
+  const { lifecycle } = rt;
+  const { queue: connection, queuePrefix: prefix } = rt.queue;
+  const relay = new OutboxRelay({ dataSource: rt.ds, schema: SCHEMA, connection, prefix, log: rt.log });
   relay.start();
   lifecycle.worker('outbox-relay', { close: () => relay.stop() });
-  const consumer = new EventConsumer({ dataSource: rt.ds, schema: SCHEMA, consumer: 'enterprise-credit', connection: deps.queue, handlers: enterpriseHandlers, prefix, log: rt.log });
+  const consumer = new EventConsumer({ dataSource: rt.ds, schema: SCHEMA, consumer: 'enterprise-credit', connection, handlers: enterpriseHandlers, prefix, log: rt.log });
   await consumer.start();
   lifecycle.worker('events', { close: () => consumer.stop() });
 
   const lock = { lockDuration: rt.options.jobLockMs, stalledInterval: rt.options.jobLockMs };
+  const effects = scoringEffects(rt);
   const workers: JobWorker[] = [
-    createWorker(QUEUES.scoring, processScoringJob, deps.queue, { prefix, concurrency: 1, ...lock }),
-    createWorker(QUEUES.deliveries, deliverWebhook, deps.queue, { prefix, concurrency: 8 }),
-    createWorker<{ task: MaintenanceTask }>(QUEUES.maintenance, (job) => runMaintenance(job.data.task), deps.queue, { prefix, concurrency: 1 }),
+    createWorker<ScoringJob>(QUEUES.scoring, (job) => processScoringJob(rt, job, effects), connection, { prefix, concurrency: 1, ...lock }),
+    createWorker<DeliveryJob>(QUEUES.deliveries, (job) => deliverWebhook(rt, job), connection, { prefix, concurrency: 8 }),
+    createWorker<{ task: MaintenanceTask }>(QUEUES.maintenance, (job) => runMaintenance(rt, job.data.task), connection, { prefix, concurrency: 1 }),
   ];
   for (const w of workers) {
     w.on('error', (err) => rt.log(`worker ${w.name}: ${String(err)}`));
     w.on('failed', (job, err) => rt.log(`job ${w.name}/${job?.id} failed: ${err.message}`));
     lifecycle.worker(w.name, w);
   }
-  const maintenance = lifecycle.queue('maintenance', createQueue<{ task: MaintenanceTask }>(QUEUES.maintenance, deps.queue, { prefix }));
+  const maintenance = lifecycle.queue('maintenance', createQueue<{ task: MaintenanceTask }>(QUEUES.maintenance, connection, { prefix }));
   await schedule(maintenance, 'enterprise-credit:nightly-scoring', { pattern: '30 1 * * *' }, { name: 'nightly-scoring', data: { task: 'nightly-scoring' as MaintenanceTask } });
   await schedule(maintenance, 'enterprise-credit:nightly-status', { pattern: '10 0 * * *' }, { name: 'nightly-status', data: { task: 'nightly-status' as MaintenanceTask } });
   await schedule(maintenance, 'enterprise-credit:escalation', { every: 5 * 60_000 }, { name: 'escalation', data: { task: 'escalation' as MaintenanceTask } });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { runSubgraphWorker } from '../../../infra/src/process';
+import { runSubgraphWorker } from '@citypoints/process';
 import { enterpriseCredit } from './index';
 
 runSubgraphWorker(enterpriseCredit);

@@ -1,10 +1,11 @@
 import { openSubgraphDataSource } from '@citypoints/db';
 import { OutboxRelay } from '@citypoints/events';
 import type { SubgraphModule } from '@citypoints/federation';
-import { registryDb, SCHEMA } from './context';
+import { Lifecycle } from '@citypoints/jobs';
 import { registryEntities } from './entities';
 import { Init1764100000000 } from './migrations/1764100000000-Init';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
+import { SCHEMA, type RegistryRuntime } from './runtime';
 import { buildRegistrySchema } from './schema';
 import { seedRegistryDemo } from './seed/demo';
 
@@ -14,27 +15,28 @@ export const registry: SubgraphModule = {
   portVariable: 'REGISTRY_PORT',
   buildSchema: buildRegistrySchema,
   async create(deps) {
+    const log = deps.log ?? (() => undefined);
     const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: registryEntities, migrations: [Init1764100000000, EventVersions1764900000000] });
-    registryDb.ds = ds;
+    const lifecycle = new Lifecycle({ log });
+    lifecycle.connection('database', { close: () => ds.destroy() });
+    const rt: RegistryRuntime = { ds, clock: deps.clock, lifecycle, log };
     const federated = await buildRegistrySchema();
-    let relay: OutboxRelay | null = null;
     return {
       name: 'registry',
+      runtime: rt,
       federated,
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
       async startWorkers() {
-        relay = new OutboxRelay({ dataSource: ds, schema: SCHEMA, connection: deps.queue, prefix: deps.queuePrefix, log: deps.log });
+        const relay = new OutboxRelay({ dataSource: ds, schema: SCHEMA, connection: deps.queue, prefix: deps.queuePrefix, log });
+        lifecycle.worker('outbox-relay', { close: () => relay.stop() });
         await relay.start();
       },
       seedDemo: (o) => seedRegistryDemo(ds, o),
-      async close() {
-        if (relay) await relay.stop();
-        await ds.destroy();
-        if (registryDb.ds === ds) registryDb.ds = null;
-      },
+      close: () => lifecycle.shutdown(),
     };
   },
 };
 
 export { SCHEMA as REGISTRY_SCHEMA };
+export type { RegistryRuntime } from './runtime';

@@ -1,14 +1,15 @@
 import { openSubgraphDataSource } from '@citypoints/db';
 import { EventConsumer } from '@citypoints/events';
-import type { SubgraphModule } from '@citypoints/federation';
-import type { JobQueue, JobWorker } from '@citypoints/jobs';
+import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
+import { JobRuns, Lifecycle } from '@citypoints/jobs';
 import { createAdmissionQueue, startAdmissionWorker } from './admission/admission.jobs';
-import { CONSUMER, SCHEMA, settlementRuntime } from './context';
-import { startOverdueJobs } from './household/household.jobs';
+import { CONSUMER, SCHEMA } from './context';
+import { createOverdueQueue, startOverdueJobs } from './household/household.jobs';
 import { Init1764200000000 } from './migrations/1764200000000-Init';
 import { Publicity1764200000001 } from './migrations/1764200000001-Publicity';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { residentEventHandlers } from './residents/resident.projection';
+import type { SettlementRuntime } from './runtime';
 import { buildSettlementSchema } from './schema';
 import { seedSettlementDemo } from './seed/demo';
 
@@ -17,42 +18,41 @@ export const settlement: SubgraphModule = {
   schema: SCHEMA,
   portVariable: 'SETTLEMENT_PORT',
   buildSchema: buildSettlementSchema,
-  async create(deps) {
+  async create(deps): Promise<SubgraphInstance<SettlementRuntime>> {
+    const log = deps.log ?? (() => undefined);
     const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001, EventVersions1764900000000] });
-    const admissionQueue = createAdmissionQueue(deps);
-    settlementRuntime.ds = ds;
-    settlementRuntime.clock = deps.clock;
-    settlementRuntime.admissionQueue = admissionQueue;
+    const lifecycle = new Lifecycle({ log });
+    lifecycle.connection('database', { close: () => ds.destroy() });
+    const rt: SettlementRuntime = {
+      ds,
+      clock: deps.clock,
+      runs: new JobRuns(SCHEMA),
+      queues: {
+        admission: lifecycle.queue('admission', createAdmissionQueue(deps)),
+        overdue: lifecycle.queue('hukou-overdue', createOverdueQueue(deps)),
+      },
+      lifecycle,
+      log,
+    };
     const federated = await buildSettlementSchema();
-    let consumer: EventConsumer | null = null;
-    const workers: JobWorker[] = [];
-    const queues: JobQueue[] = [admissionQueue];
     return {
       name: 'settlement',
+      runtime: rt,
       federated,
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
       async startWorkers() {
-        consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: CONSUMER, connection: deps.queue, handlers: residentEventHandlers, prefix: deps.queuePrefix, log: deps.log });
+        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: CONSUMER, connection: deps.queue, handlers: residentEventHandlers, prefix: deps.queuePrefix, log: deps.log });
         await consumer.start();
-        workers.push(startAdmissionWorker(deps, ds));
-        const overdue = await startOverdueJobs(deps, ds);
-        workers.push(overdue.worker);
-        queues.push(overdue.queue);
+        lifecycle.worker('events', { close: () => consumer.stop() });
+        lifecycle.worker('admission', startAdmissionWorker(rt, deps));
+        lifecycle.worker('hukou-overdue', await startOverdueJobs(rt, deps));
       },
-      seedDemo: (o) => seedSettlementDemo(ds, deps.clock, o),
-      async close() {
-        await Promise.all(workers.map((w) => w.close()));
-        if (consumer) await consumer.stop();
-        await Promise.all(queues.map((q) => q.close()));
-        await ds.destroy();
-        if (settlementRuntime.ds === ds) {
-          settlementRuntime.ds = null;
-          settlementRuntime.admissionQueue = null;
-        }
-      },
+      seedDemo: (o) => seedSettlementDemo(rt, o),
+      close: () => lifecycle.shutdown(),
     };
   },
 };
 
 export { SCHEMA as SETTLEMENT_SCHEMA };
+export type { SettlementRuntime };

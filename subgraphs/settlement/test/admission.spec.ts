@@ -1,6 +1,7 @@
 import { CALLER_HEADER, signForwardedCaller } from '@citypoints/auth';
 import { codes, ok, TEST_SUBGRAPH_SECRET, type TestCity, type FixedClock } from '@citypoints/testing';
 import { performAdmissionRun } from '../src/admission/admission.service';
+import type { SettlementRuntime } from '../src/runtime';
 import { childIdNumber, lottery, residents, startSettlementCity, SUBMIT, TOWN, upsertSchool, waitForRun } from './helpers';
 
 type Claim = { code: string; value: string };
@@ -235,9 +236,9 @@ describe('school admission through the gateway', () => {
     const results = () => ds.query(`SELECT application_no, rank, school_id, outcome, total::float8 AS total, priority FROM settlement.admission_results WHERE run_no = (SELECT run_no FROM settlement.admission_runs WHERE id = $1) ORDER BY application_no`, [again.id]);
     const before = await results();
     await ds.query(`UPDATE settlement.job_runs SET status = 'RUNNING' WHERE id = $1`, [again.id]);
-    expect(await performAdmissionRun(ds, again.id)).toMatchObject({ ranked: before.filter((r: { rank: number | null }) => r.rank !== null).length });
+    expect(await performAdmissionRun(city.instances.settlement.runtime as SettlementRuntime, again.id)).toMatchObject({ ranked: before.filter((r: { rank: number | null }) => r.rank !== null).length });
     expect(await results()).toEqual(before);
-    expect(await performAdmissionRun(ds, again.id)).toBeNull();
+    expect(await performAdmissionRun(city.instances.settlement.runtime as SettlementRuntime, again.id)).toBeNull();
     const r = ok(await city.query(RANKING, {}, officer)).schoolRanking;
     expect(r.nodes).toEqual(firstRanking);
     const runs = await city.instances.settlement.dataSource.query(`SELECT DISTINCT inputs_digest FROM settlement.admission_runs WHERE completed_at IS NOT NULL`);

@@ -1,10 +1,9 @@
 import { codes, eventually, FixedClock, genUscc, ok, seed, startCity, type TestCity } from '@citypoints/testing';
 import { registry } from '@citypoints/registry';
-import { socialOrganisations } from '@citypoints/social-organisations';
+import { socialOrganisations, type SocialOrganisationsRuntime } from '@citypoints/social-organisations';
 import { createQueue } from '@citypoints/jobs';
 import { demoPopulation } from '@citypoints/demo';
 import { GRADING_QUEUE, YEARLY_GRADING_PATTERN } from '../src/grading/grading.jobs';
-import { gradingLedger } from '../src/grading/grading.service';
 
 const GRADING = `year points grade rewarded exitFlagged schemeCode schemeVersion supervision rewardRank rewardAmount lines { category points capped note } removedLines { category points }`;
 const RECORD = `mutation($i: OrganisationIndicatorInput!) { recordOrganisationIndicator(input: $i) { ${GRADING} } }`;
@@ -18,6 +17,7 @@ describe('social-organisations through the gateway', () => {
   const nextKey = () => `k-${++key}-${Date.now()}`;
 
   const so = () => city.instances['social-organisations'].dataSource;
+  const rt = () => city.instances['social-organisations'].runtime as SocialOrganisationsRuntime;
   const known = (uscc: string) =>
     eventually(async () => (await so().query(`SELECT 1 FROM social_organisations.organisations WHERE uscc = $1 AND name IS NOT NULL`, [uscc])).length > 0);
   const organisation = async (o: { kind?: string; divisionCode?: string } = {}) => {
@@ -194,7 +194,7 @@ describe('social-organisations through the gateway', () => {
     const [{ postings }] = await so().query(`SELECT count(*)::int AS postings FROM social_organisations.ledger_postings p JOIN social_organisations.ledger_accounts a ON a.id = p.account_id WHERE a.owner_id = $1`, [a]);
     // five indicator records moved points (two postings each); the two runs found nothing to move
     expect(postings).toBe(2 * 5);
-    expect(await so().transaction((m) => gradingLedger().checkInvariants(m))).toEqual([]);
+    expect(await so().transaction((m) => rt().ledger.checkInvariants(m))).toEqual([]);
   });
 
   it('shows a town official the ranking of their own town only', async () => {

@@ -1,9 +1,10 @@
 import { openSubgraphDataSource } from '@citypoints/db';
 import { EventConsumer } from '@citypoints/events';
 import type { SubgraphModule } from '@citypoints/federation';
+import { createQueue, Lifecycle } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
-import { SCHEMA, volunteeringRuntime } from './context';
-import { startVolunteeringJobs, type VolunteeringWorkers } from './jobs/volunteering.jobs';
+import { SCHEMA, type VolunteeringRuntime } from './runtime';
+import { JOBS_QUEUE, startVolunteeringJobs } from './jobs/volunteering.jobs';
 import { Init1764700000000 } from './migrations/1764700000000-Init';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { openSystemAccounts } from './points/points.service';
@@ -17,38 +18,34 @@ export const volunteering: SubgraphModule = {
   portVariable: 'VOLUNTEERING_PORT',
   buildSchema: buildVolunteeringSchema,
   async create(deps) {
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764700000000, EventVersions1764900000000] });
-    volunteeringRuntime.ds = ds;
-    volunteeringRuntime.clock = deps.clock;
-    volunteeringRuntime.ledger = new Ledger({ schema: SCHEMA, clock: deps.clock });
-    await ds.transaction((m) => openSystemAccounts(m));
-    const federated = await buildVolunteeringSchema();
     const log = deps.log ?? (() => undefined);
-    let consumer: EventConsumer | null = null;
-    let jobs: VolunteeringWorkers | null = null;
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764700000000, EventVersions1764900000000] });
+    const lifecycle = new Lifecycle({ log });
+    lifecycle.connection('database', { close: () => ds.destroy() });
+    const jobsQueue = lifecycle.queue('jobs', createQueue<Record<string, never>, number>(JOBS_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
+    const rt: VolunteeringRuntime = { ds, clock: deps.clock, ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }), jobsQueue, lifecycle, log };
+    await ds.transaction((m) => openSystemAccounts(rt, m));
+    const federated = await buildVolunteeringSchema();
     return {
       name: 'volunteering',
+      runtime: rt,
       federated,
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
       async startWorkers() {
-        consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'volunteering', connection: deps.queue, prefix: deps.queuePrefix, handlers: residentEventHandlers, log });
+        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'volunteering', connection: deps.queue, prefix: deps.queuePrefix, handlers: residentEventHandlers, log });
+        lifecycle.worker('events', { close: () => consumer.stop() });
         await consumer.start();
-        jobs = await startVolunteeringJobs(deps.queue, deps.queuePrefix, log);
+        await startVolunteeringJobs(rt, deps.queue, deps.queuePrefix);
       },
-      seedDemo: (o) => seedVolunteeringDemo(ds, o),
-      async close() {
-        await jobs?.worker.close();
-        await consumer?.stop();
-        await jobs?.queue.close();
-        await ds.destroy();
-        if (volunteeringRuntime.ds === ds) volunteeringRuntime.ds = null;
-      },
+      seedDemo: (o) => seedVolunteeringDemo(rt, o),
+      close: () => lifecycle.shutdown(),
     };
   },
 };
 
 export { SCHEMA as VOLUNTEERING_SCHEMA };
+export type { VolunteeringRuntime } from './runtime';
 export { runVolunteeringJob, JOBS_QUEUE as VOLUNTEERING_JOBS_QUEUE, type VolunteeringJob } from './jobs/volunteering.jobs';
 export { serviceAward, administratorAward, starsFor, nextStarAt, type SchemeRules, type Scheme } from './scheme/scheme.rules';
 export { residentEventHandlers } from './residents/resident.projection';

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { runSubgraphServer } from '../../../infra/src/process';
+import { runSubgraphServer } from '@citypoints/process';
 import { volunteering } from './index';
 
 runSubgraphServer(volunteering);

@@ -4,7 +4,7 @@ import { createQueue } from '@citypoints/jobs';
 import { DAY, HOUR } from '@citypoints/kit';
 import { Ledger } from '@citypoints/ledger';
 import { registry } from '@citypoints/registry';
-import { residentEventHandlers, runVolunteeringJob, VOLUNTEERING_JOBS_QUEUE, volunteering } from '@citypoints/volunteering';
+import { residentEventHandlers, runVolunteeringJob, VOLUNTEERING_JOBS_QUEUE, volunteering, type VolunteeringRuntime } from '@citypoints/volunteering';
 
 const PROFILE = `hours administratorHours points stars nextStarAt registered`;
 const NEED = `id status escrowPoints hours rating confirmedBy requester { id } primary { id } backup { id } division { code }`;
@@ -22,6 +22,7 @@ describe('volunteering through the gateway', () => {
   afterAll(() => city.close());
 
   const ds = () => city.instances.volunteering.dataSource;
+  const rt = () => city.instances.volunteering.runtime as VolunteeringRuntime;
 
   /** A resident registered in registry, once volunteering has learnt of them from the events. */
   async function resident(o: { householdId?: string; divisionCode?: string } = {}) {
@@ -185,10 +186,10 @@ describe('volunteering through the gateway', () => {
     ok(await take(a, need.id, 'PRIMARY'));
     ok(await take(b, need.id, 'BACKUP'));
     clock.advance(2 * HOUR + 29 * 60_000);
-    expect(await runVolunteeringJob('promote-backups')).toBe(0);
+    expect(await runVolunteeringJob(rt(), 'promote-backups')).toBe(0);
     clock.advance(60_000);
-    expect(await runVolunteeringJob('promote-backups')).toBe(1);
-    expect(await runVolunteeringJob('promote-backups')).toBe(0);
+    expect(await runVolunteeringJob(rt(), 'promote-backups')).toBe(1);
+    expect(await runVolunteeringJob(rt(), 'promote-backups')).toBe(0);
     const read = ok(await city.query(`query($id: ID!) { serviceNeed(id: $id) { status primary { id } backup { id } } }`, { id: need.id }, requester.token)).serviceNeed;
     expect(read).toEqual({ status: 'TAKEN', primary: { id: b.id }, backup: null });
     expect(codes(await start(a, need.id))).toEqual(['FORBIDDEN']);
@@ -222,11 +223,11 @@ describe('volunteering through the gateway', () => {
     ok(await start(v, need.id));
     ok(await complete(v, need.id, 3.5));
     clock.advance(71 * HOUR);
-    await runVolunteeringJob('auto-confirm');
+    await runVolunteeringJob(rt(), 'auto-confirm');
     expect(ok(await city.query(`query($id: ID!) { serviceNeed(id: $id) { status } }`, { id: need.id }, requester.token)).serviceNeed.status).toBe('COMPLETED');
     clock.advance(HOUR);
-    await runVolunteeringJob('auto-confirm');
-    await runVolunteeringJob('auto-confirm');
+    await runVolunteeringJob(rt(), 'auto-confirm');
+    await runVolunteeringJob(rt(), 'auto-confirm');
     const read = ok(await city.query(`query($id: ID!) { serviceNeed(id: $id) { status confirmedBy rating award { points } } }`, { id: need.id }, requester.token)).serviceNeed;
     expect(read).toEqual({ status: 'CONFIRMED', confirmedBy: 'AUTO', rating: null, award: { points: 35 } });
     expect(await profile(v)).toMatchObject({ points: 35, hours: 3.5 });
@@ -243,13 +244,13 @@ describe('volunteering through the gateway', () => {
     // the first lot (50) paid the donation: 10 of it is left, and it expires first
     clock.advance(2 * 365 * DAY + 2 * DAY);
     expect((await profile(v)).points).toBe(30);
-    await runVolunteeringJob('expire-points');
-    expect(await runVolunteeringJob('expire-points')).toBe(0);
+    await runVolunteeringJob(rt(), 'expire-points');
+    expect(await runVolunteeringJob(rt(), 'expire-points')).toBe(0);
     expect((await profile(v)).points).toBe(30);
     const balance = await ds().query(`SELECT balance FROM volunteering.ledger_accounts WHERE id = $1`, [`vol:POINTS:${v.id}`]);
     expect(Number(balance[0].balance)).toBe(30);
     clock.advance(365 * DAY);
-    await runVolunteeringJob('expire-points');
+    await runVolunteeringJob(rt(), 'expire-points');
     expect(await profile(v)).toMatchObject({ points: 0, hours: 8 });
   });
 

@@ -18,6 +18,7 @@ import { systemClock } from '@citypoints/kit';
 import { settlement } from '@citypoints/settlement';
 import { requestAdmissionRun } from '../../../subgraphs/settlement/src/admission/admission.service';
 import { SchoolGrade } from '../../../subgraphs/settlement/src/schools/school.type';
+import type { SettlementRuntime } from '../../../subgraphs/settlement/src/runtime';
 
 const scaleArg = process.argv.find((a) => a.startsWith('--scale='));
 const SCALE = scaleArg ? Number(scaleArg.slice('--scale='.length)) : 1;
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
     /** One admission run per pool through the real path, all requested at once; wall time until the last completes. */
     const measureRuns = async () => {
       const t = process.hrtime.bigint();
-      const runs = await Promise.all(pools.map((p) => requestAdmissionRun(caller, YEAR, p.town_code, p.grade, 'bench-seed')));
+      const runs = await Promise.all(pools.map((p) => requestAdmissionRun(inst.runtime as SettlementRuntime, caller, YEAR, p.town_code, p.grade, 'bench-seed')));
       const ids = runs.map((r) => r.id);
       for (;;) {
         const s: { done: number; failed: number }[] = await ds.query(

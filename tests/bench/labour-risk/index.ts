@@ -14,7 +14,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { withDatabase } from '@citypoints/db';
 import { pingRedis, type QueueConnection } from '@citypoints/jobs';
 import { FixedClock, makeUscc, seededRandom } from '@citypoints/kit';
-import { enterpriseCreditModule } from '../../../subgraphs/enterprise-credit/src';
+import { enterpriseCreditModule, type EnterpriseCreditRuntime } from '../../../subgraphs/enterprise-credit/src';
 import { startScoringRun } from '../../../subgraphs/enterprise-credit/src/labour/labour.scoring';
 
 const arg = (name: string, fallback: number) => {
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
 
     await inst.startWorkers();
     t = Date.now();
-    const run = await startScoringRun(PERIOD);
+    const run = await startScoringRun(inst.runtime as EnterpriseCreditRuntime, PERIOD);
     let status = 'QUEUED';
     while (status !== 'COMPLETED' && status !== 'FAILED') {
       await new Promise((r) => setTimeout(r, 20));

@@ -62,7 +62,7 @@ async function prepare(city: TestCity): Promise<Client[]> {
       `INSERT INTO civic.residents (id, division_code, household_id, name_masked) SELECT id, $2, NULL, '测*' FROM unnest($1::uuid[]) AS id`,
       [ids, VILLAGES[c % VILLAGES.length]],
     );
-    const cards = await ds.transaction((m) => ensureCards(m, ids, new Date()));
+    const cards = await ds.transaction((m) => ensureCards({ ledger }, m, ids, new Date()));
     const merchantId = `bench-merchant-${c}`;
     const merchant = await city.token('MERCHANT', { sub: merchantId });
     const reward = ok(await city.query(`mutation { defineRewardItem(name: "大米", pointsCost: ${PRICE}, stock: 1000000, merchantId: "${merchantId}") { id } }`, {}, merchant)).defineRewardItem;

@@ -14,7 +14,7 @@ import { Client } from 'pg';
 import { withDatabase } from '@citypoints/db';
 import { FixedClock } from '@citypoints/kit';
 import type { DomainEvent } from '@citypoints/events';
-import { socialOrganisations } from '@citypoints/social-organisations';
+import { socialOrganisations, type SocialOrganisationsRuntime } from '@citypoints/social-organisations';
 import { gradeYear, gradingKey, gradingLoader } from '../../../subgraphs/social-organisations/src/grading/grading.service';
 import { enterpriseCreditHandlers } from '../../../subgraphs/social-organisations/src/member-effects/member-effect.handlers';
 
@@ -45,6 +45,7 @@ async function main() {
   const url = withDatabase(admin, name);
   const inst = await socialOrganisations.create({ databaseUrl: url, queue: { kind: 'postgres', url, schema: 'bullmq' }, clock: new FixedClock(new Date('2031-01-10T00:00:00Z')) });
   const ds = inst.dataSource;
+  const rt = inst.runtime as SocialOrganisationsRuntime;
   try {
     console.log(`social-organisations benchmark: ${ORGS} organisations, ${ORGS * RECORDS_PER_ORG} indicator records, ${ENTERPRISES} member enterprises${quick ? ' (quick)' : ''}`);
     const setup = await timed(async () => {
@@ -87,10 +88,10 @@ async function main() {
         [YEAR],
       ),
     );
-    const run = await timed(() => gradeYear(YEAR, null));
+    const run = await timed(() => gradeYear(rt, YEAR, null));
     const [{ n: postings }] = await ds.query(`SELECT count(*)::int AS n FROM ${S}.ledger_postings`);
     // records normally regrade as they are entered, so a real yearly run mostly finds nothing to post
-    const rerun = await timed(() => gradeYear(YEAR, null));
+    const rerun = await timed(() => gradeYear(rt, YEAR, null));
     console.log(`\n1. yearly grading run`);
     console.log(`   first run over records loaded in bulk: ${run.value} organisations in ${fmt(run.ms)} (${((run.value / run.ms) * 1000).toFixed(0)} organisations/s, ${postings} ledger postings)`);
     console.log(`   run with every grading up to date: ${fmt(rerun.ms)} (${((rerun.value / rerun.ms) * 1000).toFixed(0)} organisations/s)`);
@@ -98,16 +99,16 @@ async function main() {
     console.log(`   ratio first run / baseline: ${(run.ms / baseline.ms).toFixed(1)}x, up-to-date run / baseline: ${(rerun.ms / baseline.ms).toFixed(1)}x`);
 
     const keys = Array.from({ length: ORGS }, (_, i) => gradingKey('ORG' + String(i + 1).padStart(15, '0'), YEAR));
-    const batched = await timed(() => gradingLoader({ caller: null, requestId: 'bench', loaders: new Map(), rt: undefined }).loadMany(keys));
+    const batched = await timed(() => gradingLoader({ caller: null, requestId: 'bench', loaders: new Map(), rt }).loadMany(keys));
     const single = await timed(async () => {
-      for (const k of keys) await gradingLoader({ caller: null, requestId: 'bench', loaders: new Map(), rt: undefined }).load(k);
+      for (const k of keys) await gradingLoader({ caller: null, requestId: 'bench', loaders: new Map(), rt }).load(k);
     });
     console.log(`\n2. reading ${ORGS} gradings`);
     console.log(`   batched loader (one query): ${fmt(batched.ms)}`);
     console.log(`   baseline, one query per organisation: ${fmt(single.ms)}`);
     console.log(`   ratio batched / per-organisation: ${(batched.ms / single.ms).toFixed(3)}`);
 
-    const handler = enterpriseCreditHandlers['enterprise-credit.record.recorded'];
+    const handler = enterpriseCreditHandlers(rt)['enterprise-credit.record.recorded'];
     const event = (i: number): DomainEvent => ({
       id: randomUUID(),
       topic: 'enterprise-credit.record.recorded',

@@ -15,7 +15,7 @@ import { FixedClock, HOUR } from '@citypoints/kit';
 import { Ledger } from '@citypoints/ledger';
 import { registry } from '@citypoints/registry';
 import { ok, startCity, type TestCity } from '@citypoints/testing';
-import { runVolunteeringJob, volunteering } from '@citypoints/volunteering';
+import { runVolunteeringJob, volunteering, type VolunteeringRuntime } from '@citypoints/volunteering';
 
 process.env.CITYPOINTS_TEST_PG_URL ??= process.env.CITYPOINTS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -89,9 +89,9 @@ async function main(): Promise<void> {
     const setup = await timed(() => prepare(city, now));
     console.log(`volunteering bench (${full ? 'full' : 'reduced; --full for full'} scale): ${setup.value.needs} completed services, ${setup.value.volunteers.length} volunteers; setup ${setup.seconds.toFixed(1)} s`);
 
-    const job = await timed(() => runVolunteeringJob('auto-confirm'));
+    const job = await timed(() => runVolunteeringJob(city.instances.volunteering.runtime as VolunteeringRuntime, 'auto-confirm'));
     if (job.value !== NEEDS) throw new Error(`auto-confirm settled ${job.value} of ${NEEDS}`);
-    const again = await runVolunteeringJob('auto-confirm');
+    const again = await runVolunteeringJob(city.instances.volunteering.runtime as VolunteeringRuntime, 'auto-confirm');
     if (again !== 0) throw new Error(`a second auto-confirm run settled ${again}`);
     const base = await timed(() => bareAwards(city, NEEDS));
     const jobRate = NEEDS / job.seconds;

@@ -1,8 +1,9 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireRole, requireRoleIn } from '@citypoints/auth';
 import { notFound } from '@citypoints/kit';
-import { loader, type SubgraphContext } from '@citypoints/federation';
-import { clock, db, SCHEMA } from '../context';
+import { loader } from '@citypoints/federation';
+import { SCHEMA } from '../context';
+import type { Ctx as Context } from '../runtime';
 import { projectedResident } from '../residents/projection';
 import { ResidentRef } from '../residents/resident.type';
 import { CivicRecordConnection } from '../records/record.type';
@@ -11,8 +12,8 @@ import { currentRules, privilegesFor, type VersionedRules } from '../rules/rules
 import { cardLoader, ensureCards, openPassbook, requireCard } from './card.service';
 import { CivicCard, PassbookKind } from './card.type';
 
-const rulesOfRequest = (ctx: SubgraphContext) => loader<string, VersionedRules>(ctx, 'civicRules', async (keys) => {
-  const rules = await currentRules(db().manager, clock());
+const rulesOfRequest = (ctx: Context) => loader<string, VersionedRules>(ctx, 'civicRules', async (keys) => {
+  const rules = await currentRules(ctx.rt.ds.manager, ctx.rt.clock);
   return keys.map(() => rules);
 });
 
@@ -20,13 +21,13 @@ const rulesOfRequest = (ctx: SubgraphContext) => loader<string, VersionedRules>(
 export class CivicCardResolver {
   @Authorized()
   @Query(() => CivicCard, { nullable: true, description: 'issued on first use to a registered resident' })
-  civicCard(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: SubgraphContext): Promise<CivicCard> {
+  civicCard(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: Context): Promise<CivicCard> {
     return requireCard(ctx, residentId);
   }
 
   @Authorized('RESIDENT')
   @Query(() => CivicCard, { nullable: true })
-  myCivicCard(@Ctx() ctx: SubgraphContext): Promise<CivicCard> {
+  myCivicCard(@Ctx() ctx: Context): Promise<CivicCard> {
     return requireCard(ctx, ctx.caller!.sub);
   }
 
@@ -35,27 +36,29 @@ export class CivicCardResolver {
     @Root() card: CivicCard,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: Context,
   ) {
-    return recordsOfResident(card.residentId, first, after);
+    return recordsOfResident(ctx.rt, card.residentId, first, after);
   }
 
   @FieldResolver(() => [String], { description: 'flags earned by crossing the city-set balance thresholds' })
-  async privileges(@Root() card: CivicCard, @Ctx() ctx: SubgraphContext): Promise<string[]> {
+  async privileges(@Root() card: CivicCard, @Ctx() ctx: Context): Promise<string[]> {
     const { rules } = await rulesOfRequest(ctx).load('current');
     return privilegesFor(rules, card.balance);
   }
 
   @Authorized('TOWN_OFFICIAL', 'VILLAGE_REGISTRAR')
   @Mutation(() => CivicCard, { description: 'opens the red passbook of a party member' })
-  async enrolRedPassbook(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: SubgraphContext): Promise<CivicCard> {
+  async enrolRedPassbook(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: Context): Promise<CivicCard> {
     const caller = requireRole(ctx.caller, 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR');
-    await db().transaction(async (m) => {
+    const rt = ctx.rt;
+    await rt.ds.transaction(async (m) => {
       const resident = await projectedResident(m, residentId);
       if (!resident) throw notFound('resident', residentId);
       requireRoleIn(caller, resident.division_code, 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR');
-      await ensureCards(m, [residentId], clock().now());
-      await m.query(`INSERT INTO "${SCHEMA}".party_members (resident_id, recorded_by, recorded_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [residentId, caller.sub, clock().now()]);
-      await openPassbook(m, PassbookKind.RED, residentId);
+      await ensureCards(rt, m, [residentId], rt.clock.now());
+      await m.query(`INSERT INTO "${SCHEMA}".party_members (resident_id, recorded_by, recorded_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [residentId, caller.sub, rt.clock.now()]);
+      await openPassbook(rt, m, PassbookKind.RED, residentId);
     });
     return requireCard(ctx, residentId);
   }
@@ -64,7 +67,7 @@ export class CivicCardResolver {
 @Resolver(() => ResidentRef)
 export class ResidentCivicResolver {
   @FieldResolver(() => CivicCard, { nullable: true })
-  civicCard(@Root() r: ResidentRef, @Ctx() ctx: SubgraphContext): Promise<CivicCard | null> {
+  civicCard(@Root() r: ResidentRef, @Ctx() ctx: Context): Promise<CivicCard | null> {
     return cardLoader(ctx).load(r.id);
   }
 }

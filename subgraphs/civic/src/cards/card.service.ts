@@ -1,9 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, isCityWide, mustAuditRead, writeAudit, type Caller, type Role } from '@citypoints/auth';
 import { forbidden, isWithinDivision, notFound, unauthenticated } from '@citypoints/kit';
-import { loader, type SubgraphContext } from '@citypoints/federation';
+import { loader } from '@citypoints/federation';
 import type { LedgerAccount } from '@citypoints/ledger';
-import { clock, db, ledger, SCHEMA } from '../context';
+import { SCHEMA } from '../context';
+import type { CivicRuntime, Ctx } from '../runtime';
 import { residentRef } from '../residents/resident.type';
 import { CivicCard, Passbook, PassbookKind } from './card.type';
 import { isUuid } from '../ids';
@@ -12,11 +13,11 @@ const ISSUE_SHARDS = 16;
 
 /** Each passbook of a resident is a ledger account; RED may close a year below 0, so it may go negative. */
 export const passbookAccount = (kind: PassbookKind, residentId: string) => `civic:${kind}:${residentId}`;
-const PASSBOOK_POLICY: Record<PassbookKind, { allowNegative: boolean; policy: { yearlySettlement?: boolean } }> = {
+const PASSBOOK_POLICY: Readonly<Record<PassbookKind, { allowNegative: boolean; policy: { yearlySettlement?: boolean } }>> = Object.freeze({
   CIVIC: { allowNegative: false, policy: {} },
   RED: { allowNegative: true, policy: { yearlySettlement: true } },
   GREEN: { allowNegative: false, policy: {} },
-};
+});
 
 /**
  * The counterpart of every credit and debit of a passbook kind. Spread over shards by resident:
@@ -26,17 +27,17 @@ export const issueAccount = (kind: PassbookKind, residentId: string) => `civic:$
 export const RED_SETTLED_ACCOUNT = 'civic:RED-SETTLED';
 export const merchantAccount = (merchantId: string) => `civic:MERCHANT:${merchantId}`;
 
-export async function openSystemAccounts(m: EntityManager): Promise<void> {
+export async function openSystemAccounts(rt: Pick<CivicRuntime, 'ledger'>, m: EntityManager): Promise<void> {
   for (const kind of Object.values(PassbookKind)) {
     for (let s = 0; s < ISSUE_SHARDS; s++) {
-      await ledger().openAccount(m, { id: `civic:${kind}-ISSUE:${s}`, ownerId: 'civic', kind: `${kind}_ISSUE`, allowNegative: true });
+      await rt.ledger.openAccount(m, { id: `civic:${kind}-ISSUE:${s}`, ownerId: 'civic', kind: `${kind}_ISSUE`, allowNegative: true });
     }
   }
-  await ledger().openAccount(m, { id: RED_SETTLED_ACCOUNT, ownerId: 'civic', kind: 'RED_SETTLED', allowNegative: true });
+  await rt.ledger.openAccount(m, { id: RED_SETTLED_ACCOUNT, ownerId: 'civic', kind: 'RED_SETTLED', allowNegative: true });
 }
 
-export async function openPassbook(m: EntityManager, kind: PassbookKind, residentId: string): Promise<void> {
-  await ledger().openAccount(m, { id: passbookAccount(kind, residentId), ownerId: residentId, kind, ...PASSBOOK_POLICY[kind] });
+export async function openPassbook(rt: Pick<CivicRuntime, 'ledger'>, m: EntityManager, kind: PassbookKind, residentId: string): Promise<void> {
+  await rt.ledger.openAccount(m, { id: passbookAccount(kind, residentId), ownerId: residentId, kind, ...PASSBOOK_POLICY[kind] });
 }
 
 export interface CardRow {
@@ -53,7 +54,7 @@ export interface CardRow {
  * has none yet. Residents the projection does not know get none. Safe under concurrency: a card
  * issued by a concurrent request is found, not duplicated.
  */
-export async function ensureCards(m: EntityManager, residentIds: readonly string[], now: Date): Promise<Map<string, CardRow>> {
+export async function ensureCards(rt: Pick<CivicRuntime, 'ledger'>, m: EntityManager, residentIds: readonly string[], now: Date): Promise<Map<string, CardRow>> {
   const ids = [...new Set(residentIds.filter(isUuid))];
   if (!ids.length) return new Map();
   const issued: { resident_id: string }[] = await m.query(
@@ -66,8 +67,8 @@ export async function ensureCards(m: EntityManager, residentIds: readonly string
     [ids, now],
   );
   for (const r of issued) {
-    await openPassbook(m, PassbookKind.CIVIC, r.resident_id);
-    await openPassbook(m, PassbookKind.GREEN, r.resident_id);
+    await openPassbook(rt, m, PassbookKind.CIVIC, r.resident_id);
+    await openPassbook(rt, m, PassbookKind.GREEN, r.resident_id);
   }
   const rows: CardRow[] = await m.query(
     `SELECT c.card_no, c.resident_id, c.issued_at, r.division_code, (p.resident_id IS NOT NULL) AS party_member
@@ -91,7 +92,7 @@ export async function cardByNo(m: Pick<EntityManager, 'query'>, cardNo: string):
 }
 
 /** Officials who see the cards of residents within their division. */
-const CARD_OFFICIALS: Role[] = ['TOWN_OFFICIAL', 'VILLAGE_REGISTRAR', 'VILLAGE_REVIEWER', 'PUBLICITY_CLERK', 'TOWN_REVIEWER'];
+const CARD_OFFICIALS: readonly Role[] = Object.freeze(['TOWN_OFFICIAL', 'VILLAGE_REGISTRAR', 'VILLAGE_REVIEWER', 'PUBLICITY_CLERK', 'TOWN_REVIEWER']);
 
 export function mayReadCard(caller: Caller | null, residentId: string, divisionCode: string): boolean {
   if (!caller) throw unauthenticated();
@@ -121,17 +122,18 @@ function toCard(row: CardRow, accounts: Map<string, LedgerAccount>): CivicCard {
  * Cards by resident, batched per request: one transaction issues the missing cards, reads the
  * cards and reads every passbook in one query. Null for residents the projection does not know.
  */
-export function cardLoader(ctx: SubgraphContext) {
+export function cardLoader(ctx: Ctx) {
+  const rt = ctx.rt;
   return loader<string, CivicCard | null>(ctx, 'civicCardByResident', async (residentIds) => {
-    const known: { id: string; division_code: string }[] = await db().query(`SELECT id, division_code FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [
+    const known: { id: string; division_code: string }[] = await rt.ds.query(`SELECT id, division_code FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [
       residentIds.filter(isUuid),
     ]);
     // a refused caller must not cause a card to be issued
     const readable = known.filter((r) => mayReadCard(ctx.caller, r.id, r.division_code)).map((r) => r.id);
-    const { cards, accounts } = await db().transaction(async (m) => {
-      const cards = await ensureCards(m, readable, clock().now());
+    const { cards, accounts } = await rt.ds.transaction(async (m) => {
+      const cards = await ensureCards(rt, m, readable, rt.clock.now());
       const ids = [...cards.values()].flatMap((c) => Object.values(PassbookKind).map((k) => passbookAccount(k, c.resident_id)));
-      const list = await ledger().accounts(m, ids);
+      const list = await rt.ledger.accounts(m, ids);
       return { cards, accounts: new Map(list.filter((a): a is LedgerAccount => !!a).map((a) => [a.id, a])) };
     });
     const seen: string[] = [];
@@ -143,13 +145,13 @@ export function cardLoader(ctx: SubgraphContext) {
       return toCard(row, accounts);
     });
     if (mustAuditRead(ctx.caller) && seen.length) {
-      await writeAudit(db(), SCHEMA, ctx.caller, { action: 'read', subjectType: 'CivicCard', subjectIds: seen, fields: ['balance', 'passbooks', 'records'] });
+      await writeAudit(rt.ds, SCHEMA, ctx.caller, { action: 'read', subjectType: 'CivicCard', subjectIds: seen, fields: ['balance', 'passbooks', 'records'] });
     }
     return out;
   });
 }
 
-export async function requireCard(ctx: SubgraphContext, residentId: string): Promise<CivicCard> {
+export async function requireCard(ctx: Ctx, residentId: string): Promise<CivicCard> {
   const card = await cardLoader(ctx).load(residentId);
   if (!card) throw notFound('resident', residentId);
   return card;

@@ -1,16 +1,16 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import { requireRole, requireRoleIn } from '@citypoints/auth';
 import { badInput, conflict, isPeriod, notFound } from '@citypoints/kit';
-import type { SubgraphContext } from '@citypoints/federation';
-import { clock, db, ledger, SCHEMA } from '../context';
+import { SCHEMA } from '../context';
+import type { CivicRuntime, Ctx as Context } from '../runtime';
 import { ensureCards, issueAccount, passbookAccount } from '../cards/card.service';
 import { Passbook, PassbookKind } from '../cards/card.type';
 import { projectedResident } from '../residents/projection';
 import { currentRules } from '../rules/rules.service';
 import { recyclablePoints } from './green.rules';
 
-async function greenPassbook(residentId: string): Promise<Passbook> {
-  const a = await ledger().account(db().manager, passbookAccount(PassbookKind.GREEN, residentId));
+async function greenPassbook(rt: CivicRuntime, residentId: string): Promise<Passbook> {
+  const a = await rt.ledger.account(rt.ds.manager, passbookAccount(PassbookKind.GREEN, residentId));
   return Object.assign(new Passbook(), { kind: PassbookKind.GREEN, balance: a?.balance ?? 0, lifetimeEarned: a?.lifetimeEarned ?? 0, lifetimeSpent: a?.lifetimeSpent ?? 0 });
 }
 
@@ -23,13 +23,14 @@ export class GreenResolver {
     @Arg('material') material: string,
     @Arg('grams', () => Int) grams: number,
     @Arg('idempotencyKey') idempotencyKey: string,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Context,
   ): Promise<Passbook> {
+    const rt = ctx.rt;
     const caller = requireRole(ctx.caller, 'VILLAGE_REGISTRAR');
     const key = (idempotencyKey ?? '').trim();
     if (key.length < 1 || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
     if (!Number.isInteger(grams) || grams < 1 || grams > 10_000_000) throw badInput('grams must be a whole number from 1 to 10000000', { field: 'grams' });
-    await db().transaction(async (m) => {
+    await rt.ds.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`civic:green:${key}`]);
       const existing: { resident_id: string; material: string; grams: number }[] = await m.query(`SELECT resident_id, material, grams FROM "${SCHEMA}".green_collections WHERE idempotency_key = $1`, [key]);
       if (existing.length) {
@@ -39,18 +40,18 @@ export class GreenResolver {
       const resident = await projectedResident(m, residentId);
       if (!resident) throw notFound('resident', residentId);
       requireRoleIn(caller, resident.division_code, 'VILLAGE_REGISTRAR');
-      const { version, rules } = await currentRules(m, clock());
+      const { version, rules } = await currentRules(m, rt.clock);
       const price = rules.green.pricePerKg[material];
       if (price === undefined) throw badInput(`material must be one of ${Object.keys(rules.green.pricePerKg).join(', ')}`, { field: 'material' });
       const points = recyclablePoints(grams, price);
       if (points < 1) throw badInput('too little to earn a whole point', { field: 'grams' });
-      await ensureCards(m, [residentId], clock().now());
+      await ensureCards(rt, m, [residentId], rt.clock.now());
       await m.query(
         `INSERT INTO "${SCHEMA}".green_collections (idempotency_key, resident_id, material, grams, price_per_kg, points, rules_version, recorded_by, recorded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [key, residentId, material, grams, price, points, version, caller.sub, clock().now()],
+        [key, residentId, material, grams, price, points, version, caller.sub, rt.clock.now()],
       );
-      await ledger().post(m, {
+      await rt.ledger.post(m, {
         idempotencyKey: `civic:green-collection:${key}`,
         kind: 'GREEN_COLLECTION',
         metadata: { material, grams, pricePerKg: price, rulesVersion: version },
@@ -60,7 +61,7 @@ export class GreenResolver {
         ],
       });
     });
-    return greenPassbook(residentId);
+    return greenPassbook(ctx.rt, residentId);
   }
 
   @Authorized('VILLAGE_REVIEWER', 'TOWN_OFFICIAL')
@@ -69,21 +70,22 @@ export class GreenResolver {
     @Arg('residentId', () => ID) residentId: string,
     @Arg('month') month: string,
     @Arg('score', () => Int) score: number,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Context,
   ): Promise<Passbook> {
+    const rt = ctx.rt;
     const caller = requireRole(ctx.caller, 'VILLAGE_REVIEWER', 'TOWN_OFFICIAL');
     if (!isPeriod(month)) throw badInput('month must be YYYY-MM', { field: 'month' });
-    await db().transaction(async (m) => {
+    await rt.ds.transaction(async (m) => {
       const resident = await projectedResident(m, residentId);
       if (!resident) throw notFound('resident', residentId);
       requireRoleIn(caller, resident.division_code, 'VILLAGE_REVIEWER', 'TOWN_OFFICIAL');
-      const { rules } = await currentRules(m, clock());
+      const { rules } = await currentRules(m, rt.clock);
       if (!Number.isInteger(score) || score < 0 || score > rules.green.inspectionMax) throw badInput(`score must be from 0 to ${rules.green.inspectionMax}`, { field: 'score' });
-      await ensureCards(m, [residentId], clock().now());
+      await ensureCards(rt, m, [residentId], rt.clock.now());
       const inserted: unknown[] = await m.query(
         `INSERT INTO "${SCHEMA}".green_inspections (resident_id, month, score, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT DO NOTHING RETURNING month`,
-        [residentId, month, score, caller.sub, clock().now()],
+        [residentId, month, score, caller.sub, rt.clock.now()],
       );
       if (!inserted.length) {
         const prior: { score: number }[] = await m.query(`SELECT score FROM "${SCHEMA}".green_inspections WHERE resident_id = $1 AND month = $2`, [residentId, month]);
@@ -91,7 +93,7 @@ export class GreenResolver {
         return;
       }
       if (score > 0) {
-        await ledger().post(m, {
+        await rt.ledger.post(m, {
           idempotencyKey: `civic:green-inspection:${residentId}:${month}`,
           kind: 'GREEN_INSPECTION',
           metadata: { month, score },
@@ -102,6 +104,6 @@ export class GreenResolver {
         });
       }
     });
-    return greenPassbook(residentId);
+    return greenPassbook(ctx.rt, residentId);
   }
 }

@@ -1,7 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { isCityAdmin, requireRoleIn, type Caller } from '@citypoints/auth';
 import { badInput, divisionLevelOf, forbidden, notFound } from '@citypoints/kit';
-import { CITY_CODE, clock, db, SCHEMA } from '../context';
+import { CITY_CODE, SCHEMA } from '../context';
+import type { CivicRuntime } from '../runtime';
 import { currentRules } from '../rules/rules.service';
 import { PassbookKind } from '../cards/card.type';
 import { BehaviourItem, DefineBehaviourItemInput } from './item.type';
@@ -34,14 +35,14 @@ export function toItem(r: ItemRow): BehaviourItem {
 }
 
 /** A town's list: its own items, plus city-wide ones whose code the town did not define itself. */
-export async function listItems(divisionCode: string | null | undefined): Promise<BehaviourItem[]> {
+export async function listItems(rt: CivicRuntime, divisionCode: string | null | undefined): Promise<BehaviourItem[]> {
   if (divisionCode == null) {
-    const rows: ItemRow[] = await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".behaviour_items WHERE scope = $1 ORDER BY code`, [CITY_CODE]);
+    const rows: ItemRow[] = await rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".behaviour_items WHERE scope = $1 ORDER BY code`, [CITY_CODE]);
     return rows.map(toItem);
   }
   if (!divisionLevelOf(divisionCode)) throw badInput('divisionCode is not a division code', { field: 'divisionCode' });
   const town = divisionCode.length >= 9 ? divisionCode.slice(0, 9) : CITY_CODE;
-  const rows: ItemRow[] = await db().query(
+  const rows: ItemRow[] = await rt.ds.query(
     `SELECT DISTINCT ON (code) ${COLUMNS} FROM "${SCHEMA}".behaviour_items WHERE scope IN ($1, $2) ORDER BY code, length(scope) DESC`,
     [town, CITY_CODE],
   );
@@ -67,7 +68,7 @@ export async function itemsByKey(m: Pick<EntityManager, 'query'>, keys: readonly
   return new Map(rows.map((r) => [`${r.scope}/${r.code}`, toItem(r)]));
 }
 
-export async function defineItem(caller: Caller, input: DefineBehaviourItemInput): Promise<BehaviourItem> {
+export async function defineItem(rt: CivicRuntime, caller: Caller, input: DefineBehaviourItemInput): Promise<BehaviourItem> {
   const scope = input.divisionCode ?? CITY_CODE;
   if (scope !== CITY_CODE && divisionLevelOf(scope) !== 'TOWN') throw badInput('items belong to a town (9-digit code) or to the whole city', { field: 'divisionCode' });
   if (scope === CITY_CODE && !isCityAdmin(caller)) throw forbidden('city-wide items are defined by the city');
@@ -79,8 +80,8 @@ export async function defineItem(caller: Caller, input: DefineBehaviourItemInput
   if (!Number.isInteger(input.points) || input.points === 0) throw badInput('points must be a non-zero whole number', { field: 'points' });
   const cap = input.monthlyCap ?? null;
   if (cap !== null && (!Number.isInteger(cap) || cap <= 0)) throw badInput('monthlyCap must be a positive whole number', { field: 'monthlyCap' });
-  return db().transaction(async (m) => {
-    const { rules } = await currentRules(m, clock());
+  return rt.ds.transaction(async (m) => {
+    const { rules } = await currentRules(m, rt.clock);
     const bounds = rules.categories[input.category];
     if (!bounds) throw badInput(`category must be one of ${Object.keys(rules.categories).join(', ')}`, { field: 'category' });
     if (input.points < bounds.min || input.points > bounds.max) {
@@ -93,7 +94,7 @@ export async function defineItem(caller: Caller, input: DefineBehaviourItemInput
          points = EXCLUDED.points, monthly_cap = EXCLUDED.monthly_cap, defined_by = EXCLUDED.defined_by, defined_at = EXCLUDED.defined_at,
          version = "${SCHEMA}".behaviour_items.version + 1
        RETURNING ${COLUMNS}`,
-      [scope, code, label, input.category, bounds.passbook, input.points, cap, caller.sub, clock().now()],
+      [scope, code, label, input.category, bounds.passbook, input.points, cap, caller.sub, rt.clock.now()],
     );
     return toItem(rows[0]);
   });
@@ -105,14 +106,14 @@ export async function publicityDays(m: Pick<EntityManager, 'query'>, townCode: s
   return rows.length ? rows[0].days : fallback;
 }
 
-export async function setPublicityWindow(caller: Caller, divisionCode: string, days: number): Promise<number> {
+export async function setPublicityWindow(rt: CivicRuntime, caller: Caller, divisionCode: string, days: number): Promise<number> {
   if (divisionLevelOf(divisionCode) !== 'TOWN') throw badInput('the publicity window is set per town (9-digit code)', { field: 'divisionCode' });
   requireRoleIn(caller, divisionCode, 'TOWN_OFFICIAL');
-  return db().transaction(async (m) => {
-    const { rules } = await currentRules(m, clock());
+  return rt.ds.transaction(async (m) => {
+    const { rules } = await currentRules(m, rt.clock);
     const { min, max } = rules.publicityDays;
     if (!Number.isInteger(days) || days < min || days > max) throw badInput(`days must be from ${min} to ${max}`, { field: 'days' });
-    await m.query(`INSERT INTO "${SCHEMA}".publicity_windows (town_code, days, set_by, set_at) VALUES ($1, $2, $3, $4)`, [divisionCode, days, caller.sub, clock().now()]);
+    await m.query(`INSERT INTO "${SCHEMA}".publicity_windows (town_code, days, set_by, set_at) VALUES ($1, $2, $3, $4)`, [divisionCode, days, caller.sub, rt.clock.now()]);
     return days;
   });
 }

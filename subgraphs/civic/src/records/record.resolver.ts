@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { loader, type SubgraphContext } from '@citypoints/federation';
-import { db } from '../context';
+import { loader } from '@citypoints/federation';
+import type { Ctx as Context } from '../runtime';
 import { BehaviourItem } from '../items/item.type';
 import { itemsByKey } from '../items/item.service';
 import { CivicRecord, RecordStep, RegisterCivicRecordInput } from './record.type';
@@ -10,50 +10,50 @@ import { approveRecord, objectToRecord, publiciseRecord, recordById, recordSteps
 export class CivicRecordResolver {
   @Authorized()
   @Query(() => CivicRecord, { nullable: true })
-  civicRecord(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<CivicRecord | null> {
-    return recordById(ctx.caller, id);
+  civicRecord(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<CivicRecord | null> {
+    return recordById(ctx.rt, ctx.caller, id);
   }
 
   @FieldResolver(() => BehaviourItem)
-  item(@Root() r: CivicRecord, @Ctx() ctx: SubgraphContext): Promise<BehaviourItem> {
+  item(@Root() r: CivicRecord, @Ctx() ctx: Context): Promise<BehaviourItem> {
     return loader<string, BehaviourItem>(ctx, 'behaviourItemByKey', async (keys) => {
-      const byKey = await itemsByKey(db().manager, keys.map((k) => ({ scope: k.split('/')[0], code: k.split('/')[1] })));
+      const byKey = await itemsByKey(ctx.rt.ds.manager, keys.map((k) => ({ scope: k.split('/')[0], code: k.split('/')[1] })));
       return keys.map((k) => byKey.get(k) ?? new Error(`behaviour item ${k} not found`));
     }).load(`${r.itemScope}/${r.itemCode}`);
   }
 
   @FieldResolver(() => [RecordStep], { description: 'who did which step, in order' })
-  steps(@Root() r: CivicRecord): Promise<RecordStep[]> {
-    return recordSteps(r.id);
+  steps(@Root() r: CivicRecord, @Ctx() ctx: Context): Promise<RecordStep[]> {
+    return recordSteps(ctx.rt, r.id);
   }
 
   @Authorized('VILLAGE_REGISTRAR')
   @Mutation(() => CivicRecord)
-  registerCivicRecord(@Arg('input') input: RegisterCivicRecordInput, @Ctx() ctx: SubgraphContext): Promise<CivicRecord> {
-    return registerRecord(ctx.caller, input);
+  registerCivicRecord(@Arg('input') input: RegisterCivicRecordInput, @Ctx() ctx: Context): Promise<CivicRecord> {
+    return registerRecord(ctx.rt, ctx.caller, input);
   }
 
   @Authorized('VILLAGE_REVIEWER')
   @Mutation(() => CivicRecord, { description: 'reviews a registered record, or rules on an objection (approve: dismiss it)' })
-  reviewCivicRecord(@Arg('id', () => ID) id: string, @Arg('approve') approve: boolean, @Arg('note', () => String, { nullable: true }) note: string | null, @Ctx() ctx: SubgraphContext) {
-    return reviewRecord(ctx.caller, id, approve, note);
+  reviewCivicRecord(@Arg('id', () => ID) id: string, @Arg('approve') approve: boolean, @Arg('note', () => String, { nullable: true }) note: string | null, @Ctx() ctx: Context) {
+    return reviewRecord(ctx.rt, ctx.caller, id, approve, note);
   }
 
   @Authorized('PUBLICITY_CLERK')
   @Mutation(() => CivicRecord)
-  publiciseCivicRecord(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext) {
-    return publiciseRecord(ctx.caller, id);
+  publiciseCivicRecord(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return publiciseRecord(ctx.rt, ctx.caller, id);
   }
 
   @Authorized('RESIDENT')
   @Mutation(() => CivicRecord)
-  objectToCivicRecord(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: SubgraphContext) {
-    return objectToRecord(ctx.caller, id, reason);
+  objectToCivicRecord(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: Context) {
+    return objectToRecord(ctx.rt, ctx.caller, id, reason);
   }
 
   @Authorized('TOWN_REVIEWER')
   @Mutation(() => CivicRecord)
-  approveCivicRecord(@Arg('id', () => ID) id: string, @Arg('approve') approve: boolean, @Arg('note', () => String, { nullable: true }) note: string | null, @Ctx() ctx: SubgraphContext) {
-    return approveRecord(ctx.caller, id, approve, note);
+  approveCivicRecord(@Arg('id', () => ID) id: string, @Arg('approve') approve: boolean, @Arg('note', () => String, { nullable: true }) note: string | null, @Ctx() ctx: Context) {
+    return approveRecord(ctx.rt, ctx.caller, id, approve, note);
   }
 }

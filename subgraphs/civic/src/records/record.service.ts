@@ -1,7 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, isCityWide, mustAuditRead, requireRole, requireRoleIn, writeAudit, type Caller, type Role } from '@citypoints/auth';
 import { badInput, cityDate, cityMonth, conflict, DAY, forbidden, invalidState, isIsoDate, isWithinDivision, notFound, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
-import { clock, db, ledger, SCHEMA } from '../context';
+import { SCHEMA } from '../context';
+import type { CivicRuntime } from '../runtime';
 import { ensureCards, issueAccount, openPassbook, passbookAccount } from '../cards/card.service';
 import { PassbookKind } from '../cards/card.type';
 import { itemForTown, publicityDays } from '../items/item.service';
@@ -76,9 +77,9 @@ async function requireFreshActor(m: EntityManager, recordId: string, actor: stri
   if (rows.length) throw forbidden(`${actor} already performed the ${rows[0].step} step of this record; another person must do ${step}`);
 }
 
-async function addStep(m: EntityManager, recordId: string, step: Step, actor: string, decision: string, note: string | null | undefined): Promise<void> {
+async function addStep(rt: CivicRuntime, m: EntityManager, recordId: string, step: Step, actor: string, decision: string, note: string | null | undefined): Promise<void> {
   await m.query(`INSERT INTO "${SCHEMA}".record_steps (record_id, step, actor, decision, note, at) VALUES ($1, $2, $3, $4, $5, $6)`, [
-    recordId, step, actor, decision, note ?? null, clock().now(),
+    recordId, step, actor, decision, note ?? null, rt.clock.now(),
   ]);
 }
 
@@ -94,14 +95,14 @@ function validNote(note: string | null | undefined, field = 'note', required = f
   return v || null;
 }
 
-export async function registerRecord(c: Caller | null, input: RegisterCivicRecordInput): Promise<CivicRecord> {
+export async function registerRecord(rt: CivicRuntime, c: Caller | null, input: RegisterCivicRecordInput): Promise<CivicRecord> {
   const caller = requireRole(c, 'VILLAGE_REGISTRAR');
   const key = (input.idempotencyKey ?? '').trim();
   if (key.length < 1 || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
   if (!isIsoDate(input.occurredOn)) throw badInput('occurredOn must be a date (YYYY-MM-DD)', { field: 'occurredOn' });
-  if (input.occurredOn > cityDate(clock().now())) throw badInput('occurredOn lies in the future', { field: 'occurredOn' });
+  if (input.occurredOn > cityDate(rt.clock.now())) throw badInput('occurredOn lies in the future', { field: 'occurredOn' });
   const evidence = validNote(input.evidence, 'evidence');
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`civic:record-key:${key}`]);
     const existing: RecordRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".records WHERE idempotency_key = $1`, [key]);
     if (existing.length) {
@@ -116,85 +117,85 @@ export async function registerRecord(c: Caller | null, input: RegisterCivicRecor
     requireRoleIn(caller, resident.division_code, 'VILLAGE_REGISTRAR');
     const town = resident.division_code.slice(0, 9);
     const item = await itemForTown(m, town, input.itemCode);
-    const cards = await ensureCards(m, [resident.id], clock().now());
+    const cards = await ensureCards(rt, m, [resident.id], rt.clock.now());
     const card = cards.get(resident.id)!;
     if (item.passbook === PassbookKind.RED && !card.party_member) throw invalidState('the red passbook is for party members only');
     const rows: RecordRow[] = await m.query(
       `INSERT INTO "${SCHEMA}".records (idempotency_key, resident_id, card_no, division_code, town_code, item_scope, item_code, item_version,
          passbook, points_requested, status, occurred_on, evidence, registered_by, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'REGISTERED', $11, $12, $13, $14) RETURNING ${COLUMNS}`,
-      [key, resident.id, card.card_no, resident.division_code, town, item.scope, item.code, item.version, item.passbook, item.points, input.occurredOn, evidence, caller.sub, clock().now()],
+      [key, resident.id, card.card_no, resident.division_code, town, item.scope, item.code, item.version, item.passbook, item.points, input.occurredOn, evidence, caller.sub, rt.clock.now()],
     );
-    await addStep(m, rows[0].id, 'REGISTER', caller.sub, 'REGISTERED', null);
+    await addStep(rt, m, rows[0].id, 'REGISTER', caller.sub, 'REGISTERED', null);
     return toRecord(rows[0]);
   });
 }
 
-export async function reviewRecord(c: Caller | null, id: string, approve: boolean, note: string | null | undefined): Promise<CivicRecord> {
+export async function reviewRecord(rt: CivicRuntime, c: Caller | null, id: string, approve: boolean, note: string | null | undefined): Promise<CivicRecord> {
   const caller = requireRole(c, 'VILLAGE_REVIEWER');
   const n = validNote(note);
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const r = await lockRecord(m, id);
     requireRoleIn(caller, r.division_code, 'VILLAGE_REVIEWER');
     await requireFreshActor(m, r.id, caller.sub, 'REVIEW');
     if (r.status === RecordStatus.REGISTERED) {
-      await addStep(m, r.id, 'REVIEW', caller.sub, approve ? 'APPROVED' : 'REJECTED', n);
+      await addStep(rt, m, r.id, 'REVIEW', caller.sub, approve ? 'APPROVED' : 'REJECTED', n);
       return update(m, r.id, `status = $2, reviewed_by = $3`, [approve ? RecordStatus.VILLAGE_REVIEWED : RecordStatus.REJECTED, caller.sub]);
     }
     if (r.status === RecordStatus.OBJECTED) {
       // approving the record dismisses the objections; refusing it upholds them
-      await m.query(`UPDATE "${SCHEMA}".objections SET ruled_by = $2, upheld = $3, ruled_at = $4 WHERE record_id = $1 AND ruled_at IS NULL`, [r.id, caller.sub, !approve, clock().now()]);
-      await addStep(m, r.id, 'REVIEW', caller.sub, approve ? 'OBJECTION_DISMISSED' : 'OBJECTION_UPHELD', n);
+      await m.query(`UPDATE "${SCHEMA}".objections SET ruled_by = $2, upheld = $3, ruled_at = $4 WHERE record_id = $1 AND ruled_at IS NULL`, [r.id, caller.sub, !approve, rt.clock.now()]);
+      await addStep(rt, m, r.id, 'REVIEW', caller.sub, approve ? 'OBJECTION_DISMISSED' : 'OBJECTION_UPHELD', n);
       return update(m, r.id, `status = $2`, [approve ? RecordStatus.PUBLICISED : RecordStatus.REJECTED]);
     }
     throw invalidState(`a ${r.status} record cannot be reviewed`, { status: r.status });
   });
 }
 
-export async function publiciseRecord(c: Caller | null, id: string): Promise<CivicRecord> {
+export async function publiciseRecord(rt: CivicRuntime, c: Caller | null, id: string): Promise<CivicRecord> {
   const caller = requireRole(c, 'PUBLICITY_CLERK');
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const r = await lockRecord(m, id);
     requireRoleIn(caller, r.division_code, 'PUBLICITY_CLERK');
     await requireFreshActor(m, r.id, caller.sub, 'PUBLICISE');
     if (r.status !== RecordStatus.VILLAGE_REVIEWED) throw invalidState(`a ${r.status} record cannot be publicised`, { status: r.status });
-    const { rules } = await currentRules(m, clock());
+    const { rules } = await currentRules(m, rt.clock);
     const days = await publicityDays(m, r.town_code, rules.publicityDays.default);
-    const until = new Date(clock().now().getTime() + days * DAY);
-    await addStep(m, r.id, 'PUBLICISE', caller.sub, `PUBLICISED_${days}_DAYS`, null);
+    const until = new Date(rt.clock.now().getTime() + days * DAY);
+    await addStep(rt, m, r.id, 'PUBLICISE', caller.sub, `PUBLICISED_${days}_DAYS`, null);
     return update(m, r.id, `status = 'PUBLICISED', publicised_by = $2, publicised_until = $3`, [caller.sub, until]);
   });
 }
 
-export async function objectToRecord(c: Caller | null, id: string, reason: string): Promise<CivicRecord> {
+export async function objectToRecord(rt: CivicRuntime, c: Caller | null, id: string, reason: string): Promise<CivicRecord> {
   const caller = requireRole(c, 'RESIDENT');
   const why = validNote(reason, 'reason', true);
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const r = await lockRecord(m, id);
     const objector = await projectedResident(m, caller.sub);
     if (!objector || objector.division_code !== r.division_code) throw forbidden('only residents of the village may object');
     if (r.status !== RecordStatus.PUBLICISED && r.status !== RecordStatus.OBJECTED) throw invalidState(`a ${r.status} record is not under publicity`, { status: r.status });
-    if (!r.publicised_until || clock().now() >= r.publicised_until) throw invalidState('the publicity window has closed');
-    await m.query(`INSERT INTO "${SCHEMA}".objections (record_id, resident_id, reason, raised_at) VALUES ($1, $2, $3, $4)`, [r.id, objector.id, why, clock().now()]);
+    if (!r.publicised_until || rt.clock.now() >= r.publicised_until) throw invalidState('the publicity window has closed');
+    await m.query(`INSERT INTO "${SCHEMA}".objections (record_id, resident_id, reason, raised_at) VALUES ($1, $2, $3, $4)`, [r.id, objector.id, why, rt.clock.now()]);
     return update(m, r.id, `status = 'OBJECTED'`, []);
   });
 }
 
-export async function approveRecord(c: Caller | null, id: string, approve: boolean, note: string | null | undefined): Promise<CivicRecord> {
+export async function approveRecord(rt: CivicRuntime, c: Caller | null, id: string, approve: boolean, note: string | null | undefined): Promise<CivicRecord> {
   const caller = requireRole(c, 'TOWN_REVIEWER');
   const n = validNote(note);
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const r = await lockRecord(m, id);
     requireRoleIn(caller, r.division_code, 'TOWN_REVIEWER');
     await requireFreshActor(m, r.id, caller.sub, 'APPROVE');
     if (r.status === RecordStatus.OBJECTED) throw invalidState('an objection holds this record until a reviewer rules on it');
     if (r.status !== RecordStatus.PUBLICISED) throw invalidState(`a ${r.status} record cannot be approved`, { status: r.status });
-    const now = clock().now();
+    const now = rt.clock.now();
     if (!r.publicised_until || now < r.publicised_until) {
       throw invalidState(`the publicity window is open until ${r.publicised_until?.toISOString()}`, { publicisedUntil: r.publicised_until?.toISOString() });
     }
     if (!approve) {
-      await addStep(m, r.id, 'APPROVE', caller.sub, 'REJECTED', n);
+      await addStep(rt, m, r.id, 'APPROVE', caller.sub, 'REJECTED', n);
       return update(m, r.id, `status = 'REJECTED', approved_by = $2, approved_at = $3`, [caller.sub, now]);
     }
     // one resident's approvals take turns here, so two of them cannot both use the month's last room under the cap
@@ -207,14 +208,14 @@ export async function approveRecord(c: Caller | null, id: string, approve: boole
       [r.resident_id, r.item_scope, r.item_code, r.occurred_on],
     );
     const passbook = r.passbook;
-    if (passbook === PassbookKind.RED) await openPassbook(m, PassbookKind.RED, r.resident_id);
+    if (passbook === PassbookKind.RED) await openPassbook(rt, m, PassbookKind.RED, r.resident_id);
     const account = passbookAccount(passbook, r.resident_id);
-    const floor = passbook === PassbookKind.RED ? null : await ledger().balance(m, account);
-    const { version } = await currentRules(m, clock());
+    const floor = passbook === PassbookKind.RED ? null : await rt.ledger.balance(m, account);
+    const { version } = await currentRules(m, rt.clock);
     const credit = creditFor({ requested: r.points_requested, monthlyCap: item[0].monthly_cap, creditedThisMonth: Number(used[0].total ?? 0), floorBalance: floor });
     let transactionId: string | null = null;
     if (credit.points !== 0) {
-      const posted = await ledger().post(m, {
+      const posted = await rt.ledger.post(m, {
         idempotencyKey: `civic:record:${r.id}`,
         kind: 'CIVIC_RECORD',
         memo: `${r.item_code} on ${r.occurred_on}`,
@@ -226,34 +227,34 @@ export async function approveRecord(c: Caller | null, id: string, approve: boole
       });
       transactionId = posted.transactionId;
     }
-    await addStep(m, r.id, 'APPROVE', caller.sub, 'APPROVED', n);
+    await addStep(rt, m, r.id, 'APPROVE', caller.sub, 'APPROVED', n);
     return update(m, r.id, `status = 'APPROVED', approved_by = $2, approved_at = $3, approved_month = $4, points_credited = $5, breakdown = $6::jsonb, rules_version = $7, ledger_transaction_id = $8`, [
       caller.sub, now, cityMonth(now), credit.points, JSON.stringify({ rulesVersion: version, lines: credit.lines }), version, transactionId,
     ]);
   });
 }
 
-const RECORD_OFFICIALS: Role[] = ['TOWN_OFFICIAL', 'VILLAGE_REGISTRAR', 'VILLAGE_REVIEWER', 'PUBLICITY_CLERK', 'TOWN_REVIEWER'];
+const RECORD_OFFICIALS: readonly Role[] = Object.freeze(['TOWN_OFFICIAL', 'VILLAGE_REGISTRAR', 'VILLAGE_REVIEWER', 'PUBLICITY_CLERK', 'TOWN_REVIEWER']);
 
 /** Residents see the records of their own village (they are publicised there); officials those of their division. */
-export async function recordById(c: Caller | null, id: string): Promise<CivicRecord | null> {
+export async function recordById(rt: CivicRuntime, c: Caller | null, id: string): Promise<CivicRecord | null> {
   if (!isUuid(id)) return null;
-  const rows: RecordRow[] = await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".records WHERE id = $1`, [id]);
+  const rows: RecordRow[] = await rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".records WHERE id = $1`, [id]);
   if (!rows.length) return null;
   const r = rows[0];
   const caller = requireRole(c, ...RECORD_OFFICIALS, 'RESIDENT');
-  if (mustAuditRead(caller)) await writeAudit(db(), SCHEMA, caller, { action: 'read', subjectType: 'CivicRecord', subjectIds: [r.id], fields: ['resident', 'item', 'evidence'] });
+  if (mustAuditRead(caller)) await writeAudit(rt.ds, SCHEMA, caller, { action: 'read', subjectType: 'CivicRecord', subjectIds: [r.id], fields: ['resident', 'item', 'evidence'] });
   if (isCityWide(caller) || (hasRole(caller, ...RECORD_OFFICIALS) && isWithinDivision(r.division_code, caller.division))) return toRecord(r);
   if (hasRole(caller, 'RESIDENT')) {
     if (caller.sub === r.resident_id) return toRecord(r);
-    const me = await projectedResident(db().manager, caller.sub);
+    const me = await projectedResident(rt.ds.manager, caller.sub);
     if (me && me.division_code === r.division_code && r.status !== RecordStatus.REGISTERED && r.status !== RecordStatus.VILLAGE_REVIEWED) return toRecord(r);
   }
   throw forbidden('this record is outside the caller\'s reach');
 }
 
-export async function recordSteps(recordId: string): Promise<RecordStep[]> {
-  const rows: { step: string; actor: string; decision: string; note: string | null; at: Date }[] = await db().query(
+export async function recordSteps(rt: CivicRuntime, recordId: string): Promise<RecordStep[]> {
+  const rows: { step: string; actor: string; decision: string; note: string | null; at: Date }[] = await rt.ds.query(
     `SELECT step, actor, decision, note, at FROM "${SCHEMA}".record_steps WHERE record_id = $1 ORDER BY id`,
     [recordId],
   );
@@ -261,12 +262,12 @@ export async function recordSteps(recordId: string): Promise<RecordStep[]> {
 }
 
 /** A card's records, newest first. The card was authorised when it was loaded. */
-export async function recordsOfResident(residentId: string, first: number | null | undefined, after: string | null | undefined) {
+export async function recordsOfResident(rt: CivicRuntime, residentId: string, first: number | null | undefined, after: string | null | undefined) {
   const size = pageSize(first);
   const offset = offsetFromCursor(after);
   const [rows, count] = await Promise.all([
-    db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".records WHERE resident_id = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`, [residentId, size, offset]) as Promise<RecordRow[]>,
-    db().query(`SELECT count(*)::int AS n FROM "${SCHEMA}".records WHERE resident_id = $1`, [residentId]) as Promise<{ n: number }[]>,
+    rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".records WHERE resident_id = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`, [residentId, size, offset]) as Promise<RecordRow[]>,
+    rt.ds.query(`SELECT count(*)::int AS n FROM "${SCHEMA}".records WHERE resident_id = $1`, [residentId]) as Promise<{ n: number }[]>,
   ]);
   return offsetPage(rows.map(toRecord), offset, size, count[0].n);
 }

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '@citypoints/federation';
+import type { Ctx as Context } from '../runtime';
 import { Redemption, RedeemInput, RewardItem } from './reward.type';
 import { defineReward, listRewards, redeem } from './reward.service';
 
@@ -7,8 +7,8 @@ import { defineReward, listRewards, redeem } from './reward.service';
 export class RewardResolver {
   @Authorized()
   @Query(() => [RewardItem])
-  rewardItems(@Arg('merchantId', () => ID, { nullable: true }) merchantId: string | null): Promise<RewardItem[]> {
-    return listRewards(merchantId);
+  rewardItems(@Arg('merchantId', () => ID, { nullable: true }) merchantId: string | null, @Ctx() ctx: Context): Promise<RewardItem[]> {
+    return listRewards(ctx.rt, merchantId);
   }
 
   @Authorized('MERCHANT', 'TOWN_OFFICIAL')
@@ -18,14 +18,14 @@ export class RewardResolver {
     @Arg('pointsCost', () => Int) pointsCost: number,
     @Arg('stock', () => Int) stock: number,
     @Arg('merchantId', () => ID) merchantId: string,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Context,
   ): Promise<RewardItem> {
-    return defineReward(ctx.caller, name, pointsCost, stock, merchantId);
+    return defineReward(ctx.rt, ctx.caller, name, pointsCost, stock, merchantId);
   }
 
   @Authorized('RESIDENT', 'MERCHANT')
   @Mutation(() => Redemption)
-  redeem(@Arg('input') input: RedeemInput, @Ctx() ctx: SubgraphContext): Promise<Redemption> {
-    return redeem(ctx.caller, input);
+  redeem(@Arg('input') input: RedeemInput, @Ctx() ctx: Context): Promise<Redemption> {
+    return redeem(ctx.rt, ctx.caller, input);
   }
 }

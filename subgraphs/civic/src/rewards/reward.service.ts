@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { hasRole, isCityAdmin, requireRole, type Caller } from '@citypoints/auth';
 import { badInput, conflict, DomainError, ErrorCode, forbidden, notFound } from '@citypoints/kit';
-import { clock, db, ledger, SCHEMA } from '../context';
+import { SCHEMA } from '../context';
+import type { CivicRuntime } from '../runtime';
 import { cardByNo, merchantAccount, passbookAccount } from '../cards/card.service';
 import { PassbookKind } from '../cards/card.type';
 import { Redemption, RewardItem, type RedeemInput } from './reward.type';
@@ -20,8 +21,8 @@ const toReward = (r: RewardRow): RewardItem => Object.assign(new RewardItem(), {
 const MAX_QUANTITY = 1000;
 const MAX_LINES = 50;
 
-export async function listRewards(merchantId: string | null | undefined): Promise<RewardItem[]> {
-  const rows: RewardRow[] = await db().query(
+export async function listRewards(rt: CivicRuntime, merchantId: string | null | undefined): Promise<RewardItem[]> {
+  const rows: RewardRow[] = await rt.ds.query(
     `SELECT id, merchant_id, name, points_cost, stock FROM "${SCHEMA}".reward_items WHERE ($1::text IS NULL OR merchant_id = $1) ORDER BY merchant_id, name, id`,
     [merchantId ?? null],
   );
@@ -29,7 +30,7 @@ export async function listRewards(merchantId: string | null | undefined): Promis
 }
 
 /** A merchant stocks its own shelf; the city and town officials may stock any. */
-export async function defineReward(c: Caller | null, name: string, pointsCost: number, stock: number, merchantId: string): Promise<RewardItem> {
+export async function defineReward(rt: CivicRuntime, c: Caller | null, name: string, pointsCost: number, stock: number, merchantId: string): Promise<RewardItem> {
   const caller = requireRole(c, 'MERCHANT', 'TOWN_OFFICIAL');
   if (!isCityAdmin(caller) && !hasRole(caller, 'TOWN_OFFICIAL') && caller.sub !== merchantId) throw forbidden('a merchant stocks only its own points supermarket');
   const n = (name ?? '').trim();
@@ -37,12 +38,12 @@ export async function defineReward(c: Caller | null, name: string, pointsCost: n
   if (!Number.isInteger(pointsCost) || pointsCost < 1 || pointsCost > 1_000_000) throw badInput('pointsCost must be a whole number from 1 to 1000000', { field: 'pointsCost' });
   if (!Number.isInteger(stock) || stock < 0 || stock > 1_000_000) throw badInput('stock must be a whole number from 0 to 1000000', { field: 'stock' });
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(merchantId ?? '')) throw badInput('merchantId must be 1 to 64 letters, digits or _.:-', { field: 'merchantId' });
-  return db().transaction(async (m) => {
-    await ledger().openAccount(m, { id: merchantAccount(merchantId), ownerId: merchantId, kind: 'MERCHANT' });
+  return rt.ds.transaction(async (m) => {
+    await rt.ledger.openAccount(m, { id: merchantAccount(merchantId), ownerId: merchantId, kind: 'MERCHANT' });
     const rows: RewardRow[] = await m.query(
       `INSERT INTO "${SCHEMA}".reward_items (merchant_id, name, points_cost, stock, created_at) VALUES ($1, $2, $3, $4, $5)
        RETURNING id, merchant_id, name, points_cost, stock`,
-      [merchantId, n, pointsCost, stock, clock().now()],
+      [merchantId, n, pointsCost, stock, rt.clock.now()],
     );
     return toReward(rows[0]);
   });
@@ -77,13 +78,13 @@ function validLines(input: RedeemInput): Map<string, number> {
  * the card's debit (refusing an overdraft), then the stock falls. A retry with the same key
  * finds the first redemption and returns it, moving nothing.
  */
-export async function redeem(c: Caller | null, input: RedeemInput): Promise<Redemption> {
+export async function redeem(rt: CivicRuntime, c: Caller | null, input: RedeemInput): Promise<Redemption> {
   const caller = requireRole(c, 'RESIDENT', 'MERCHANT');
   const key = (input.idempotencyKey ?? '').trim();
   if (key.length < 1 || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
   const lines = validLines(input);
   const hash = createHash('sha256').update(JSON.stringify([...lines.entries()].sort())).digest('hex');
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const card = await cardByNo(m, input.cardNo);
     if (!card) throw notFound('civic card', input.cardNo);
     const asOwner = hasRole(caller, 'RESIDENT') && caller.sub === card.resident_id;
@@ -117,7 +118,7 @@ export async function redeem(c: Caller | null, input: RedeemInput): Promise<Rede
       perMerchant.set(r.merchant_id, (perMerchant.get(r.merchant_id) ?? 0) + points);
     }
     const cardAccount = passbookAccount(PassbookKind.CIVIC, card.resident_id);
-    const posted = await ledger().post(m, {
+    const posted = await rt.ledger.post(m, {
       idempotencyKey: `civic:redeem:${card.card_no}:${key}`,
       kind: 'REDEMPTION',
       metadata: { cardNo: card.card_no },
@@ -130,7 +131,7 @@ export async function redeem(c: Caller | null, input: RedeemInput): Promise<Rede
     const rows: RedemptionRow[] = await m.query(
       `INSERT INTO "${SCHEMA}".redemptions (card_no, idempotency_key, request_hash, total_points, balance_after, ledger_transaction_id, redeemed_by, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, card_no, request_hash, total_points, balance_after, created_at`,
-      [card.card_no, key, hash, total, posted.balances[cardAccount], posted.transactionId, caller.sub, clock().now()],
+      [card.card_no, key, hash, total, posted.balances[cardAccount], posted.transactionId, caller.sub, rt.clock.now()],
     );
     await m.query(
       `INSERT INTO "${SCHEMA}".redemption_lines (redemption_id, reward_id, quantity, points_each) SELECT $1, x.id, x.qty, r.points_cost

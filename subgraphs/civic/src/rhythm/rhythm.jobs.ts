@@ -1,15 +1,15 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { runChunked, type JobRun, type JobRuns } from '@citypoints/jobs';
-import { badInput, cityDate, isPeriod, type Clock } from '@citypoints/kit';
-import type { Ledger } from '@citypoints/ledger';
+import { runChunked, type JobRun } from '@citypoints/jobs';
+import { badInput, cityDate, isPeriod } from '@citypoints/kit';
 import { SCHEMA } from '../context';
+import type { CivicRuntime } from '../runtime';
 import { passbookAccount, RED_SETTLED_ACCOUNT } from '../cards/card.service';
 import { PassbookKind } from '../cards/card.type';
 import { privilegesFor, rulesOn } from '../rules/rules.service';
 
 export const RHYTHM_QUEUE = 'civic.rhythm';
 export type RhythmKind = 'MONTHLY_STARS' | 'QUARTERLY_BULLETIN' | 'YEARLY_EVALUATION' | 'RED_SETTLEMENT';
-export const RHYTHM_KINDS: RhythmKind[] = ['MONTHLY_STARS', 'QUARTERLY_BULLETIN', 'YEARLY_EVALUATION', 'RED_SETTLEMENT'];
+export const RHYTHM_KINDS: readonly RhythmKind[] = Object.freeze(['MONTHLY_STARS', 'QUARTERLY_BULLETIN', 'YEARLY_EVALUATION', 'RED_SETTLEMENT']);
 
 export interface RhythmJobData {
   kind: RhythmKind;
@@ -17,12 +17,8 @@ export interface RhythmJobData {
   period?: string;
 }
 
-export interface RhythmDeps {
-  dataSource: DataSource;
-  runs: JobRuns;
-  clock: Clock;
-  ledger: Ledger;
-}
+/** What a rhythm run uses of the civic runtime. */
+export type RhythmRuntime = Pick<CivicRuntime, 'ds' | 'runs' | 'clock' | 'ledger'>;
 
 export interface RhythmHooks {
   chunkSize?: number;
@@ -127,14 +123,14 @@ async function bulletinOf(m: EntityManager, quarter: string, months: string[], d
   return rows.length;
 }
 
-async function evaluate(m: EntityManager, deps: RhythmDeps, year: number, residentIds: string[], rules: Awaited<ReturnType<typeof rulesOn>>): Promise<number> {
+async function evaluate(m: EntityManager, rt: RhythmRuntime, year: number, residentIds: string[], rules: Awaited<ReturnType<typeof rulesOn>>): Promise<number> {
   const approved: { resident_id: string; points: number }[] = await m.query(
     `SELECT resident_id, coalesce(sum(points_credited), 0)::int AS points FROM "${SCHEMA}".records
       WHERE resident_id = ANY($1::uuid[]) AND status = 'APPROVED' AND passbook = 'CIVIC' AND approved_month LIKE $2 GROUP BY resident_id`,
     [residentIds, `${year}-%`],
   );
   const pointsOf = new Map(approved.map((a) => [a.resident_id, a.points]));
-  const accounts = await deps.ledger.accounts(m, residentIds.map((id) => passbookAccount(PassbookKind.CIVIC, id)));
+  const accounts = await rt.ledger.accounts(m, residentIds.map((id) => passbookAccount(PassbookKind.CIVIC, id)));
   let written = 0;
   for (let i = 0; i < residentIds.length; i++) {
     const points = pointsOf.get(residentIds[i]) ?? 0;
@@ -148,7 +144,7 @@ async function evaluate(m: EntityManager, deps: RhythmDeps, year: number, reside
     const rows: unknown[] = await m.query(
       `INSERT INTO "${SCHEMA}".evaluations (year, resident_id, points_approved, civic_balance, privileges, lines, rules_version, evaluated_at)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) ON CONFLICT DO NOTHING RETURNING resident_id`,
-      [year, residentIds[i], points, balance, privileges, JSON.stringify(lines), rules.version, deps.clock.now()],
+      [year, residentIds[i], points, balance, privileges, JSON.stringify(lines), rules.version, rt.clock.now()],
     );
     written += rows.length;
   }
@@ -161,18 +157,18 @@ async function evaluate(m: EntityManager, deps: RhythmDeps, year: number, reside
  * keyed as well (stars per month and resident, ledger settlements per account and year). A run
  * killed halfway resumes at its first uncommitted chunk; a completed run does nothing again.
  */
-export async function runRhythmJob(deps: RhythmDeps, data: RhythmJobData, hooks: RhythmHooks = {}): Promise<JobRun> {
+export async function runRhythmJob(rt: RhythmRuntime, data: RhythmJobData, hooks: RhythmHooks = {}): Promise<JobRun> {
   if (!RHYTHM_KINDS.includes(data.kind)) throw badInput(`unknown rhythm job ${String(data.kind)}`);
-  const period = data.period ?? previousPeriod(data.kind, deps.clock.now());
+  const period = data.period ?? previousPeriod(data.kind, rt.clock.now());
   const months = monthsOf(data.kind, period);
-  const run = await deps.runs.create(deps.dataSource, { kind: data.kind, params: { period }, key: `${data.kind}:${period}` });
+  const run = await rt.runs.create(rt.ds, { kind: data.kind, params: { period }, key: `${data.kind}:${period}` });
   if (run.status === 'COMPLETED') return run;
-  const subjects = await subjectsOf(deps.dataSource, data.kind, period, months);
+  const subjects = await subjectsOf(rt.ds, data.kind, period, months);
   const lastDay = months[months.length - 1] + '-28';
-  const rules = await rulesOn(deps.dataSource.manager, lastDay);
+  const rules = await rulesOn(rt.ds.manager, lastDay);
   return runChunked({
-    dataSource: deps.dataSource,
-    runs: deps.runs,
+    dataSource: rt.ds,
+    runs: rt.runs,
     runId: run.id,
     total: subjects.length,
     chunkSize: hooks.chunkSize ?? 50,
@@ -183,14 +179,14 @@ export async function runRhythmJob(deps: RhythmDeps, data: RhythmJobData, hooks:
       if (data.kind === 'MONTHLY_STARS') {
         for (const town of slice) done += await starsOfTown(m, period, town, rules.rules.starsPerTown, rules.version);
       } else if (data.kind === 'QUARTERLY_BULLETIN') {
-        for (const division of slice) done += await bulletinOf(m, period, months, division, rules.rules.bulletinTopResidents, rules.version, deps.clock.now());
+        for (const division of slice) done += await bulletinOf(m, period, months, division, rules.rules.bulletinTopResidents, rules.version, rt.clock.now());
       } else if (data.kind === 'RED_SETTLEMENT') {
         for (const accountId of slice) {
-          const s = await deps.ledger.settleYear(m, { accountId, year: Number(period), settlementAccountId: RED_SETTLED_ACCOUNT });
+          const s = await rt.ledger.settleYear(m, { accountId, year: Number(period), settlementAccountId: RED_SETTLED_ACCOUNT });
           if (!s.replayed) done++;
         }
       } else {
-        done += await evaluate(m, deps, Number(period), slice, rules);
+        done += await evaluate(m, rt, Number(period), slice, rules);
       }
       hooks.afterChunkWork?.(offset);
       return { written: done };

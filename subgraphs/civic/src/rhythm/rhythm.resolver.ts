@@ -1,7 +1,8 @@
-import { Arg, Authorized, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { badInput, divisionLevelOf, isPeriod } from '@citypoints/kit';
-import { db, ledger, SCHEMA } from '../context';
+import { SCHEMA } from '../context';
+import type { Ctx as Context } from '../runtime';
 import { passbookAccount } from '../cards/card.service';
 import { CivicCard, PassbookKind } from '../cards/card.type';
 import { ResidentRef, residentRef } from '../residents/resident.type';
@@ -36,10 +37,10 @@ export class CivicBulletin {
 export class RhythmResolver {
   @Authorized()
   @Query(() => [CivilityStar], { description: "a town's civility stars of a month, as the monthly job ranked them" })
-  async civilityStars(@Arg('month') month: string, @Arg('divisionCode', () => ID) divisionCode: string): Promise<CivilityStar[]> {
+  async civilityStars(@Arg('month') month: string, @Arg('divisionCode', () => ID) divisionCode: string, @Ctx() ctx: Context): Promise<CivilityStar[]> {
     if (!isPeriod(month)) throw badInput('month must be YYYY-MM', { field: 'month' });
     if (divisionLevelOf(divisionCode) !== 'TOWN') throw badInput('civility stars are ranked per town (9-digit code)', { field: 'divisionCode' });
-    const rows: { rank: number; resident_id: string; points: number }[] = await db().query(
+    const rows: { rank: number; resident_id: string; points: number }[] = await ctx.rt.ds.query(
       `SELECT rank, resident_id, points FROM "${SCHEMA}".civility_stars WHERE month = $1 AND town_code = $2 ORDER BY rank`,
       [month, divisionCode],
     );
@@ -48,9 +49,9 @@ export class RhythmResolver {
 
   @Authorized()
   @Query(() => CivicBulletin, { nullable: true, description: "a town's or village's quarterly bulletin (quarter: YYYY-Qn)" })
-  async civicBulletin(@Arg('quarter') quarter: string, @Arg('divisionCode', () => ID) divisionCode: string): Promise<CivicBulletin | null> {
+  async civicBulletin(@Arg('quarter') quarter: string, @Arg('divisionCode', () => ID) divisionCode: string, @Ctx() ctx: Context): Promise<CivicBulletin | null> {
     monthsOf('QUARTERLY_BULLETIN', quarter);
-    const rows: { records: number; points: number; top_residents: { residentId: string; points: number }[]; rules_version: number }[] = await db().query(
+    const rows: { records: number; points: number; top_residents: { residentId: string; points: number }[]; rules_version: number }[] = await ctx.rt.ds.query(
       `SELECT records, points, top_residents, rules_version FROM "${SCHEMA}".bulletins WHERE quarter = $1 AND division_code = $2`,
       [quarter, divisionCode],
     );
@@ -87,8 +88,8 @@ export class RedAnnualStatement {
 @Resolver(() => CivicCard)
 export class CardYearResolver {
   @FieldResolver(() => CivicEvaluation, { nullable: true })
-  async evaluation(@Root() card: CivicCard, @Arg('year', () => Int) year: number): Promise<CivicEvaluation | null> {
-    const rows: { points_approved: number; civic_balance: number; privileges: string[]; lines: unknown; rules_version: number }[] = await db().query(
+  async evaluation(@Root() card: CivicCard, @Arg('year', () => Int) year: number, @Ctx() ctx: Context): Promise<CivicEvaluation | null> {
+    const rows: { points_approved: number; civic_balance: number; privileges: string[]; lines: unknown; rules_version: number }[] = await ctx.rt.ds.query(
       `SELECT points_approved, civic_balance, privileges, lines, rules_version FROM "${SCHEMA}".evaluations WHERE year = $1 AND resident_id = $2`,
       [year, card.residentId],
     );
@@ -98,8 +99,8 @@ export class CardYearResolver {
   }
 
   @FieldResolver(() => RedAnnualStatement, { nullable: true })
-  async redStatement(@Root() card: CivicCard, @Arg('year', () => Int) year: number): Promise<RedAnnualStatement | null> {
-    const s = await ledger().statement(db().manager, passbookAccount(PassbookKind.RED, card.residentId), year);
+  async redStatement(@Root() card: CivicCard, @Arg('year', () => Int) year: number, @Ctx() ctx: Context): Promise<RedAnnualStatement | null> {
+    const s = await ctx.rt.ledger.statement(ctx.rt.ds.manager, passbookAccount(PassbookKind.RED, card.residentId), year);
     return s ? Object.assign(new RedAnnualStatement(), { year, closingBalance: s.closingBalance }) : null;
   }
 }

@@ -30,7 +30,7 @@ export const DEFAULT_CIVIC_RULES = {
 };
 
 /** The default behaviour list every town starts with (each town then edits its own). */
-export const DEFAULT_ITEMS: { code: string; label: string; category: string; points: number; monthlyCap: number | null }[] = [
+export const DEFAULT_ITEMS: readonly Readonly<{ code: string; label: string; category: string; points: number; monthlyCap: number | null }>[] = Object.freeze([
   { code: 'QUEUE_ORDERLY', label: '文明排队、遵守公共秩序', category: 'PUBLIC_ORDER', points: 2, monthlyCap: 10 },
   { code: 'TRAFFIC_VOLUNTEER', label: '文明交通劝导', category: 'PUBLIC_ORDER', points: 5, monthlyCap: 20 },
   { code: 'FILIAL_PIETY', label: '孝老爱亲', category: 'FAMILY_HARMONY', points: 5, monthlyCap: 10 },
@@ -57,12 +57,12 @@ export const DEFAULT_ITEMS: { code: string; label: string; category: string; poi
   { code: 'RED_ILLEGAL_BUILDING', label: '违法建设或用地', category: 'RED_BAD_RECORD', points: -10, monthlyCap: null },
   { code: 'RED_EMERGENCY_REFUSAL', label: '拒不参加疫情防控等应急任务', category: 'RED_BAD_RECORD', points: -10, monthlyCap: null },
   { code: 'RED_SANCTION', label: '受到党纪政务处分或法律制裁', category: 'RED_BAD_RECORD', points: -10, monthlyCap: null },
-];
+]);
 
 /** Towns, streets and functional zones of the city (their official 9-digit codes). */
-export const TOWN_CODES = [
+export const TOWN_CODES: readonly string[] = Object.freeze([
   '441900003', '441900004', '441900005', '441900006', '441900101', '441900102', '441900103', '441900104', '441900105',
   '441900106', '441900107', '441900108', '441900109', '441900110', '441900111', '441900112', '441900113', '441900114',
   '441900115', '441900116', '441900117', '441900118', '441900119', '441900121', '441900122', '441900123', '441900124',
   '441900125', '441900126', '441900127', '441900128', '441900129', '441900401', '441900402', '441900403', '441900404',
-];
+]);

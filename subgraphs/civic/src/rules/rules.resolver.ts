@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Field, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
-import { DateScalar, type SubgraphContext } from '@citypoints/federation';
-import { clock, db } from '../context';
+import { DateScalar } from '@citypoints/federation';
+import type { Ctx as Context } from '../runtime';
 import { currentRules, publishRules, type VersionedRules } from './rules.service';
 
 @ObjectType()
@@ -17,13 +17,13 @@ const toRuleSet = (v: VersionedRules) => Object.assign(new CivicRuleSet(), { ver
 export class RulesResolver {
   @Authorized()
   @Query(() => CivicRuleSet, { description: 'the civic rule set in force today' })
-  async civicRules(): Promise<CivicRuleSet> {
-    return toRuleSet(await currentRules(db().manager, clock()));
+  async civicRules(@Ctx() ctx: Context): Promise<CivicRuleSet> {
+    return toRuleSet(await currentRules(ctx.rt.ds.manager, ctx.rt.clock));
   }
 
   @Authorized('CITY_ADMIN')
   @Mutation(() => CivicRuleSet, { description: 'publishes a new version of the civic rules; earlier versions keep explaining earlier results' })
-  async publishCivicRules(@Arg('definition', () => GraphQLJSON) definition: unknown, @Arg('effectiveFrom', () => DateScalar) effectiveFrom: string, @Ctx() ctx: SubgraphContext): Promise<CivicRuleSet> {
-    return toRuleSet(await db().transaction((m) => publishRules(m, definition, effectiveFrom, ctx.caller!.sub)));
+  async publishCivicRules(@Arg('definition', () => GraphQLJSON) definition: unknown, @Arg('effectiveFrom', () => DateScalar) effectiveFrom: string, @Ctx() ctx: Context): Promise<CivicRuleSet> {
+    return toRuleSet(await ctx.rt.ds.transaction((m) => publishRules(m, definition, effectiveFrom, ctx.caller!.sub)));
   }
 }

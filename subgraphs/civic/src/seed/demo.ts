@@ -1,13 +1,12 @@
-import type { DataSource } from 'typeorm';
 import { demoPopulation, stableUuid } from '@citypoints/demo';
 import type { DemoOptions } from '@citypoints/federation';
-import { cityMonth, maskName, type Clock } from '@citypoints/kit';
-import type { Ledger } from '@citypoints/ledger';
+import { cityMonth, maskName } from '@citypoints/kit';
 import { SCHEMA } from '../context';
+import type { CivicRuntime } from '../runtime';
 import { ensureCards, issueAccount, merchantAccount, passbookAccount } from '../cards/card.service';
 import { PassbookKind } from '../cards/card.type';
 
-const DEMO_ITEMS = ['HELP_NEIGHBOUR', 'VOLUNTEER_SERVICE', 'FILIAL_PIETY', 'QUEUE_ORDERLY', 'ELDERLY_CARE'];
+const DEMO_ITEMS = Object.freeze(['HELP_NEIGHBOUR', 'VOLUNTEER_SERVICE', 'FILIAL_PIETY', 'QUEUE_ORDERLY', 'ELDERLY_CARE']);
 const DEMO_SHELF = [
   { merchant: 'demo-love-supermarket-dongcheng', items: [['食用油 5L', 60, 40], ['大米 10kg', 50, 60], ['洗衣液', 20, 100]] },
   { merchant: 'demo-points-bank-humen', items: [['毛巾', 8, 200], ['保温杯', 35, 50]] },
@@ -18,22 +17,22 @@ const DEMO_SHELF = [
  * (as their events would bring them), a card each, approved records for every tenth resident
  * posted through the ledger, and two points supermarkets with stock.
  */
-export async function seedCivicDemo(ds: DataSource, ledger: Ledger, clock: Clock, o: DemoOptions): Promise<void> {
+export async function seedCivicDemo(rt: CivicRuntime, o: DemoOptions): Promise<void> {
   const pop = demoPopulation(o.seed);
-  await ds.transaction(async (m) => {
+  await rt.ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['civic-demo']);
     if ((await m.query(`SELECT 1 FROM "${SCHEMA}".demo_seeds WHERE seed = $1`, [o.seed])).length) {
       o.log?.(`civic: demo data of seed ${o.seed} already loaded`);
       return;
     }
-    const now = clock.now();
+    const now = rt.clock.now();
     await m.query(
       `INSERT INTO "${SCHEMA}".residents (id, division_code, household_id, name_masked)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
       [pop.residents.map((r) => r.id), pop.residents.map((r) => r.divisionCode), pop.residents.map((r) => r.householdId), pop.residents.map((r) => maskName(r.name))],
     );
     const active = pop.residents.filter((_, i) => i % 10 === 0);
-    const cards = await ensureCards(m, active.map((r) => r.id), now);
+    const cards = await ensureCards(rt, m, active.map((r) => r.id), now);
     let posted = 0;
     for (const [i, r] of active.entries()) {
       const card = cards.get(r.id);
@@ -52,7 +51,7 @@ export async function seedCivicDemo(ds: DataSource, ledger: Ledger, clock: Clock
         [id, `demo:${o.seed}:${r.id}`, r.id, card.card_no, r.divisionCode, town, code, item[0].points,
           JSON.stringify({ rulesVersion: 1, lines: [{ rule: 'ITEM_POINTS', detail: `item points ${item[0].points}`, points: item[0].points }] }), now.toISOString().slice(0, 10), now, cityMonth(now)],
       );
-      await ledger.post(m, {
+      await rt.ledger.post(m, {
         idempotencyKey: `civic:record:${id}`,
         kind: 'CIVIC_RECORD',
         metadata: { recordId: id, itemCode: code },
@@ -64,7 +63,7 @@ export async function seedCivicDemo(ds: DataSource, ledger: Ledger, clock: Clock
       posted++;
     }
     for (const shelf of DEMO_SHELF) {
-      await ledger.openAccount(m, { id: merchantAccount(shelf.merchant), ownerId: shelf.merchant, kind: 'MERCHANT' });
+      await rt.ledger.openAccount(m, { id: merchantAccount(shelf.merchant), ownerId: shelf.merchant, kind: 'MERCHANT' });
       for (const [name, cost, stock] of shelf.items) {
         await m.query(`INSERT INTO "${SCHEMA}".reward_items (id, merchant_id, name, points_cost, stock, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, [
           stableUuid(`civic-demo-reward:${o.seed}:${shelf.merchant}:${name}`), shelf.merchant, name, cost, stock, now,

@@ -1,10 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, requireRole, type Caller } from '@citypoints/auth';
 import { addWorkingDays, badInput, cityDate, divisionLevelOf, forbidden, HOUR, invalidState, isWithinDivision, notFound, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
-import { db, now, SCHEMA } from '../context';
+import { SCHEMA, type EnterpriseCreditRuntime } from '../runtime';
 import { alertScope } from '../enterprises/access';
 import { guidanceOf, reasonsOf } from '../labour/labour.rules';
 import { labourRiskScheme } from '../labour/labour.scheme';
+import type { LevelRise, RiseContext } from '../labour/labour.scoring';
 import type { AlertStatus, RiskAlert } from './alert.type';
 
 export interface AlertRow {
@@ -29,8 +30,8 @@ export interface AlertRow {
 const COLUMNS = `id, uscc, division_code, level, previous_level, period, score, scheme_version, band_ids, override_ids, status, raised_at,
   acknowledged_at, resolved_at, outcome, escalated_at`;
 
-export async function toAlert(r: AlertRow): Promise<RiskAlert> {
-  const scheme = await labourRiskScheme(db(), r.scheme_version);
+export async function toAlert(rt: EnterpriseCreditRuntime, r: AlertRow): Promise<RiskAlert> {
+  const scheme = await labourRiskScheme(rt.ds, r.scheme_version, rt.labourSchemes);
   return {
     id: r.id,
     uscc: r.uscc,
@@ -58,7 +59,7 @@ export async function alertById(m: Pick<EntityManager, 'query'>, id: string, loc
 }
 
 /** A regulator's inbox: the alerts of their division, newest first; the city sees every town's. */
-export async function riskAlerts(caller: Caller | null, o: { status?: AlertStatus | null; divisionCode?: string | null; first?: number | null; after?: string | null }) {
+export async function riskAlerts(rt: EnterpriseCreditRuntime, caller: Caller | null, o: { status?: AlertStatus | null; divisionCode?: string | null; first?: number | null; after?: string | null }) {
   const scope = alertScope(caller);
   const size = pageSize(o.first);
   const offset = offsetFromCursor(o.after);
@@ -70,10 +71,10 @@ export async function riskAlerts(caller: Caller | null, o: { status?: AlertStatu
   }
   const where = `division_code LIKE $1 || '%' AND ($2::text IS NULL OR status = $2)`;
   const [rows, [{ n }]]: [AlertRow[], { n: number }[]] = await Promise.all([
-    db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".risk_alerts WHERE ${where} ORDER BY raised_at DESC, id LIMIT $3 OFFSET $4`, [division, o.status ?? null, size, offset]),
-    db().query(`SELECT count(*)::int AS n FROM "${SCHEMA}".risk_alerts WHERE ${where}`, [division, o.status ?? null]),
+    rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".risk_alerts WHERE ${where} ORDER BY raised_at DESC, id LIMIT $3 OFFSET $4`, [division, o.status ?? null, size, offset]),
+    rt.ds.query(`SELECT count(*)::int AS n FROM "${SCHEMA}".risk_alerts WHERE ${where}`, [division, o.status ?? null]),
   ]);
-  return offsetPage(await Promise.all(rows.map(toAlert)), offset, size, n);
+  return offsetPage(await Promise.all(rows.map((r) => toAlert(rt, r))), offset, size, n);
 }
 
 function assertHandles(caller: Caller, alert: AlertRow): void {
@@ -83,35 +84,35 @@ function assertHandles(caller: Caller, alert: AlertRow): void {
   if (!isWithinDivision(alert.division_code, caller.division)) throw forbidden(`the alert belongs to division ${alert.division_code}`);
 }
 
-export async function acknowledgeRiskAlert(caller: Caller, id: string, note: string | null | undefined): Promise<RiskAlert> {
-  return db().transaction(async (m) => {
+export async function acknowledgeRiskAlert(rt: EnterpriseCreditRuntime, caller: Caller, id: string, note: string | null | undefined): Promise<RiskAlert> {
+  return rt.ds.transaction(async (m) => {
     const a = await alertById(m, id, true);
     if (!a) throw notFound('risk alert', id);
     assertHandles(caller, a);
     if (a.status !== 'OPEN' && a.status !== 'ESCALATED') throw invalidState(`an ${a.status} alert cannot be acknowledged`, { status: a.status });
     const rows: AlertRow[] = await m.query(
       `WITH u AS (UPDATE "${SCHEMA}".risk_alerts SET status = 'ACKNOWLEDGED', acknowledged_at = $2, acknowledged_by = $3, acknowledge_note = $4 WHERE id = $1 RETURNING *) SELECT ${COLUMNS} FROM u`,
-      [a.id, now(), caller.sub, note?.trim() || null],
+      [a.id, rt.clock.now(), caller.sub, note?.trim() || null],
     );
-    return toAlert(rows[0]);
+    return toAlert(rt, rows[0]);
   });
 }
 
-export async function resolveRiskAlert(caller: Caller, id: string, outcome: string): Promise<RiskAlert> {
+export async function resolveRiskAlert(rt: EnterpriseCreditRuntime, caller: Caller, id: string, outcome: string): Promise<RiskAlert> {
   const text = (outcome ?? '').trim();
   if (!text || text.length > 2000) throw badInput('outcome must have 1 to 2000 characters', { field: 'outcome' });
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const a = await alertById(m, id, true);
     if (!a) throw notFound('risk alert', id);
     assertHandles(caller, a);
     if (a.status === 'RESOLVED') throw invalidState('the alert is resolved already', { status: a.status });
-    const at = now();
+    const at = rt.clock.now();
     const rows: AlertRow[] = await m.query(
       `WITH u AS (UPDATE "${SCHEMA}".risk_alerts SET status = 'RESOLVED', resolved_at = $2, resolved_by = $3, outcome = $4,
          acknowledged_at = coalesce(acknowledged_at, $2), acknowledged_by = coalesce(acknowledged_by, $3) WHERE id = $1 RETURNING *) SELECT ${COLUMNS} FROM u`,
       [a.id, at, caller.sub, text],
     );
-    return toAlert(rows[0]);
+    return toAlert(rt, rows[0]);
   });
 }
 
@@ -129,14 +130,42 @@ export function escalationDue(raisedAt: Date, rule: { escalateAfterHours: number
 
 export const CITY_CODE = '441900';
 
+/**
+ * The alerts of a scoring chunk's rises, in its transaction: one per (enterprise, level, month)
+ * — a unique constraint, so re-runs and retries add none — routed to the enterprise's town, and
+ * one delivery row for each webhook registered for the town or above. Returns how many alerts
+ * are new.
+ */
+export async function raiseAlerts(m: Pick<EntityManager, 'query'>, rises: LevelRise[], o: RiseContext): Promise<number> {
+  if (!rises.length) return 0;
+  const [{ alerts }]: { alerts: number }[] = await m.query(
+    `WITH r AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb)
+         AS x(uscc text, level text, "previousLevel" text, score int, "schemeVersion" int, "bandIds" int[], "overrideIds" int[])),
+     raised AS (
+       INSERT INTO "${SCHEMA}".risk_alerts (uscc, division_code, level, previous_level, period, score, scheme_version, band_ids, override_ids, raised_at, run_id)
+       SELECT r.uscc, left(e.division_code, 9), r.level, r."previousLevel", $2, r.score, r."schemeVersion", coalesce(r."bandIds", '{}'), coalesce(r."overrideIds", '{}'), $3, $4
+       FROM r JOIN "${SCHEMA}".enterprises e ON e.uscc = r.uscc
+       ON CONFLICT ON CONSTRAINT risk_alerts_once DO NOTHING
+       RETURNING id, division_code),
+     deliveries AS (
+       INSERT INTO "${SCHEMA}".webhook_deliveries (alert_id, webhook_id, created_at)
+       SELECT a.id, w.id, $3 FROM raised a JOIN "${SCHEMA}".alert_webhooks w ON a.division_code LIKE w.division_code || '%'
+       RETURNING 1)
+     SELECT (SELECT count(*) FROM raised)::int AS alerts, (SELECT count(*) FROM deliveries)::int AS deliveries`,
+    [JSON.stringify(rises), o.period, o.at, o.runId],
+  );
+  return alerts;
+}
+
 /** Open alerts past their time go to the city; returns how many were escalated. */
-export async function escalateOverdueAlerts(): Promise<number> {
-  const at = now();
-  return db().transaction(async (m) => {
+export async function escalateOverdueAlerts(rt: EnterpriseCreditRuntime): Promise<number> {
+  const at = rt.clock.now();
+  return rt.ds.transaction(async (m) => {
     const open: AlertRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".risk_alerts WHERE status = 'OPEN' ORDER BY raised_at FOR UPDATE SKIP LOCKED`);
     const due: string[] = [];
     for (const a of open) {
-      const scheme = await labourRiskScheme(m, a.scheme_version);
+      const scheme = await labourRiskScheme(m, a.scheme_version, rt.labourSchemes);
       const rule = scheme.levels.find((l) => l.level === a.level);
       const when = rule ? escalationDue(a.raised_at, rule) : null;
       if (when && when <= at) due.push(a.id);

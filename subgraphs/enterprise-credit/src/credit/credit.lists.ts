@@ -1,6 +1,6 @@
 import { requireCaller, requireRole, type Caller } from '@citypoints/auth';
 import { badInput } from '@citypoints/kit';
-import { db, now, SCHEMA } from '../context';
+import { SCHEMA, type EnterpriseCreditRuntime } from '../runtime';
 import { recomputeStatuses } from './credit.status';
 import type { CreditListPublication } from './credit.type';
 
@@ -38,15 +38,15 @@ function validPeriod(period: string): string {
  * Writes the red and black lists of a period as they stand (statuses brought up to date first).
  * The snapshot is immutable; publishing the period again returns it unchanged.
  */
-export async function publishCreditLists(caller: Caller, raw: string): Promise<CreditListPublication> {
+export async function publishCreditLists(rt: EnterpriseCreditRuntime, caller: Caller, raw: string): Promise<CreditListPublication> {
   requireRole(caller, 'CITY_ADMIN');
   const period = validPeriod(raw);
-  const at = now();
-  return db().transaction(async (m) => {
+  const at = rt.clock.now();
+  return rt.ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`credit-lists:${period}`]);
     const existing: PublicationRow[] = await m.query(`${SELECT} WHERE p.period = $1`, [period]);
     if (existing.length) return toPublication(existing[0]);
-    await recomputeStatuses(m, null, at);
+    await recomputeStatuses(rt, m, null, at);
     const [{ id }]: { id: string }[] = await m.query(
       `INSERT INTO "${SCHEMA}".credit_list_publications (period, published_at, published_by) VALUES ($1, $2, $3) RETURNING id`,
       [period, at, caller.sub],
@@ -62,8 +62,8 @@ export async function publishCreditLists(caller: Caller, raw: string): Promise<C
 }
 
 /** Published lists are public notices: any signed-in caller may read them. */
-export async function creditListPublication(caller: Caller | null, raw: string): Promise<CreditListPublication | null> {
+export async function creditListPublication(rt: EnterpriseCreditRuntime, caller: Caller | null, raw: string): Promise<CreditListPublication | null> {
   requireCaller(caller);
-  const rows: PublicationRow[] = await db().query(`${SELECT} WHERE p.period = $1`, [validPeriod(raw)]);
+  const rows: PublicationRow[] = await rt.ds.query(`${SELECT} WHERE p.period = $1`, [validPeriod(raw)]);
   return rows.length ? toPublication(rows[0]) : null;
 }

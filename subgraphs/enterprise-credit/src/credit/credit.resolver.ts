@@ -1,6 +1,6 @@
 import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireCaller } from '@citypoints/auth';
-import type { SubgraphContext } from '@citypoints/federation';
+import type { Ctx as Context } from '../runtime';
 import { EnterpriseRef } from '../enterprises/enterprise.reference';
 import { CreditCheck, CreditListPublication, CreditRecord, CreditRecordInput, RestrictedDomain } from './credit.type';
 import { creditCheck, recordCreditEvent, repairCreditRecord } from './credit.service';
@@ -19,32 +19,32 @@ class RepairArgs {
 export class CreditResolver {
   @Authorized()
   @Query(() => CreditCheck)
-  creditCheck(@Arg('uscc', () => ID) uscc: string, @Arg('domain', () => RestrictedDomain) domain: RestrictedDomain, @Ctx() ctx: SubgraphContext): Promise<CreditCheck> {
+  creditCheck(@Arg('uscc', () => ID) uscc: string, @Arg('domain', () => RestrictedDomain) domain: RestrictedDomain, @Ctx() ctx: Context): Promise<CreditCheck> {
     return creditCheck(ctx, uscc, domain);
   }
 
   @Authorized()
   @Query(() => CreditListPublication, { nullable: true })
-  creditListPublication(@Arg('period') period: string, @Ctx() ctx: SubgraphContext): Promise<CreditListPublication | null> {
-    return creditListPublication(ctx.caller, period);
+  creditListPublication(@Arg('period') period: string, @Ctx() ctx: Context): Promise<CreditListPublication | null> {
+    return creditListPublication(ctx.rt, ctx.caller, period);
   }
 
   @Authorized('DATA_FEED')
   @Mutation(() => CreditRecord)
-  recordCreditEvent(@Arg('input') input: CreditRecordInput, @Ctx() ctx: SubgraphContext): Promise<CreditRecord> {
-    return recordCreditEvent(requireCaller(ctx.caller), input);
+  recordCreditEvent(@Arg('input') input: CreditRecordInput, @Ctx() ctx: Context): Promise<CreditRecord> {
+    return recordCreditEvent(ctx.rt, requireCaller(ctx.caller), input);
   }
 
   @Authorized('DATA_FEED')
   @Mutation(() => CreditRecord)
-  repairCreditRecord(@Args() a: RepairArgs, @Ctx() ctx: SubgraphContext): Promise<CreditRecord> {
-    return repairCreditRecord(requireCaller(ctx.caller), a);
+  repairCreditRecord(@Args() a: RepairArgs, @Ctx() ctx: Context): Promise<CreditRecord> {
+    return repairCreditRecord(ctx.rt, requireCaller(ctx.caller), a);
   }
 
   @Authorized('CITY_ADMIN')
   @Mutation(() => CreditListPublication)
-  publishCreditLists(@Arg('period') period: string, @Ctx() ctx: SubgraphContext): Promise<CreditListPublication> {
-    return publishCreditLists(requireCaller(ctx.caller), period);
+  publishCreditLists(@Arg('period') period: string, @Ctx() ctx: Context): Promise<CreditListPublication> {
+    return publishCreditLists(ctx.rt, requireCaller(ctx.caller), period);
   }
 }
 

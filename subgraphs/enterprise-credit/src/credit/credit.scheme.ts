@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { EntityManager, DataSource } from 'typeorm';
-import { SCHEMA } from '../context';
+import { SCHEMA } from '../runtime';
 
 export const CREDIT_KINDS = ['PENALTY', 'SEVERE_PENALTY', 'DISHONEST_DEBTOR', 'WAGE_ARREARS_BLACKLIST', 'A_TAXPAYER', 'HONOUR'] as const;
 export type CreditKind = (typeof CREDIT_KINDS)[number];

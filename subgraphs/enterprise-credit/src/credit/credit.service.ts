@@ -1,9 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, requireRole, type Caller } from '@citypoints/auth';
 import { badInput, cityDate, conflict, forbidden, isIsoDate, notFound, parseUscc } from '@citypoints/kit';
-import { loader, type SubgraphContext } from '@citypoints/federation';
-import { CREDIT_TOPICS, publishFact } from '@citypoints/events';
-import { db, now, SCHEMA } from '../context';
+import { loader } from '@citypoints/federation';
+import { SCHEMA, type Ctx, type EnterpriseCreditRuntime } from '../runtime';
+import { TOPICS } from '../events';
 import { assertCanRead } from '../enterprises/access';
 import { enterpriseFactsLoader } from '../enterprises/enterprise.projection';
 import { creditSchemeOn, kindRule, type CreditScheme, type Status } from './credit.scheme';
@@ -49,21 +49,21 @@ function departmentOf(caller: Caller): string {
 }
 
 /** A department's credit record; a retry with the same key returns the first record. */
-export async function recordCreditEvent(caller: Caller, input: CreditRecordInput): Promise<CreditRecord> {
+export async function recordCreditEvent(rt: EnterpriseCreditRuntime, caller: Caller, input: CreditRecordInput): Promise<CreditRecord> {
   requireRole(caller, 'DATA_FEED');
   const department = departmentOf(caller);
   const uscc = parseUscc(input.uscc);
   const key = (input.idempotencyKey ?? '').trim();
   if (!key || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
   if (!isIsoDate(input.occurredOn)) throw badInput('occurredOn must be a date', { field: 'occurredOn' });
-  const at = now();
+  const at = rt.clock.now();
   if (input.occurredOn > cityDate(at)) throw badInput('occurredOn lies in the future', { field: 'occurredOn' });
   const category = input.category?.trim().toUpperCase() || null;
   if (category && !CATEGORY.test(category)) throw badInput('category is an upper-case code such as WORK_SAFETY', { field: 'category' });
   const note = input.note?.trim() || null;
   if (note && note.length > 2000) throw badInput('note must have at most 2000 characters', { field: 'note' });
 
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`credit-record:${key}`]);
     const existing: RecordRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".credit_records WHERE idempotency_key = $1`, [key]);
     if (existing.length) {
@@ -81,8 +81,12 @@ export async function recordCreditEvent(caller: Caller, input: CreditRecordInput
       [uscc, input.kind, category, department, input.occurredOn, publicUntil, note, scheme.version, key, caller.sub, at],
     );
     const rec = toRecord(rows[0]);
-    await publishFact(m, SCHEMA, CREDIT_TOPICS.recordRecorded, uscc, { recordId: rec.id, uscc, kind: rec.kind, occurredOn: rec.occurredOn, publicUntil: rec.publicUntil });
-    await recomputeStatuses(m, [uscc], at);
+    await rt.publisher.publish(m, {
+      topic: TOPICS.recorded,
+      aggregateId: uscc,
+      payload: { recordId: rec.id, uscc, kind: rec.kind, occurredOn: rec.occurredOn, publicUntil: rec.publicUntil },
+    });
+    await recomputeStatuses(rt, m, [uscc], at);
     return rec;
   });
 }
@@ -96,12 +100,12 @@ export interface RepairInput {
 }
 
 /** Decides an application for credit repair; an approved record stops counting. */
-export async function repairCreditRecord(caller: Caller, input: RepairInput): Promise<CreditRecord> {
+export async function repairCreditRecord(rt: EnterpriseCreditRuntime, caller: Caller, input: RepairInput): Promise<CreditRecord> {
   requireRole(caller, 'DATA_FEED');
   if (!/^[0-9a-f-]{36}$/i.test(input.recordId)) throw notFound('credit record', input.recordId);
   const note = input.note?.trim() || null;
-  const at = now();
-  return db().transaction(async (m) => {
+  const at = rt.clock.now();
+  return rt.ds.transaction(async (m) => {
     const rows: RecordRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".credit_records WHERE id = $1 FOR UPDATE`, [input.recordId]);
     if (!rows.length) throw notFound('credit record', input.recordId);
     const r = rows[0];
@@ -129,8 +133,8 @@ export async function repairCreditRecord(caller: Caller, input: RepairInput): Pr
       `WITH u AS (UPDATE "${SCHEMA}".credit_records SET repaired = true, repaired_at = $2, repair_decision = 'APPROVED', repair_note = $3 WHERE id = $1 RETURNING *) SELECT ${COLUMNS} FROM u`,
       [r.id, at, note],
     );
-    await publishFact(m, SCHEMA, CREDIT_TOPICS.recordRepaired, r.uscc, { recordId: r.id, uscc: r.uscc, kind: r.kind });
-    await recomputeStatuses(m, [r.uscc], at);
+    await rt.publisher.publish(m, { topic: TOPICS.repaired, aggregateId: r.uscc, payload: { recordId: r.id, uscc: r.uscc, kind: r.kind } });
+    await recomputeStatuses(rt, m, [r.uscc], at);
     return toRecord(updated[0]);
   });
 }
@@ -143,10 +147,10 @@ interface CreditState {
 }
 
 /** Status and records of many enterprises in two queries. */
-async function loadCredit(usccs: readonly string[]): Promise<CreditState[]> {
+async function loadCredit(rt: EnterpriseCreditRuntime, usccs: readonly string[]): Promise<CreditState[]> {
   const [statuses, records]: [{ uscc: string; status: Status; since: Date }[], RecordRow[]] = await Promise.all([
-    db().query(`SELECT uscc, status, since FROM "${SCHEMA}".credit_status WHERE uscc = ANY($1)`, [usccs]),
-    db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".credit_records WHERE uscc = ANY($1) ORDER BY occurred_on DESC, created_at DESC`, [usccs]),
+    rt.ds.query(`SELECT uscc, status, since FROM "${SCHEMA}".credit_status WHERE uscc = ANY($1)`, [usccs]),
+    rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".credit_records WHERE uscc = ANY($1) ORDER BY occurred_on DESC, created_at DESC`, [usccs]),
   ]);
   const st = new Map(statuses.map((s) => [s.uscc, s]));
   return usccs.map((uscc) => ({
@@ -169,11 +173,11 @@ function creditView(state: CreditState, scheme: CreditScheme): EnterpriseCredit 
 }
 
 /** Enterprise.credit, batched: one query per table for every enterprise of the request. */
-export function creditLoader(ctx: SubgraphContext) {
+export function creditLoader(ctx: Ctx) {
   return loader<string, EnterpriseCredit>(ctx, 'credit', async (usccs) => {
     const facts = await enterpriseFactsLoader(ctx).loadMany(usccs);
-    const scheme = await creditSchemeOn(db(), cityDate(now()));
-    const states = await loadCredit(usccs);
+    const scheme = await creditSchemeOn(ctx.rt.ds, cityDate(ctx.rt.clock.now()));
+    const states = await loadCredit(ctx.rt, usccs);
     return states.map((s, i) => {
       try {
         const f = facts[i];
@@ -203,15 +207,15 @@ function reasonsFor(state: CreditState, scheme: CreditScheme, today: string): st
   }
 }
 
-export async function creditCheck(ctx: SubgraphContext, rawUscc: string, domain: RestrictedDomain): Promise<CreditCheck> {
+export async function creditCheck(ctx: Ctx, rawUscc: string, domain: RestrictedDomain): Promise<CreditCheck> {
   const uscc = parseUscc(rawUscc);
   const facts = await enterpriseFactsLoader(ctx).load(uscc);
   // an office about to award a contract must not read "allowed" for a code nobody registered
   if (!facts) throw notFound('enterprise', uscc);
   assertCanRead(ctx.caller, facts.divisionCode, 'credit');
-  const today = cityDate(now());
-  const scheme = await creditSchemeOn(db(), today);
-  const [state] = await loadCredit([uscc]);
+  const today = cityDate(ctx.rt.clock.now());
+  const scheme = await creditSchemeOn(ctx.rt.ds, today);
+  const [state] = await loadCredit(ctx.rt, [uscc]);
   const view = creditView(state, scheme);
   const allowed = !view.restrictions.includes(domain);
   const reasons = allowed ? [] : [`status ${state.status}: barred from ${domain}`, ...reasonsFor(state, scheme, today)];
@@ -219,6 +223,6 @@ export async function creditCheck(ctx: SubgraphContext, rawUscc: string, domain:
 }
 
 /** Nightly: records expire by date, so every status is looked at again. */
-export async function recomputeAllStatuses(m: EntityManager): Promise<number> {
-  return (await recomputeStatuses(m, null, now())).length;
+export async function recomputeAllStatuses(rt: EnterpriseCreditRuntime, m: EntityManager): Promise<number> {
+  return (await recomputeStatuses(rt, m, null, rt.clock.now())).length;
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { addMonths, cityDate } from '@citypoints/kit';
-import { SCHEMA } from '../context';
+import { SCHEMA, type EnterpriseCreditRuntime } from '../runtime';
 import { publishStatusChanges, type StatusChange } from '../events';
 import { creditSchemeOn, type CreditScheme } from './credit.scheme';
 
@@ -9,7 +9,13 @@ import { creditSchemeOn, type CreditScheme } from './credit.scheme';
  * scheme) in one statement, stores the ones that changed and publishes each change through the
  * outbox. `usccs = null` means every enterprise with a record or a stored status.
  */
-export async function recomputeStatuses(m: EntityManager, usccs: string[] | null, at: Date, scheme?: CreditScheme): Promise<StatusChange[]> {
+export async function recomputeStatuses(
+  rt: Pick<EnterpriseCreditRuntime, 'publisher'>,
+  m: EntityManager,
+  usccs: string[] | null,
+  at: Date,
+  scheme?: CreditScheme,
+): Promise<StatusChange[]> {
   const day = cityDate(at);
   const s = scheme ?? (await creditSchemeOn(m, day));
   if (usccs?.length) {
@@ -72,6 +78,6 @@ export async function recomputeStatuses(m: EntityManager, usccs: string[] | null
     ],
   );
   const changes = rows.map((r) => ({ uscc: r.uscc, previous: r.previous, status: r.status, changedAt: at.toISOString() }));
-  await publishStatusChanges(m, changes);
+  await publishStatusChanges(rt.publisher, m, changes);
   return changes;
 }

@@ -1,6 +1,6 @@
 import { defineProjection, REGISTRY_TOPICS, type EnterpriseState } from '@citypoints/events';
-import { byKeys, loader, type SubgraphContext } from '@citypoints/federation';
-import { db, SCHEMA } from '../context';
+import { byKeys, loader } from '@citypoints/federation';
+import { SCHEMA, type Ctx } from '../runtime';
 
 export interface EnterpriseFacts {
   uscc: string;
@@ -25,9 +25,9 @@ export const enterpriseProjection = defineProjection({
 
 export const enterpriseHandlers = enterpriseProjection.handlers;
 
-export function enterpriseFactsLoader(ctx: SubgraphContext) {
+export function enterpriseFactsLoader(ctx: Ctx) {
   return loader<string, EnterpriseFacts | null>(ctx, 'enterprise-facts', async (usccs) => {
-    const rows: { uscc: string; name: string; division_code: string }[] = await db().query(
+    const rows: { uscc: string; name: string; division_code: string }[] = await ctx.rt.ds.query(
       `SELECT uscc, name, division_code FROM "${SCHEMA}".enterprises WHERE uscc = ANY($1)`,
       [usccs],
     );

@@ -1,5 +1,5 @@
 import { Ctx, Directive, Field, FieldResolver, ID, ObjectType, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '@citypoints/federation';
+import type { Ctx as Context } from '../runtime';
 import { EnterpriseCredit } from '../credit/credit.type';
 import { creditLoader } from '../credit/credit.service';
 import { LabourRisk } from '../labour/labour.type';
@@ -15,12 +15,12 @@ export class EnterpriseRef {
 @Resolver(() => EnterpriseRef)
 export class EnterpriseCreditResolver {
   @FieldResolver(() => EnterpriseCredit)
-  credit(@Root() e: EnterpriseRef, @Ctx() ctx: SubgraphContext): Promise<EnterpriseCredit> {
+  credit(@Root() e: EnterpriseRef, @Ctx() ctx: Context): Promise<EnterpriseCredit> {
     return creditLoader(ctx).load(e.uscc);
   }
 
   @FieldResolver(() => LabourRisk, { nullable: true })
-  labourRisk(@Root() e: EnterpriseRef, @Ctx() ctx: SubgraphContext): Promise<LabourRisk | null> {
+  labourRisk(@Root() e: EnterpriseRef, @Ctx() ctx: Context): Promise<LabourRisk | null> {
     return labourRiskLoader(ctx).load(e.uscc);
   }
 }

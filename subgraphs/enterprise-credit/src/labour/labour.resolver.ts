@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { requireCaller } from '@citypoints/auth';
-import type { SubgraphContext } from '@citypoints/federation';
+import type { Ctx as Context } from '../runtime';
 import { LabourIndicatorsInput, ScoringRun } from './labour.type';
 import { reportLabourIndicators } from './labour.service';
 import { runLabourRiskScoring, scoringRun } from './labour.scoring';
@@ -10,31 +10,31 @@ import { LabourRiskSchemeInput, LabourRiskSchemeView, labourRiskSchemeFor, publi
 export class LabourResolver {
   @Authorized('DATA_FEED')
   @Mutation(() => Int, { description: 'rows accepted' })
-  reportLabourIndicators(@Arg('reports', () => [LabourIndicatorsInput]) reports: LabourIndicatorsInput[], @Ctx() ctx: SubgraphContext): Promise<number> {
-    return reportLabourIndicators(requireCaller(ctx.caller), reports);
+  reportLabourIndicators(@Arg('reports', () => [LabourIndicatorsInput]) reports: LabourIndicatorsInput[], @Ctx() ctx: Context): Promise<number> {
+    return reportLabourIndicators(ctx.rt, requireCaller(ctx.caller), reports);
   }
 
   @Authorized('REGULATOR')
   @Mutation(() => ScoringRun)
-  runLabourRiskScoring(@Arg('period') period: string, @Ctx() ctx: SubgraphContext): Promise<ScoringRun> {
-    return runLabourRiskScoring(requireCaller(ctx.caller), period);
+  runLabourRiskScoring(@Arg('period') period: string, @Ctx() ctx: Context): Promise<ScoringRun> {
+    return runLabourRiskScoring(ctx.rt, requireCaller(ctx.caller), period);
   }
 
   @Authorized('REGULATOR')
   @Query(() => ScoringRun, { nullable: true })
-  scoringRun(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<ScoringRun | null> {
-    return scoringRun(requireCaller(ctx.caller), id);
+  scoringRun(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ScoringRun | null> {
+    return scoringRun(ctx.rt, requireCaller(ctx.caller), id);
   }
 
   @Authorized()
   @Query(() => LabourRiskSchemeView, { description: 'the scoring table in force for a month' })
-  labourRiskScheme(@Arg('period') period: string, @Ctx() ctx: SubgraphContext): Promise<LabourRiskSchemeView> {
-    return labourRiskSchemeFor(requireCaller(ctx.caller), period);
+  labourRiskScheme(@Arg('period') period: string, @Ctx() ctx: Context): Promise<LabourRiskSchemeView> {
+    return labourRiskSchemeFor(ctx.rt, requireCaller(ctx.caller), period);
   }
 
   @Authorized('CITY_ADMIN')
   @Mutation(() => LabourRiskSchemeView, { description: 'a new version of the scoring table, in force from its first month' })
-  publishLabourRiskScheme(@Arg('input') input: LabourRiskSchemeInput, @Ctx() ctx: SubgraphContext): Promise<LabourRiskSchemeView> {
-    return publishLabourRiskScheme(requireCaller(ctx.caller), input);
+  publishLabourRiskScheme(@Arg('input') input: LabourRiskSchemeInput, @Ctx() ctx: Context): Promise<LabourRiskSchemeView> {
+    return publishLabourRiskScheme(ctx.rt, requireCaller(ctx.caller), input);
   }
 }

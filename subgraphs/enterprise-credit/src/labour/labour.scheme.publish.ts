@@ -1,7 +1,7 @@
 import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
 import { requireRole, type Caller } from '@citypoints/auth';
 import { badInput, conflict, isPeriod } from '@citypoints/kit';
-import { db, SCHEMA } from '../context';
+import { SCHEMA, type EnterpriseCreditRuntime } from '../runtime';
 import { INDICATORS, labourRiskScheme, labourRiskSchemeVersionFor, RISK_LEVELS, type LabourRiskScheme } from './labour.scheme';
 import { RiskLevel } from './labour.type';
 
@@ -130,10 +130,10 @@ export function validateScheme(input: LabourRiskSchemeInput): void {
 }
 
 /** A new version of the table; scores computed under earlier versions keep theirs. */
-export async function publishLabourRiskScheme(caller: Caller, input: LabourRiskSchemeInput): Promise<LabourRiskSchemeView> {
+export async function publishLabourRiskScheme(rt: EnterpriseCreditRuntime, caller: Caller, input: LabourRiskSchemeInput): Promise<LabourRiskSchemeView> {
   requireRole(caller, 'CITY_ADMIN');
   validateScheme(input);
-  const version = await db().transaction(async (m) => {
+  const version = await rt.ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['labour-risk-scheme']);
     const [{ latest, last_from }]: { latest: number; last_from: string }[] = await m.query(
       `SELECT max(version) AS latest, to_char(max(effective_from), 'YYYY-MM') AS last_from FROM "${SCHEMA}".labour_risk_schemes`,
@@ -158,11 +158,11 @@ export async function publishLabourRiskScheme(caller: Caller, input: LabourRiskS
     }
     return v;
   });
-  return toSchemeView(await labourRiskScheme(db(), version));
+  return toSchemeView(await labourRiskScheme(rt.ds, version, rt.labourSchemes));
 }
 
-export async function labourRiskSchemeFor(caller: Caller, period: string): Promise<LabourRiskSchemeView> {
+export async function labourRiskSchemeFor(rt: EnterpriseCreditRuntime, caller: Caller, period: string): Promise<LabourRiskSchemeView> {
   requireRole(caller, 'REGULATOR', 'DATA_FEED', 'DEPARTMENT_ANALYST', 'TOWN_OFFICIAL');
   if (!isPeriod(period)) throw badInput('period must be YYYY-MM', { field: 'period' });
-  return toSchemeView(await labourRiskScheme(db(), await labourRiskSchemeVersionFor(db(), period)));
+  return toSchemeView(await labourRiskScheme(rt.ds, await labourRiskSchemeVersionFor(rt.ds, period), rt.labourSchemes));
 }

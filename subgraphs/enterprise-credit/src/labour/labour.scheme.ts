@@ -1,5 +1,7 @@
-import type { DataSource, EntityManager } from 'typeorm';
-import { SCHEMA } from '../context';
+import type { EntityManager } from 'typeorm';
+import { SCHEMA } from '../runtime';
+
+type Queryable = Pick<EntityManager, 'query'>;
 
 export const RISK_LEVELS = ['NORMAL', 'PROBLEM', 'RISK', 'DANGER', 'CRITICAL'] as const;
 export type RiskLevelName = (typeof RISK_LEVELS)[number];
@@ -56,14 +58,12 @@ export interface LabourRiskScheme {
 }
 
 const num = (v: string | number | null) => (v == null ? null : Number(v));
-const cache = new WeakMap<object, Map<number, LabourRiskScheme>>();
-
-/** A published scheme version never changes, so each version is read once per pool. */
-export async function labourRiskScheme(ds: DataSource | EntityManager, version: number): Promise<LabourRiskScheme> {
-  const key = 'connection' in ds ? ds.connection : ds;
-  let byVersion = cache.get(key);
-  if (!byVersion) cache.set(key, (byVersion = new Map()));
-  const hit = byVersion.get(version);
+/**
+ * A scheme version as published. A published version never changes, so a runtime keeps each one
+ * it has read in its `labourSchemes` map and passes it as `cache`.
+ */
+export async function labourRiskScheme(ds: Queryable, version: number, cache?: Map<number, LabourRiskScheme>): Promise<LabourRiskScheme> {
+  const hit = cache?.get(version);
   if (hit) return hit;
   const [head]: { version: number; code: string }[] = await ds.query(`SELECT version, code FROM "${SCHEMA}".labour_risk_schemes WHERE version = $1`, [version]);
   if (!head) throw new Error(`labour-risk scheme version ${version} does not exist`);
@@ -92,12 +92,12 @@ export async function labourRiskScheme(ds: DataSource | EntityManager, version: 
     })),
     overrides: overrides.map((o) => ({ id: o.id, minLevel: o.min_level, conditions: o.conditions, label: o.label })),
   };
-  byVersion.set(version, scheme);
+  cache?.set(version, scheme);
   return scheme;
 }
 
 /** The version in force for a month: the newest effective by its first day. */
-export async function labourRiskSchemeVersionFor(ds: DataSource | EntityManager, period: string): Promise<number> {
+export async function labourRiskSchemeVersionFor(ds: Queryable, period: string): Promise<number> {
   const rows: { version: number }[] = await ds.query(
     `SELECT version FROM "${SCHEMA}".labour_risk_schemes WHERE effective_from <= $1::date ORDER BY version DESC LIMIT 1`,
     [`${period}-01`],

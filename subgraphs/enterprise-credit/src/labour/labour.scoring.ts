@@ -1,18 +1,43 @@
 import type { Job } from 'bullmq';
 import type { EntityManager } from 'typeorm';
 import { requireRole, type Caller } from '@citypoints/auth';
-import { JobRuns, type JobRun } from '@citypoints/jobs';
+import type { JobRun } from '@citypoints/jobs';
 import { badInput, cityMonth, isPeriod, notFound } from '@citypoints/kit';
-import { db, now, runtime, SCHEMA, type ScoringJob } from '../context';
+import { SCHEMA, type EnterpriseCreditRuntime, type ScoringJob } from '../runtime';
 import { creditSchemeOn } from '../credit/credit.scheme';
 import { recomputeStatuses } from '../credit/credit.status';
-import { dispatchPendingDeliveries } from '../alerts/webhook.service';
 import { compileScoring } from './labour.rules';
 import { labourRiskScheme, labourRiskSchemeVersionFor } from './labour.scheme';
 import type { ScoringRun } from './labour.type';
 
 export const SCORING_KIND = 'labour-risk-scoring';
-export const runs = new JobRuns(SCHEMA);
+
+/** An enterprise whose level rose to one that raises an alert, as a chunk's scoring found it. */
+export interface LevelRise {
+  uscc: string;
+  level: string;
+  previousLevel: string;
+  score: number;
+  schemeVersion: number;
+  bandIds: number[];
+  overrideIds: number[];
+}
+
+export interface RiseContext {
+  period: string;
+  at: Date;
+  runId: string | null;
+}
+
+/**
+ * What scoring hands on and leaves to others: `raise` turns a chunk's rises into whatever they
+ * set off (alerts, deliveries) inside the chunk's transaction and says how many alerts it
+ * raised; `committed` runs after each chunk's commit.
+ */
+export interface ScoringEffects {
+  raise(m: EntityManager, rises: LevelRise[], o: RiseContext): Promise<number>;
+  committed(): Promise<unknown>;
+}
 
 export function toScoringRun(r: JobRun): ScoringRun {
   const c = r.status === 'COMPLETED' && r.result && typeof r.result === 'object' ? (r.result as Record<string, unknown>) : r.counters;
@@ -32,34 +57,34 @@ export function toScoringRun(r: JobRun): ScoringRun {
  * Records a run for the month and queues it. While a run of that month is still queued or
  * running, asking again returns it rather than starting a second one next to it.
  */
-export async function startScoringRun(period: string, key: string | null = null): Promise<JobRun> {
+export async function startScoringRun(rt: EnterpriseCreditRuntime, period: string, key: string | null = null): Promise<JobRun> {
   if (!isPeriod(period)) throw badInput('period must be YYYY-MM', { field: 'period' });
-  if (period > cityMonth(now())) throw badInput(`period ${period} has not begun`, { field: 'period' });
-  const run = await db().transaction(async (m) => {
+  if (period > cityMonth(rt.clock.now())) throw badInput(`period ${period} has not begun`, { field: 'period' });
+  const run = await rt.ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scoring:${period}`]);
     const active: { id: string }[] = await m.query(
       `SELECT id FROM "${SCHEMA}".job_runs WHERE kind = $1 AND params->>'period' = $2 AND status IN ('QUEUED', 'RUNNING') ORDER BY created_at LIMIT 1`,
       [SCORING_KIND, period],
     );
-    if (active.length) return (await runs.get(m, active[0].id))!;
+    if (active.length) return (await rt.runs.get(m, active[0].id))!;
     const schemeVersion = await labourRiskSchemeVersionFor(m, period);
-    return runs.create(m, { kind: SCORING_KIND, params: { period, schemeVersion }, key });
+    return rt.runs.create(m, { kind: SCORING_KIND, params: { period, schemeVersion }, key });
   });
   if (run.status === 'QUEUED') {
-    await runtime().scoringQueue.add('score', { runId: run.id }, { jobId: run.id, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: false });
+    await rt.queues.scoring.add('score', { runId: run.id }, { jobId: run.id, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: false });
   }
   return run;
 }
 
-export async function runLabourRiskScoring(caller: Caller, period: string): Promise<ScoringRun> {
+export async function runLabourRiskScoring(rt: EnterpriseCreditRuntime, caller: Caller, period: string): Promise<ScoringRun> {
   requireRole(caller, 'REGULATOR');
-  return toScoringRun(await startScoringRun((period ?? '').trim()));
+  return toScoringRun(await startScoringRun(rt, (period ?? '').trim()));
 }
 
-export async function scoringRun(caller: Caller, id: string): Promise<ScoringRun | null> {
+export async function scoringRun(rt: EnterpriseCreditRuntime, caller: Caller, id: string): Promise<ScoringRun | null> {
   requireRole(caller, 'REGULATOR');
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-  const run = await runs.get(db(), id);
+  const run = await rt.runs.get(rt.ds, id);
   return run && run.kind === SCORING_KIND ? toScoringRun(run) : null;
 }
 
@@ -67,8 +92,8 @@ export async function scoringRun(caller: Caller, id: string): Promise<ScoringRun
  * Splits the month's enterprises into chunks by USCC range, once: a retried attempt reads the
  * same boundaries, so the checkpoint (a chunk number) means the same enterprises every time.
  */
-async function chunksOf(runId: string, period: string, chunkSize: number): Promise<{ lo: string; hi: string | null }[]> {
-  return db().transaction(async (m) => {
+async function chunksOf(rt: EnterpriseCreditRuntime, runId: string, period: string, chunkSize: number): Promise<{ lo: string; hi: string | null }[]> {
+  return rt.ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scoring-chunks:${runId}`]);
     let rows: { lo_uscc: string; hi_uscc: string | null }[] = await m.query(
       `SELECT lo_uscc, hi_uscc FROM "${SCHEMA}".scoring_run_chunks WHERE run_id = $1 ORDER BY chunk_no`,
@@ -94,27 +119,28 @@ async function chunksOf(runId: string, period: string, chunkSize: number): Promi
 
 interface ChunkOutcome {
   scored: number;
-  alerts: number;
+  rises: LevelRise[];
   statusTargets: string[] | null;
 }
 
 /**
  * Scores one chunk in one statement: the scheme compiled to SQL, the previous level read in the
- * same snapshot, scores upserted, one alert per (enterprise, level, month) inserted for each rise
- * to an alerting level, and a webhook delivery queued in the table for each matching webhook.
+ * same snapshot, scores upserted; returns the enterprises whose level rose to an alerting one
+ * and those whose credit status may have moved.
  */
 export async function scoreChunk(
+  rt: EnterpriseCreditRuntime,
   m: Pick<EntityManager, 'query'>,
   o: { runId: string | null; period: string; schemeVersion: number; lo: string; hi: string | null; at: Date; watchLevels: string[]; redLevels: string[] },
 ): Promise<ChunkOutcome> {
-  const scheme = await labourRiskScheme(db(), o.schemeVersion);
+  const scheme = await labourRiskScheme(rt.ds, o.schemeVersion, rt.labourSchemes);
   const c = compileScoring(scheme, 'i');
   const alertRanks = scheme.levels.filter((l) => l.raisesAlert).map((l) => l.rank);
   // the chunk's USCC range on both tables lets each be read by its index, never whole
   const range = (col: string) => `${col} >= $2` + (o.hi == null ? '' : ` AND ${col} < $3`);
   // OFFSET 0 keeps each level a subquery of its own: flattened, the planner would repeat every
   // band's CASE inside each expression that uses it
-  const [row]: { scored: number; alerts: number; status_targets: string[] | null }[] = await m.query(
+  const [row]: { scored: number; rises: LevelRise[]; status_targets: string[] | null }[] = await m.query(
     `WITH ranked AS (
        SELECT uscc, town, score, band_ids, override_ids, GREATEST(${c.rankOfScoreSql('score')}, override_rank) AS rank
        FROM (SELECT uscc, town, ${c.scoreSql} AS score, ${c.bandIdsSql} AS band_ids, ${c.overrideIdsSql} AS override_ids, ${c.overrideRankSql} AS override_rank
@@ -138,25 +164,19 @@ export async function scoreChunk(
        SELECT uscc, $1, $4, score, level, rank, NULLIF(band_ids, '{}'), NULLIF(override_ids, '{}'), CASE WHEN p_level = level THEN p_since ELSE $5 END, $5, $6
        FROM scored WHERE p_period IS DISTINCT FROM $1
        RETURNING 1),
-     raised AS (
-       INSERT INTO "${SCHEMA}".risk_alerts (uscc, division_code, level, previous_level, period, score, scheme_version, band_ids, override_ids, raised_at, run_id)
-       SELECT uscc, town, level, coalesce(p_level, 'NORMAL'), $1, score, $4, band_ids, override_ids, $5, $6
-       FROM scored WHERE rank = ANY($7::int[]) AND rank > coalesce(p_rank, 0)
-       ON CONFLICT ON CONSTRAINT risk_alerts_once DO NOTHING
-       RETURNING id, division_code),
-     deliveries AS (
-       INSERT INTO "${SCHEMA}".webhook_deliveries (alert_id, webhook_id, created_at)
-       SELECT a.id, w.id, $5 FROM raised a JOIN "${SCHEMA}".alert_webhooks w ON a.division_code LIKE w.division_code || '%'
-       RETURNING 1),
+     rises AS (
+       SELECT jsonb_build_object('uscc', uscc, 'level', level, 'previousLevel', coalesce(p_level, 'NORMAL'), 'score', score, 'schemeVersion', $4::int,
+                'bandIds', band_ids, 'overrideIds', override_ids) AS rise
+       FROM scored WHERE rank = ANY($7::int[]) AND rank > coalesce(p_rank, 0)),
      moved AS (
        SELECT uscc FROM scored
        WHERE (level = ANY($8::text[])) IS DISTINCT FROM (coalesce(p_level = ANY($8::text[]), false))
           OR (level = ANY($9::text[])) IS DISTINCT FROM (p_level IS NULL OR p_level = ANY($9::text[])))
-     SELECT ((SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted))::int AS scored, (SELECT count(*) FROM raised)::int AS alerts,
-            (SELECT count(*) FROM deliveries)::int AS deliveries, (SELECT array_agg(uscc) FROM moved) AS status_targets, $3::text AS chunk_end`,
+     SELECT ((SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted))::int AS scored,
+            (SELECT coalesce(jsonb_agg(rise), '[]'::jsonb) FROM rises) AS rises, (SELECT array_agg(uscc) FROM moved) AS status_targets, $3::text AS chunk_end`,
     [o.period, o.lo, o.hi, o.schemeVersion, o.at, o.runId, alertRanks, o.watchLevels, o.redLevels],
   );
-  return { scored: row.scored, alerts: row.alerts, statusTargets: row.status_targets };
+  return { scored: row.scored, rises: row.rises, statusTargets: row.status_targets };
 }
 
 /**
@@ -165,8 +185,8 @@ export async function scoreChunk(
  * done mark commit in one transaction. A worker killed halfway loses only the chunks in flight,
  * and the retried job scores exactly the chunks not yet done.
  */
-export async function processScoringJob(job: Job<ScoringJob>): Promise<unknown> {
-  const rt = runtime();
+export async function processScoringJob(rt: EnterpriseCreditRuntime, job: Job<ScoringJob>, effects: ScoringEffects): Promise<unknown> {
+  const { runs } = rt;
   const run = await runs.get(rt.ds, job.data.runId);
   if (!run) throw notFound('scoring run', job.data.runId);
   const started = await runs.markRunning(rt.ds, run.id);
@@ -174,7 +194,7 @@ export async function processScoringJob(job: Job<ScoringJob>): Promise<unknown> 
   try {
     const period = String(run.params.period);
     const schemeVersion = Number(run.params.schemeVersion);
-    const chunks = await chunksOf(run.id, period, rt.options.scoringChunkSize);
+    const chunks = await chunksOf(rt, run.id, period, rt.options.scoringChunkSize);
     const credit = await creditSchemeOn(rt.ds, `${period}-01`);
     const lane = async () => {
       for (;;) {
@@ -184,15 +204,16 @@ export async function processScoringJob(job: Job<ScoringJob>): Promise<unknown> 
             [run.id],
           );
           if (!chunk) return null;
-          const at = now();
+          const at = rt.clock.now();
           const { lo, hi } = chunks[chunk.chunk_no];
-          const out = await scoreChunk(m, { runId: run.id, period, schemeVersion, lo, hi, at, watchLevels: credit.definition.status.watchRiskLevels, redLevels: credit.definition.status.redRiskLevels });
-          if (out.statusTargets?.length) await recomputeStatuses(m, out.statusTargets, at);
+          const out = await scoreChunk(rt, m, { runId: run.id, period, schemeVersion, lo, hi, at, watchLevels: credit.definition.status.watchRiskLevels, redLevels: credit.definition.status.redRiskLevels });
+          const alerts = out.rises.length ? await effects.raise(m, out.rises, { period, at, runId: run.id }) : 0;
+          if (out.statusTargets?.length) await recomputeStatuses(rt, m, out.statusTargets, at);
           const [totals]: { done: number; scored: number; alerts: number }[] = await m.query(
             `WITH mark AS (UPDATE "${SCHEMA}".scoring_run_chunks SET done_at = $3, scored = $4, alerts = $5 WHERE run_id = $1 AND chunk_no = $2 RETURNING 1)
              SELECT (count(*) + 1)::int AS done, (coalesce(sum(scored), 0) + $4)::int AS scored, (coalesce(sum(alerts), 0) + $5)::int AS alerts
              FROM "${SCHEMA}".scoring_run_chunks WHERE run_id = $1 AND done_at IS NOT NULL AND chunk_no <> $2 AND EXISTS (SELECT 1 FROM mark)`,
-            [run.id, chunk.chunk_no, at, out.scored, out.alerts],
+            [run.id, chunk.chunk_no, at, out.scored, alerts],
           );
           const p = totals.done / chunks.length;
           await runs.reportProgress(m, run.id, p, { scored: totals.scored, alertsRaised: totals.alerts, chunks: chunks.length, chunksDone: totals.done });
@@ -200,7 +221,7 @@ export async function processScoringJob(job: Job<ScoringJob>): Promise<unknown> 
         });
         if (progress == null) return;
         await job.updateProgress(Math.round(progress * 100));
-        await dispatchPendingDeliveries();
+        await effects.committed();
       }
     };
     await Promise.all(Array.from({ length: Math.min(rt.options.scoringLanes, Math.max(1, chunks.length)) }, lane));
@@ -210,7 +231,7 @@ export async function processScoringJob(job: Job<ScoringJob>): Promise<unknown> 
     );
     const result = { scored: totals.scored, alertsRaised: totals.alerts, chunks: chunks.length };
     await runs.complete(rt.ds, run.id, result);
-    await dispatchPendingDeliveries();
+    await effects.committed();
     return result;
   } catch (err) {
     await runs.fail(rt.ds, run.id, err).catch(() => undefined);
@@ -219,9 +240,9 @@ export async function processScoringJob(job: Job<ScoringJob>): Promise<unknown> 
 }
 
 /** Nightly: the latest month anything was reported for, up to this one. */
-export async function startNightlyScoring(): Promise<JobRun | null> {
-  const at = now();
-  const [row]: { period: string | null }[] = await db().query(`SELECT max(period) AS period FROM "${SCHEMA}".labour_indicators WHERE period <= $1`, [cityMonth(at)]);
+export async function startNightlyScoring(rt: EnterpriseCreditRuntime): Promise<JobRun | null> {
+  const at = rt.clock.now();
+  const [row]: { period: string | null }[] = await rt.ds.query(`SELECT max(period) AS period FROM "${SCHEMA}".labour_indicators WHERE period <= $1`, [cityMonth(at)]);
   if (!row?.period) return null;
-  return startScoringRun(row.period, `nightly:${at.toISOString().slice(0, 10)}:${row.period}`);
+  return startScoringRun(rt, row.period, `nightly:${at.toISOString().slice(0, 10)}:${row.period}`);
 }

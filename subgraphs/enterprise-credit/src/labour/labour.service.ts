@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { requireRole, type Caller } from '@citypoints/auth';
 import { badInput, cityMonth, forbidden, isPeriod, parseUscc } from '@citypoints/kit';
-import { loader, type SubgraphContext } from '@citypoints/federation';
-import { db, now, SCHEMA } from '../context';
+import { loader } from '@citypoints/federation';
+import { SCHEMA, type Ctx, type EnterpriseCreditRuntime } from '../runtime';
 import { assertCanRead } from '../enterprises/access';
 import { enterpriseFactsLoader } from '../enterprises/enterprise.projection';
 import { guidanceOf, reasonsOf } from './labour.rules';
@@ -87,13 +87,13 @@ export async function mergeIndicators(m: Pick<EntityManager, 'query'>, keys: { u
  * for the same (enterprise, month, source) again replaces the first: resending a batch changes
  * nothing, a corrected row corrects it.
  */
-export async function reportLabourIndicators(caller: Caller, reports: LabourIndicatorsInput[]): Promise<number> {
+export async function reportLabourIndicators(rt: EnterpriseCreditRuntime, caller: Caller, reports: LabourIndicatorsInput[]): Promise<number> {
   requireRole(caller, 'DATA_FEED');
   const department = caller.department ?? (caller.roles.includes('CITY_ADMIN') ? 'CITY' : null);
   if (!department) throw forbidden('a data feed reports in the name of its department: the token has none');
-  const at = now();
+  const at = rt.clock.now();
   const rows = validateReports(reports, cityMonth(at));
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const usccs = [...new Set(rows.map((r) => r.uscc))];
     const known: { uscc: string }[] = await m.query(`SELECT uscc FROM "${SCHEMA}".enterprises WHERE uscc = ANY($1)`, [usccs]);
     if (known.length !== usccs.length) {
@@ -145,10 +145,10 @@ interface RiskRow {
 }
 
 /** Enterprise.labourRisk, batched: the latest scored month of each enterprise, in one query. */
-export function labourRiskLoader(ctx: SubgraphContext) {
+export function labourRiskLoader(ctx: Ctx) {
   return loader<string, LabourRisk | null>(ctx, 'labour-risk', async (usccs) => {
     const facts = await enterpriseFactsLoader(ctx).loadMany(usccs);
-    const rows: RiskRow[] = await db().query(
+    const rows: RiskRow[] = await ctx.rt.ds.query(
       `SELECT DISTINCT ON (s.uscc) s.uscc, s.period, s.scheme_version, s.score, s.level, s.band_ids, s.override_ids, s.since,
           i.wage_arrears_days, i.workers_owed, i.arrears_amount, i.pay_cycle_days, i.rent_arrears_months, i.electricity_ratio,
           i.social_insurance_arrears_months, i.tax_arrears_months, i.petitions, i.group_incident
@@ -171,7 +171,7 @@ export function labourRiskLoader(ctx: SubgraphContext) {
         out.push(null);
         continue;
       }
-      const scheme = await labourRiskScheme(db(), r.scheme_version);
+      const scheme = await labourRiskScheme(ctx.rt.ds, r.scheme_version, ctx.rt.labourSchemes);
       out.push({
         level: r.level as LabourRisk['level'],
         score: r.score,

@@ -1,8 +1,7 @@
-import type { DataSource } from 'typeorm';
 import { demoPopulation } from '@citypoints/demo';
 import type { DemoOptions } from '@citypoints/federation';
-import { addMonths, cityDate, cityMonth, intBetween, seededRandom, type Clock } from '@citypoints/kit';
-import { SCHEMA } from '../context';
+import { addMonths, cityDate, cityMonth, intBetween, seededRandom } from '@citypoints/kit';
+import { SCHEMA, type EnterpriseCreditRuntime } from '../runtime';
 import { creditSchemeOn, kindRule, type CreditKind } from '../credit/credit.scheme';
 import { publicUntilOf } from '../credit/credit.rules';
 import { recomputeStatuses } from '../credit/credit.status';
@@ -22,7 +21,8 @@ const DEPARTMENT: Record<CreditKind, string> = {
  * The demo city's credit: the demo enterprises' projection, a few records of every kind, this
  * month's labour indicators (mostly calm, some troubled) and a scoring run for the workers.
  */
-export async function seedEnterpriseCreditDemo(ds: DataSource, clock: Clock, o: DemoOptions): Promise<void> {
+export async function seedEnterpriseCreditDemo(rt: EnterpriseCreditRuntime, o: DemoOptions): Promise<void> {
+  const { ds, clock } = rt;
   const pop = demoPopulation(o.seed);
   const rnd = seededRandom(o.seed ^ 0x5ec7ed17);
   const at = clock.now();
@@ -70,7 +70,7 @@ export async function seedEnterpriseCreditDemo(ds: DataSource, clock: Clock, o: 
       );
     }
     await mergeIndicators(m, null, month);
-    await recomputeStatuses(m, e.map((x) => x.uscc), at, scheme);
+    await recomputeStatuses(rt, m, e.map((x) => x.uscc), at, scheme);
     await m.query(`INSERT INTO "${SCHEMA}".demo_seeds (seed) VALUES ($1)`, [o.seed]);
     return true;
   });
@@ -78,6 +78,6 @@ export async function seedEnterpriseCreditDemo(ds: DataSource, clock: Clock, o: 
     o.log?.(`enterprise-credit: demo data of seed ${o.seed} already loaded`);
     return;
   }
-  await startScoringRun(month, `demo:${o.seed}:${month}`);
+  await startScoringRun(rt, month, `demo:${o.seed}:${month}`);
   o.log?.(`enterprise-credit: demo data loaded (${pop.enterprises.length} enterprises' credit and ${month} labour indicators; scoring queued)`);
 }

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '@citypoints/federation';
+import type { Ctx as Context } from '../runtime';
 import { CreateDivisionInput, Division } from './division.type';
 import { createDivision, divisionLoader, listDivisions } from './division.service';
 
@@ -7,28 +7,28 @@ import { createDivision, divisionLoader, listDivisions } from './division.servic
 export class DivisionResolver {
   @Authorized()
   @Query(() => Division, { nullable: true })
-  division(@Arg('code', () => ID) code: string, @Ctx() ctx: SubgraphContext): Promise<Division | null> {
+  division(@Arg('code', () => ID) code: string, @Ctx() ctx: Context): Promise<Division | null> {
     return divisionLoader(ctx).load(code);
   }
 
   @Authorized()
   @Query(() => [Division], { description: 'children of parentCode; without it, the city' })
-  divisions(@Arg('parentCode', () => ID, { nullable: true }) parentCode?: string): Promise<Division[]> {
-    return listDivisions(parentCode);
+  divisions(@Ctx() ctx: Context, @Arg('parentCode', () => ID, { nullable: true }) parentCode?: string): Promise<Division[]> {
+    return listDivisions(ctx.rt, parentCode);
   }
 
   @FieldResolver(() => Division, { nullable: true })
-  parent(@Root() d: Division, @Ctx() ctx: SubgraphContext): Promise<Division | null> | null {
+  parent(@Root() d: Division, @Ctx() ctx: Context): Promise<Division | null> | null {
     return d.parentCode ? divisionLoader(ctx).load(d.parentCode) : null;
   }
 
   @Authorized('CITY_ADMIN')
   @Mutation(() => Division)
-  createDivision(@Arg('input') input: CreateDivisionInput): Promise<Division> {
-    return createDivision(input);
+  createDivision(@Arg('input') input: CreateDivisionInput, @Ctx() ctx: Context): Promise<Division> {
+    return createDivision(ctx.rt, input);
   }
 }
 
 export const divisionReference = {
-  __resolveReference: (ref: { code: string }, ctx: SubgraphContext) => divisionLoader(ctx).load(ref.code),
+  __resolveReference: (ref: { code: string }, ctx: Context) => divisionLoader(ctx).load(ref.code),
 };

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '@citypoints/federation';
+import type { Ctx as Context } from '../runtime';
 import { requireRole } from '@citypoints/auth';
 import { parseUscc } from '@citypoints/kit';
 import { Division } from '../divisions/division.type';
@@ -11,22 +11,22 @@ import { enterpriseLoader, registerEnterprise } from './enterprise.service';
 export class EnterpriseResolver {
   @Authorized()
   @Query(() => Enterprise, { nullable: true })
-  enterprise(@Arg('uscc', () => ID) uscc: string, @Ctx() ctx: SubgraphContext): Promise<Enterprise | null> {
+  enterprise(@Arg('uscc', () => ID) uscc: string, @Ctx() ctx: Context): Promise<Enterprise | null> {
     return enterpriseLoader(ctx).load(parseUscc(uscc));
   }
 
   @FieldResolver(() => Division)
-  division(@Root() e: Enterprise, @Ctx() ctx: SubgraphContext): Promise<Division | null> {
+  division(@Root() e: Enterprise, @Ctx() ctx: Context): Promise<Division | null> {
     return divisionLoader(ctx).load(e.divisionCode);
   }
 
   @Authorized('CITY_ADMIN', 'TOWN_OFFICIAL', 'DATA_FEED')
   @Mutation(() => Enterprise)
-  registerEnterprise(@Arg('input') input: RegisterEnterpriseInput, @Ctx() ctx: SubgraphContext): Promise<Enterprise> {
-    return registerEnterprise(requireRole(ctx.caller, 'CITY_ADMIN', 'TOWN_OFFICIAL', 'DATA_FEED'), input);
+  registerEnterprise(@Arg('input') input: RegisterEnterpriseInput, @Ctx() ctx: Context): Promise<Enterprise> {
+    return registerEnterprise(ctx.rt, requireRole(ctx.caller, 'CITY_ADMIN', 'TOWN_OFFICIAL', 'DATA_FEED'), input);
   }
 }
 
 export const enterpriseReference = {
-  __resolveReference: (ref: { uscc: string }, ctx: SubgraphContext) => enterpriseLoader(ctx).load(ref.uscc),
+  __resolveReference: (ref: { uscc: string }, ctx: Context) => enterpriseLoader(ctx).load(ref.uscc),
 };

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { publishFact, REGISTRY_TOPICS, type EnterpriseState, type OrganisationState, type ResidentState } from '@citypoints/events';
 import { maskIdNumber, maskName } from '@citypoints/kit';
-import { SCHEMA } from '../context';
+import { SCHEMA } from '../runtime';
 
 /** A resident as registry stores them, in whatever shape the caller read them. */
 export interface ResidentFactsSource {

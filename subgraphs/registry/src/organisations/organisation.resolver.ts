@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '@citypoints/federation';
+import type { Ctx as Context } from '../runtime';
 import { requireRole } from '@citypoints/auth';
 import { parseUscc } from '@citypoints/kit';
 import { Division } from '../divisions/division.type';
@@ -13,17 +13,17 @@ import { addMember, membersLoader, organisationLoader, registerOrganisation } fr
 export class OrganisationResolver {
   @Authorized()
   @Query(() => SocialOrganisation, { nullable: true })
-  socialOrganisation(@Arg('uscc', () => ID) uscc: string, @Ctx() ctx: SubgraphContext): Promise<SocialOrganisation | null> {
+  socialOrganisation(@Arg('uscc', () => ID) uscc: string, @Ctx() ctx: Context): Promise<SocialOrganisation | null> {
     return organisationLoader(ctx).load(parseUscc(uscc));
   }
 
   @FieldResolver(() => Division)
-  division(@Root() o: SocialOrganisation, @Ctx() ctx: SubgraphContext): Promise<Division | null> {
+  division(@Root() o: SocialOrganisation, @Ctx() ctx: Context): Promise<Division | null> {
     return divisionLoader(ctx).load(o.divisionCode);
   }
 
   @FieldResolver(() => [Enterprise])
-  async members(@Root() o: SocialOrganisation, @Ctx() ctx: SubgraphContext): Promise<Enterprise[]> {
+  async members(@Root() o: SocialOrganisation, @Ctx() ctx: Context): Promise<Enterprise[]> {
     const ids = await membersLoader(ctx).load(o.uscc);
     const list = await enterpriseLoader(ctx).loadMany(ids);
     return list.filter((e): e is Enterprise => !!e && !(e instanceof Error));
@@ -31,8 +31,8 @@ export class OrganisationResolver {
 
   @Authorized('CITY_ADMIN', 'TOWN_OFFICIAL')
   @Mutation(() => SocialOrganisation)
-  registerSocialOrganisation(@Arg('input') input: RegisterSocialOrganisationInput, @Ctx() ctx: SubgraphContext): Promise<SocialOrganisation> {
-    return registerOrganisation(requireRole(ctx.caller, 'CITY_ADMIN', 'TOWN_OFFICIAL'), input);
+  registerSocialOrganisation(@Arg('input') input: RegisterSocialOrganisationInput, @Ctx() ctx: Context): Promise<SocialOrganisation> {
+    return registerOrganisation(ctx.rt, requireRole(ctx.caller, 'CITY_ADMIN', 'TOWN_OFFICIAL'), input);
   }
 
   @Authorized('CITY_ADMIN', 'TOWN_OFFICIAL')
@@ -40,12 +40,12 @@ export class OrganisationResolver {
   addOrganisationMember(
     @Arg('organisationUscc', () => ID) organisationUscc: string,
     @Arg('enterpriseUscc', () => ID) enterpriseUscc: string,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Context,
   ): Promise<SocialOrganisation> {
-    return addMember(requireRole(ctx.caller, 'CITY_ADMIN', 'TOWN_OFFICIAL'), organisationUscc, enterpriseUscc);
+    return addMember(ctx.rt, requireRole(ctx.caller, 'CITY_ADMIN', 'TOWN_OFFICIAL'), organisationUscc, enterpriseUscc);
   }
 }
 
 export const organisationReference = {
-  __resolveReference: (ref: { uscc: string }, ctx: SubgraphContext) => organisationLoader(ctx).load(ref.uscc),
+  __resolveReference: (ref: { uscc: string }, ctx: Context) => organisationLoader(ctx).load(ref.uscc),
 };

@@ -1,8 +1,8 @@
 import { isCityWide, type Caller } from '@citypoints/auth';
 import { badInput, conflict, forbidden, isWithinDivision, notFound, parseUscc } from '@citypoints/kit';
-import { byKeys, loader, type SubgraphContext } from '@citypoints/federation';
+import { byKeys, loader } from '@citypoints/federation';
 import { membershipAdded, organisationRegistered } from '../events/registry.facts';
-import { db, SCHEMA } from '../context';
+import { SCHEMA, type Ctx, type RegistryRuntime } from '../runtime';
 import { requireDivisionExists } from '../divisions/division.service';
 import type { RegisterSocialOrganisationInput, SocialOrganisation } from './organisation.type';
 
@@ -14,17 +14,17 @@ interface Row {
 }
 const toOrg = (r: Row): SocialOrganisation => ({ uscc: r.uscc, name: r.name, kind: r.kind, divisionCode: r.division_code });
 
-export function organisationLoader(ctx: SubgraphContext) {
+export function organisationLoader(ctx: Ctx) {
   return loader<string, SocialOrganisation | null>(ctx, 'organisation', async (ids) => {
-    const rows: Row[] = await db().query(`SELECT uscc, name, kind, division_code FROM "${SCHEMA}".social_organisations WHERE uscc = ANY($1)`, [ids]);
+    const rows: Row[] = await ctx.rt.ds.query(`SELECT uscc, name, kind, division_code FROM "${SCHEMA}".social_organisations WHERE uscc = ANY($1)`, [ids]);
     return byKeys(ids, rows.map(toOrg), (o) => o.uscc);
   });
 }
 
 /** Members of many organisations in one query. */
-export function membersLoader(ctx: SubgraphContext) {
+export function membersLoader(ctx: Ctx) {
   return loader<string, string[]>(ctx, 'organisation-members', async (ids) => {
-    const rows: { organisation_uscc: string; enterprise_uscc: string }[] = await db().query(
+    const rows: { organisation_uscc: string; enterprise_uscc: string }[] = await ctx.rt.ds.query(
       `SELECT organisation_uscc, enterprise_uscc FROM "${SCHEMA}".organisation_members WHERE organisation_uscc = ANY($1) ORDER BY joined_at, enterprise_uscc`,
       [ids],
     );
@@ -38,13 +38,13 @@ function assertReach(caller: Caller, divisionCode: string) {
   if (!isCityWide(caller) && !isWithinDivision(divisionCode, caller.division)) throw forbidden('outside the caller\'s division');
 }
 
-export async function registerOrganisation(caller: Caller, input: RegisterSocialOrganisationInput): Promise<SocialOrganisation> {
+export async function registerOrganisation(rt: RegistryRuntime, caller: Caller, input: RegisterSocialOrganisationInput): Promise<SocialOrganisation> {
   const uscc = parseUscc(input.uscc);
   const name = input.name.trim();
   if (!name || name.length > 200) throw badInput('name must have 1 to 200 characters', { field: 'name' });
-  const division = await requireDivisionExists(input.divisionCode);
+  const division = await requireDivisionExists(rt.ds, input.divisionCode);
   assertReach(caller, division.code);
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const taken = await m.query(`SELECT 1 FROM "${SCHEMA}".enterprises WHERE uscc = $1`, [uscc]);
     if (taken.length) throw conflict(`${uscc} is registered as an enterprise`, { field: 'uscc' });
     const rows: Row[] = await m.query(
@@ -58,10 +58,10 @@ export async function registerOrganisation(caller: Caller, input: RegisterSocial
   });
 }
 
-export async function addMember(caller: Caller, organisationUscc: string, enterpriseUscc: string): Promise<SocialOrganisation> {
+export async function addMember(rt: RegistryRuntime, caller: Caller, organisationUscc: string, enterpriseUscc: string): Promise<SocialOrganisation> {
   const org = parseUscc(organisationUscc);
   const ent = parseUscc(enterpriseUscc);
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const orgs: Row[] = await m.query(`SELECT uscc, name, kind, division_code FROM "${SCHEMA}".social_organisations WHERE uscc = $1`, [org]);
     if (!orgs.length) throw notFound('social organisation', org);
     assertReach(caller, orgs[0].division_code);

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { DateScalar, type SubgraphContext } from '@citypoints/federation';
+import { DateScalar } from '@citypoints/federation';
+import type { Ctx as Context } from '../runtime';
 import { forbidden } from '@citypoints/kit';
 import { requireRole } from '@citypoints/auth';
 import { Division } from '../divisions/division.type';
@@ -11,13 +12,13 @@ import { displayName, registerResident, residentByIdNumber, residentLoader, upda
 export class ResidentResolver {
   @Authorized()
   @Query(() => Resident, { nullable: true })
-  resident(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<Resident | null> {
+  resident(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Resident | null> {
     return residentLoader(ctx).load(id);
   }
 
   @Authorized()
   @Query(() => Resident, { nullable: true })
-  residentByIdNumber(@Arg('idNumber') idNumber: string, @Ctx() ctx: SubgraphContext): Promise<Resident | null> {
+  residentByIdNumber(@Arg('idNumber') idNumber: string, @Ctx() ctx: Context): Promise<Resident | null> {
     return residentByIdNumber(ctx, idNumber);
   }
 
@@ -33,23 +34,23 @@ export class ResidentResolver {
   }
 
   @FieldResolver(() => Division)
-  division(@Root() r: Resident, @Ctx() ctx: SubgraphContext): Promise<Division | null> {
+  division(@Root() r: Resident, @Ctx() ctx: Context): Promise<Division | null> {
     return divisionLoader(ctx).load(r.divisionCode);
   }
 
   @Authorized('CITY_ADMIN', 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR')
   @Mutation(() => Resident)
-  registerResident(@Arg('input') input: RegisterResidentInput, @Ctx() ctx: SubgraphContext): Promise<Resident> {
-    return registerResident(requireRole(ctx.caller, 'CITY_ADMIN', 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR'), input);
+  registerResident(@Arg('input') input: RegisterResidentInput, @Ctx() ctx: Context): Promise<Resident> {
+    return registerResident(ctx.rt, requireRole(ctx.caller, 'CITY_ADMIN', 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR'), input);
   }
 
   @Authorized('CITY_ADMIN', 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR')
   @Mutation(() => Resident, { description: 'name, hukou, division or household of a resident; published to the other subgraphs' })
-  updateResident(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateResidentInput, @Ctx() ctx: SubgraphContext): Promise<Resident> {
-    return updateResident(requireRole(ctx.caller, 'CITY_ADMIN', 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR'), id, input);
+  updateResident(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateResidentInput, @Ctx() ctx: Context): Promise<Resident> {
+    return updateResident(ctx.rt, requireRole(ctx.caller, 'CITY_ADMIN', 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR'), id, input);
   }
 }
 
 export const residentReference = {
-  __resolveReference: (ref: { id: string }, ctx: SubgraphContext) => residentLoader(ctx).load(ref.id),
+  __resolveReference: (ref: { id: string }, ctx: Context) => residentLoader(ctx).load(ref.id),
 };

@@ -1,8 +1,8 @@
 import { hasRole, isCityWide, mustAuditRead, writeAudit, type Caller, type Role } from '@citypoints/auth';
 import { badInput, conflict, forbidden, isWithinDivision, maskIdNumber, maskName, notFound, parseIdNumber, unauthenticated } from '@citypoints/kit';
-import { byKeys, loader, type SubgraphContext } from '@citypoints/federation';
+import { byKeys, loader } from '@citypoints/federation';
 import type { EntityManager } from 'typeorm';
-import { db, SCHEMA } from '../context';
+import { SCHEMA, type Ctx, type RegistryRuntime } from '../runtime';
 import { requireDivisionExists } from '../divisions/division.service';
 import type { RegisterResidentInput, Resident, ResidentAccess, UpdateResidentInput } from './resident.type';
 import { HukouStatus } from './resident.type';
@@ -62,17 +62,17 @@ function toResident(r: ResidentDbRow, access: ResidentAccess): Resident {
 
 export const displayName = (r: Resident) => (r.access === 'full' ? r.fullName : maskName(r.fullName));
 
-async function audited(ctx: SubgraphContext, rows: ResidentDbRow[], action: string): Promise<void> {
+async function audited(ctx: Ctx, rows: ResidentDbRow[], action: string): Promise<void> {
   if (mustAuditRead(ctx.caller) && rows.length) {
-    await writeAudit(db(), SCHEMA, ctx.caller, { action, subjectType: 'Resident', subjectIds: rows.map((r) => r.id), fields: ['name', 'idNumber', 'birthDate', 'division', 'household'] });
+    await writeAudit(ctx.rt.ds, SCHEMA, ctx.caller, { action, subjectType: 'Resident', subjectIds: rows.map((r) => r.id), fields: ['name', 'idNumber', 'birthDate', 'division', 'household'] });
   }
 }
 
 /** Batched loading with authorisation and one audit insert per batch. */
-export function residentLoader(ctx: SubgraphContext) {
+export function residentLoader(ctx: Ctx) {
   return loader<string, Resident | null>(ctx, 'resident', async (ids) => {
     const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
-    const rows: ResidentDbRow[] = valid.length ? await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [valid]) : [];
+    const rows: ResidentDbRow[] = valid.length ? await ctx.rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [valid]) : [];
     const results = byKeys(ids, rows, (r) => r.id);
     const seen: ResidentDbRow[] = [];
     const out = results.map((r) => {
@@ -90,9 +90,9 @@ export function residentLoader(ctx: SubgraphContext) {
   });
 }
 
-export async function residentByIdNumber(ctx: SubgraphContext, raw: string): Promise<Resident | null> {
+export async function residentByIdNumber(ctx: Ctx, raw: string): Promise<Resident | null> {
   const { idNumber } = parseIdNumber(raw);
-  const rows: ResidentDbRow[] = await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id_number = $1`, [idNumber]);
+  const rows: ResidentDbRow[] = await ctx.rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id_number = $1`, [idNumber]);
   if (!rows.length) return null;
   const res = toResident(rows[0], accessTo(ctx.caller, rows[0]));
   await audited(ctx, rows, 'read-by-id-number');
@@ -132,19 +132,19 @@ async function insertResident(m: EntityManager, v: { idNumber: string; name: str
   return rows[0];
 }
 
-export async function registerResident(caller: Caller, input: RegisterResidentInput): Promise<Resident> {
+export async function registerResident(rt: RegistryRuntime, caller: Caller, input: RegisterResidentInput): Promise<Resident> {
   const { idNumber, birthDate } = parseIdNumber(input.idNumber);
   const name = validName(input.name);
   const householdId = validHousehold(input.householdId);
-  const division = await requireDivisionExists(input.divisionCode);
+  const division = await requireDivisionExists(rt.ds, input.divisionCode);
   if (division.level !== 'VILLAGE') throw badInput('a resident lives in a village or community (12-digit code)', { field: 'divisionCode' });
   if (!isCityWide(caller) && !isWithinDivision(division.code, caller.division)) throw forbidden('outside the caller\'s division');
-  const row = await db().transaction((m) => insertResident(m, { idNumber, name, birthDate, hukou: input.hukou, divisionCode: division.code, householdId }));
+  const row = await rt.ds.transaction((m) => insertResident(m, { idNumber, name, birthDate, hukou: input.hukou, divisionCode: division.code, householdId }));
   return toResident(row, 'full');
 }
 
-export async function updateResident(caller: Caller, id: string, input: UpdateResidentInput): Promise<Resident> {
-  return db().transaction(async (m) => {
+export async function updateResident(rt: RegistryRuntime, caller: Caller, id: string, input: UpdateResidentInput): Promise<Resident> {
+  return rt.ds.transaction(async (m) => {
     const rows: ResidentDbRow[] = /^[0-9a-f-]{36}$/i.test(id) ? await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = $1 FOR UPDATE`, [id]) : [];
     if (!rows.length) throw notFound('resident', id);
     const before = rows[0];
@@ -152,7 +152,7 @@ export async function updateResident(caller: Caller, id: string, input: UpdateRe
     const name = input.name != null ? validName(input.name) : before.name;
     let divisionCode = before.division_code;
     if (input.divisionCode != null && input.divisionCode !== before.division_code) {
-      const d = await requireDivisionExists(input.divisionCode);
+      const d = await requireDivisionExists(m, input.divisionCode);
       if (d.level !== 'VILLAGE') throw badInput('a resident lives in a village or community (12-digit code)', { field: 'divisionCode' });
       if (!isCityWide(caller) && !isWithinDivision(d.code, caller.division)) throw forbidden('the new division is outside the caller\'s division');
       divisionCode = d.code;

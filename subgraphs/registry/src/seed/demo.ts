@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { demoPopulation } from '@citypoints/demo';
 import type { DemoOptions } from '@citypoints/federation';
-import { SCHEMA } from '../context';
+import { SCHEMA } from '../runtime';
 import { enterpriseRegistered, membershipAdded, organisationRegistered, residentRegistered } from '../events/registry.facts';
 
 /** Loads the demo population once per seed; each row's event goes through the outbox as usual. */

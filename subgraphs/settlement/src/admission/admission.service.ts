@@ -3,18 +3,18 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { requireRoleIn, type Caller } from '@citypoints/auth';
-import { loader, type SubgraphContext } from '@citypoints/federation';
-import { JobRuns, type JobRun } from '@citypoints/jobs';
+import { loader } from '@citypoints/federation';
+import type { JobRun } from '@citypoints/jobs';
 import { badInput, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
-import { db, SCHEMA, settlementRuntime } from '../context';
+import { SCHEMA } from '../context';
 import { requireTownCode } from '../schools/school.service';
 import type { SchoolGrade } from '../schools/school.type';
 import { ApplicationStatus, RunStatus, type AdmissionRun, type RankingConnection, type RankingEntry } from './application.type';
+import type { Ctx, SettlementRuntime } from '../runtime';
 
 export const ADMISSION_RUN_KIND = 'school-admission';
-export const jobRuns = new JobRuns(SCHEMA);
 
 interface RunRow {
   id: string;
@@ -62,9 +62,9 @@ const toRun = (r: RunRow): AdmissionRun => ({
     .sort((a, b) => a.schoolId.localeCompare(b.schoolId)),
 });
 
-export async function admissionRun(id: string): Promise<AdmissionRun | null> {
+export async function admissionRun(rt: SettlementRuntime, id: string): Promise<AdmissionRun | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-  const rows: RunRow[] = await db().query(`${RUN_SELECT} WHERE r.id = $1`, [id]);
+  const rows: RunRow[] = await rt.ds.query(`${RUN_SELECT} WHERE r.id = $1`, [id]);
   return rows.length ? toRun(rows[0]) : null;
 }
 
@@ -75,17 +75,17 @@ const poolLock = (year: number, townCode: string, grade: string) => `admission:$
  * Records a run and queues it. While a run of the same pool is queued or running, asking again
  * returns that run instead of starting a second one.
  */
-export async function requestAdmissionRun(caller: Caller | null, year: number, townCode: string, grade: SchoolGrade, seed?: string | null): Promise<AdmissionRun> {
+export async function requestAdmissionRun(rt: SettlementRuntime, caller: Caller | null, year: number, townCode: string, grade: SchoolGrade, seed?: string | null): Promise<AdmissionRun> {
   requireTownCode(townCode);
   requireRoleIn(caller, townCode, 'EDUCATION_OFFICER');
   if (!Number.isInteger(year) || year < 2000 || year > 2100) throw badInput('year must be 2000..2100', { field: 'year' });
   if (seed != null && !/^[A-Za-z0-9_-]{1,64}$/.test(seed)) throw badInput('seed must be 1–64 letters, digits, _ or -', { field: 'seed' });
   const chosenSeed = seed ?? randomBytes(8).toString('hex');
-  const { run, queued } = await db().transaction(async (m) => {
+  const { run, queued } = await rt.ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [poolLock(year, townCode, grade)]);
     const pending: RunRow[] = await m.query(`${RUN_SELECT} WHERE r.year = $1 AND r.town_code = $2 AND r.grade = $3 AND j.status IN ('QUEUED','RUNNING')`, [year, townCode, grade]);
     if (pending.length) return { run: toRun(pending[0]), queued: pending[0].status === 'QUEUED' };
-    const job: JobRun = await jobRuns.create(m, { kind: ADMISSION_RUN_KIND, params: { year, townCode, grade, seed: chosenSeed } });
+    const job: JobRun = await rt.runs.create(m, { kind: ADMISSION_RUN_KIND, params: { year, townCode, grade, seed: chosenSeed } });
     await m.query(`INSERT INTO "${SCHEMA}".admission_runs (id, year, town_code, grade, seed) VALUES ($1, $2, $3, $4, $5)`, [job.id, year, townCode, grade, chosenSeed]);
     const rows: RunRow[] = await m.query(`${RUN_SELECT} WHERE r.id = $1`, [job.id]);
     return { run: toRun(rows[0]), queued: true };
@@ -93,9 +93,7 @@ export async function requestAdmissionRun(caller: Caller | null, year: number, t
   // adding again a run still queued is harmless (the job id is the run id) and heals a run whose
   // first add was lost between the commit and the queue
   if (queued) {
-    const queue = settlementRuntime.admissionQueue;
-    if (!queue) throw new Error('the admission queue is not open');
-    await queue.add('run', { runId: run.id }, { jobId: run.id });
+    await rt.queues.admission.add('run', { runId: run.id }, { jobId: run.id });
   }
   return run;
 }
@@ -236,8 +234,9 @@ async function lockRun(m: EntityManager, runId: string): Promise<PoolRun> {
  * The job's body: one transaction per attempt, serialised per pool; the results and the run's
  * completion commit together, so an attempt either leaves both or neither.
  */
-export async function performAdmissionRun(ds: DataSource, runId: string, onProgress?: (p: number) => Promise<unknown>): Promise<AdmissionOutcome | null> {
-  const started = await jobRuns.markRunning(ds, runId);
+export async function performAdmissionRun(rt: SettlementRuntime, runId: string, onProgress?: (p: number) => Promise<unknown>): Promise<AdmissionOutcome | null> {
+  const { ds, runs } = rt;
+  const started = await runs.markRunning(ds, runId);
   if (started.status === 'COMPLETED') return null;
   try {
     return await ds.transaction(async (m) => {
@@ -245,15 +244,15 @@ export async function performAdmissionRun(ds: DataSource, runId: string, onProgr
       const outcome = await rankAndPlace(m, run, {
         replace: started.attempts > 1,
         onRanked: async (ranked) => {
-          await jobRuns.reportProgress(ds, runId, 0.5, { ranked });
+          await runs.reportProgress(ds, runId, 0.5, { ranked });
           await onProgress?.(50);
         },
       });
-      await jobRuns.complete(m, runId, outcome);
+      await runs.complete(m, runId, outcome);
       return outcome;
     });
   } catch (err) {
-    await jobRuns.fail(ds, runId, err).catch(() => undefined);
+    await runs.fail(ds, runId, err).catch(() => undefined);
     throw err;
   }
 }
@@ -268,10 +267,11 @@ export interface ApplicationResult {
   priority: boolean;
 }
 
-export function resultLoader(ctx: SubgraphContext) {
+export function resultLoader(ctx: Ctx) {
+  const rt = ctx.rt;
   return loader<string, ApplicationResult | null>(ctx, 'admissionResult', async (nos) => {
     const rows: { application_no: string; rank: number | null; school_id: string | null; outcome: ApplicationResult['outcome']; priority: boolean; pool_size: number; cutoffs: Record<string, number> }[] =
-      await db().query(
+      await rt.ds.query(
         `SELECT res.application_no, res.rank, res.school_id, res.outcome, res.priority, ar.pool_size, ar.cutoffs
          FROM "${SCHEMA}".school_applications a
          JOIN "${SCHEMA}".admission_current c ON c.year = a.year AND c.town_code = a.town_code AND c.grade = a.grade
@@ -291,17 +291,17 @@ export function resultLoader(ctx: SubgraphContext) {
 }
 
 /** The public list of the current run: ranks with masked names, nothing else personal. */
-export async function schoolRanking(year: number, townCode: string, grade: SchoolGrade, first?: number | null, after?: string | null): Promise<RankingConnection> {
+export async function schoolRanking(rt: SettlementRuntime, year: number, townCode: string, grade: SchoolGrade, first?: number | null, after?: string | null): Promise<RankingConnection> {
   requireTownCode(townCode);
   const size = pageSize(first);
   const offset = offsetFromCursor(after);
-  const current: { run_no: string; pool_size: number }[] = await db().query(
+  const current: { run_no: string; pool_size: number }[] = await rt.ds.query(
     `SELECT ar.run_no, ar.pool_size FROM "${SCHEMA}".admission_current c JOIN "${SCHEMA}".admission_runs ar ON ar.id = c.run_id
      WHERE c.year = $1 AND c.town_code = $2 AND c.grade = $3`,
     [year, townCode, grade],
   );
   if (!current.length) return offsetPage<RankingEntry>([], offset, size, 0);
-  const rows: { rank: number; application_no: string; name_masked: string | null; total: string; outcome: string; stored: string; school_id: string | null; priority: boolean }[] = await db().query(
+  const rows: { rank: number; application_no: string; name_masked: string | null; total: string; outcome: string; stored: string; school_id: string | null; priority: boolean }[] = await rt.ds.query(
     `SELECT res.rank, res.application_no, p.name_masked, res.total, res.outcome, a.status AS stored, res.school_id, res.priority
      FROM "${SCHEMA}".admission_results res
      JOIN "${SCHEMA}".school_applications a ON a.application_no = res.application_no

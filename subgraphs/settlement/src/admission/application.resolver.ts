@@ -1,5 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '@citypoints/federation';
+import { Arg, Authorized, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { maskName } from '@citypoints/kit';
 import { DivisionRef, divisionRef } from '../divisions/division.ref';
 import { ResidentRef } from '../residents/resident.ref';
@@ -21,19 +20,20 @@ import {
 import { admissionRun, requestAdmissionRun, resultLoader, schoolRanking } from './admission.service';
 import { answerRecheck, publiciseAdmissionRun, rechecksLoader, requestRecheck } from './publicity.service';
 import { Recheck } from './publicity.type';
+import { Ctx } from '../runtime';
 
 @Resolver(() => SchoolApplication)
 export class SchoolApplicationResolver {
   @Authorized()
   @Query(() => SchoolApplication, { nullable: true, description: 'the parent, officials of the town and city-wide callers only' })
-  schoolApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Ctx() ctx: SubgraphContext): Promise<SchoolApplication | null> {
+  schoolApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Ctx() ctx: Ctx): Promise<SchoolApplication | null> {
     return schoolApplication(ctx, applicationNo);
   }
 
   @Authorized('RESIDENT')
   @Query(() => [SchoolApplication])
-  mySchoolApplications(@Ctx() ctx: SubgraphContext): Promise<SchoolApplication[]> {
-    return mySchoolApplications(ctx.caller);
+  mySchoolApplications(@Ctx() ctx: Ctx): Promise<SchoolApplication[]> {
+    return mySchoolApplications(ctx.rt, ctx.caller);
   }
 
   @FieldResolver(() => DivisionRef)
@@ -47,57 +47,57 @@ export class SchoolApplicationResolver {
   }
 
   @FieldResolver(() => String, { description: 'masked unless authorised' })
-  childName(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): string {
+  childName(@Root() a: SchoolApplication, @Ctx() ctx: Ctx): string {
     return seesChild(ctx.caller, a) ? a.childFullName : maskName(a.childFullName);
   }
 
   @FieldResolver(() => [School])
-  async preferences(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<School[]> {
+  async preferences(@Root() a: SchoolApplication, @Ctx() ctx: Ctx): Promise<School[]> {
     const schools = await schoolLoader(ctx).loadMany(a.preferenceIds);
     return schools.filter((s): s is School => !!s && !(s instanceof Error));
   }
 
   @FieldResolver(() => ApplicationStatus)
-  async status(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<ApplicationStatus> {
+  async status(@Root() a: SchoolApplication, @Ctx() ctx: Ctx): Promise<ApplicationStatus> {
     if (a.storedStatus === 'WITHDRAWN' || a.storedStatus === 'DISQUALIFIED') return ApplicationStatus[a.storedStatus];
     const r = await resultLoader(ctx).load(a.applicationNo);
     return r ? ApplicationStatus[r.outcome] : ApplicationStatus[a.storedStatus];
   }
 
   @FieldResolver(() => Boolean, { description: 'placed before points (talent card, honours, veterans)' })
-  async priority(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<boolean> {
+  async priority(@Root() a: SchoolApplication, @Ctx() ctx: Ctx): Promise<boolean> {
     return a.priorityClaim || (await talentHolderLoader(ctx).load(a.parentId));
   }
 
   @FieldResolver(() => PointsBreakdown)
-  async points(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<PointsBreakdown> {
+  async points(@Root() a: SchoolApplication, @Ctx() ctx: Ctx): Promise<PointsBreakdown> {
     const scheme = await schemeLoader(ctx).load(a.schemeId);
     return { total: a.breakdown.total, schemeCode: scheme!.code, schemeVersion: scheme!.version, lines: a.breakdown.lines as PointsBreakdown['lines'] };
   }
 
   @FieldResolver(() => Int, { nullable: true, description: '1-based within (year, town, grade) once ranked' })
-  async rank(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<number | null> {
+  async rank(@Root() a: SchoolApplication, @Ctx() ctx: Ctx): Promise<number | null> {
     return (await resultLoader(ctx).load(a.applicationNo))?.rank ?? null;
   }
 
   @FieldResolver(() => Int, { nullable: true })
-  async poolSize(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<number | null> {
+  async poolSize(@Root() a: SchoolApplication, @Ctx() ctx: Ctx): Promise<number | null> {
     return (await resultLoader(ctx).load(a.applicationNo))?.poolSize ?? null;
   }
 
   @FieldResolver(() => School, { nullable: true })
-  async placement(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<School | null> {
+  async placement(@Root() a: SchoolApplication, @Ctx() ctx: Ctx): Promise<School | null> {
     const r = await resultLoader(ctx).load(a.applicationNo);
     return r?.schoolId ? schoolLoader(ctx).load(r.schoolId) : null;
   }
 
   @FieldResolver(() => Number, { nullable: true, description: 'lowest total placed by points at the placed school' })
-  async cutoff(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<number | null> {
+  async cutoff(@Root() a: SchoolApplication, @Ctx() ctx: Ctx): Promise<number | null> {
     return (await resultLoader(ctx).load(a.applicationNo))?.cutoff ?? null;
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'NEGATIVE_POINTS when the latest run kept a total below 0 out of the pool' })
-  async rejectedReason(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<string | null> {
+  async rejectedReason(@Root() a: SchoolApplication, @Ctx() ctx: Ctx): Promise<string | null> {
     return (await resultLoader(ctx).load(a.applicationNo))?.outcome === 'REJECTED' ? 'NEGATIVE_POINTS' : null;
   }
 
@@ -107,26 +107,26 @@ export class SchoolApplicationResolver {
   }
 
   @FieldResolver(() => [Recheck], { description: 're-checks asked for during publicity, with their answers' })
-  rechecks(@Root() a: SchoolApplication, @Ctx() ctx: SubgraphContext): Promise<Recheck[]> {
+  rechecks(@Root() a: SchoolApplication, @Ctx() ctx: Ctx): Promise<Recheck[]> {
     return rechecksLoader(ctx).load(a.applicationNo);
   }
 
   @Authorized('RESIDENT')
   @Mutation(() => SchoolApplication, { description: 'the applicant asks, while the ranked list is public, for a line to be checked again' })
-  requestRecheck(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('code') code: string, @Arg('reason') reason: string, @Ctx() ctx: SubgraphContext): Promise<SchoolApplication> {
-    return requestRecheck(ctx.caller, applicationNo, code, reason);
+  requestRecheck(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('code') code: string, @Arg('reason') reason: string, @Ctx() ctx: Ctx): Promise<SchoolApplication> {
+    return requestRecheck(ctx.rt, ctx.caller, applicationNo, code, reason);
   }
 
   @Authorized('EDUCATION_OFFICER')
   @Mutation(() => SchoolApplication, { description: 'a reviewer answers an open re-check with a verdict on the line' })
-  answerRecheck(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('verdict', () => IndicatorVerdictInput) verdict: IndicatorVerdictInput, @Ctx() ctx: SubgraphContext): Promise<SchoolApplication> {
-    return answerRecheck(ctx.caller, applicationNo, verdict);
+  answerRecheck(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('verdict', () => IndicatorVerdictInput) verdict: IndicatorVerdictInput, @Ctx() ctx: Ctx): Promise<SchoolApplication> {
+    return answerRecheck(ctx.rt, ctx.caller, applicationNo, verdict);
   }
 
   @Authorized()
   @Mutation(() => SchoolApplication)
-  submitSchoolApplication(@Arg('input') input: SubmitSchoolApplicationInput, @Ctx() ctx: SubgraphContext): Promise<SchoolApplication> {
-    return submitSchoolApplication(ctx.caller, input);
+  submitSchoolApplication(@Arg('input') input: SubmitSchoolApplicationInput, @Ctx() ctx: Ctx): Promise<SchoolApplication> {
+    return submitSchoolApplication(ctx.rt, ctx.caller, input);
   }
 
   @Authorized('EDUCATION_OFFICER')
@@ -134,21 +134,21 @@ export class SchoolApplicationResolver {
   verifyIndicators(
     @Arg('applicationNo', () => ID) applicationNo: string,
     @Arg('verdicts', () => [IndicatorVerdictInput]) verdicts: IndicatorVerdictInput[],
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Ctx,
   ): Promise<SchoolApplication> {
-    return verifySchoolIndicators(ctx.caller, applicationNo, verdicts);
+    return verifySchoolIndicators(ctx.rt, ctx.caller, applicationNo, verdicts);
   }
 
   @Authorized('EDUCATION_OFFICER')
   @Mutation(() => SchoolApplication)
-  disqualifySchoolApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('reason') reason: string, @Ctx() ctx: SubgraphContext): Promise<SchoolApplication> {
-    return disqualifySchoolApplication(ctx.caller, applicationNo, reason);
+  disqualifySchoolApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('reason') reason: string, @Ctx() ctx: Ctx): Promise<SchoolApplication> {
+    return disqualifySchoolApplication(ctx.rt, ctx.caller, applicationNo, reason);
   }
 
   @Authorized()
   @Mutation(() => SchoolApplication)
-  withdrawSchoolApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Ctx() ctx: SubgraphContext): Promise<SchoolApplication> {
-    return withdrawSchoolApplication(ctx.caller, applicationNo);
+  withdrawSchoolApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Ctx() ctx: Ctx): Promise<SchoolApplication> {
+    return withdrawSchoolApplication(ctx.rt, ctx.caller, applicationNo);
   }
 }
 
@@ -156,14 +156,14 @@ export class SchoolApplicationResolver {
 export class AdmissionRunResolver {
   @Authorized()
   @Query(() => AdmissionRun, { nullable: true })
-  admissionRun(@Arg('id', () => ID) id: string): Promise<AdmissionRun | null> {
-    return admissionRun(id);
+  admissionRun(@Arg('id', () => ID) id: string, @Ctx() ctx: Ctx): Promise<AdmissionRun | null> {
+    return admissionRun(ctx.rt, id);
   }
 
   @Authorized('EDUCATION_OFFICER')
   @Mutation(() => AdmissionRun, { description: 'opens the publicity (公示) of a pool’s published run for the configured working days' })
-  publiciseAdmissionRun(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<AdmissionRun> {
-    return publiciseAdmissionRun(ctx.caller, id);
+  publiciseAdmissionRun(@Arg('id', () => ID) id: string, @Ctx() ctx: Ctx): Promise<AdmissionRun> {
+    return publiciseAdmissionRun(ctx.rt, ctx.caller, id);
   }
 
   @Authorized('EDUCATION_OFFICER')
@@ -173,16 +173,16 @@ export class AdmissionRunResolver {
     @Arg('townCode', () => ID) townCode: string,
     @Arg('grade', () => SchoolGrade) grade: SchoolGrade,
     @Arg('seed', () => String, { nullable: true }) seed: string | null,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Ctx,
   ): Promise<AdmissionRun> {
-    return requestAdmissionRun(ctx.caller, year, townCode, grade, seed);
+    return requestAdmissionRun(ctx.rt, ctx.caller, year, townCode, grade, seed);
   }
 }
 
 @Resolver(() => SchoolCutoff)
 export class SchoolCutoffResolver {
   @FieldResolver(() => School)
-  async school(@Root() c: SchoolCutoff, @Ctx() ctx: SubgraphContext): Promise<School> {
+  async school(@Root() c: SchoolCutoff, @Ctx() ctx: Ctx): Promise<School> {
     return (await schoolLoader(ctx).load(c.schoolId))!;
   }
 }
@@ -197,12 +197,13 @@ export class RankingResolver {
     @Arg('grade', () => SchoolGrade) grade: SchoolGrade,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: Ctx,
   ): Promise<RankingConnection> {
-    return schoolRanking(year, townCode, grade, first, after);
+    return schoolRanking(ctx.rt, year, townCode, grade, first, after);
   }
 
   @FieldResolver(() => School, { nullable: true })
-  placement(@Root() e: RankingEntry, @Ctx() ctx: SubgraphContext): Promise<School | null> | null {
+  placement(@Root() e: RankingEntry, @Ctx() ctx: Ctx): Promise<School | null> | null {
     return e.placementId ? schoolLoader(ctx).load(e.placementId) : null;
   }
 }

@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { canReachDivision, hasRole, isCityWide, mustAuditRead, requireCaller, requireRoleIn, writeAudit, type Caller } from '@citypoints/auth';
-import { loader, type SubgraphContext } from '@citypoints/federation';
+import { loader } from '@citypoints/federation';
 import { ageOn, badInput, cityDate, conflict, forbidden, invalidState, notFound, parseIdNumber, townOf } from '@citypoints/kit';
-import { clock, db, SCHEMA } from '../context';
+import { SCHEMA } from '../context';
 import { requireActingFor, requireFullView } from '../access';
 import { residentFacts, isUuid } from '../residents/resident.projection';
 import { linePoints, scoreApplication, type Breakdown, type IndicatorState, type SchemeDefinition } from '../schemes/engine';
@@ -13,6 +13,7 @@ import { requireTownCode } from '../schools/school.service';
 import { returning } from '../sql';
 import { addYears, barUntil, checkNotBarred } from '../bars';
 import type { SchoolApplication, SubmitSchoolApplicationInput } from './application.type';
+import type { Ctx, SettlementRuntime } from '../runtime';
 
 type Q = Pick<EntityManager, 'query'>;
 
@@ -89,7 +90,7 @@ async function byKey(m: Q, key: string): Promise<ApplicationRow | null> {
   return rows[0] ?? null;
 }
 
-export async function submitSchoolApplication(c: Caller | null, input: SubmitSchoolApplicationInput): Promise<SchoolApplication> {
+export async function submitSchoolApplication(rt: SettlementRuntime, c: Caller | null, input: SubmitSchoolApplicationInput): Promise<SchoolApplication> {
   const caller = requireCaller(c);
   const childName = validChildName(input.childName);
   const child = parseIdNumber(input.childIdNumber);
@@ -99,7 +100,7 @@ export async function submitSchoolApplication(c: Caller | null, input: SubmitSch
   const prefs = input.preferences;
   if (prefs.length < 1 || prefs.length > 3) throw badInput('name 1 to 3 schools in order of preference', { field: 'preferences' });
   if (new Set(prefs).size !== prefs.length || !prefs.every(isUuid)) throw badInput('preferences must be distinct school ids', { field: 'preferences' });
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     if (key) {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`school-application:${key}`]);
       const first = await byKey(m, key);
@@ -114,7 +115,7 @@ export async function submitSchoolApplication(c: Caller | null, input: SubmitSch
     const official = hasRole(caller, 'CITY_ADMIN', ...OFFICIALS) && canReachDivision(caller, townCode);
     if (townOf(parent.divisionCode) !== townCode && !official) throw badInput(`the parent lives in ${townOf(parent.divisionCode)}, not in ${townCode}`, { field: 'townCode' });
     const scheme = await requireSchemeInForce(m, SchemeKind.SCHOOL_ADMISSION, input.year);
-    const now = clock().now();
+    const now = rt.clock.now();
     const today = cityDate(now);
     requireWindowOpen(scheme.definition, input.year, today);
     await checkNotBarred(m, parent.id, 'SCHOOL', today);
@@ -166,8 +167,8 @@ export async function judgeLines(m: Q, row: ApplicationRow, verdicts: IndicatorV
   return toApplication(updated[0]);
 }
 
-export async function verifySchoolIndicators(caller: Caller | null, applicationNo: string, verdicts: IndicatorVerdict[]): Promise<SchoolApplication> {
-  return db().transaction(async (m) => {
+export async function verifySchoolIndicators(rt: SettlementRuntime, caller: Caller | null, applicationNo: string, verdicts: IndicatorVerdict[]): Promise<SchoolApplication> {
+  return rt.ds.transaction(async (m) => {
     const row = await lockApplication(m, applicationNo);
     requireRoleIn(caller, row.town_code, 'EDUCATION_OFFICER');
     requireOpen(row);
@@ -176,15 +177,15 @@ export async function verifySchoolIndicators(caller: Caller | null, applicationN
 }
 
 /** False documents: the application leaves the pool and the scoring parent is barred for the scheme's barYears. */
-export async function disqualifySchoolApplication(caller: Caller | null, applicationNo: string, reason: string): Promise<SchoolApplication> {
+export async function disqualifySchoolApplication(rt: SettlementRuntime, caller: Caller | null, applicationNo: string, reason: string): Promise<SchoolApplication> {
   const why = (reason ?? '').trim();
   if (!why || why.length > 500) throw badInput('reason must have 1 to 500 characters', { field: 'reason' });
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const row = await lockApplication(m, applicationNo);
     requireRoleIn(caller, row.town_code, 'EDUCATION_OFFICER');
     requireOpen(row);
     const def: SchemeDefinition = (await m.query(`SELECT definition FROM "${SCHEMA}".schemes WHERE id = $1`, [row.scheme_id]))[0].definition;
-    const today = cityDate(clock().now());
+    const today = cityDate(rt.clock.now());
     await barUntil(m, { residentId: row.parent_id, scope: 'SCHOOL', until: addYears(today, def.barYears), applicationNo, reason: why });
     const updated = await returning<ApplicationRow>(
       m,
@@ -195,8 +196,8 @@ export async function disqualifySchoolApplication(caller: Caller | null, applica
   });
 }
 
-export async function withdrawSchoolApplication(caller: Caller | null, applicationNo: string): Promise<SchoolApplication> {
-  return db().transaction(async (m) => {
+export async function withdrawSchoolApplication(rt: SettlementRuntime, caller: Caller | null, applicationNo: string): Promise<SchoolApplication> {
+  return rt.ds.transaction(async (m) => {
     const row = await lockApplication(m, applicationNo);
     requireActingFor(caller, row.parent_id, row.town_code, [...OFFICIALS]);
     requireOpen(row);
@@ -205,14 +206,14 @@ export async function withdrawSchoolApplication(caller: Caller | null, applicati
   });
 }
 
-async function audit(ctx: SubgraphContext, apps: SchoolApplication[], action: string): Promise<void> {
+async function audit(ctx: Ctx, apps: SchoolApplication[], action: string): Promise<void> {
   if (mustAuditRead(ctx.caller) && apps.length) {
-    await writeAudit(db(), SCHEMA, ctx.caller, { action, subjectType: 'SchoolApplication', subjectIds: apps.map((a) => a.applicationNo), fields: ['childName', 'points', 'rank'] });
+    await writeAudit(ctx.rt.ds, SCHEMA, ctx.caller, { action, subjectType: 'SchoolApplication', subjectIds: apps.map((a) => a.applicationNo), fields: ['childName', 'points', 'rank'] });
   }
 }
 
-export async function schoolApplication(ctx: SubgraphContext, applicationNo: string): Promise<SchoolApplication | null> {
-  const rows: ApplicationRow[] = await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE application_no = $1`, [applicationNo]);
+export async function schoolApplication(ctx: Ctx, applicationNo: string): Promise<SchoolApplication | null> {
+  const rows: ApplicationRow[] = await ctx.rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE application_no = $1`, [applicationNo]);
   if (!rows.length) return null;
   const app = toApplication(rows[0]);
   requireFullView(ctx.caller, app.parentId, app.townCode, [...OFFICIALS]);
@@ -220,21 +221,22 @@ export async function schoolApplication(ctx: SubgraphContext, applicationNo: str
   return app;
 }
 
-export async function mySchoolApplications(c: Caller | null): Promise<SchoolApplication[]> {
+export async function mySchoolApplications(rt: SettlementRuntime, c: Caller | null): Promise<SchoolApplication[]> {
   const caller = requireCaller(c);
   if (!hasRole(caller, 'RESIDENT')) throw forbidden('mySchoolApplications is for residents');
-  const rows: ApplicationRow[] = await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE parent_id = $1::uuid ORDER BY submitted_at`, [
+  const rows: ApplicationRow[] = await rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE parent_id = $1::uuid ORDER BY submitted_at`, [
     isUuid(caller.sub) ? caller.sub : '00000000-0000-0000-0000-000000000000',
   ]);
   return rows.map(toApplication);
 }
 
 /** A resident's applications for Resident.settlement, one query for the whole batch. */
-export function applicationsByParentLoader(ctx: SubgraphContext) {
+export function applicationsByParentLoader(ctx: Ctx) {
+  const rt = ctx.rt;
   return loader<string, SchoolApplication[]>(ctx, 'schoolApplicationsByParent', async (ids) => {
     const valid = ids.filter(isUuid);
     const rows: ApplicationRow[] = valid.length
-      ? await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE parent_id = ANY($1::uuid[]) ORDER BY submitted_at`, [valid])
+      ? await rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE parent_id = ANY($1::uuid[]) ORDER BY submitted_at`, [valid])
       : [];
     const apps = rows.map(toApplication);
     await audit(ctx, apps, 'read');

@@ -1,5 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { JSONScalar, type SubgraphContext } from '@citypoints/federation';
+import { Arg, Authorized, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { JSONScalar } from '@citypoints/federation';
 import { DivisionRef, divisionRef } from '../divisions/division.ref';
 import { ResidentRef } from '../residents/resident.ref';
 import { ApplicationStatus, IndicatorVerdictInput } from '../admission/application.type';
@@ -16,19 +16,20 @@ import {
   verifyHouseholdIndicators,
   withdrawHouseholdApplication,
 } from './household.service';
+import { Ctx } from '../runtime';
 
 @Resolver(() => HouseholdApplication)
 export class HouseholdApplicationResolver {
   @Authorized()
   @Query(() => HouseholdApplication, { nullable: true, description: 'the applicant, officials of the town and city-wide callers only' })
-  householdApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Ctx() ctx: SubgraphContext): Promise<HouseholdApplication | null> {
+  householdApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Ctx() ctx: Ctx): Promise<HouseholdApplication | null> {
     return householdApplication(ctx, applicationNo);
   }
 
   @Authorized('HUKOU_OFFICER', 'TOWN_OFFICIAL')
   @Query(() => [OverdueStage], { description: 'stages of the town’s applications flagged overdue and not yet done, optionally for one office' })
-  overdueHouseholdStages(@Arg('townCode', () => ID) townCode: string, @Arg('office', () => String, { nullable: true }) office: string | null, @Ctx() ctx: SubgraphContext): Promise<OverdueStage[]> {
-    return overdueStages(ctx.caller, townCode, office);
+  overdueHouseholdStages(@Arg('townCode', () => ID) townCode: string, @Arg('office', () => String, { nullable: true }) office: string | null, @Ctx() ctx: Ctx): Promise<OverdueStage[]> {
+    return overdueStages(ctx.rt, ctx.caller, townCode, office);
   }
 
   @FieldResolver(() => ResidentRef)
@@ -47,26 +48,26 @@ export class HouseholdApplicationResolver {
   }
 
   @FieldResolver(() => PointsBreakdown)
-  async points(@Root() a: HouseholdApplication, @Ctx() ctx: SubgraphContext): Promise<PointsBreakdown> {
+  async points(@Root() a: HouseholdApplication, @Ctx() ctx: Ctx): Promise<PointsBreakdown> {
     const scheme = await schemeLoader(ctx).load(a.schemeId);
     return { total: a.breakdown.total, schemeCode: scheme!.code, schemeVersion: scheme!.version, lines: a.breakdown.lines as PointsBreakdown['lines'] };
   }
 
   @FieldResolver(() => JSONScalar, { description: 'stage -> due date (YYYY-MM-DD), working days skipping weekends and holidays' })
-  async stageDueDates(@Root() a: HouseholdApplication, @Ctx() ctx: SubgraphContext): Promise<Record<string, string>> {
+  async stageDueDates(@Root() a: HouseholdApplication, @Ctx() ctx: Ctx): Promise<Record<string, string>> {
     const stages = await stagesLoader(ctx).load(a.applicationNo);
     return Object.fromEntries(stages.map((s) => [s.stage, s.dueDate]));
   }
 
   @FieldResolver(() => [HouseholdStage], { description: 'each procedure stage with its office, due date, completion and overdue flag' })
-  stages(@Root() a: HouseholdApplication, @Ctx() ctx: SubgraphContext): Promise<HouseholdStage[]> {
+  stages(@Root() a: HouseholdApplication, @Ctx() ctx: Ctx): Promise<HouseholdStage[]> {
     return stagesLoader(ctx).load(a.applicationNo);
   }
 
   @Authorized()
   @Mutation(() => HouseholdApplication)
-  submitHouseholdApplication(@Arg('input') input: SubmitHouseholdApplicationInput, @Ctx() ctx: SubgraphContext): Promise<HouseholdApplication> {
-    return submitHouseholdApplication(ctx.caller, input);
+  submitHouseholdApplication(@Arg('input') input: SubmitHouseholdApplicationInput, @Ctx() ctx: Ctx): Promise<HouseholdApplication> {
+    return submitHouseholdApplication(ctx.rt, ctx.caller, input);
   }
 
   @Authorized('HUKOU_OFFICER')
@@ -75,26 +76,26 @@ export class HouseholdApplicationResolver {
     @Arg('applicationNo', () => ID) applicationNo: string,
     @Arg('verdicts', () => [IndicatorVerdictInput]) verdicts: IndicatorVerdictInput[],
     @Arg('verifiedConditions', () => [String], { nullable: true }) verifiedConditions: string[] | null,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Ctx,
   ): Promise<HouseholdApplication> {
-    return verifyHouseholdIndicators(ctx.caller, applicationNo, verdicts, verifiedConditions);
+    return verifyHouseholdIndicators(ctx.rt, ctx.caller, applicationNo, verdicts, verifiedConditions);
   }
 
   @Authorized('HUKOU_OFFICER')
   @Mutation(() => HouseholdApplication, { description: 'false documents: rejected, and the applicant barred for the scheme’s barYears' })
-  rejectHouseholdApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('reason') reason: string, @Ctx() ctx: SubgraphContext): Promise<HouseholdApplication> {
-    return rejectHouseholdApplication(ctx.caller, applicationNo, reason);
+  rejectHouseholdApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('reason') reason: string, @Ctx() ctx: Ctx): Promise<HouseholdApplication> {
+    return rejectHouseholdApplication(ctx.rt, ctx.caller, applicationNo, reason);
   }
 
   @Authorized()
   @Mutation(() => HouseholdApplication, { description: 'the applicant (or an official of the town) withdraws the application' })
-  withdrawHouseholdApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Ctx() ctx: SubgraphContext): Promise<HouseholdApplication> {
-    return withdrawHouseholdApplication(ctx.caller, applicationNo);
+  withdrawHouseholdApplication(@Arg('applicationNo', () => ID) applicationNo: string, @Ctx() ctx: Ctx): Promise<HouseholdApplication> {
+    return withdrawHouseholdApplication(ctx.rt, ctx.caller, applicationNo);
   }
 
   @Authorized('HUKOU_OFFICER')
   @Mutation(() => HouseholdApplication, { description: 'marks the next procedure stage done' })
-  completeHouseholdStage(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('stage') stage: string, @Ctx() ctx: SubgraphContext): Promise<HouseholdApplication> {
-    return completeHouseholdStage(ctx.caller, applicationNo, stage);
+  completeHouseholdStage(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('stage') stage: string, @Ctx() ctx: Ctx): Promise<HouseholdApplication> {
+    return completeHouseholdStage(ctx.rt, ctx.caller, applicationNo, stage);
   }
 }

@@ -1,8 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { canReachDivision, hasRole, mustAuditRead, requireCaller, requireRoleIn, writeAudit, type Caller } from '@citypoints/auth';
-import { loader, type SubgraphContext } from '@citypoints/federation';
+import { loader } from '@citypoints/federation';
 import { badInput, cityDate, conflict, invalidState, notFound, townOf } from '@citypoints/kit';
-import { clock, db, SCHEMA } from '../context';
+import { SCHEMA } from '../context';
 import { requireActingFor, requireFullView } from '../access';
 import { addYears, barUntil, checkNotBarred } from '../bars';
 import { isUuid, residentFacts } from '../residents/resident.projection';
@@ -15,6 +15,7 @@ import { returning } from '../sql';
 import { holdsTalentCard } from '../talent/talent.service';
 import { loadProcedure, stageDueDates } from './procedure';
 import type { HouseholdApplication, HouseholdStage, OverdueStage, SubmitHouseholdApplicationInput } from './household.type';
+import type { Ctx, SettlementRuntime } from '../runtime';
 
 type Q = Pick<EntityManager, 'query'>;
 const OFFICIALS = ['HUKOU_OFFICER', 'TOWN_OFFICIAL'] as const;
@@ -60,12 +61,12 @@ function assess(def: SchemeDefinition, lines: IndicatorState[], verifiedConditio
   return { eligible, status };
 }
 
-export async function submitHouseholdApplication(c: Caller | null, input: SubmitHouseholdApplicationInput): Promise<HouseholdApplication> {
+export async function submitHouseholdApplication(rt: SettlementRuntime, c: Caller | null, input: SubmitHouseholdApplicationInput): Promise<HouseholdApplication> {
   const caller = requireCaller(c);
   const townCode = requireTownCode(input.townCode);
   const key = input.idempotencyKey ?? null;
   if (key != null && !/^[A-Za-z0-9:_-]{8,100}$/.test(key)) throw badInput('idempotencyKey must be 8–100 letters, digits, :, _ or -', { field: 'idempotencyKey' });
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     if (key) {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`household-application:${key}`]);
       const first: HouseholdRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".household_applications WHERE idempotency_key = $1`, [key]);
@@ -79,7 +80,7 @@ export async function submitHouseholdApplication(c: Caller | null, input: Submit
     requireActingFor(caller, applicant.id, townCode, [...OFFICIALS]);
     const official = hasRole(caller, 'CITY_ADMIN', ...OFFICIALS) && canReachDivision(caller, townCode);
     if (townOf(applicant.divisionCode) !== townCode && !official) throw badInput(`the applicant lives in ${townOf(applicant.divisionCode)}, not in ${townCode}`, { field: 'townCode' });
-    const now = clock().now();
+    const now = rt.clock.now();
     const today = cityDate(now);
     const scheme = await requireSchemeInForce(m, SchemeKind.HOUSEHOLD_REGISTRATION, Number(today.slice(0, 4)));
     await checkNotBarred(m, applicant.id, 'HUKOU', today);
@@ -118,12 +119,13 @@ async function lockHousehold(m: Q, applicationNo: string): Promise<HouseholdRow>
 const schemeDefinition = async (m: Q, id: string): Promise<SchemeDefinition> => (await m.query(`SELECT definition FROM "${SCHEMA}".schemes WHERE id = $1`, [id]))[0].definition;
 
 export async function verifyHouseholdIndicators(
+  rt: SettlementRuntime,
   caller: Caller | null,
   applicationNo: string,
   verdicts: IndicatorVerdict[],
   verifiedConditions: string[] | null | undefined,
 ): Promise<HouseholdApplication> {
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const row = await lockHousehold(m, applicationNo);
     requireRoleIn(caller, row.town_code, 'HUKOU_OFFICER');
     if (row.status === 'REJECTED' || row.status === 'WITHDRAWN') throw invalidState(`application ${applicationNo} is ${row.status}`, { status: row.status });
@@ -150,15 +152,15 @@ export async function verifyHouseholdIndicators(
 }
 
 /** False documents: rejected, and the applicant barred for the scheme's barYears. */
-export async function rejectHouseholdApplication(caller: Caller | null, applicationNo: string, reason: string): Promise<HouseholdApplication> {
+export async function rejectHouseholdApplication(rt: SettlementRuntime, caller: Caller | null, applicationNo: string, reason: string): Promise<HouseholdApplication> {
   const why = (reason ?? '').trim();
   if (!why || why.length > 500) throw badInput('reason must have 1 to 500 characters', { field: 'reason' });
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const row = await lockHousehold(m, applicationNo);
     requireRoleIn(caller, row.town_code, 'HUKOU_OFFICER');
     if (row.status === 'REJECTED' || row.status === 'WITHDRAWN') throw invalidState(`application ${applicationNo} is ${row.status}`, { status: row.status });
     const def = await schemeDefinition(m, row.scheme_id);
-    const today = cityDate(clock().now());
+    const today = cityDate(rt.clock.now());
     await barUntil(m, { residentId: row.applicant_id, scope: 'HUKOU', until: addYears(today, def.barYears), applicationNo, reason: why });
     const updated = await returning<HouseholdRow>(m, `UPDATE "${SCHEMA}".household_applications SET status = 'REJECTED', eligible = false, rejected_reason = $2 WHERE application_no = $1 RETURNING ${COLUMNS}`, [
       applicationNo,
@@ -168,8 +170,8 @@ export async function rejectHouseholdApplication(caller: Caller | null, applicat
   });
 }
 
-export async function withdrawHouseholdApplication(caller: Caller | null, applicationNo: string): Promise<HouseholdApplication> {
-  return db().transaction(async (m) => {
+export async function withdrawHouseholdApplication(rt: SettlementRuntime, caller: Caller | null, applicationNo: string): Promise<HouseholdApplication> {
+  return rt.ds.transaction(async (m) => {
     const row = await lockHousehold(m, applicationNo);
     requireActingFor(caller, row.applicant_id, row.town_code, [...OFFICIALS]);
     if (row.status === 'REJECTED' || row.status === 'WITHDRAWN') throw invalidState(`application ${applicationNo} is ${row.status}`, { status: row.status });
@@ -179,7 +181,7 @@ export async function withdrawHouseholdApplication(caller: Caller | null, applic
 }
 
 /** Marks a stage done; the stages before it must be done already (strict), or are closed with it. */
-async function completeStageIn(m: Q, applicationNo: string, stage: string, strict: boolean): Promise<void> {
+async function completeStageIn(rt: SettlementRuntime, m: Q, applicationNo: string, stage: string, strict: boolean): Promise<void> {
   const stages: { seq: number; stage: string; completed_at: Date | null }[] = await m.query(
     `SELECT seq, stage, completed_at FROM "${SCHEMA}".household_stages WHERE application_no = $1 ORDER BY seq FOR UPDATE`,
     [applicationNo],
@@ -192,14 +194,14 @@ async function completeStageIn(m: Q, applicationNo: string, stage: string, stric
   }
   const pending = stages.filter((s) => s.seq < target.seq && !s.completed_at);
   if (strict && pending.length) throw invalidState(`stage ${pending[0].stage} comes first`);
-  await m.query(`UPDATE "${SCHEMA}".household_stages SET completed_at = $3 WHERE application_no = $1 AND seq <= $2 AND completed_at IS NULL`, [applicationNo, target.seq, clock().now()]);
+  await m.query(`UPDATE "${SCHEMA}".household_stages SET completed_at = $3 WHERE application_no = $1 AND seq <= $2 AND completed_at IS NULL`, [applicationNo, target.seq, rt.clock.now()]);
 }
 
-export async function completeHouseholdStage(caller: Caller | null, applicationNo: string, stage: string): Promise<HouseholdApplication> {
-  return db().transaction(async (m) => {
+export async function completeHouseholdStage(rt: SettlementRuntime, caller: Caller | null, applicationNo: string, stage: string): Promise<HouseholdApplication> {
+  return rt.ds.transaction(async (m) => {
     const row = await lockHousehold(m, applicationNo);
     requireRoleIn(caller, row.town_code, 'HUKOU_OFFICER');
-    await completeStageIn(m, applicationNo, stage, true);
+    await completeStageIn(rt, m, applicationNo, stage, true);
     return toHousehold(row);
   });
 }
@@ -225,32 +227,35 @@ export async function flagOverdueStages(ds: DataSource | EntityManager, today: s
   return flagged.length;
 }
 
-export async function householdApplication(ctx: SubgraphContext, applicationNo: string): Promise<HouseholdApplication | null> {
-  const rows: HouseholdRow[] = await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".household_applications WHERE application_no = $1`, [applicationNo]);
+export async function householdApplication(ctx: Ctx, applicationNo: string): Promise<HouseholdApplication | null> {
+  const rt = ctx.rt;
+  const rows: HouseholdRow[] = await rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".household_applications WHERE application_no = $1`, [applicationNo]);
   if (!rows.length) return null;
   const app = toHousehold(rows[0]);
   requireFullView(ctx.caller, app.applicantId, app.townCode, [...OFFICIALS]);
-  if (mustAuditRead(ctx.caller)) await writeAudit(db(), SCHEMA, ctx.caller, { action: 'read', subjectType: 'HouseholdApplication', subjectIds: [applicationNo], fields: ['points', 'conditions'] });
+  if (mustAuditRead(ctx.caller)) await writeAudit(rt.ds, SCHEMA, ctx.caller, { action: 'read', subjectType: 'HouseholdApplication', subjectIds: [applicationNo], fields: ['points', 'conditions'] });
   return app;
 }
 
-export function householdByApplicantLoader(ctx: SubgraphContext) {
+export function householdByApplicantLoader(ctx: Ctx) {
+  const rt = ctx.rt;
   return loader<string, HouseholdApplication[]>(ctx, 'householdByApplicant', async (ids) => {
     const valid = ids.filter(isUuid);
     const rows: HouseholdRow[] = valid.length
-      ? await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".household_applications WHERE applicant_id = ANY($1::uuid[]) ORDER BY submitted_at`, [valid])
+      ? await rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".household_applications WHERE applicant_id = ANY($1::uuid[]) ORDER BY submitted_at`, [valid])
       : [];
     const apps = rows.map(toHousehold);
     if (mustAuditRead(ctx.caller) && apps.length) {
-      await writeAudit(db(), SCHEMA, ctx.caller, { action: 'read', subjectType: 'HouseholdApplication', subjectIds: apps.map((a) => a.applicationNo), fields: ['points', 'conditions'] });
+      await writeAudit(rt.ds, SCHEMA, ctx.caller, { action: 'read', subjectType: 'HouseholdApplication', subjectIds: apps.map((a) => a.applicationNo), fields: ['points', 'conditions'] });
     }
     return ids.map((id) => apps.filter((a) => a.applicantId === id));
   });
 }
 
-export function stagesLoader(ctx: SubgraphContext) {
+export function stagesLoader(ctx: Ctx) {
+  const rt = ctx.rt;
   return loader<string, HouseholdStage[]>(ctx, 'householdStages', async (nos) => {
-    const rows: { application_no: string; stage: string; office: string; due_date: string; completed_at: Date | null; overdue_flagged_on: string | null }[] = await db().query(
+    const rows: { application_no: string; stage: string; office: string; due_date: string; completed_at: Date | null; overdue_flagged_on: string | null }[] = await rt.ds.query(
       `SELECT application_no, stage, office, to_char(due_date, 'YYYY-MM-DD') AS due_date, completed_at, to_char(overdue_flagged_on, 'YYYY-MM-DD') AS overdue_flagged_on
        FROM "${SCHEMA}".household_stages WHERE application_no = ANY($1::text[]) ORDER BY application_no, seq`,
       [nos],
@@ -262,10 +267,10 @@ export function stagesLoader(ctx: SubgraphContext) {
 }
 
 /** The flagged stages of a town's open applications still not done, optionally for one office. */
-export async function overdueStages(caller: Caller | null, townCode: string, office?: string | null): Promise<OverdueStage[]> {
+export async function overdueStages(rt: SettlementRuntime, caller: Caller | null, townCode: string, office?: string | null): Promise<OverdueStage[]> {
   requireTownCode(townCode);
   requireRoleIn(caller, townCode, ...OFFICIALS);
-  const rows: { application_no: string; stage: string; office: string; due_date: string; flagged_on: string }[] = await db().query(
+  const rows: { application_no: string; stage: string; office: string; due_date: string; flagged_on: string }[] = await rt.ds.query(
     `SELECT s.application_no, s.stage, s.office, to_char(s.due_date, 'YYYY-MM-DD') AS due_date, to_char(s.overdue_flagged_on, 'YYYY-MM-DD') AS flagged_on
      FROM "${SCHEMA}".household_stages s JOIN "${SCHEMA}".household_applications a ON a.application_no = s.application_no
      WHERE a.town_code = $1 AND s.overdue_flagged_on IS NOT NULL AND s.completed_at IS NULL AND a.status NOT IN ('REJECTED','WITHDRAWN')

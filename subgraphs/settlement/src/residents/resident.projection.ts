@@ -1,8 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import { defineProjection, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
-import { byKeys, loader, type SubgraphContext } from '@citypoints/federation';
+import { byKeys, loader } from '@citypoints/federation';
 import { notFound } from '@citypoints/kit';
-import { db, SCHEMA } from '../context';
+import { SCHEMA } from '../context';
+import type { Ctx, SettlementRuntime } from '../runtime';
 
 /** A resident as settlement knows them: enough to score, scope and publish a ranking. */
 export interface ResidentFacts {
@@ -54,10 +55,11 @@ export async function residentFacts(m: Pick<EntityManager, 'query'>, id: string)
   return toFacts(rows[0]);
 }
 
-export function residentFactsLoader(ctx: SubgraphContext) {
+export function residentFactsLoader(ctx: Ctx) {
+  const rt = ctx.rt;
   return loader<string, ResidentFacts | null>(ctx, 'residentFacts', async (ids) => {
     const valid = ids.filter(isUuid);
-    const rows = valid.length ? await db().query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [valid]) : [];
+    const rows = valid.length ? await rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [valid]) : [];
     return byKeys<string, ResidentFacts>(ids, rows.map(toFacts), (r) => r.id);
   });
 }

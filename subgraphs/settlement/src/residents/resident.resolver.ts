@@ -1,5 +1,4 @@
-import { Ctx, FieldResolver, ObjectType, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '@citypoints/federation';
+import { FieldResolver, ObjectType, Resolver, Root } from 'type-graphql';
 import { forbidden } from '@citypoints/kit';
 import { seesInFull } from '../access';
 import { SchoolApplication } from '../admission/application.type';
@@ -10,6 +9,7 @@ import { TalentCard } from '../talent/talent.type';
 import { talentCardLoader } from '../talent/talent.service';
 import { ResidentRef } from './resident.ref';
 import { residentFactsLoader } from './resident.projection';
+import { Ctx } from '../runtime';
 
 @ObjectType()
 export class ResidentSettlement {
@@ -22,7 +22,7 @@ export class ResidentSettlementFieldResolver {
     nullable: true,
     description: 'household and school applications and talent card; the resident themself, officials of their division and city-wide callers',
   })
-  async settlement(@Root() r: ResidentRef, @Ctx() ctx: SubgraphContext): Promise<ResidentSettlement | null> {
+  async settlement(@Root() r: ResidentRef, @Ctx() ctx: Ctx): Promise<ResidentSettlement | null> {
     const facts = await residentFactsLoader(ctx).load(r.id);
     if (!facts) return null;
     if (!seesInFull(ctx.caller, facts.id, facts.divisionCode)) throw forbidden('a resident’s settlement record is theirs and their officials’ to see');
@@ -33,17 +33,17 @@ export class ResidentSettlementFieldResolver {
 @Resolver(() => ResidentSettlement)
 export class ResidentSettlementResolver {
   @FieldResolver(() => [HouseholdApplication])
-  householdApplications(@Root() s: ResidentSettlement, @Ctx() ctx: SubgraphContext): Promise<HouseholdApplication[]> {
+  householdApplications(@Root() s: ResidentSettlement, @Ctx() ctx: Ctx): Promise<HouseholdApplication[]> {
     return householdByApplicantLoader(ctx).load(s.residentId);
   }
 
   @FieldResolver(() => [SchoolApplication])
-  schoolApplications(@Root() s: ResidentSettlement, @Ctx() ctx: SubgraphContext): Promise<SchoolApplication[]> {
+  schoolApplications(@Root() s: ResidentSettlement, @Ctx() ctx: Ctx): Promise<SchoolApplication[]> {
     return applicationsByParentLoader(ctx).load(s.residentId);
   }
 
   @FieldResolver(() => TalentCard, { nullable: true })
-  talentCard(@Root() s: ResidentSettlement, @Ctx() ctx: SubgraphContext): Promise<TalentCard | null> {
+  talentCard(@Root() s: ResidentSettlement, @Ctx() ctx: Ctx): Promise<TalentCard | null> {
     return talentCardLoader(ctx).load(s.residentId);
   }
 }

@@ -1,16 +1,16 @@
-import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { JSONScalar, type SubgraphContext } from '@citypoints/federation';
+import { Arg, Authorized, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { JSONScalar } from '@citypoints/federation';
 import { requireRole } from '@citypoints/auth';
-import { db } from '../context';
 import { PointsScheme, SchemeKind } from './scheme.type';
 import { publishScheme, schemeInForce } from './scheme.service';
+import { Ctx } from '../runtime';
 
 @Resolver(() => PointsScheme)
 export class SchemeResolver {
   @Authorized()
   @Query(() => PointsScheme, { nullable: true, description: 'the scheme in force for the year: the latest version of the latest scheme year not after it' })
-  pointsScheme(@Arg('kind', () => SchemeKind) kind: SchemeKind, @Arg('year', () => Int) year: number): Promise<PointsScheme | null> {
-    return schemeInForce(db(), kind, year);
+  pointsScheme(@Arg('kind', () => SchemeKind) kind: SchemeKind, @Arg('year', () => Int) year: number, @Ctx() ctx: Ctx): Promise<PointsScheme | null> {
+    return schemeInForce(ctx.rt.ds, kind, year);
   }
 
   @Authorized('CITY_ADMIN')
@@ -20,8 +20,8 @@ export class SchemeResolver {
     @Arg('code') code: string,
     @Arg('year', () => Int) year: number,
     @Arg('definition', () => JSONScalar) definition: unknown,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Ctx,
   ): Promise<PointsScheme> {
-    return publishScheme(requireRole(ctx.caller, 'CITY_ADMIN'), kind, code, year, definition);
+    return publishScheme(ctx.rt, requireRole(ctx.caller, 'CITY_ADMIN'), kind, code, year, definition);
   }
 }

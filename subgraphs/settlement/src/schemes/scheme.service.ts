@@ -1,10 +1,11 @@
 import type { EntityManager } from 'typeorm';
-import { byKeys, loader, type SubgraphContext } from '@citypoints/federation';
+import { byKeys, loader } from '@citypoints/federation';
 import { badInput, notFound } from '@citypoints/kit';
 import type { Caller } from '@citypoints/auth';
-import { db, SCHEMA } from '../context';
+import { SCHEMA } from '../context';
 import { validateDefinition, type SchemeDefinition } from './engine';
 import { SchemeKind, type PointsScheme } from './scheme.type';
+import type { Ctx, SettlementRuntime } from '../runtime';
 
 export interface StoredScheme extends PointsScheme {
   definition: SchemeDefinition;
@@ -49,18 +50,19 @@ export async function requireSchemeInForce(m: Q, kind: SchemeKind, year: number)
   return s;
 }
 
-export function schemeLoader(ctx: SubgraphContext) {
+export function schemeLoader(ctx: Ctx) {
+  const rt = ctx.rt;
   return loader<string, StoredScheme | null>(ctx, 'scheme', async (ids) => {
-    const rows: SchemeRow[] = await db().query(`SELECT * FROM "${SCHEMA}".schemes WHERE id = ANY($1::uuid[])`, [ids]);
+    const rows: SchemeRow[] = await rt.ds.query(`SELECT * FROM "${SCHEMA}".schemes WHERE id = ANY($1::uuid[])`, [ids]);
     return byKeys(ids, rows.map(toScheme), (s) => s.id);
   });
 }
 
-export async function publishScheme(caller: Caller, kind: SchemeKind, code: string, year: number, raw: unknown): Promise<StoredScheme> {
+export async function publishScheme(rt: SettlementRuntime, caller: Caller, kind: SchemeKind, code: string, year: number, raw: unknown): Promise<StoredScheme> {
   if (!/^[A-Z][A-Z0-9-]{1,31}$/.test(code)) throw badInput('code must be 2–32 capitals, digits or hyphens', { field: 'code' });
   if (!Number.isInteger(year) || year < 2000 || year > 2100) throw badInput('year must be 2000..2100', { field: 'year' });
   const definition = validateDefinition(kind, raw);
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     // versions count up per scheme code across years, so (code, version) names one definition
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scheme:${kind}:${code}`]);
     const rows: SchemeRow[] = await m.query(

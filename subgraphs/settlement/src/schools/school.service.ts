@@ -1,10 +1,11 @@
-import { byKeys, loader, type SubgraphContext } from '@citypoints/federation';
+import { byKeys, loader } from '@citypoints/federation';
 import { badInput, divisionLevelOf, forbidden, notFound } from '@citypoints/kit';
 import { canReachDivision, type Caller } from '@citypoints/auth';
-import { db, SCHEMA } from '../context';
+import { SCHEMA } from '../context';
 import { isUuid } from '../residents/resident.projection';
 import { returning } from '../sql';
 import type { School, UpsertSchoolInput } from './school.type';
+import type { Ctx, SettlementRuntime } from '../runtime';
 
 const toSchool = (r: { id: string; name: string; town_code: string }): School => ({ id: r.id, name: r.name, townCode: r.town_code });
 
@@ -13,25 +14,27 @@ export function requireTownCode(code: string, field = 'townCode'): string {
   return code;
 }
 
-export async function listSchools(townCode: string): Promise<School[]> {
+export async function listSchools(rt: SettlementRuntime, townCode: string): Promise<School[]> {
   requireTownCode(townCode);
-  const rows = await db().query(`SELECT id, name, town_code FROM "${SCHEMA}".schools WHERE town_code = $1 ORDER BY name, id`, [townCode]);
+  const rows = await rt.ds.query(`SELECT id, name, town_code FROM "${SCHEMA}".schools WHERE town_code = $1 ORDER BY name, id`, [townCode]);
   return rows.map(toSchool);
 }
 
-export function schoolLoader(ctx: SubgraphContext) {
+export function schoolLoader(ctx: Ctx) {
+  const rt = ctx.rt;
   return loader<string, School | null>(ctx, 'school', async (ids) => {
     const valid = ids.filter(isUuid);
-    const rows = valid.length ? await db().query(`SELECT id, name, town_code FROM "${SCHEMA}".schools WHERE id = ANY($1::uuid[])`, [valid]) : [];
+    const rows = valid.length ? await rt.ds.query(`SELECT id, name, town_code FROM "${SCHEMA}".schools WHERE id = ANY($1::uuid[])`, [valid]) : [];
     return byKeys<string, School>(ids, rows.map(toSchool), (s) => s.id);
   });
 }
 
 /** Seats per (school, year, grade), batched: key `schoolId|year|grade`. */
-export function seatsLoader(ctx: SubgraphContext) {
+export function seatsLoader(ctx: Ctx) {
+  const rt = ctx.rt;
   return loader<string, number>(ctx, 'seats', async (keys) => {
     const parts = keys.map((k) => k.split('|'));
-    const rows: { k: string; seats: number }[] = await db().query(
+    const rows: { k: string; seats: number }[] = await rt.ds.query(
       `SELECT s.school_id || '|' || s.year || '|' || s.grade AS k, s.seats FROM "${SCHEMA}".school_seats s
        JOIN unnest($1::uuid[], $2::int[], $3::text[]) AS q(id, y, g) ON s.school_id = q.id AND s.year = q.y AND s.grade = q.g`,
       [parts.map((p) => p[0]), parts.map((p) => Number(p[1])), parts.map((p) => p[2])],
@@ -41,7 +44,7 @@ export function seatsLoader(ctx: SubgraphContext) {
   });
 }
 
-export async function upsertSchool(caller: Caller, input: UpsertSchoolInput): Promise<School> {
+export async function upsertSchool(rt: SettlementRuntime, caller: Caller, input: UpsertSchoolInput): Promise<School> {
   const townCode = requireTownCode(input.townCode);
   if (!canReachDivision(caller, townCode)) throw forbidden(`town ${townCode} is outside the caller's division`);
   const name = input.name.trim();
@@ -54,7 +57,7 @@ export async function upsertSchool(caller: Caller, input: UpsertSchoolInput): Pr
     if (seen.has(k)) throw badInput(`seats for ${s.year} ${s.grade} given twice`, { field: 'seats' });
     seen.add(k);
   }
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     let row: { id: string; name: string; town_code: string };
     if (input.id) {
       const found = isUuid(input.id) ? await m.query(`SELECT id, name, town_code FROM "${SCHEMA}".schools WHERE id = $1 FOR UPDATE`, [input.id]) : [];

@@ -1,8 +1,8 @@
-import type { DataSource } from 'typeorm';
 import { demoPopulation, DEMO_TOWN_NAMES, DEMO_TOWNS, stableUuid } from '@citypoints/demo';
 import type { DemoOptions } from '@citypoints/federation';
-import { ageOn, cityDate, intBetween, maskName, pick, seededRandom, type Clock } from '@citypoints/kit';
+import { ageOn, cityDate, intBetween, maskName, pick, seededRandom } from '@citypoints/kit';
 import { SCHEMA } from '../context';
+import type { SettlementRuntime } from '../runtime';
 import { scoreSchoolLines } from '../admission/application.service';
 import type { IndicatorState } from '../schemes/engine';
 import { scoreApplication } from '../schemes/engine';
@@ -41,7 +41,8 @@ function demoIndicators(rnd: () => number): IndicatorState[] {
  * verified school applications of migrant families' children, a talent-card quota with a few
  * cards, and household applications with their procedure stages.
  */
-export async function seedSettlementDemo(ds: DataSource, clock: Clock, o: DemoOptions): Promise<void> {
+export async function seedSettlementDemo(rt: SettlementRuntime, o: DemoOptions): Promise<void> {
+  const { ds, clock } = rt;
   const pop = demoPopulation(o.seed);
   const rnd = seededRandom(o.seed ^ 0x5e771e);
   const today = cityDate(clock.now());

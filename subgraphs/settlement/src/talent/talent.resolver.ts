@@ -1,9 +1,9 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '@citypoints/federation';
+import { Arg, Authorized, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireRole } from '@citypoints/auth';
 import { ResidentRef } from '../residents/resident.ref';
 import { TalentCard, TalentCategory, TalentQuota } from './talent.type';
 import { issueTalentCard, setTalentCardQuota, talentQuota } from './talent.service';
+import { Ctx } from '../runtime';
 
 @Resolver(() => TalentCard)
 export class TalentCardResolver {
@@ -14,14 +14,14 @@ export class TalentCardResolver {
 
   @Authorized('CITY_ADMIN', 'HUKOU_OFFICER', 'DEPARTMENT_ANALYST')
   @Query(() => TalentQuota, { nullable: true, description: 'a year’s quota, its shares by category and the cards issued in each' })
-  talentCardQuota(@Arg('year', () => Int) year: number): Promise<TalentQuota | null> {
-    return talentQuota(year);
+  talentCardQuota(@Arg('year', () => Int) year: number, @Ctx() ctx: Ctx): Promise<TalentQuota | null> {
+    return talentQuota(ctx.rt, year);
   }
 
   @Authorized('CITY_ADMIN')
   @Mutation(() => Int)
-  setTalentCardQuota(@Arg('year', () => Int) year: number, @Arg('total', () => Int) total: number, @Ctx() ctx: SubgraphContext): Promise<number> {
-    return setTalentCardQuota(requireRole(ctx.caller, 'CITY_ADMIN'), year, total);
+  setTalentCardQuota(@Arg('year', () => Int) year: number, @Arg('total', () => Int) total: number, @Ctx() ctx: Ctx): Promise<number> {
+    return setTalentCardQuota(ctx.rt, requireRole(ctx.caller, 'CITY_ADMIN'), year, total);
   }
 
   @Authorized('CITY_ADMIN', 'HUKOU_OFFICER')
@@ -30,8 +30,8 @@ export class TalentCardResolver {
     @Arg('residentId', () => ID) residentId: string,
     @Arg('category', () => TalentCategory) category: TalentCategory,
     @Arg('year', () => Int) year: number,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Ctx,
   ): Promise<TalentCard> {
-    return issueTalentCard(ctx.caller, residentId, category, year);
+    return issueTalentCard(ctx.rt, ctx.caller, residentId, category, year);
   }
 }

@@ -1,10 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import { canReachDivision, requireCaller, type Caller } from '@citypoints/auth';
-import { loader, type SubgraphContext } from '@citypoints/federation';
+import { loader } from '@citypoints/federation';
 import { badInput, conflict, DomainError, ErrorCode, forbidden, invalidState } from '@citypoints/kit';
-import { clock, db, SCHEMA } from '../context';
+import { SCHEMA } from '../context';
 import { isUuid, residentFacts } from '../residents/resident.projection';
 import type { TalentCard, TalentCategory, TalentQuota } from './talent.type';
+import type { Ctx, SettlementRuntime } from '../runtime';
 
 type Q = Pick<EntityManager, 'query'>;
 
@@ -23,10 +24,10 @@ const validYear = (year: number) => {
   if (!Number.isInteger(year) || year < 2000 || year > 2100) throw badInput('year must be 2000..2100', { field: 'year' });
 };
 
-export async function setTalentCardQuota(caller: Caller, year: number, total: number): Promise<number> {
+export async function setTalentCardQuota(rt: SettlementRuntime, caller: Caller, year: number, total: number): Promise<number> {
   validYear(year);
   if (!Number.isInteger(total) || total < 0 || total > 1_000_000) throw badInput('total must be 0..1000000', { field: 'total' });
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     await m.query(
       `INSERT INTO "${SCHEMA}".talent_quotas (year, total, set_by) VALUES ($1, 0, $2) ON CONFLICT (year) DO NOTHING`,
       [year, caller.sub],
@@ -47,10 +48,10 @@ export async function setTalentCardQuota(caller: Caller, year: number, total: nu
  * Issues a card inside its category's share of the year's quota. The quota row is locked for the
  * count and the insert, so simultaneous requests queue there and none can overshoot the share.
  */
-export async function issueTalentCard(c: Caller | null, residentId: string, category: TalentCategory, year: number): Promise<TalentCard> {
+export async function issueTalentCard(rt: SettlementRuntime, c: Caller | null, residentId: string, category: TalentCategory, year: number): Promise<TalentCard> {
   const caller = requireCaller(c);
   validYear(year);
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const holder = await residentFacts(m, residentId);
     if (!canReachDivision(caller, holder.divisionCode)) throw forbidden('the resident lives outside the caller\'s division');
     const quota: { total: number }[] = await m.query(`SELECT total FROM "${SCHEMA}".talent_quotas WHERE year = $1 FOR UPDATE`, [year]);
@@ -66,17 +67,17 @@ export async function issueTalentCard(c: Caller | null, residentId: string, cate
        SELECT 'TC' || $3::int || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, 'ISSUED',
               COALESCE((SELECT array_agg(code ORDER BY code) FROM "${SCHEMA}".talent_benefits), '{}'), $4, $5
        RETURNING card_no, holder_id, category, year, status, benefits`,
-      [holder.id, category, year, clock().now(), caller.sub],
+      [holder.id, category, year, rt.clock.now(), caller.sub],
     );
     return toCard(rows[0]);
   });
 }
 
-export async function talentQuota(year: number): Promise<TalentQuota | null> {
+export async function talentQuota(rt: SettlementRuntime, year: number): Promise<TalentQuota | null> {
   validYear(year);
-  const q: { total: number }[] = await db().query(`SELECT total FROM "${SCHEMA}".talent_quotas WHERE year = $1`, [year]);
+  const q: { total: number }[] = await rt.ds.query(`SELECT total FROM "${SCHEMA}".talent_quotas WHERE year = $1`, [year]);
   if (!q.length) return null;
-  const shares: { category: TalentCategory; share_percent: number; issued: string }[] = await db().query(
+  const shares: { category: TalentCategory; share_percent: number; issued: string }[] = await rt.ds.query(
     `SELECT s.category, s.share_percent, (SELECT count(*) FROM "${SCHEMA}".talent_cards c WHERE c.year = $1 AND c.category = s.category AND c.status = 'ISSUED') AS issued
      FROM "${SCHEMA}".talent_shares s ORDER BY s.category`,
     [year],
@@ -89,11 +90,12 @@ export async function talentQuota(year: number): Promise<TalentQuota | null> {
 }
 
 /** A resident's latest issued card (Resident.settlement.talentCard), batched. */
-export function talentCardLoader(ctx: SubgraphContext) {
+export function talentCardLoader(ctx: Ctx) {
+  const rt = ctx.rt;
   return loader<string, TalentCard | null>(ctx, 'talentCard', async (ids) => {
     const valid = ids.filter(isUuid);
     const rows: CardRow[] = valid.length
-      ? await db().query(
+      ? await rt.ds.query(
           `SELECT DISTINCT ON (holder_id) card_no, holder_id, category, year, status, benefits FROM "${SCHEMA}".talent_cards
            WHERE holder_id = ANY($1::uuid[]) AND status = 'ISSUED' ORDER BY holder_id, year DESC`,
           [valid],
@@ -104,7 +106,8 @@ export function talentCardLoader(ctx: SubgraphContext) {
   });
 }
 
-export function talentHolderLoader(ctx: SubgraphContext) {
+export function talentHolderLoader(ctx: Ctx) {
+  const rt = ctx.rt;
   return loader<string, boolean>(ctx, 'talentHolder', async (ids) => {
     const cards = await talentCardLoader(ctx).loadMany(ids);
     return cards.map((c) => !!c && !(c instanceof Error));

@@ -1,4 +1,5 @@
-import { Arg, Authorized, ID, Int, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import type { Ctx as Context } from '../runtime';
 import { OrganisationCreditCheck, OrganisationCreditPurpose } from './credit.type';
 import { checkOrganisationCredit } from './credit.service';
 
@@ -10,7 +11,8 @@ export class CreditResolver {
     @Arg('uscc', () => ID) uscc: string,
     @Arg('purpose', () => OrganisationCreditPurpose) purpose: OrganisationCreditPurpose,
     @Arg('year', () => Int, { nullable: true }) year: number | null,
+    @Ctx() ctx: Context,
   ): Promise<OrganisationCreditCheck> {
-    return checkOrganisationCredit(uscc, purpose, year ?? null);
+    return checkOrganisationCredit(ctx.rt, uscc, purpose, year ?? null);
   }
 }

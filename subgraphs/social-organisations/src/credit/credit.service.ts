@@ -1,5 +1,5 @@
 import { parseUscc } from '@citypoints/kit';
-import { db, SCHEMA } from '../context';
+import { SCHEMA, type SocialOrganisationsRuntime } from '../runtime';
 import { requireOrganisation } from '../grading/grading.service';
 import { creditFor } from '../grading/grading.rules';
 import { assertYear, schemeById } from '../scheme/scheme.service';
@@ -11,10 +11,10 @@ import type { OrganisationCreditCheck, OrganisationCreditPurpose } from './credi
  * verdict of the organisation's grade (of the given year, else its latest graded year) under the
  * scheme that graded it.
  */
-export async function checkOrganisationCredit(rawUscc: string, purpose: OrganisationCreditPurpose, year: number | null): Promise<OrganisationCreditCheck> {
+export async function checkOrganisationCredit(rt: SocialOrganisationsRuntime, rawUscc: string, purpose: OrganisationCreditPurpose, year: number | null): Promise<OrganisationCreditCheck> {
   const uscc = parseUscc(rawUscc);
   if (year != null) assertYear(year);
-  const ds = db();
+  const { ds } = rt;
   await requireOrganisation(ds, uscc);
   const rows: { year: number; grade: Grade; scheme_id: number }[] = await ds.query(
     `SELECT year, grade, scheme_id FROM "${SCHEMA}".gradings WHERE uscc = $1 AND ($2::int IS NULL OR year = $2) ORDER BY year DESC LIMIT 1`,

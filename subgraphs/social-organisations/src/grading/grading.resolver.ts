@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '@citypoints/federation';
+import type { Ctx as Context } from '../runtime';
 import { requireCaller } from '@citypoints/auth';
 import { requireCityManager } from '../organisations/access';
 import { OrganisationGrade, OrganisationGrading, OrganisationGradingConnection, SocialOrganisationKind, SocialOrganisationRef } from './grading.type';
@@ -11,7 +11,7 @@ export const GRADING_READERS = ['CITY_ADMIN', 'DEPARTMENT_ANALYST', 'DATA_FEED',
 export class GradingResolver {
   @Authorized(...GRADING_READERS)
   @FieldResolver(() => OrganisationGrading, { nullable: true, description: 'the grading of the year (the latest graded year when omitted)' })
-  async grading(@Root() o: SocialOrganisationRef, @Arg('year', () => Int, { nullable: true }) year: number | null, @Ctx() ctx: SubgraphContext): Promise<StoredGrading | null> {
+  async grading(@Root() o: SocialOrganisationRef, @Arg('year', () => Int, { nullable: true }) year: number | null, @Ctx() ctx: Context): Promise<StoredGrading | null> {
     const g = await gradingLoader(ctx).load(gradingKey(o.uscc, year));
     if (g) assertCanReadGrading(requireCaller(ctx.caller), g);
     return g;
@@ -22,16 +22,16 @@ export class GradingResolver {
   organisationRanking(
     @Arg('year', () => Int) year: number,
     @Arg('kind', () => SocialOrganisationKind, { nullable: true }) kind: SocialOrganisationKind | null,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Context,
   ): Promise<SocialOrganisationRef[]> {
-    return ranking(requireCaller(ctx.caller), year, kind ?? null);
+    return ranking(ctx.rt, requireCaller(ctx.caller), year, kind ?? null);
   }
 
   @Authorized('CITY_ADMIN', 'DATA_FEED')
   @Mutation(() => Int, { description: 'grades every organisation for the year and decides its funding rewards; returns how many were graded' })
-  runOrganisationGrading(@Arg('year', () => Int) year: number, @Ctx() ctx: SubgraphContext): Promise<number> {
+  runOrganisationGrading(@Arg('year', () => Int) year: number, @Ctx() ctx: Context): Promise<number> {
     requireCityManager(ctx.caller);
-    return gradeYear(year, null);
+    return gradeYear(ctx.rt, year, null);
   }
 }
 
@@ -46,9 +46,9 @@ export class GradingListResolver {
     @Arg('exitFlagged', () => Boolean, { nullable: true }) exitFlagged: boolean | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Context,
   ) {
-    return listGradings(requireCaller(ctx.caller), { year, kind: kind ?? null, grade: grade ?? null, exitFlagged: exitFlagged ?? null, first: first ?? null, after: after ?? null });
+    return listGradings(ctx.rt, requireCaller(ctx.caller), { year, kind: kind ?? null, grade: grade ?? null, exitFlagged: exitFlagged ?? null, first: first ?? null, after: after ?? null });
   }
 
   @FieldResolver(() => SocialOrganisationRef)

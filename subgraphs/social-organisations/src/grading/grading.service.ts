@@ -1,10 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import { forbidden, notFound, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
 import { canReachDivision, isCityWide, type Caller } from '@citypoints/auth';
-import { loader, type SubgraphContext } from '@citypoints/federation';
-import { JobRuns, runChunked } from '@citypoints/jobs';
-import { Ledger } from '@citypoints/ledger';
-import { clock, db, SCHEMA } from '../context';
+import { loader } from '@citypoints/federation';
+import { runChunked } from '@citypoints/jobs';
+import type { Ledger } from '@citypoints/ledger';
+import { SCHEMA, type Ctx, type SocialOrganisationsRuntime } from '../runtime';
 import { schemeForYear, assertYear } from '../scheme/scheme.service';
 import type { Grade } from '../scheme/scheme.rules';
 import { computeGrading, rewardPlaces, type GradingLineValue, type MemberEffectKind } from './grading.rules';
@@ -72,9 +72,8 @@ const LEDGER_UNITS = 100;
 export const pointsAccount = (uscc: string, year: number) => `so:grading:${uscc}:${year}`;
 const sourceAccount = (uscc: string, year: number) => `so:grading-source:${uscc}:${year}`;
 
-export function gradingLedger(): Ledger {
-  return new Ledger({ schema: SCHEMA, clock: clock() });
-}
+/** What regrading needs of the runtime: the clock that stamps gradings and the ledger of their points. */
+export type GradingDeps = Pick<SocialOrganisationsRuntime, 'clock' | 'ledger'>;
 
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -85,7 +84,7 @@ const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * store a stale total nor deadlock. `cause` names the change (a record id, a job run) and makes
  * the ledger postings idempotent.
  */
-export async function regradeMany(m: EntityManager, usccList: readonly string[], year: number, cause: string): Promise<void> {
+export async function regradeMany(rt: GradingDeps, m: EntityManager, usccList: readonly string[], year: number, cause: string): Promise<void> {
   const usccs = [...new Set(usccList)].sort(byCodeUnits);
   if (!usccs.length) return;
   await m.query(
@@ -127,20 +126,19 @@ export async function regradeMany(m: EntityManager, usccList: readonly string[],
      ON CONFLICT (uscc, year) DO UPDATE SET scheme_id = EXCLUDED.scheme_id, scheme_code = EXCLUDED.scheme_code, scheme_version = EXCLUDED.scheme_version,
        points = EXCLUDED.points, grade = EXCLUDED.grade, supervision = EXCLUDED.supervision, exit_flagged = EXCLUDED.exit_flagged,
        lines = EXCLUDED.lines, removed_lines = EXCLUDED.removed_lines, graded_at = EXCLUDED.graded_at`,
-    [usccs, year, scheme.id, scheme.code, scheme.version, clock().now(),
+    [usccs, year, scheme.id, scheme.code, scheme.version, rt.clock.now(),
       computed.map((c) => c.points), computed.map((c) => c.grade), computed.map((c) => c.supervision), computed.map((c) => c.exitFlagged),
       computed.map((c) => JSON.stringify(c.lines)), computed.map((c) => JSON.stringify(c.removedLines))],
   );
-  await postDifferences(m, usccs, year, computed.map((c) => Math.round(c.points * LEDGER_UNITS)), cause);
+  await postDifferences(rt.ledger, m, usccs, year, computed.map((c) => Math.round(c.points * LEDGER_UNITS)), cause);
 }
 
-export async function regrade(m: EntityManager, uscc: string, year: number, cause: string): Promise<StoredGrading> {
-  await regradeMany(m, [uscc], year, cause);
+export async function regrade(rt: GradingDeps, m: EntityManager, uscc: string, year: number, cause: string): Promise<StoredGrading> {
+  await regradeMany(rt, m, [uscc], year, cause);
   return (await storedGrading(m, uscc, year))!;
 }
 
-async function postDifferences(m: EntityManager, usccs: string[], year: number, targets: number[], cause: string): Promise<void> {
-  const ledger = gradingLedger();
+async function postDifferences(ledger: Ledger, m: EntityManager, usccs: string[], year: number, targets: number[], cause: string): Promise<void> {
   const accounts = await ledger.accounts(m, usccs.map((u) => pointsAccount(u, year)));
   for (let i = 0; i < usccs.length; i++) {
     const uscc = usccs[i];
@@ -188,9 +186,9 @@ export async function storedGrading(m: Pick<EntityManager, 'query'>, uscc: strin
 }
 
 /** Gradings of many (organisation, year) pairs in one query per request. */
-export function gradingLoader(ctx: SubgraphContext) {
+export function gradingLoader(ctx: Ctx) {
   return loader<string, StoredGrading | null>(ctx, 'organisation-grading', async (keys) => {
-    const found = await gradingsByKeys(db(), keys);
+    const found = await gradingsByKeys(ctx.rt.ds, keys);
     return keys.map((k) => found.get(k) ?? null);
   });
 }
@@ -218,12 +216,12 @@ const LIST_FROM = `FROM "${SCHEMA}".gradings g JOIN "${SCHEMA}".organisations o 
 const LIST_ORDER = `ORDER BY g.points DESC, g.uscc COLLATE "C"`;
 
 /** Organisations of the year, best first; town officials see their own town's. */
-export async function ranking(caller: Caller, year: number, kind: string | null): Promise<{ uscc: string }[]> {
+export async function ranking(rt: SocialOrganisationsRuntime, caller: Caller, year: number, kind: string | null): Promise<{ uscc: string }[]> {
   assertYear(year);
   const scope = listScope(caller);
   // an official without a division claim reaches no organisation
   if (scope === undefined) return [];
-  return db().query(`SELECT g.uscc ${LIST_FROM} ${LIST_ORDER}`, [year, kind, scope, null, null]);
+  return rt.ds.query(`SELECT g.uscc ${LIST_FROM} ${LIST_ORDER}`, [year, kind, scope, null, null]);
 }
 
 export interface GradingFilter {
@@ -236,15 +234,15 @@ export interface GradingFilter {
 }
 
 /** A page of the year's gradings in ranking order, filtered for supervision work (e.g. every RED one, or those flagged for exit). */
-export async function listGradings(caller: Caller, f: GradingFilter) {
+export async function listGradings(rt: SocialOrganisationsRuntime, caller: Caller, f: GradingFilter) {
   assertYear(f.year);
   const size = pageSize(f.first);
   const offset = offsetFromCursor(f.after);
   const scope = listScope(caller);
   if (scope === undefined) return offsetPage([], offset, size, 0);
   const params = [f.year, f.kind, scope, f.grade, f.exitFlagged];
-  const [{ n }]: { n: number }[] = await db().query(`SELECT count(*)::int AS n ${LIST_FROM}`, params);
-  const rows: GradingRow[] = await db().query(`SELECT ${GRADING_COLUMNS} ${LIST_FROM} ${LIST_ORDER} LIMIT $6 OFFSET $7`, [...params, size, offset]);
+  const [{ n }]: { n: number }[] = await rt.ds.query(`SELECT count(*)::int AS n ${LIST_FROM}`, params);
+  const rows: GradingRow[] = await rt.ds.query(`SELECT ${GRADING_COLUMNS} ${LIST_FROM} ${LIST_ORDER} LIMIT $6 OFFSET $7`, [...params, size, offset]);
   return offsetPage(rows.map(toGrading), offset, size, n);
 }
 
@@ -256,10 +254,9 @@ const CHUNK = 100;
  * organisations are fixed when the run is created, so a retried run (same key) resumes at its
  * first uncommitted chunk over the same list; the reward step is its last item.
  */
-export async function gradeYear(year: number, key: string | null, onProgress?: (p: number) => unknown): Promise<number> {
+export async function gradeYear(rt: SocialOrganisationsRuntime, year: number, key: string | null, onProgress?: (p: number) => unknown): Promise<number> {
   assertYear(year);
-  const runs = new JobRuns(SCHEMA);
-  const ds = db();
+  const { ds, runs } = rt;
   const orgs: { uscc: string }[] = await ds.query(`SELECT uscc FROM "${SCHEMA}".organisations ORDER BY uscc COLLATE "C"`);
   const run = await runs.create(ds, { kind: GRADING_RUN, params: { year, usccs: orgs.map((o) => o.uscc) }, key });
   const usccs = run.params.usccs as string[];
@@ -271,8 +268,8 @@ export async function gradeYear(year: number, key: string | null, onProgress?: (
     chunkSize: CHUNK,
     async processChunk(m, offset, limit) {
       const batch = usccs.slice(offset, Math.min(offset + limit, usccs.length));
-      await regradeMany(m, batch, year, `run:${run.id}`);
-      if (offset + limit > usccs.length) await decideRewards(m, year);
+      await regradeMany(rt, m, batch, year, `run:${run.id}`);
+      if (offset + limit > usccs.length) await decideRewards(rt, m, year);
       return { graded: batch.length };
     },
     onProgress,
@@ -281,7 +278,7 @@ export async function gradeYear(year: number, key: string | null, onProgress?: (
 }
 
 /** The scheme's reward places for the year, from the stored points; every other grading loses its place. */
-export async function decideRewards(m: EntityManager, year: number): Promise<void> {
+export async function decideRewards(rt: Pick<SocialOrganisationsRuntime, 'clock'>, m: EntityManager, year: number): Promise<void> {
   await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`so-rewards:${year}`]);
   const scheme = await schemeForYear(m, year);
   const graded: { uscc: string; kind: string; points: string }[] = await m.query(
@@ -289,7 +286,7 @@ export async function decideRewards(m: EntityManager, year: number): Promise<voi
     [year],
   );
   const places = rewardPlaces(scheme.definition, graded.map((g) => ({ uscc: g.uscc, kind: g.kind, points: Number(g.points) })));
-  const now = clock().now();
+  const now = rt.clock.now();
   await m.query(
     `UPDATE "${SCHEMA}".gradings SET rewarded = false, reward_rank = NULL, reward_amount = NULL, rewards_decided_at = $2 WHERE year = $1`,
     [year, now],

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '@citypoints/federation';
+import type { Ctx as Context } from '../runtime';
 import { requireCaller } from '@citypoints/auth';
 import { OrganisationGrading } from '../grading/grading.type';
 import type { StoredGrading } from '../grading/grading.service';
@@ -10,13 +10,13 @@ import { recordIndicator, recordViolation } from './indicator.service';
 export class IndicatorResolver {
   @Authorized('CITY_ADMIN', 'DATA_FEED', 'TOWN_OFFICIAL')
   @Mutation(() => OrganisationGrading, { description: "a positive indicator of a category for the year; the category's cap applies in the grading" })
-  recordOrganisationIndicator(@Arg('input') input: OrganisationIndicatorInput, @Ctx() ctx: SubgraphContext): Promise<StoredGrading> {
-    return recordIndicator(requireCaller(ctx.caller), input);
+  recordOrganisationIndicator(@Arg('input') input: OrganisationIndicatorInput, @Ctx() ctx: Context): Promise<StoredGrading> {
+    return recordIndicator(ctx.rt, requireCaller(ctx.caller), input);
   }
 
   @Authorized('CITY_ADMIN', 'DATA_FEED', 'TOWN_OFFICIAL')
   @Mutation(() => OrganisationGrading, { description: "the organisation's own violation, deducting its severity" })
-  recordOrganisationViolation(@Arg('input') input: OrganisationViolationInput, @Ctx() ctx: SubgraphContext): Promise<StoredGrading> {
-    return recordViolation(requireCaller(ctx.caller), input);
+  recordOrganisationViolation(@Arg('input') input: OrganisationViolationInput, @Ctx() ctx: Context): Promise<StoredGrading> {
+    return recordViolation(ctx.rt, requireCaller(ctx.caller), input);
   }
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { badInput, conflict, parseUscc } from '@citypoints/kit';
 import type { Caller } from '@citypoints/auth';
-import { db, SCHEMA } from '../context';
+import { SCHEMA, type SocialOrganisationsRuntime } from '../runtime';
 import { assertYear, schemeForYear } from '../scheme/scheme.service';
 import { regrade, requireOrganisation, type StoredGrading } from '../grading/grading.service';
 import { requireOrganisationManager } from '../organisations/access';
@@ -31,7 +31,7 @@ async function keepResult(m: EntityManager, table: 'indicator_records' | 'violat
   return grading;
 }
 
-export async function recordIndicator(caller: Caller, input: OrganisationIndicatorInput): Promise<StoredGrading> {
+export async function recordIndicator(rt: SocialOrganisationsRuntime, caller: Caller, input: OrganisationIndicatorInput): Promise<StoredGrading> {
   const uscc = parseUscc(input.uscc);
   assertYear(input.year);
   const points = input.points;
@@ -39,7 +39,7 @@ export async function recordIndicator(caller: Caller, input: OrganisationIndicat
   if (Math.abs(Math.round(points * 100) - points * 100) > 1e-6) throw badInput('points have at most two decimals', { field: 'points' });
   const key = parseKey(input.idempotencyKey);
   const evidence = parseText(input.evidence, 'evidence', 2000);
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const scheme = await schemeForYear(m, input.year);
     const category = scheme.definition.categories.find((c) => c.code === input.category);
     if (!category) throw badInput(`category ${input.category} is not part of scheme ${scheme.code} v${scheme.version}`, { field: 'category' });
@@ -59,17 +59,17 @@ export async function recordIndicator(caller: Caller, input: OrganisationIndicat
       );
       return replay(key, first.uscc === uscc && first.year === input.year && first.category === input.category && Number(first.points) === points, first.result);
     }
-    return keepResult(m, 'indicator_records', inserted[0].id, await regrade(m, uscc, input.year, `indicator:${inserted[0].id}`));
+    return keepResult(m, 'indicator_records', inserted[0].id, await regrade(rt, m, uscc, input.year, `indicator:${inserted[0].id}`));
   });
 }
 
-export async function recordViolation(caller: Caller, input: OrganisationViolationInput): Promise<StoredGrading> {
+export async function recordViolation(rt: SocialOrganisationsRuntime, caller: Caller, input: OrganisationViolationInput): Promise<StoredGrading> {
   const uscc = parseUscc(input.uscc);
   assertYear(input.year);
   const key = parseKey(input.idempotencyKey);
   const note = parseText(input.note, 'note', 1000);
   if (!Number.isInteger(input.severity)) throw badInput('severity must be a whole number', { field: 'severity' });
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const { definition } = await schemeForYear(m, input.year);
     const { minSeverity, maxSeverity } = definition.violation;
     if (input.severity < minSeverity || input.severity > maxSeverity) {
@@ -89,6 +89,6 @@ export async function recordViolation(caller: Caller, input: OrganisationViolati
       );
       return replay(key, first.uscc === uscc && first.year === input.year && first.severity === input.severity, first.result);
     }
-    return keepResult(m, 'violations', inserted[0].id, await regrade(m, uscc, input.year, `violation:${inserted[0].id}`));
+    return keepResult(m, 'violations', inserted[0].id, await regrade(rt, m, uscc, input.year, `violation:${inserted[0].id}`));
   });
 }

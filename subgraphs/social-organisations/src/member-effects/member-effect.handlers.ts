@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { CREDIT_TOPICS, parsePayload, type EventHandler } from '@citypoints/events';
 import { cityDate } from '@citypoints/kit';
-import { SCHEMA } from '../context';
-import { regradeMany } from '../grading/grading.service';
+import { SCHEMA } from '../runtime';
+import { regradeMany, type GradingDeps } from '../grading/grading.service';
 import { schemeForYear } from '../scheme/scheme.service';
 
 const BLACK = 'BLACK';
@@ -31,7 +31,7 @@ const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === 
  * of those facts arrives; lines that differ from the derived set are inserted, corrected or
  * dropped, and the organisations touched are regraded.
  */
-export async function recomputeMemberEffects(m: EntityManager, enterpriseUscc: string, eventId: string): Promise<void> {
+export async function recomputeMemberEffects(rt: GradingDeps, m: EntityManager, enterpriseUscc: string, eventId: string): Promise<void> {
   // one enterprise's facts are derived by one transaction at a time
   await m.query(`SELECT pg_advisory_xact_lock(hashtext('so-member-effects:' || $1))`, [enterpriseUscc]);
   const [orgRows, records, turns, existing]: [
@@ -122,10 +122,11 @@ export async function recomputeMemberEffects(m: EntityManager, enterpriseUscc: s
     );
     for (const l of added) touch(l);
   }
-  for (const [year, usccs] of [...touched].sort(([a], [b]) => a - b)) await regradeMany(m, [...usccs], year, `event:${eventId}`);
+  for (const [year, usccs] of [...touched].sort(([a], [b]) => a - b)) await regradeMany(rt, m, [...usccs], year, `event:${eventId}`);
 }
 
-export const enterpriseCreditHandlers: Record<string, EventHandler> = {
+/** enterprise-credit's events, applied with the runtime's clock and grading ledger. */
+export const enterpriseCreditHandlers = (rt: GradingDeps): Record<string, EventHandler> => ({
   [CREDIT_TOPICS.recordRecorded.topic]: async (m, event) => {
     const p = parsePayload(CREDIT_TOPICS.recordRecorded, event.payload);
     await m.query(
@@ -133,7 +134,7 @@ export const enterpriseCreditHandlers: Record<string, EventHandler> = {
        ON CONFLICT (record_id) DO UPDATE SET kind = EXCLUDED.kind, occurred_on = EXCLUDED.occurred_on`,
       [p.recordId, p.uscc, p.kind, p.occurredOn],
     );
-    await recomputeMemberEffects(m, p.uscc, event.id);
+    await recomputeMemberEffects(rt, m, p.uscc, event.id);
   },
 
   [CREDIT_TOPICS.statusChanged.topic]: async (m, event) => {
@@ -142,7 +143,7 @@ export const enterpriseCreditHandlers: Record<string, EventHandler> = {
       `INSERT INTO "${SCHEMA}".credit_status_turns (event_id, uscc, previous, status, changed_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
       [event.id, p.uscc, p.previous ?? null, p.status, new Date(p.changedAt)],
     );
-    await recomputeMemberEffects(m, p.uscc, event.id);
+    await recomputeMemberEffects(rt, m, p.uscc, event.id);
   },
 
   // a repaired penalty keeps its line, marked repaired (only a lifted blacklisting is removed)
@@ -153,6 +154,6 @@ export const enterpriseCreditHandlers: Record<string, EventHandler> = {
        ON CONFLICT (record_id) DO UPDATE SET repaired_at = EXCLUDED.repaired_at`,
       [p.recordId, p.uscc, p.kind, event.createdAt],
     );
-    await recomputeMemberEffects(m, p.uscc, event.id);
+    await recomputeMemberEffects(rt, m, p.uscc, event.id);
   },
-};
+});

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { defineProjection, parsePayload, REGISTRY_TOPICS, type DomainEvent, type EventHandler, type OrganisationState } from '@citypoints/events';
-import { SCHEMA } from '../context';
+import { SCHEMA } from '../runtime';
+import type { GradingDeps } from '../grading/grading.service';
 import { recomputeMemberEffects } from '../member-effects/member-effect.handlers';
 
 /** Registry's organisations, each field group at the highest version of the organisation seen. */
@@ -24,7 +25,7 @@ export const organisationProjection = defineProjection({
  * A membership fact moves the pair only when its version (registry counts them per organisation)
  * is higher than the one held; the member's effects are then derived again from what is held.
  */
-async function applyMembership(m: EntityManager, e: DomainEvent, member: boolean): Promise<void> {
+async function applyMembership(rt: GradingDeps, m: EntityManager, e: DomainEvent, member: boolean): Promise<void> {
   const contract = member ? REGISTRY_TOPICS.membershipAdded : REGISTRY_TOPICS.membershipRemoved;
   const p = parsePayload(contract, e.payload);
   // the organisation may not be known yet; its registration fills in the rest
@@ -41,11 +42,12 @@ async function applyMembership(m: EntityManager, e: DomainEvent, member: boolean
   } else {
     await m.query(`DELETE FROM "${SCHEMA}".memberships WHERE organisation_uscc = $1 AND enterprise_uscc = $2`, [p.organisationUscc, p.enterpriseUscc]);
   }
-  await recomputeMemberEffects(m, p.enterpriseUscc, e.id);
+  await recomputeMemberEffects(rt, m, p.enterpriseUscc, e.id);
 }
 
-export const registryHandlers: Record<string, EventHandler> = {
+/** registry's organisations and memberships; a membership change regrades with the runtime's clock and ledger. */
+export const registryHandlers = (rt: GradingDeps): Record<string, EventHandler> => ({
   ...organisationProjection.handlers,
-  [REGISTRY_TOPICS.membershipAdded.topic]: (m, e) => applyMembership(m, e, true),
-  [REGISTRY_TOPICS.membershipRemoved.topic]: (m, e) => applyMembership(m, e, false),
-};
+  [REGISTRY_TOPICS.membershipAdded.topic]: (m, e) => applyMembership(rt, m, e, true),
+  [REGISTRY_TOPICS.membershipRemoved.topic]: (m, e) => applyMembership(rt, m, e, false),
+});

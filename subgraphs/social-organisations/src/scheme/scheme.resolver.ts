@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '@citypoints/federation';
+import type { Ctx as Context } from '../runtime';
 import { JSONScalar } from '@citypoints/federation';
 import { requireCityManager } from '../organisations/access';
 import type { GradingScheme } from './scheme.rules';
@@ -12,9 +12,9 @@ const toType = (s: GradingScheme): OrganisationGradingScheme => ({ ...s, id: Str
 export class SchemeResolver {
   @Authorized()
   @Query(() => OrganisationGradingScheme, { description: 'the grading scheme in force for a year' })
-  async organisationGradingScheme(@Arg('year', () => Int) year: number): Promise<OrganisationGradingScheme> {
+  async organisationGradingScheme(@Arg('year', () => Int) year: number, @Ctx() ctx: Context): Promise<OrganisationGradingScheme> {
     assertYear(year);
-    return toType(await findScheme(year));
+    return toType(await findScheme(ctx.rt, year));
   }
 
   @Authorized('CITY_ADMIN', 'DATA_FEED')
@@ -23,8 +23,8 @@ export class SchemeResolver {
     @Arg('code') code: string,
     @Arg('effectiveFromYear', () => Int) effectiveFromYear: number,
     @Arg('definition', () => JSONScalar) definition: unknown,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Context,
   ): Promise<OrganisationGradingScheme> {
-    return toType(await publishScheme(requireCityManager(ctx.caller), code, effectiveFromYear, definition));
+    return toType(await publishScheme(ctx.rt, requireCityManager(ctx.caller), code, effectiveFromYear, definition));
   }
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { badInput, notFound } from '@citypoints/kit';
 import type { Caller } from '@citypoints/auth';
-import { db, SCHEMA } from '../context';
+import { SCHEMA, type SocialOrganisationsRuntime } from '../runtime';
 import { schemeDefinition, type GradingScheme } from './scheme.rules';
 
 interface SchemeRow {
@@ -39,20 +39,20 @@ export async function schemeById(m: Queryable, id: number): Promise<GradingSchem
   return toScheme(rows[0]);
 }
 
-export function findScheme(year: number): Promise<GradingScheme> {
-  return schemeForYear(db(), year);
+export function findScheme(rt: SocialOrganisationsRuntime, year: number): Promise<GradingScheme> {
+  return schemeForYear(rt.ds, year);
 }
 
 /**
  * A new version of a scheme, in force from a year on. Gradings already stored keep the version
  * they were computed with; the next regrade of a covered year uses the new one.
  */
-export async function publishScheme(caller: Caller, code: string, effectiveFromYear: number, definition: unknown): Promise<GradingScheme> {
+export async function publishScheme(rt: SocialOrganisationsRuntime, caller: Caller, code: string, effectiveFromYear: number, definition: unknown): Promise<GradingScheme> {
   if (!/^[A-Z][A-Z0-9-]{1,39}$/.test(code)) throw badInput('code is 2 to 40 capital letters, digits or hyphens', { field: 'code' });
   assertYear(effectiveFromYear, 'effectiveFromYear');
   const parsed = schemeDefinition.safeParse(definition);
   if (!parsed.success) throw badInput(`definition: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`, { field: 'definition' });
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`so-scheme:${code}`]);
     const rows: SchemeRow[] = await m.query(
       `INSERT INTO "${SCHEMA}".grading_schemes (code, version, effective_from_year, definition, published_by)

@@ -1,8 +1,7 @@
-import type { DataSource } from 'typeorm';
 import { demoPopulation } from '@citypoints/demo';
 import { seededRandom } from '@citypoints/kit';
 import type { DemoOptions } from '@citypoints/federation';
-import { cityYear, SCHEMA } from '../context';
+import { cityYear, SCHEMA, type SocialOrganisationsRuntime } from '../runtime';
 import { decideRewards, regrade } from '../grading/grading.service';
 import { schemeForYear } from '../scheme/scheme.service';
 
@@ -10,11 +9,11 @@ import { schemeForYear } from '../scheme/scheme.service';
  * The demo organisations of the seed (the ones registry loads) with a year of indicator records
  * and a few violations, graded and ranked, once per seed.
  */
-export async function seedSocialOrganisationsDemo(ds: DataSource, o: DemoOptions): Promise<void> {
+export async function seedSocialOrganisationsDemo(rt: SocialOrganisationsRuntime, o: DemoOptions): Promise<void> {
   const pop = demoPopulation(o.seed);
   const rnd = seededRandom(o.seed ^ 0x5043);
-  const year = cityYear() - 1;
-  await ds.transaction(async (m) => {
+  const year = cityYear(rt.clock) - 1;
+  await rt.ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['social-organisations-demo']);
     const done = await m.query(`SELECT 1 FROM "${SCHEMA}".demo_seeds WHERE seed = $1`, [o.seed]);
     if (done.length) {
@@ -48,9 +47,9 @@ export async function seedSocialOrganisationsDemo(ds: DataSource, o: DemoOptions
           [g.uscc, year, minSeverity + Math.floor(rnd() * (maxSeverity - minSeverity + 1)), `demo:${o.seed}:${g.uscc}:${year}:violation`],
         );
       }
-      await regrade(m, g.uscc, year, `demo:${o.seed}`);
+      await regrade(rt, m, g.uscc, year, `demo:${o.seed}`);
     }
-    await decideRewards(m, year);
+    await decideRewards(rt, m, year);
     await m.query(`INSERT INTO "${SCHEMA}".demo_seeds (seed) VALUES ($1)`, [o.seed]);
     o.log?.(`social-organisations: demo gradings of ${year} loaded for ${pop.organisations.length} organisations`);
   });

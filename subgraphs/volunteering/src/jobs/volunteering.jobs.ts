@@ -1,15 +1,15 @@
-import { createQueue, createWorker, schedule, type JobQueue, type JobWorker, type QueueConnection } from '@citypoints/jobs';
-import { clock, db, ledger } from '../context';
+import { createWorker, schedule, type QueueConnection } from '@citypoints/jobs';
+import type { VolunteeringRuntime } from '../runtime';
 import { autoConfirm, expireNeeds, promoteBackups, type JobProgress } from '../needs/need.service';
 import { EXPIRED_ACCOUNT } from '../points/points.service';
 
 export const JOBS_QUEUE = 'volunteering.jobs';
 
 /** Expired lots move to the expiry account batch by batch, each batch its own transaction. */
-export async function expirePoints(progress?: JobProgress): Promise<number> {
+export async function expirePoints(rt: VolunteeringRuntime, progress?: JobProgress): Promise<number> {
   let total = 0;
   for (;;) {
-    const n = await db().transaction((m) => ledger().expireLots(m, { now: clock().now(), expiryAccountId: EXPIRED_ACCOUNT, batchSize: 200 }));
+    const n = await rt.ds.transaction((m) => rt.ledger.expireLots(m, { now: rt.clock.now(), expiryAccountId: EXPIRED_ACCOUNT, batchSize: 200 }));
     total += n;
     if (n === 0) return total;
     await progress?.(total);
@@ -17,41 +17,37 @@ export async function expirePoints(progress?: JobProgress): Promise<number> {
 }
 
 /** Every job acts on what is due at the clock's now and skips what is done, so it can run twice. */
-export const VOLUNTEERING_JOBS = {
+export const VOLUNTEERING_JOBS = Object.freeze({
   'promote-backups': promoteBackups,
   'expire-needs': expireNeeds,
   'auto-confirm': autoConfirm,
   'expire-points': expirePoints,
-} as const;
+});
 export type VolunteeringJob = keyof typeof VOLUNTEERING_JOBS;
 
-export function runVolunteeringJob(name: VolunteeringJob, progress?: JobProgress): Promise<number> {
+export function runVolunteeringJob(rt: VolunteeringRuntime, name: VolunteeringJob, progress?: JobProgress): Promise<number> {
   const job = VOLUNTEERING_JOBS[name];
   if (!job) throw new Error(`unknown volunteering job ${name}`);
-  return job(progress);
+  return job(rt, progress);
 }
 
-const SCHEDULES: { id: VolunteeringJob; repeat: { every?: number; pattern?: string } }[] = [
+const SCHEDULES: readonly { id: VolunteeringJob; repeat: { every?: number; pattern?: string } }[] = Object.freeze([
   { id: 'promote-backups', repeat: { every: 5 * 60_000 } },
   { id: 'expire-needs', repeat: { every: 15 * 60_000 } },
   { id: 'auto-confirm', repeat: { every: 15 * 60_000 } },
   { id: 'expire-points', repeat: { pattern: '30 2 * * *' } },
-];
+]);
 
-export interface VolunteeringWorkers {
-  queue: JobQueue<Record<string, never>, number>;
-  worker: JobWorker<Record<string, never>, number>;
-}
-
-export async function startVolunteeringJobs(connection: QueueConnection, prefix: string | undefined, log: (m: string) => void): Promise<VolunteeringWorkers> {
-  const queue = createQueue<Record<string, never>, number>(JOBS_QUEUE, connection, { prefix });
-  queue.on('error', (err) => log(`queue ${JOBS_QUEUE}: ${String(err)}`));
-  const worker = createWorker<Record<string, never>, number>(JOBS_QUEUE, (job) => runVolunteeringJob(job.name as VolunteeringJob, (done) => job.updateProgress({ done })), connection, { prefix, concurrency: 1 });
-  worker.on('error', (err) => log(`worker ${JOBS_QUEUE}: ${String(err)}`));
-  worker.on('failed', (job, err) => log(`volunteering job ${job?.name} failed: ${err.message}`));
+/** The worker of the jobs queue, registered with the runtime's lifecycle, and the schedules. */
+export async function startVolunteeringJobs(rt: VolunteeringRuntime, connection: QueueConnection, prefix: string | undefined): Promise<void> {
+  const queue = rt.jobsQueue;
+  queue.on('error', (err) => rt.log(`queue ${JOBS_QUEUE}: ${String(err)}`));
+  const worker = createWorker<Record<string, never>, number>(JOBS_QUEUE, (job) => runVolunteeringJob(rt, job.name as VolunteeringJob, (done) => job.updateProgress({ done })), connection, { prefix, concurrency: 1 });
+  worker.on('error', (err) => rt.log(`worker ${JOBS_QUEUE}: ${String(err)}`));
+  worker.on('failed', (job, err) => rt.log(`volunteering job ${job?.name} failed: ${err.message}`));
+  rt.lifecycle.worker('jobs', worker);
   await worker.waitUntilReady();
   for (const s of SCHEDULES) {
     await schedule(queue, `volunteering:${s.id}`, s.repeat, { name: s.id, data: {}, opts: { removeOnComplete: 100, removeOnFail: 500, attempts: 3, backoff: { type: 'exponential', delay: 5000 } } });
   }
-  return { queue, worker };
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, isCityWide, type Caller } from '@citypoints/auth';
 import { badInput, conflict, decodeCursor, divisionLevelOf, encodeCursor, forbidden, HOUR, invalidState, isWithinDivision, notFound, pageSize } from '@citypoints/kit';
-import { clock, db, ledger, SCHEMA } from '../context';
+import { SCHEMA, type VolunteeringRuntime } from '../runtime';
 import { isUuid, projectedResidents } from '../residents/resident.projection';
 import { divisionRef, residentRef } from '../residents/resident.reference';
 import { serviceAward } from '../scheme/scheme.rules';
@@ -71,9 +71,9 @@ async function lockNeed(m: EntityManager, id: string): Promise<NeedRow> {
 }
 
 /** Writes the new state and its trail line together; every move goes through here. */
-async function move(m: EntityManager, need: NeedRow, to: NeedStatus, set: Partial<NeedRow>, actor: string, note: string | null, action: string): Promise<NeedRow> {
+async function move(rt: VolunteeringRuntime, m: EntityManager, need: NeedRow, to: NeedStatus, set: Partial<NeedRow>, actor: string, note: string | null, action: string): Promise<NeedRow> {
   assertMove(need.status, to, action);
-  const now = clock().now();
+  const now = rt.clock.now();
   const next = { ...need, ...set, status: to };
   const rows: NeedRow[] = await m.query(
     // wrapped in a CTE so TypeORM returns plain rows (a bare UPDATE gives [rows, count])
@@ -122,11 +122,11 @@ function validPost(input: PostNeedInput, now: Date) {
  * A resident orders a service in their own division (their village, its town or the city). The
  * points attached move from the requester to the need's escrow in the same transaction.
  */
-export async function postNeed(caller: Caller, input: PostNeedInput): Promise<ServiceNeed> {
+export async function postNeed(rt: VolunteeringRuntime, caller: Caller, input: PostNeedInput): Promise<ServiceNeed> {
   const requester = residentOf(caller);
-  const now = clock().now();
+  const now = rt.clock.now();
   const v = validPost(input, now);
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const me = (await projectedResidents([requester], m)).get(requester);
     if (!me?.divisionCode) throw forbidden('the caller is not a resident known to the volunteer service');
     if (!isWithinDivision(me.divisionCode, v.divisionCode)) throw forbidden("a need is posted in the requester's own village, town or city");
@@ -146,9 +146,9 @@ export async function postNeed(caller: Caller, input: PostNeedInput): Promise<Se
     const need = rows[0];
     await m.query(`INSERT INTO "${SCHEMA}".need_transitions (need_id, from_status, to_status, actor, note, at) VALUES ($1, NULL, 'OPEN', $2, NULL, $3)`, [need.id, requester, now]);
     if (v.escrow > 0) {
-      const from = await ensurePointsAccount(m, requester);
-      const escrow = await openEscrowAccount(m, need.id);
-      await ledger().post(m, {
+      const from = await ensurePointsAccount(rt, m, requester);
+      const escrow = await openEscrowAccount(rt, m, need.id);
+      await rt.ledger.post(m, {
         idempotencyKey: `need:${need.id}:escrow-hold`,
         kind: 'ESCROW_HOLD',
         metadata: { needId: need.id },
@@ -163,13 +163,15 @@ export async function postNeed(caller: Caller, input: PostNeedInput): Promise<Se
 }
 
 /** Escrowed points go back to the requester (cancellation or expiry), once. */
-async function returnEscrow(m: EntityManager, need: NeedRow): Promise<void> {
+async function returnEscrow(rt: VolunteeringRuntime, m: EntityManager, need: NeedRow): Promise<void> {
   if (need.escrow_points <= 0) return;
-  const to = await ensurePointsAccount(m, need.requester_id);
-  await ledger().post(m, {
+  const to = await ensurePointsAccount(rt, m, need.requester_id);
+  await rt.ledger.post(m, {
     idempotencyKey: `need:${need.id}:escrow-return`,
     kind: 'ESCROW_RETURN',
     metadata: { needId: need.id },
+    // the returned points keep the expiry they had when the need held them
+    keepExpiry: { from: `need:${need.id}:escrow-hold` },
     entries: [
       { accountId: escrowAccountId(need.id), amount: -need.escrow_points },
       { accountId: to, amount: need.escrow_points },
@@ -177,54 +179,54 @@ async function returnEscrow(m: EntityManager, need: NeedRow): Promise<void> {
   });
 }
 
-export async function takeNeed(caller: Caller, needId: string, role: VolunteerRole): Promise<ServiceNeed> {
+export async function takeNeed(rt: VolunteeringRuntime, caller: Caller, needId: string, role: VolunteerRole): Promise<ServiceNeed> {
   const me = residentOf(caller);
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const need = await lockNeed(m, needId);
     if (need.requester_id === me) throw forbidden('a requester cannot take their own need');
     if (!(await isRegisteredVolunteer(m, me))) throw forbidden('register as a volunteer before taking a need');
     if (need.primary_id === me || need.backup_id === me) throw conflict('the caller already holds a role on this need');
     if (role === VolunteerRole.PRIMARY) {
       if (need.status !== NeedStatus.OPEN) throw invalidState(`a need that is ${need.status} cannot be taken as primary`, { status: need.status });
-      return toNeed(await move(m, need, NeedStatus.TAKEN, { primary_id: me }, me, 'taken as primary', 'take as primary'));
+      return toNeed(await move(rt, m, need, NeedStatus.TAKEN, { primary_id: me }, me, 'taken as primary', 'take as primary'));
     }
     if (need.status !== NeedStatus.TAKEN) throw invalidState(`a backup joins a need that has a primary and has not started; this one is ${need.status}`, { status: need.status });
     if (need.backup_id) throw conflict('the need has a backup volunteer already');
-    return toNeed(await move(m, need, NeedStatus.TAKEN, { backup_id: me }, me, 'taken as backup', 'take as backup'));
+    return toNeed(await move(rt, m, need, NeedStatus.TAKEN, { backup_id: me }, me, 'taken as backup', 'take as backup'));
   });
 }
 
 /** A volunteer gives up their role; when the primary gives up, the backup becomes primary. */
-export async function releaseNeed(caller: Caller, needId: string): Promise<ServiceNeed> {
+export async function releaseNeed(rt: VolunteeringRuntime, caller: Caller, needId: string): Promise<ServiceNeed> {
   const me = residentOf(caller);
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const need = await lockNeed(m, needId);
     if (need.primary_id !== me && need.backup_id !== me) throw forbidden('only a volunteer of this need may give it up');
-    if (need.backup_id === me) return toNeed(await move(m, need, NeedStatus.TAKEN, { backup_id: null }, me, 'backup gave up', 'release'));
+    if (need.backup_id === me) return toNeed(await move(rt, m, need, NeedStatus.TAKEN, { backup_id: null }, me, 'backup gave up', 'release'));
     if (need.backup_id) {
-      return toNeed(await move(m, need, NeedStatus.TAKEN, { primary_id: need.backup_id, backup_id: null }, me, `primary gave up; backup ${need.backup_id} took over`, 'release'));
+      return toNeed(await move(rt, m, need, NeedStatus.TAKEN, { primary_id: need.backup_id, backup_id: null }, me, `primary gave up; backup ${need.backup_id} took over`, 'release'));
     }
-    return toNeed(await move(m, need, NeedStatus.OPEN, { primary_id: null }, me, 'primary gave up; no backup', 'release'));
+    return toNeed(await move(rt, m, need, NeedStatus.OPEN, { primary_id: null }, me, 'primary gave up; no backup', 'release'));
   });
 }
 
-export async function startService(caller: Caller, needId: string): Promise<ServiceNeed> {
+export async function startService(rt: VolunteeringRuntime, caller: Caller, needId: string): Promise<ServiceNeed> {
   const me = residentOf(caller);
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const need = await lockNeed(m, needId);
     if (need.primary_id !== me) throw forbidden('only the primary volunteer starts the service');
-    return toNeed(await move(m, need, NeedStatus.IN_SERVICE, { started_at: clock().now() }, me, null, 'start'));
+    return toNeed(await move(rt, m, need, NeedStatus.IN_SERVICE, { started_at: rt.clock.now() }, me, null, 'start'));
   });
 }
 
-export async function completeService(caller: Caller, needId: string, hours: number): Promise<ServiceNeed> {
+export async function completeService(rt: VolunteeringRuntime, caller: Caller, needId: string, hours: number): Promise<ServiceNeed> {
   const me = residentOf(caller);
   if (!Number.isFinite(hours) || hours <= 0 || hours > MAX_SERVICE_HOURS) throw badInput(`hours must be more than 0 and at most ${MAX_SERVICE_HOURS}`, { field: 'hours' });
   if (Math.abs(Math.round(hours * 100) - hours * 100) > 1e-6) throw badInput('hours are kept to two decimals', { field: 'hours' });
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const need = await lockNeed(m, needId);
     if (need.primary_id !== me) throw forbidden('only the primary volunteer reports the hours');
-    return toNeed(await move(m, need, NeedStatus.COMPLETED, { hours: String(hours), completed_at: clock().now() }, me, `${hours} hours reported`, 'complete'));
+    return toNeed(await move(rt, m, need, NeedStatus.COMPLETED, { hours: String(hours), completed_at: rt.clock.now() }, me, `${hours} hours reported`, 'complete'));
   });
 }
 
@@ -233,44 +235,44 @@ export async function completeService(caller: Caller, needId: string, hours: num
  * service was completed) plus the escrow, in one ledger transaction keyed by the need, so however
  * often confirmation runs (requester, job, retries) it pays once.
  */
-async function settle(m: EntityManager, need: NeedRow, actor: string, confirmedBy: 'REQUESTER' | 'AUTO', rating: number | null): Promise<NeedRow> {
+async function settle(rt: VolunteeringRuntime, m: EntityManager, need: NeedRow, actor: string, confirmedBy: 'REQUESTER' | 'AUTO', rating: number | null): Promise<NeedRow> {
   assertMove(need.status, NeedStatus.CONFIRMED, 'confirm');
   const volunteer = need.primary_id!;
-  const scheme = await schemeAt(need.completed_at!, m);
+  const scheme = await schemeAt(m, need.completed_at!);
   const award = serviceAward(scheme, Number(need.hours), need.escrow_points);
-  const confirmed = await move(m, need, NeedStatus.CONFIRMED, { rating, confirmed_by: confirmedBy }, actor, confirmedBy === 'AUTO' ? 'confirmed automatically' : `rated ${rating}`, 'confirm');
+  const confirmed = await move(rt, m, need, NeedStatus.CONFIRMED, { rating, confirmed_by: confirmedBy }, actor, confirmedBy === 'AUTO' ? 'confirmed automatically' : `rated ${rating}`, 'confirm');
   await m.query(
     `INSERT INTO "${SCHEMA}".service_hours (resident_id, source, need_id, idempotency_key, reported_hours, credited_hours, points, escrow_points, scheme_code, scheme_version, breakdown, entered_by, at)
      VALUES ($1, 'SERVICE', $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)`,
-    [volunteer, need.id, `need:${need.id}`, award.reportedHours, award.creditedHours, award.points, award.escrowPoints, award.schemeCode, award.schemeVersion, JSON.stringify(award.lines), actor, clock().now()],
+    [volunteer, need.id, `need:${need.id}`, award.reportedHours, award.creditedHours, award.points, award.escrowPoints, award.schemeCode, award.schemeVersion, JSON.stringify(award.lines), actor, rt.clock.now()],
   );
-  const account = await ensurePointsAccount(m, volunteer);
+  const account = await ensurePointsAccount(rt, m, volunteer);
   const entries = [{ accountId: account, amount: award.points + award.escrowPoints }];
   if (award.points > 0) entries.push({ accountId: ISSUE_ACCOUNT, amount: -award.points });
   if (award.escrowPoints > 0) entries.push({ accountId: escrowAccountId(need.id), amount: -award.escrowPoints });
   if (entries.length > 1) {
-    await ledger().post(m, { idempotencyKey: `need:${need.id}:award`, kind: 'SERVICE_AWARD', metadata: { needId: need.id, schemeVersion: award.schemeVersion }, entries });
+    await rt.ledger.post(m, { idempotencyKey: `need:${need.id}:award`, kind: 'SERVICE_AWARD', metadata: { needId: need.id, schemeVersion: award.schemeVersion }, entries });
   }
   return confirmed;
 }
 
-export async function confirmService(caller: Caller, needId: string, rating: number): Promise<ServiceNeed> {
+export async function confirmService(rt: VolunteeringRuntime, caller: Caller, needId: string, rating: number): Promise<ServiceNeed> {
   const me = residentOf(caller);
   if (!Number.isInteger(rating) || rating < 1 || rating > 5) throw badInput('rating must be a whole number from 1 to 5', { field: 'rating' });
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const need = await lockNeed(m, needId);
     if (need.requester_id !== me) throw forbidden('only the requester confirms the service');
-    return toNeed(await settle(m, need, me, 'REQUESTER', rating));
+    return toNeed(await settle(rt, m, need, me, 'REQUESTER', rating));
   });
 }
 
-export async function cancelNeed(caller: Caller, needId: string): Promise<ServiceNeed> {
+export async function cancelNeed(rt: VolunteeringRuntime, caller: Caller, needId: string): Promise<ServiceNeed> {
   const me = residentOf(caller);
-  return db().transaction(async (m) => {
+  return rt.ds.transaction(async (m) => {
     const need = await lockNeed(m, needId);
     if (need.requester_id !== me) throw forbidden('only the requester cancels a need');
-    const cancelled = await move(m, need, NeedStatus.CANCELLED, {}, me, null, 'cancel');
-    await returnEscrow(m, need);
+    const cancelled = await move(rt, m, need, NeedStatus.CANCELLED, {}, me, null, 'cancel');
+    await returnEscrow(rt, m, need);
     return toNeed(cancelled);
   });
 }
@@ -282,10 +284,10 @@ export type JobProgress = (done: number) => Promise<unknown> | unknown;
  * The needs a job acts on, a batch per transaction; rows another worker holds are skipped, and
  * each act re-checks the state it moves from, so a second run finds nothing left to do.
  */
-async function eachDue(where: string, params: unknown[], act: (m: EntityManager, need: NeedRow) => Promise<void>, progress?: JobProgress, batch = 100): Promise<number> {
+async function eachDue(rt: VolunteeringRuntime, where: string, params: unknown[], act: (m: EntityManager, need: NeedRow) => Promise<void>, progress?: JobProgress, batch = 100): Promise<number> {
   let done = 0;
   for (;;) {
-    const n = await db().transaction(async (m) => {
+    const n = await rt.ds.transaction(async (m) => {
       const due: NeedRow[] = await m.query(`SELECT * FROM ${T} WHERE ${where} ORDER BY id LIMIT ${batch} FOR UPDATE SKIP LOCKED`, params);
       for (const need of due) await act(m, need);
       return due.length;
@@ -297,35 +299,36 @@ async function eachDue(where: string, params: unknown[], act: (m: EntityManager,
 }
 
 /** A primary who has not started by the window's start plus the grace period hands over to the backup. */
-export async function promoteBackups(progress?: JobProgress): Promise<number> {
-  const now = clock().now();
-  const { rules } = await schemeAt(now);
+export async function promoteBackups(rt: VolunteeringRuntime, progress?: JobProgress): Promise<number> {
+  const now = rt.clock.now();
+  const { rules } = await schemeAt(rt.ds, now);
   const cutoff = new Date(now.getTime() - rules.backupGraceMinutes * 60_000);
-  return eachDue(`status = 'TAKEN' AND started_at IS NULL AND backup_id IS NOT NULL AND window_start <= $1`, [cutoff], async (m, need) => {
-    await move(m, need, NeedStatus.TAKEN, { primary_id: need.backup_id, backup_id: null }, 'system', `primary ${need.primary_id} had not started ${rules.backupGraceMinutes} minutes after the window opened; backup took over`, 'promote backup');
+  return eachDue(rt, `status = 'TAKEN' AND started_at IS NULL AND backup_id IS NOT NULL AND window_start <= $1`, [cutoff], async (m, need) => {
+    await move(rt, m, need, NeedStatus.TAKEN, { primary_id: need.backup_id, backup_id: null }, 'system', `primary ${need.primary_id} had not started ${rules.backupGraceMinutes} minutes after the window opened; backup took over`, 'promote backup');
   }, progress);
 }
 
 /** A need nobody served by the end of its window expires and its escrow goes back. */
-export async function expireNeeds(progress?: JobProgress): Promise<number> {
-  return eachDue(`status IN ('OPEN','TAKEN') AND window_end <= $1`, [clock().now()], async (m, need) => {
-    await move(m, need, NeedStatus.EXPIRED, {}, 'system', need.status === NeedStatus.OPEN ? 'nobody took it' : 'the service never started', 'expire');
-    await returnEscrow(m, need);
+export async function expireNeeds(rt: VolunteeringRuntime, progress?: JobProgress): Promise<number> {
+  return eachDue(rt, `status IN ('OPEN','TAKEN') AND window_end <= $1`, [rt.clock.now()], async (m, need) => {
+    await move(rt, m, need, NeedStatus.EXPIRED, {}, 'system', need.status === NeedStatus.OPEN ? 'nobody took it' : 'the service never started', 'expire');
+    await returnEscrow(rt, m, need);
   }, progress);
 }
 
 /** A completion the requester has not confirmed within the waiting period is confirmed, unrated. */
-export async function autoConfirm(progress?: JobProgress): Promise<number> {
-  const now = clock().now();
-  const { rules } = await schemeAt(now);
+export async function autoConfirm(rt: VolunteeringRuntime, progress?: JobProgress): Promise<number> {
+  const now = rt.clock.now();
+  const { rules } = await schemeAt(rt.ds, now);
   const cutoff = new Date(now.getTime() - rules.autoConfirmHours * HOUR);
-  return eachDue(`status = 'COMPLETED' AND completed_at <= $1`, [cutoff], async (m, need) => {
-    await settle(m, need, 'system', 'AUTO', null);
+  return eachDue(rt, `status = 'COMPLETED' AND completed_at <= $1`, [cutoff], async (m, need) => {
+    await settle(rt, m, need, 'system', 'AUTO', null);
   }, progress);
 }
 
 /** Browsing the menu: residents and city-wide callers anywhere, officials within their division. */
 export async function serviceNeeds(
+  rt: VolunteeringRuntime,
   caller: Caller,
   f: { divisionCode?: string | null; category?: NeedCategory | null; status?: NeedStatus | null; first?: number | null; after?: string | null; party?: string },
 ): Promise<ServiceNeedConnection> {
@@ -349,11 +352,11 @@ export async function serviceNeeds(
     conds.push(`(requester_id = $${p}::uuid OR primary_id = $${p}::uuid OR backup_id = $${p}::uuid)`);
   }
   const where = conds.length ? conds.join(' AND ') : 'TRUE';
-  const total: { n: string }[] = await db().query(`SELECT count(*) AS n FROM ${T} WHERE ${where}`, params);
+  const total: { n: string }[] = await rt.ds.query(`SELECT count(*) AS n FROM ${T} WHERE ${where}`, params);
   const pageParams = [...params];
   let pageWhere = where;
   if (cursor) pageWhere += ` AND (window_start, id) > ($${pageParams.push(cursor[0])}::timestamptz, $${pageParams.push(cursor[1])}::uuid)`;
-  const rows: NeedRow[] = await db().query(`SELECT * FROM ${T} WHERE ${pageWhere} ORDER BY window_start, id LIMIT ${size + 1}`, pageParams);
+  const rows: NeedRow[] = await rt.ds.query(`SELECT * FROM ${T} WHERE ${pageWhere} ORDER BY window_start, id LIMIT ${size + 1}`, pageParams);
   const nodes = rows.slice(0, size).map(toNeed);
   const last = rows.slice(0, size).at(-1);
   return {
@@ -366,9 +369,9 @@ export async function serviceNeeds(
 type BreakdownLine = { label: string; value: number; note?: string };
 
 /** Awards of many needs in one query, aligned with the ids. */
-export async function needAwards(needIds: readonly string[]): Promise<(NeedAward | null)[]> {
+export async function needAwards(rt: VolunteeringRuntime, needIds: readonly string[]): Promise<(NeedAward | null)[]> {
   const rows: { need_id: string; reported_hours: string; credited_hours: string; points: number; escrow_points: number; scheme_code: string; scheme_version: number; breakdown: BreakdownLine[] }[] =
-    await db().query(
+    await rt.ds.query(
       `SELECT need_id, reported_hours, credited_hours, points, escrow_points, scheme_code, scheme_version, breakdown FROM "${SCHEMA}".service_hours WHERE need_id = ANY($1::uuid[])`,
       [needIds.filter(isUuid)],
     );
@@ -389,8 +392,8 @@ export async function needAwards(needIds: readonly string[]): Promise<(NeedAward
 }
 
 /** The trails of many needs in one query, aligned with the ids. */
-export async function needTransitions(needIds: readonly string[]): Promise<NeedTransition[][]> {
-  const rows: { need_id: string; from_status: NeedStatus | null; to_status: NeedStatus; actor: string; note: string | null; at: Date }[] = await db().query(
+export async function needTransitions(rt: VolunteeringRuntime, needIds: readonly string[]): Promise<NeedTransition[][]> {
+  const rows: { need_id: string; from_status: NeedStatus | null; to_status: NeedStatus; actor: string; note: string | null; at: Date }[] = await rt.ds.query(
     `SELECT need_id, from_status, to_status, actor, note, at FROM "${SCHEMA}".need_transitions WHERE need_id = ANY($1::uuid[]) ORDER BY id`,
     [needIds.filter(isUuid)],
   );
@@ -403,7 +406,7 @@ export async function needTransitions(needIds: readonly string[]): Promise<NeedT
   return needIds.map((id) => byNeed.get(id) ?? []);
 }
 
-export async function needById(id: string): Promise<ServiceNeed | null> {
-  const rows: NeedRow[] = isUuid(id) ? await db().query(`SELECT * FROM ${T} WHERE id = $1`, [id]) : [];
+export async function needById(rt: VolunteeringRuntime, id: string): Promise<ServiceNeed | null> {
+  const rows: NeedRow[] = isUuid(id) ? await rt.ds.query(`SELECT * FROM ${T} WHERE id = $1`, [id]) : [];
   return rows.length ? toNeed(rows[0]) : null;
 }

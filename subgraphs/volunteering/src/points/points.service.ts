@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, type Caller } from '@citypoints/auth';
 import { badInput, forbidden, notFound } from '@citypoints/kit';
-import { clock, db, ledger } from '../context';
+import type { VolunteeringRuntime } from '../runtime';
 import { projectedResidents } from '../residents/resident.projection';
 import { schemeAt } from '../scheme/scheme.service';
 
@@ -15,8 +15,8 @@ export const escrowAccountId = (needId: string) => `vol:ESCROW:${needId}`;
 
 const MAX_TRANSFER = 100_000;
 
-export async function openSystemAccounts(m: EntityManager): Promise<void> {
-  const l = ledger();
+export async function openSystemAccounts(rt: VolunteeringRuntime, m: EntityManager): Promise<void> {
+  const l = rt.ledger;
   await l.openAccount(m, { id: ISSUE_ACCOUNT, ownerId: 'city', kind: 'VOLUNTEER_ISSUE', allowNegative: true });
   await l.openAccount(m, { id: EXPIRED_ACCOUNT, ownerId: 'city', kind: 'VOLUNTEER_EXPIRED', allowNegative: true });
   await l.openAccount(m, { id: ELDERLY_POOL_ACCOUNT, ownerId: 'city', kind: 'ELDERLY_POOL' });
@@ -26,17 +26,17 @@ export async function openSystemAccounts(m: EntityManager): Promise<void> {
  * A resident's points account, opened on first use with the validity the scheme then in force
  * gives: every credit becomes a lot of that many months, and spending takes the oldest first.
  */
-export async function ensurePointsAccount(m: EntityManager, residentId: string): Promise<string> {
+export async function ensurePointsAccount(rt: VolunteeringRuntime, m: EntityManager, residentId: string): Promise<string> {
   const id = pointsAccountId(residentId);
-  if (await ledger().account(m, id)) return id;
-  const scheme = await schemeAt(clock().now(), m);
-  await ledger().openAccount(m, { id, ownerId: residentId, kind: 'VOLUNTEER_POINTS', policy: { expiryMonths: scheme.rules.pointValidityMonths } });
+  if (await rt.ledger.account(m, id)) return id;
+  const scheme = await schemeAt(m, rt.clock.now());
+  await rt.ledger.openAccount(m, { id, ownerId: residentId, kind: 'VOLUNTEER_POINTS', policy: { expiryMonths: scheme.rules.pointValidityMonths } });
   return id;
 }
 
-export async function openEscrowAccount(m: EntityManager, needId: string): Promise<string> {
+export async function openEscrowAccount(rt: VolunteeringRuntime, m: EntityManager, needId: string): Promise<string> {
   const id = escrowAccountId(needId);
-  await ledger().openAccount(m, { id, ownerId: needId, kind: 'NEED_ESCROW' });
+  await rt.ledger.openAccount(m, { id, ownerId: needId, kind: 'NEED_ESCROW' });
   return id;
 }
 
@@ -51,11 +51,11 @@ function residentCaller(caller: Caller): string {
 }
 
 /** Points go only to a member of the giver's household, as registry's events describe it. */
-export async function givePoints(caller: Caller, toResidentId: string, points: number, key: string): Promise<string> {
+export async function givePoints(rt: VolunteeringRuntime, caller: Caller, toResidentId: string, points: number, key: string): Promise<string> {
   const from = residentCaller(caller);
   validTransfer(points, key);
   if (toResidentId === from) throw badInput('points cannot be given to oneself', { field: 'toResidentId' });
-  await db().transaction(async (m) => {
+  await rt.ds.transaction(async (m) => {
     const known = await projectedResidents([from, toResidentId], m);
     const giver = known.get(from);
     const receiver = known.get(toResidentId);
@@ -63,12 +63,13 @@ export async function givePoints(caller: Caller, toResidentId: string, points: n
     if (!giver?.householdId || giver.householdId !== receiver.householdId) {
       throw forbidden('points may be given only to a member of the same household');
     }
-    const fromAccount = await ensurePointsAccount(m, from);
-    const toAccount = await ensurePointsAccount(m, toResidentId);
-    await ledger().post(m, {
+    const fromAccount = await ensurePointsAccount(rt, m, from);
+    const toAccount = await ensurePointsAccount(rt, m, toResidentId);
+    await rt.ledger.post(m, {
       idempotencyKey: `give:${from}:${key}`,
       kind: 'GIFT',
       metadata: { from, to: toResidentId },
+      keepExpiry: true,
       entries: [
         { accountId: fromAccount, amount: -points },
         { accountId: toAccount, amount: points },
@@ -78,15 +79,16 @@ export async function givePoints(caller: Caller, toResidentId: string, points: n
   return from;
 }
 
-export async function donatePoints(caller: Caller, points: number, key: string): Promise<string> {
+export async function donatePoints(rt: VolunteeringRuntime, caller: Caller, points: number, key: string): Promise<string> {
   const from = residentCaller(caller);
   validTransfer(points, key);
-  await db().transaction(async (m) => {
-    const fromAccount = await ensurePointsAccount(m, from);
-    await ledger().post(m, {
+  await rt.ds.transaction(async (m) => {
+    const fromAccount = await ensurePointsAccount(rt, m, from);
+    await rt.ledger.post(m, {
       idempotencyKey: `donate:${from}:${key}`,
       kind: 'DONATION',
       metadata: { from },
+      keepExpiry: true,
       entries: [
         { accountId: fromAccount, amount: -points },
         { accountId: ELDERLY_POOL_ACCOUNT, amount: points },

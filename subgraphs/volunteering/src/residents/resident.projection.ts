@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { defineProjection, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
-import { db, SCHEMA } from '../context';
+import { SCHEMA } from '../runtime';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -29,7 +29,7 @@ export interface ProjectedResident {
   householdId: string | null;
 }
 
-export async function projectedResidents(ids: readonly string[], m: Pick<EntityManager, 'query'> = db()): Promise<Map<string, ProjectedResident>> {
+export async function projectedResidents(ids: readonly string[], m: Pick<EntityManager, 'query'>): Promise<Map<string, ProjectedResident>> {
   const valid = [...new Set(ids.filter((id) => UUID.test(id)))];
   if (!valid.length) return new Map();
   const rows: { id: string; division_code: string | null; household_id: string | null }[] = await m.query(

@@ -1,7 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { requireRole } from '@citypoints/auth';
-import type { SubgraphContext } from '@citypoints/federation';
-import { clock } from '../context';
+import type { Ctx as Context } from '../runtime';
 import { VolunteerScheme, VolunteerSchemeRulesInput } from './scheme.type';
 import { publishScheme, schemeAt, toSchemeType } from './scheme.service';
 
@@ -9,8 +8,8 @@ import { publishScheme, schemeAt, toSchemeType } from './scheme.service';
 export class SchemeResolver {
   @Authorized()
   @Query(() => VolunteerScheme, { description: 'the time-bank rules in force at a time (now unless given)' })
-  async volunteerScheme(@Arg('at', () => Date, { nullable: true }) at?: Date): Promise<VolunteerScheme> {
-    return toSchemeType(await schemeAt(at ?? clock().now()));
+  async volunteerScheme(@Ctx() ctx: Context, @Arg('at', () => Date, { nullable: true }) at?: Date): Promise<VolunteerScheme> {
+    return toSchemeType(await schemeAt(ctx.rt.ds, at ?? ctx.rt.clock.now()));
   }
 
   @Authorized('CITY_ADMIN')
@@ -18,8 +17,8 @@ export class SchemeResolver {
   async publishVolunteerScheme(
     @Arg('effectiveFrom', () => Date) effectiveFrom: Date,
     @Arg('rules', () => VolunteerSchemeRulesInput) rules: VolunteerSchemeRulesInput,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Context,
   ): Promise<VolunteerScheme> {
-    return toSchemeType(await publishScheme(requireRole(ctx.caller, 'CITY_ADMIN'), effectiveFrom, rules));
+    return toSchemeType(await publishScheme(ctx.rt, requireRole(ctx.caller, 'CITY_ADMIN'), effectiveFrom, rules));
   }
 }

@@ -1,8 +1,7 @@
-import type { DataSource } from 'typeorm';
 import { demoPopulation, stableUuid } from '@citypoints/demo';
 import type { DemoOptions } from '@citypoints/federation';
 import { HOUR, seededRandom } from '@citypoints/kit';
-import { clock, ledger, SCHEMA } from '../context';
+import { SCHEMA, type VolunteeringRuntime } from '../runtime';
 import { ensurePointsAccount, ISSUE_ACCOUNT } from '../points/points.service';
 import { serviceAward } from '../scheme/scheme.rules';
 import { schemeAt } from '../scheme/scheme.service';
@@ -21,11 +20,11 @@ const TITLES: Record<(typeof CATEGORIES)[number], string[]> = {
  * projection (so needs can be posted before registry's events arrive), one volunteer in ten with
  * a history of confirmed services paid through the ledger, and open needs in the coming week.
  */
-export async function seedVolunteeringDemo(ds: DataSource, o: DemoOptions): Promise<void> {
+export async function seedVolunteeringDemo(rt: VolunteeringRuntime, o: DemoOptions): Promise<void> {
   const pop = demoPopulation(o.seed);
   const rnd = seededRandom(o.seed + 7);
-  const now = clock().now();
-  await ds.transaction(async (m) => {
+  const now = rt.clock.now();
+  await rt.ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['volunteering-demo']);
     if ((await m.query(`SELECT 1 FROM "${SCHEMA}".demo_seeds WHERE seed = $1`, [o.seed])).length) {
       o.log?.(`volunteering: demo data of seed ${o.seed} already loaded`);
@@ -42,7 +41,7 @@ export async function seedVolunteeringDemo(ds: DataSource, o: DemoOptions): Prom
       `INSERT INTO "${SCHEMA}".volunteers (resident_id, skills, registered_at) SELECT id, '{}', $2 FROM unnest($1::uuid[]) AS id ON CONFLICT DO NOTHING`,
       [volunteers.map((v) => v.id), now],
     );
-    const scheme = await schemeAt(now, m);
+    const scheme = await schemeAt(m, now);
     let services = 0;
     let needs = 0;
     for (let i = 0; i < volunteers.length; i++) {
@@ -66,8 +65,8 @@ export async function seedVolunteeringDemo(ds: DataSource, o: DemoOptions): Prom
            VALUES ($1, 'SERVICE', $2, $3, $4, $5, $6, $7, $8, $9::jsonb, 'demo', $10)`,
           [v.id, id, `need:${id}`, award.reportedHours, award.creditedHours, award.points, award.schemeCode, award.schemeVersion, JSON.stringify(award.lines), at],
         );
-        const account = await ensurePointsAccount(m, v.id);
-        await ledger().post(m, {
+        const account = await ensurePointsAccount(rt, m, v.id);
+        await rt.ledger.post(m, {
           idempotencyKey: `need:${id}:award`,
           kind: 'SERVICE_AWARD',
           metadata: { needId: id, schemeVersion: award.schemeVersion },

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { hasRole, requireCaller } from '@citypoints/auth';
-import type { SubgraphContext } from '@citypoints/federation';
+import type { Ctx as Context } from '../runtime';
 import { badInput, forbidden, notFound } from '@citypoints/kit';
 import { ResidentRef } from '../residents/resident.reference';
 import { isUuid, projectedResidents } from '../residents/resident.projection';
@@ -12,7 +12,7 @@ import { hoursRecords, maySee, profileLoader, profileOf, recordAdministratorHour
 export class ResidentVolunteerResolver {
   @Authorized()
   @FieldResolver(() => VolunteerProfile, { nullable: true, description: 'contributed by volunteering' })
-  volunteer(@Root() r: ResidentRef, @Ctx() ctx: SubgraphContext): Promise<VolunteerProfile | null> {
+  volunteer(@Root() r: ResidentRef, @Ctx() ctx: Context): Promise<VolunteerProfile | null> {
     return profileLoader(ctx).load(r.id);
   }
 }
@@ -21,28 +21,28 @@ export class ResidentVolunteerResolver {
 export class VolunteerResolver {
   @Authorized('RESIDENT')
   @Query(() => VolunteerProfile, { nullable: true })
-  async myVolunteerProfile(@Ctx() ctx: SubgraphContext): Promise<VolunteerProfile | null> {
+  async myVolunteerProfile(@Ctx() ctx: Context): Promise<VolunteerProfile | null> {
     const caller = requireCaller(ctx.caller);
     if (!hasRole(caller, 'RESIDENT') || !isUuid(caller.sub)) return null;
-    return profileOf(caller.sub);
+    return profileOf(ctx.rt, caller.sub);
   }
 
   @Authorized()
   @Query(() => [HoursRecord], { description: "a volunteer's hours records, newest first: the resident themself, city-wide callers, officials of their division" })
-  async volunteerHours(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: SubgraphContext, @Arg('first', () => Int, { nullable: true }) first?: number): Promise<HoursRecord[]> {
+  async volunteerHours(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: Context, @Arg('first', () => Int, { nullable: true }) first?: number): Promise<HoursRecord[]> {
     const caller = requireCaller(ctx.caller);
     const limit = first ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('first must be between 1 and 500', { field: 'first' });
-    const resident = (await projectedResidents([residentId])).get(residentId);
+    const resident = (await projectedResidents([residentId], ctx.rt.ds)).get(residentId);
     if (!resident) throw notFound('resident', residentId);
     if (!maySee(caller, residentId, resident.divisionCode)) throw forbidden("the volunteer's hours are not the caller's to see");
-    return hoursRecords(residentId, limit);
+    return hoursRecords(ctx.rt, residentId, limit);
   }
 
   @Authorized('RESIDENT', 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR')
   @Mutation(() => VolunteerProfile)
-  registerVolunteer(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: SubgraphContext, @Arg('skills', () => [String], { nullable: true }) skills?: string[]): Promise<VolunteerProfile> {
-    return registerVolunteer(requireCaller(ctx.caller), residentId, skills);
+  registerVolunteer(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: Context, @Arg('skills', () => [String], { nullable: true }) skills?: string[]): Promise<VolunteerProfile> {
+    return registerVolunteer(ctx.rt, requireCaller(ctx.caller), residentId, skills);
   }
 
   @Authorized('TOWN_OFFICIAL')
@@ -51,10 +51,10 @@ export class VolunteerResolver {
     @Arg('residentId', () => ID) residentId: string,
     @Arg('hours', () => Float) hours: number,
     @Arg('idempotencyKey') idempotencyKey: string,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Context,
     @Arg('note', () => String, { nullable: true }) note?: string,
   ): Promise<VolunteerProfile> {
-    return recordAdministratorHours(requireCaller(ctx.caller), residentId, hours, note, idempotencyKey);
+    return recordAdministratorHours(ctx.rt, requireCaller(ctx.caller), residentId, hours, note, idempotencyKey);
   }
 
   @Authorized('RESIDENT')
@@ -63,14 +63,14 @@ export class VolunteerResolver {
     @Arg('toResidentId', () => ID) toResidentId: string,
     @Arg('points', () => Int) points: number,
     @Arg('idempotencyKey') idempotencyKey: string,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: Context,
   ): Promise<VolunteerProfile> {
-    return profileOf(await givePoints(requireCaller(ctx.caller), toResidentId, points, idempotencyKey));
+    return profileOf(ctx.rt, await givePoints(ctx.rt, requireCaller(ctx.caller), toResidentId, points, idempotencyKey));
   }
 
   @Authorized('RESIDENT')
   @Mutation(() => VolunteerProfile, { description: "points to the city's elderly pool; final" })
-  async donatePoints(@Arg('points', () => Int) points: number, @Arg('idempotencyKey') idempotencyKey: string, @Ctx() ctx: SubgraphContext): Promise<VolunteerProfile> {
-    return profileOf(await donatePoints(requireCaller(ctx.caller), points, idempotencyKey));
+  async donatePoints(@Arg('points', () => Int) points: number, @Arg('idempotencyKey') idempotencyKey: string, @Ctx() ctx: Context): Promise<VolunteerProfile> {
+    return profileOf(ctx.rt, await donatePoints(ctx.rt, requireCaller(ctx.caller), points, idempotencyKey));
   }
 }

@@ -1,7 +1,7 @@
 import { hasRole, isCityWide, mustAuditRead, requireRoleIn, writeAudit, type Caller } from '@citypoints/auth';
-import { byKeys, loader, type SubgraphContext } from '@citypoints/federation';
+import { byKeys, loader } from '@citypoints/federation';
 import { badInput, conflict, forbidden, isWithinDivision, notFound, unauthenticated } from '@citypoints/kit';
-import { clock, db, SCHEMA } from '../context';
+import { SCHEMA, type Ctx, type VolunteeringRuntime } from '../runtime';
 import { isUuid, projectedResidents } from '../residents/resident.projection';
 import { residentRef } from '../residents/resident.reference';
 import { administratorAward, nextStarAt, starsFor, type AwardLine as Line } from '../scheme/scheme.rules';
@@ -30,10 +30,10 @@ interface ProfileRow {
 }
 
 /** Profiles of many residents in one query: registration, lifetime hours and unexpired points. */
-async function loadProfiles(ids: readonly string[]): Promise<ProfileRow[]> {
+async function loadProfiles(rt: VolunteeringRuntime, ids: readonly string[]): Promise<ProfileRow[]> {
   const valid = [...new Set(ids.filter(isUuid))];
   if (!valid.length) return [];
-  return db().query(
+  return rt.ds.query(
     `SELECT k.id::text AS id, r.division_code, v.resident_id IS NOT NULL AS registered, v.skills,
             coalesce(h.hours, 0) AS hours, coalesce(h.admin_hours, 0) AS admin_hours, coalesce(p.points, 0) AS points
        FROM unnest($1::uuid[]) AS k(id)
@@ -43,12 +43,12 @@ async function loadProfiles(ids: readonly string[]): Promise<ProfileRow[]> {
                     FROM "${SCHEMA}".service_hours WHERE resident_id = ANY($1::uuid[]) GROUP BY resident_id) h ON h.resident_id = k.id
        LEFT JOIN (SELECT account_id, sum(remaining) AS points FROM "${SCHEMA}".ledger_lots
                    WHERE account_id = ANY($2::text[]) AND remaining > 0 AND expires_at > $3 GROUP BY account_id) p ON p.account_id = 'vol:POINTS:' || k.id::text`,
-    [valid, valid.map(pointsAccountId), clock().now()],
+    [valid, valid.map(pointsAccountId), rt.clock.now()],
   );
 }
 
-async function toProfiles(rows: ProfileRow[]): Promise<Map<string, VolunteerProfile>> {
-  const scheme = await schemeAt(clock().now());
+async function toProfiles(rt: VolunteeringRuntime, rows: ProfileRow[]): Promise<Map<string, VolunteerProfile>> {
+  const scheme = await schemeAt(rt.ds, rt.clock.now());
   return new Map(
     rows.map((r) => {
       const hours = Number(r.hours);
@@ -72,12 +72,13 @@ async function toProfiles(rows: ProfileRow[]): Promise<Map<string, VolunteerProf
 }
 
 /** Batched for `Resident.volunteer`: one query per request, each profile authorised, one audit insert. */
-export function profileLoader(ctx: SubgraphContext) {
+export function profileLoader(ctx: Ctx) {
+  const { rt } = ctx;
   return loader<string, VolunteerProfile | null>(ctx, 'volunteer-profile', async (ids) => {
     const caller = ctx.caller;
     if (!caller) throw unauthenticated();
-    const rows = await loadProfiles(ids);
-    const profiles = await toProfiles(rows);
+    const rows = await loadProfiles(rt, ids);
+    const profiles = await toProfiles(rt, rows);
     const found = byKeys(ids, rows, (r) => r.id);
     const seen: string[] = [];
     const out = found.map((r) => {
@@ -87,15 +88,15 @@ export function profileLoader(ctx: SubgraphContext) {
       return profiles.get(r.id)!;
     });
     if (mustAuditRead(caller) && seen.length) {
-      await writeAudit(db(), SCHEMA, caller, { action: 'read', subjectType: 'VolunteerProfile', subjectIds: seen, fields: ['hours', 'points', 'stars'] });
+      await writeAudit(rt.ds, SCHEMA, caller, { action: 'read', subjectType: 'VolunteerProfile', subjectIds: seen, fields: ['hours', 'points', 'stars'] });
     }
     return out;
   });
 }
 
 /** One profile, for mutations that return the caller's own. */
-export async function profileOf(residentId: string): Promise<VolunteerProfile> {
-  const profiles = await toProfiles(await loadProfiles([residentId]));
+export async function profileOf(rt: VolunteeringRuntime, residentId: string): Promise<VolunteerProfile> {
+  const profiles = await toProfiles(rt, await loadProfiles(rt, [residentId]));
   const p = profiles.get(residentId);
   if (!p) throw notFound('resident', residentId);
   return p;
@@ -108,18 +109,18 @@ function validSkills(raw: string[] | null | undefined): string[] {
 }
 
 /** A resident registers themself; an official may register a resident of their division. */
-export async function registerVolunteer(caller: Caller, residentId: string, rawSkills: string[] | null | undefined): Promise<VolunteerProfile> {
+export async function registerVolunteer(rt: VolunteeringRuntime, caller: Caller, residentId: string, rawSkills: string[] | null | undefined): Promise<VolunteerProfile> {
   const skills = validSkills(rawSkills);
-  const resident = (await projectedResidents([residentId])).get(residentId);
+  const resident = (await projectedResidents([residentId], rt.ds)).get(residentId);
   if (!resident) throw notFound('resident', residentId);
   const self = hasRole(caller, 'RESIDENT') && caller.sub === residentId;
   if (!self) requireRoleIn(caller, resident.divisionCode, 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR');
-  await db().query(
+  await rt.ds.query(
     `INSERT INTO "${SCHEMA}".volunteers (resident_id, skills, registered_at) VALUES ($1, $2, $3)
      ON CONFLICT (resident_id) DO UPDATE SET skills = EXCLUDED.skills`,
-    [residentId, skills, clock().now()],
+    [residentId, skills, rt.clock.now()],
   );
-  return profileOf(residentId);
+  return profileOf(rt, residentId);
 }
 
 export async function isRegisteredVolunteer(m: { query: (q: string, p: unknown[]) => Promise<unknown[]> }, residentId: string): Promise<boolean> {
@@ -127,17 +128,17 @@ export async function isRegisteredVolunteer(m: { query: (q: string, p: unknown[]
 }
 
 /** Hours an administrator enters (e.g. from paper records): they count for stars and earn no points. */
-export async function recordAdministratorHours(caller: Caller, residentId: string, hours: number, note: string | null | undefined, key: string): Promise<VolunteerProfile> {
+export async function recordAdministratorHours(rt: VolunteeringRuntime, caller: Caller, residentId: string, hours: number, note: string | null | undefined, key: string): Promise<VolunteerProfile> {
   if (!Number.isFinite(hours) || hours <= 0 || hours > 1000) throw badInput('hours must be more than 0 and at most 1000', { field: 'hours' });
   if (typeof key !== 'string' || key.length < 1 || key.length > 100) throw badInput('idempotencyKey must have 1 to 100 characters', { field: 'idempotencyKey' });
   if (note != null && note.length > 500) throw badInput('note has at most 500 characters', { field: 'note' });
-  const resident = (await projectedResidents([residentId])).get(residentId);
+  const resident = (await projectedResidents([residentId], rt.ds)).get(residentId);
   if (!resident) throw notFound('resident', residentId);
   requireRoleIn(caller, resident.divisionCode, 'TOWN_OFFICIAL');
-  const now = clock().now();
-  const award = administratorAward(await schemeAt(now), hours);
+  const now = rt.clock.now();
+  const award = administratorAward(await schemeAt(rt.ds, now), hours);
   const scoped = `admin:${key}`;
-  await db().transaction(async (m) => {
+  await rt.ds.transaction(async (m) => {
     const inserted = await m.query(
       `INSERT INTO "${SCHEMA}".service_hours (resident_id, source, idempotency_key, reported_hours, credited_hours, points, scheme_code, scheme_version, breakdown, entered_by, note, at)
        VALUES ($1, 'ADMINISTRATOR', $2, $3, $3, 0, $4, $5, $6::jsonb, $7, $8, $9) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
@@ -150,13 +151,13 @@ export async function recordAdministratorHours(caller: Caller, residentId: strin
       }
     }
   });
-  return profileOf(residentId);
+  return profileOf(rt, residentId);
 }
 
 /** The hours records of one volunteer, newest first. */
-export async function hoursRecords(residentId: string, limit: number): Promise<HoursRecord[]> {
+export async function hoursRecords(rt: VolunteeringRuntime, residentId: string, limit: number): Promise<HoursRecord[]> {
   const rows: { source: string; reported_hours: string; credited_hours: string; points: number; escrow_points: number; scheme_code: string; scheme_version: number; breakdown: Line[]; at: Date }[] =
-    await db().query(
+    await rt.ds.query(
       `SELECT source, reported_hours, credited_hours, points, escrow_points, scheme_code, scheme_version, breakdown, at
          FROM "${SCHEMA}".service_hours WHERE resident_id = $1 ORDER BY at DESC, id DESC LIMIT $2`,
       [residentId, limit],

@@ -1,8 +1,13 @@
 import { env, subgraphSecret, type Env } from '@citypoints/config';
-import { resolveQueueConnection, type QueueConnection } from '@citypoints/jobs';
+import { Lifecycle, resolveQueueConnection, type QueueConnection } from '@citypoints/jobs';
 import { startSubgraphServer, type SubgraphModule, type SubgraphInstance } from '@citypoints/federation';
 import { systemClock } from '@citypoints/kit';
 
+/**
+ * Running one subgraph as an operating-system process: its GraphQL server (`src/main.ts`) or its
+ * workers (`src/worker.ts`). Configuration comes from the environment; SIGTERM/SIGINT shut the
+ * process down through one Lifecycle.
+ */
 export interface ProcessDeps {
   env: Env;
   databaseUrl: string;
@@ -20,21 +25,6 @@ export async function processDeps(log: (m: string) => void): Promise<ProcessDeps
   return { env: e, databaseUrl: e.DATABASE_URL, queue };
 }
 
-function onSignals(stop: () => Promise<void>) {
-  let stopping = false;
-  const handler = async () => {
-    if (stopping) return;
-    stopping = true;
-    try {
-      await stop();
-    } finally {
-      process.exit(0);
-    }
-  };
-  process.once('SIGTERM', handler);
-  process.once('SIGINT', handler);
-}
-
 async function open(m: SubgraphModule, log: (s: string) => void): Promise<{ inst: SubgraphInstance; deps: ProcessDeps }> {
   const deps = await processDeps(log);
   const inst = await m.create({ databaseUrl: deps.databaseUrl, queue: deps.queue, queuePrefix: deps.env.QUEUE_PREFIX, clock: systemClock, log });
@@ -44,14 +34,15 @@ async function open(m: SubgraphModule, log: (s: string) => void): Promise<{ inst
 /** `src/main.ts` of a subgraph: its GraphQL server; stops taking requests, then closes, on SIGTERM. */
 export function runSubgraphServer(m: SubgraphModule): void {
   const log = (s: string) => console.log(`[${m.name}] ${s}`);
+  const lifecycle = new Lifecycle({ log });
   (async () => {
     const { inst, deps } = await open(m, log);
+    // the instance (pools, queues, its own lifecycle) closes after the server stopped taking requests
+    lifecycle.connection(`${m.name} instance`, inst);
     const server = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: deps.env[m.portVariable], host: deps.env.SUBGRAPH_HOST, subgraphSecret: subgraphSecret(deps.env), ready: inst.ready, runtime: inst.runtime });
+    lifecycle.worker(`${m.name} server`, server);
     log(`subgraph listening on ${server.url}`);
-    onSignals(async () => {
-      await server.close();
-      await inst.close();
-    });
+    lifecycle.installSignalHandlers();
   })().catch((e) => {
     console.error(`[${m.name}] failed to start:`, e);
     process.exit(1);
@@ -61,11 +52,13 @@ export function runSubgraphServer(m: SubgraphModule): void {
 /** `src/worker.ts` of a subgraph: its BullMQ workers, schedulers, relay and consumers. */
 export function runSubgraphWorker(m: SubgraphModule): void {
   const log = (s: string) => console.log(`[${m.name}-worker] ${s}`);
+  const lifecycle = new Lifecycle({ log });
   (async () => {
     const { inst } = await open(m, log);
+    lifecycle.connection(`${m.name} instance`, inst);
     await inst.startWorkers();
     log('workers started');
-    onSignals(() => inst.close());
+    lifecycle.installSignalHandlers();
   })().catch((e) => {
     console.error(`[${m.name}-worker] failed to start:`, e);
     process.exit(1);

@@ -1,0 +1,3 @@
+export * from './calendar';
+export * from './state-council';
+export * from './store';

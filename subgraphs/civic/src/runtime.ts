@@ -1,0 +1,21 @@
+import type { DataSource } from 'typeorm';
+import type { SubgraphContext } from '@citypoints/federation';
+import type { JobRuns, Lifecycle } from '@citypoints/jobs';
+import type { Clock } from '@citypoints/kit';
+import type { Ledger } from '@citypoints/ledger';
+
+/**
+ * Everything the civic subgraph works with, built once by `create()` and handed down: resolvers
+ * reach it as `ctx.rt`, services and jobs take it (or the parts they need) as a parameter.
+ */
+export interface CivicRuntime {
+  ds: DataSource;
+  clock: Clock;
+  ledger: Ledger;
+  runs: JobRuns;
+  /** every closable of the instance (workers, queues, the pool) is registered here */
+  lifecycle: Lifecycle;
+  log?: (message: string) => void;
+}
+
+export type Ctx = SubgraphContext<CivicRuntime>;

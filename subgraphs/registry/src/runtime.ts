@@ -1,0 +1,16 @@
+import type { DataSource } from 'typeorm';
+import type { SubgraphContext } from '@citypoints/federation';
+import type { Lifecycle } from '@citypoints/jobs';
+import type { Clock } from '@citypoints/kit';
+
+export const SCHEMA = 'registry';
+
+/** What registry's resolvers and services work with, built once by `create()` and handed down. */
+export interface RegistryRuntime {
+  ds: DataSource;
+  clock: Clock;
+  lifecycle: Lifecycle;
+  log: (message: string) => void;
+}
+
+export type Ctx = SubgraphContext<RegistryRuntime>;

@@ -1,0 +1,41 @@
+import type { DataSource } from 'typeorm';
+import type { SubgraphContext } from '@citypoints/federation';
+import type { JobQueue, JobRuns, Lifecycle } from '@citypoints/jobs';
+import { cityDate, type Clock } from '@citypoints/kit';
+import type { Ledger } from '@citypoints/ledger';
+
+export const SCHEMA = 'social_organisations';
+export const CONSUMER = 'social-organisations';
+
+export interface GradingJob {
+  /** the run to carry out; absent, the scheduled job grades the year that just ended */
+  runId?: string;
+  year?: number;
+}
+
+export interface SocialOrganisationsOptions {
+  /** organisations regraded per transaction of a grading run */
+  gradingChunkSize: number;
+}
+
+export const DEFAULT_OPTIONS: SocialOrganisationsOptions = Object.freeze({ gradingChunkSize: 100 });
+
+/** What the subgraph's resolvers, services, jobs and event handlers work with, built once by `create()`. */
+export interface SocialOrganisationsRuntime {
+  ds: DataSource;
+  clock: Clock;
+  /** the gradings' points accounts */
+  ledger: Ledger;
+  runs: JobRuns;
+  gradingQueue: JobQueue<GradingJob>;
+  options: SocialOrganisationsOptions;
+  lifecycle: Lifecycle;
+  log: (message: string) => void;
+}
+
+export type Ctx = SubgraphContext<SocialOrganisationsRuntime>;
+
+/** The current year in the city's time zone. */
+export function cityYear(clock: Clock): number {
+  return Number(cityDate(clock.now()).slice(0, 4));
+}
