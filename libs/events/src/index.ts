@@ -4,3 +4,4 @@ export * from './outbox';
 export * from './relay';
 export * from './consumer';
 export * from './projection';
+export * from './owner-lookup';

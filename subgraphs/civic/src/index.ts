@@ -1,5 +1,5 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer } from '@citypoints/events';
+import { EventConsumer, registryClientFor } from '@citypoints/events';
 import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
 import { createQueue, createWorker, JobRuns, Lifecycle, schedule } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
@@ -32,7 +32,7 @@ export const civic: SubgraphModule = {
     const lifecycle = new Lifecycle({ log: deps.log });
     const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [...MIGRATIONS] });
     lifecycle.connection('database', { close: () => ds.destroy() });
-    const rt: CivicRuntime = { ds, clock: deps.clock, ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }), runs: new JobRuns(SCHEMA), lifecycle, log: deps.log };
+    const rt: CivicRuntime = { ds, clock: deps.clock, ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }), runs: new JobRuns(SCHEMA), lifecycle, log: deps.log, registry: registryClientFor('civic', deps.internal) };
     try {
       await ds.transaction((m) => openSystemAccounts(rt, m));
     } catch (e) {

@@ -1,3 +1,4 @@
+import { registryClientFor } from '@citypoints/events';
 import { openSubgraphDataSource } from '@citypoints/db';
 import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
 import { createQueue, JobRuns, Lifecycle } from '@citypoints/jobs';
@@ -29,6 +30,7 @@ export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOption
       const prefix = deps.queuePrefix;
       const rt: EnterpriseCreditRuntime = {
         ds,
+        registry: registryClientFor('enterprise-credit', deps.internal),
         clock: deps.clock,
         options,
         runs: new JobRuns(SCHEMA),

@@ -7,6 +7,7 @@ import { Init1764100000000 } from './migrations/1764100000000-Init';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { SCHEMA, type RegistryRuntime } from './runtime';
 import { buildRegistrySchema } from './schema';
+import { internalRoutes } from './internal/lookup.route';
 import { seedRegistryDemo } from './seed/demo';
 
 export const registry: SubgraphModule = {
@@ -27,6 +28,7 @@ export const registry: SubgraphModule = {
       federated,
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
+      routes: internalRoutes(rt, deps.internal?.secret),
       async startWorkers() {
         const relay = new OutboxRelay({ dataSource: ds, schema: SCHEMA, connection: deps.queue, prefix: deps.queuePrefix, log });
         lifecycle.worker('outbox-relay', { close: () => relay.stop() });

@@ -1,5 +1,5 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer } from '@citypoints/events';
+import { EventConsumer, registryClientFor } from '@citypoints/events';
 import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
 import { JobRuns, Lifecycle } from '@citypoints/jobs';
 import { createAdmissionQueue, startAdmissionWorker } from './admission/admission.jobs';
@@ -25,6 +25,7 @@ export const settlement: SubgraphModule = {
     lifecycle.connection('database', { close: () => ds.destroy() });
     const rt: SettlementRuntime = {
       ds,
+      registry: registryClientFor('settlement', deps.internal),
       clock: deps.clock,
       runs: new JobRuns(SCHEMA),
       queues: {

@@ -1,3 +1,4 @@
+import type { OwnerClient } from '@citypoints/events';
 import type { DataSource } from 'typeorm';
 import { Ctx as ContextDecorator } from 'type-graphql';
 import type { SubgraphContext } from '@citypoints/federation';
@@ -20,6 +21,8 @@ export interface SettlementRuntime {
     admission: JobQueue<AdmissionJob>;
     overdue: JobQueue<Record<string, never>>;
   };
+  /** asks registry for a resident, enterprise or organisation this subgraph has not heard of yet (read-your-writes) */
+  registry?: OwnerClient;
   /** every closable (workers, queues, consumer, database) in shutdown order */
   lifecycle: Lifecycle;
   log: (message: string) => void;

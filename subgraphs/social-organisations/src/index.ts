@@ -1,5 +1,5 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer } from '@citypoints/events';
+import { EventConsumer, registryClientFor } from '@citypoints/events';
 import type { SubgraphModule } from '@citypoints/federation';
 import { createQueue, JobRuns, Lifecycle } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
@@ -27,6 +27,7 @@ export function socialOrganisationsModule(overrides: Partial<SocialOrganisations
       const gradingQueue = lifecycle.queue('grading', createQueue<GradingJob>(GRADING_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
       const rt: SocialOrganisationsRuntime = {
         ds,
+        registry: registryClientFor('social-organisations', deps.internal),
         clock: deps.clock,
         ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }),
         runs: new JobRuns(SCHEMA),

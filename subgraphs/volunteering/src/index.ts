@@ -1,5 +1,5 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer } from '@citypoints/events';
+import { EventConsumer, registryClientFor } from '@citypoints/events';
 import type { SubgraphModule } from '@citypoints/federation';
 import { createQueue, Lifecycle } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
@@ -23,7 +23,7 @@ export const volunteering: SubgraphModule = {
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
     const jobsQueue = lifecycle.queue('jobs', createQueue<Record<string, never>, number>(JOBS_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
-    const rt: VolunteeringRuntime = { ds, clock: deps.clock, ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }), jobsQueue, lifecycle, log };
+    const rt: VolunteeringRuntime = { ds, clock: deps.clock, ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }), jobsQueue, lifecycle, log, registry: registryClientFor('volunteering', deps.internal) };
     await ds.transaction((m) => openSystemAccounts(rt, m));
     const federated = await buildVolunteeringSchema();
     return {

@@ -1,7 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import { defineProjection, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
+import { defineProjection, defineReadThrough, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
 import { SCHEMA } from '../context';
 import { isUuid } from '../ids';
+import type { Ctx } from '../runtime';
 
 const residentGroups = {
   place: { division_code: (p: ResidentState) => p.divisionCode },
@@ -22,6 +23,16 @@ export const residentProjection = defineProjection({
 });
 
 export const residentHandlers = residentProjection.handlers;
+
+/** A resident registry knows but no event has brought yet is asked of registry and projected before the answer (read-your-writes). */
+export const residentReadThrough = defineReadThrough({
+  kind: 'residents',
+  projection: residentProjection,
+  contract: REGISTRY_TOPICS.residentChanged,
+  known: (m, ids) => m.query(`SELECT id::text AS id FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [ids.filter(isUuid)]).then((rows: { id: string }[]) => rows.map((r) => r.id)),
+});
+
+export const ensureResidents = (ctx: Ctx, ids: readonly string[]) => residentReadThrough.ensure(ctx, ctx.rt, ids.filter(isUuid));
 
 export interface ProjectedResident {
   id: string;

@@ -1,4 +1,4 @@
-import { defineProjection, REGISTRY_TOPICS, type EnterpriseState } from '@citypoints/events';
+import { defineProjection, defineReadThrough, REGISTRY_TOPICS, type EnterpriseState } from '@citypoints/events';
 import { byKeys, loader } from '@citypoints/federation';
 import { SCHEMA, type Ctx } from '../runtime';
 
@@ -25,8 +25,17 @@ export const enterpriseProjection = defineProjection({
 
 export const enterpriseHandlers = enterpriseProjection.handlers;
 
+/** An enterprise registry knows but no event has brought yet is asked of registry and projected first (read-your-writes). */
+export const enterpriseReadThrough = defineReadThrough({
+  kind: 'enterprises',
+  projection: enterpriseProjection,
+  contract: REGISTRY_TOPICS.enterpriseRegistered,
+  known: (m, usccs) => m.query(`SELECT uscc FROM "${SCHEMA}".enterprises WHERE uscc = ANY($1)`, [usccs]).then((rows: { uscc: string }[]) => rows.map((r) => r.uscc)),
+});
+
 export function enterpriseFactsLoader(ctx: Ctx) {
   return loader<string, EnterpriseFacts | null>(ctx, 'enterprise-facts', async (usccs) => {
+    await enterpriseReadThrough.ensure(ctx, ctx.rt, usccs);
     const rows: { uscc: string; name: string; division_code: string }[] = await ctx.rt.ds.query(
       `SELECT uscc, name, division_code FROM "${SCHEMA}".enterprises WHERE uscc = ANY($1)`,
       [usccs],

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { defineProjection, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
+import { defineProjection, defineReadThrough, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
 import { byKeys, loader } from '@citypoints/federation';
 import { notFound } from '@citypoints/kit';
 import { SCHEMA } from '../context';
@@ -46,6 +46,16 @@ export const residentProjection = defineProjection({
 
 export const residentEventHandlers = residentProjection.handlers;
 
+/** A resident registry knows but no event has brought yet is asked of registry and projected before the answer (read-your-writes). */
+export const residentReadThrough = defineReadThrough({
+  kind: 'residents',
+  projection: residentProjection,
+  contract: REGISTRY_TOPICS.residentChanged,
+  known: (m, ids) => m.query(`SELECT id::text AS id FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [ids.filter(isUuid)]).then((rows: { id: string }[]) => rows.map((r) => r.id)),
+});
+
+export const ensureResidents = (ctx: Ctx, ids: readonly string[]) => residentReadThrough.ensure(ctx, ctx.rt, ids.filter(isUuid));
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string) => UUID.test(s);
 
@@ -58,7 +68,7 @@ export async function residentFacts(m: Pick<EntityManager, 'query'>, id: string)
 export function residentFactsLoader(ctx: Ctx) {
   const rt = ctx.rt;
   return loader<string, ResidentFacts | null>(ctx, 'residentFacts', async (ids) => {
-    const valid = ids.filter(isUuid);
+    const valid = [...(await ensureResidents(ctx, ids))];
     const rows = valid.length ? await rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [valid]) : [];
     return byKeys<string, ResidentFacts>(ids, rows.map(toFacts), (r) => r.id);
   });

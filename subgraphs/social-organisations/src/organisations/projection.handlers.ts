@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { defineProjection, parsePayload, REGISTRY_TOPICS, type DomainEvent, type EventHandler, type OrganisationState } from '@citypoints/events';
-import { SCHEMA } from '../runtime';
+import { defineProjection, defineReadThrough, parsePayload, REGISTRY_TOPICS, type DomainEvent, type EventHandler, type OrganisationState } from '@citypoints/events';
+import { SCHEMA, type Ctx } from '../runtime';
 import type { GradingDeps } from '../grading/grading.service';
 import { recomputeMemberEffects } from '../member-effects/member-effect.handlers';
 
@@ -20,6 +20,20 @@ export const organisationProjection = defineProjection({
     },
   ],
 });
+
+/**
+ * An organisation registry knows but no event has brought yet is asked of registry and projected
+ * first (read-your-writes). A stub a membership left (no name yet) counts as a miss.
+ */
+export const organisationReadThrough = defineReadThrough({
+  kind: 'organisations',
+  projection: organisationProjection,
+  contract: REGISTRY_TOPICS.organisationRegistered,
+  known: (m, usccs) =>
+    m.query(`SELECT uscc FROM "${SCHEMA}".organisations WHERE uscc = ANY($1) AND name IS NOT NULL`, [usccs]).then((rows: { uscc: string }[]) => rows.map((r) => r.uscc)),
+});
+
+export const ensureOrganisations = (ctx: Ctx, usccs: readonly string[]) => organisationReadThrough.ensure(ctx, ctx.rt, usccs);
 
 /**
  * A membership fact moves the pair only when its version (registry counts them per organisation)

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { defineProjection, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
+import { defineProjection, defineReadThrough, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
+import type { Ctx } from '../runtime';
 import { SCHEMA } from '../runtime';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,6 +23,16 @@ export const residentProjection = defineProjection({
 });
 
 export const residentEventHandlers = residentProjection.handlers;
+
+/** A resident registry knows but no event has brought yet is asked of registry and projected before the answer (read-your-writes). */
+export const residentReadThrough = defineReadThrough({
+  kind: 'residents',
+  projection: residentProjection,
+  contract: REGISTRY_TOPICS.residentChanged,
+  known: (m, ids) => m.query(`SELECT id::text AS id FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [ids.filter((id) => UUID.test(id))]).then((rows: { id: string }[]) => rows.map((r) => r.id)),
+});
+
+export const ensureResidents = (ctx: Ctx, ids: readonly string[]) => residentReadThrough.ensure(ctx, ctx.rt, ids.filter((id) => UUID.test(id)));
 
 export interface ProjectedResident {
   id: string;

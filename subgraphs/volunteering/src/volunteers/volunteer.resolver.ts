@@ -3,7 +3,7 @@ import { hasRole, requireCaller } from '@citypoints/auth';
 import type { Ctx as Context } from '../runtime';
 import { badInput, forbidden, notFound } from '@citypoints/kit';
 import { ResidentRef } from '../residents/resident.reference';
-import { isUuid, projectedResidents } from '../residents/resident.projection';
+import { ensureResidents, isUuid, projectedResidents } from '../residents/resident.projection';
 import { donatePoints, givePoints } from '../points/points.service';
 import { HoursRecord, VolunteerProfile } from './volunteer.type';
 import { hoursRecords, maySee, profileLoader, profileOf, recordAdministratorHours, registerVolunteer } from './volunteer.service';
@@ -41,7 +41,8 @@ export class VolunteerResolver {
 
   @Authorized('RESIDENT', 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR')
   @Mutation(() => VolunteerProfile)
-  registerVolunteer(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: Context, @Arg('skills', () => [String], { nullable: true }) skills?: string[]): Promise<VolunteerProfile> {
+  async registerVolunteer(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: Context, @Arg('skills', () => [String], { nullable: true }) skills?: string[]): Promise<VolunteerProfile> {
+    await ensureResidents(ctx, [residentId]);
     return registerVolunteer(ctx.rt, requireCaller(ctx.caller), residentId, skills);
   }
 
