@@ -80,33 +80,58 @@ export interface ReadThrough {
    * the owner's version, so the event that follows finds them current. Returns the keys known.
    */
   ensure(ctx: { loaders: Map<string, DataLoader<unknown, unknown>> }, rt: ReadThroughRuntime, keys: readonly string[]): Promise<Set<string>>;
+  /**
+   * The same for keys the caller has just found missing (a loader that read the projection
+   * already): no second look at the projection, only the owner is asked. Returns the keys it filled.
+   */
+  fill(ctx: { loaders: Map<string, DataLoader<unknown, unknown>> }, rt: ReadThroughRuntime, missing: readonly string[]): Promise<Set<string>>;
 }
 
 /** Read-your-writes for one projection of an entity another subgraph owns. */
 export function defineReadThrough(cfg: ReadThroughConfig): ReadThrough {
-  const name = `read-through:${cfg.kind}`;
+  type Ctx = { loaders: Map<string, DataLoader<unknown, unknown>> };
+  const loaderOf = (ctx: Ctx, name: string, batch: (keys: readonly string[]) => Promise<boolean[]>) => {
+    let l = ctx.loaders.get(name) as DataLoader<string, boolean> | undefined;
+    if (!l) {
+      l = new DataLoader<string, boolean>(batch);
+      ctx.loaders.set(name, l as DataLoader<unknown, unknown>);
+    }
+    return l;
+  };
+  /** asks the owner for keys the projection misses and applies what it knows; the keys it knew */
+  const askOwner = async (rt: ReadThroughRuntime, missing: readonly string[]): Promise<Set<string>> => {
+    const filled = new Set<string>();
+    if (!missing.length || !rt.registry) return filled;
+    const answer = (await rt.registry.lookup({ [cfg.kind]: [...missing] }))[cfg.kind] ?? [];
+    for (const o of answer) {
+      if (!missing.includes(o.key) || !(o.version >= 1)) continue;
+      await cfg.projection.apply(rt.ds, cfg.contract, parsePayload(cfg.contract, o.state), o.version);
+      filled.add(o.key);
+    }
+    return filled;
+  };
+  const run = async (l: DataLoader<string, boolean>, keys: readonly string[]) => {
+    const found = await l.loadMany([...keys]);
+    return new Set(keys.filter((_, i) => found[i] === true));
+  };
   return {
-    async ensure(ctx, rt, keys) {
-      let l = ctx.loaders.get(name) as DataLoader<string, boolean> | undefined;
-      if (!l) {
-        l = new DataLoader<string, boolean>(async (batch) => {
+    ensure: (ctx, rt, keys) =>
+      run(
+        loaderOf(ctx, `read-through:${cfg.kind}`, async (batch) => {
           const held = new Set(await cfg.known(rt.ds, batch));
-          const missing = batch.filter((k) => !held.has(k));
-          if (missing.length && rt.registry) {
-            const answer = (await rt.registry.lookup({ [cfg.kind]: missing }))[cfg.kind] ?? [];
-            for (const o of answer) {
-              if (!missing.includes(o.key) || !(o.version >= 1)) continue;
-              await cfg.projection.apply(rt.ds, cfg.contract, parsePayload(cfg.contract, o.state), o.version);
-              held.add(o.key);
-            }
-          }
-          return batch.map((k) => held.has(k));
-        });
-        ctx.loaders.set(name, l as DataLoader<unknown, unknown>);
-      }
-      const found = await l.loadMany([...keys]);
-      return new Set(keys.filter((_, i) => found[i] === true));
-    },
+          const filled = await askOwner(rt, batch.filter((k) => !held.has(k)));
+          return batch.map((k) => held.has(k) || filled.has(k));
+        }),
+        keys,
+      ),
+    fill: (ctx, rt, missing) =>
+      run(
+        loaderOf(ctx, `read-through-fill:${cfg.kind}`, async (batch) => {
+          const filled = await askOwner(rt, batch);
+          return batch.map((k) => filled.has(k));
+        }),
+        missing,
+      ),
   };
 }
 

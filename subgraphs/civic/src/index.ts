@@ -1,5 +1,5 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer, registryClientFor } from '@citypoints/events';
+import { EventConsumer, declareSubscription, registryClientFor } from '@citypoints/events';
 import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
 import { createQueue, createWorker, JobRuns, Lifecycle, schedule } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
@@ -39,6 +39,8 @@ export const civic: SubgraphModule = {
       await lifecycle.shutdown();
       throw e;
     }
+    // before any relay of a fresh deployment runs, so no event goes to nobody
+    await declareSubscription(deps.queue, deps.queuePrefix, 'civic', residentHandlers);
     const federated = await buildCivicSchema();
     return {
       name: 'civic',

@@ -1,4 +1,5 @@
-import { registryClientFor } from '@citypoints/events';
+import { declareSubscription, registryClientFor } from '@citypoints/events';
+import { enterpriseHandlers } from './enterprises/enterprise.projection';
 import { openSubgraphDataSource } from '@citypoints/db';
 import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
 import { createQueue, JobRuns, Lifecycle } from '@citypoints/jobs';
@@ -44,6 +45,8 @@ export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOption
         lifecycle,
         log,
       };
+      // before any relay of a fresh deployment runs, so no event goes to nobody
+      await declareSubscription(deps.queue, deps.queuePrefix, 'enterprise-credit', enterpriseHandlers);
       const federated = await buildEnterpriseCreditSchema();
       return {
         name: 'enterprise-credit',

@@ -1,5 +1,5 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer, registryClientFor } from '@citypoints/events';
+import { EventConsumer, declareSubscription, registryClientFor } from '@citypoints/events';
 import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
 import { JobRuns, Lifecycle } from '@citypoints/jobs';
 import { createAdmissionQueue, startAdmissionWorker } from './admission/admission.jobs';
@@ -35,6 +35,8 @@ export const settlement: SubgraphModule = {
       lifecycle,
       log,
     };
+    // before any relay of a fresh deployment runs, so no event goes to nobody
+    await declareSubscription(deps.queue, deps.queuePrefix, CONSUMER, residentEventHandlers);
     const federated = await buildSettlementSchema();
     return {
       name: 'settlement',

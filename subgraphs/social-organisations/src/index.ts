@@ -1,5 +1,5 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer, registryClientFor } from '@citypoints/events';
+import { EventConsumer, declareSubscription, registryClientFor } from '@citypoints/events';
 import type { SubgraphModule } from '@citypoints/federation';
 import { createQueue, JobRuns, Lifecycle } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
@@ -36,6 +36,8 @@ export function socialOrganisationsModule(overrides: Partial<SocialOrganisations
         lifecycle,
         log,
       };
+      // before any relay of a fresh deployment runs, so no event goes to nobody
+      await declareSubscription(deps.queue, deps.queuePrefix, CONSUMER, { ...registryHandlers(rt), ...enterpriseCreditHandlers(rt) });
       const federated = await buildSocialOrganisationsSchema();
       return {
         name: 'social-organisations',

@@ -1,5 +1,5 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer, registryClientFor } from '@citypoints/events';
+import { EventConsumer, declareSubscription, registryClientFor } from '@citypoints/events';
 import type { SubgraphModule } from '@citypoints/federation';
 import { createQueue, Lifecycle } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
@@ -25,6 +25,8 @@ export const volunteering: SubgraphModule = {
     const jobsQueue = lifecycle.queue('jobs', createQueue<Record<string, never>, number>(JOBS_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
     const rt: VolunteeringRuntime = { ds, clock: deps.clock, ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }), jobsQueue, lifecycle, log, registry: registryClientFor('volunteering', deps.internal) };
     await ds.transaction((m) => openSystemAccounts(rt, m));
+    // before any relay of a fresh deployment runs, so no event goes to nobody
+    await declareSubscription(deps.queue, deps.queuePrefix, 'volunteering', residentEventHandlers);
     const federated = await buildVolunteeringSchema();
     return {
       name: 'volunteering',

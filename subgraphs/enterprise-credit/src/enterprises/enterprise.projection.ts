@@ -35,11 +35,12 @@ export const enterpriseReadThrough = defineReadThrough({
 
 export function enterpriseFactsLoader(ctx: Ctx) {
   return loader<string, EnterpriseFacts | null>(ctx, 'enterprise-facts', async (usccs) => {
-    await enterpriseReadThrough.ensure(ctx, ctx.rt, usccs);
-    const rows: { uscc: string; name: string; division_code: string }[] = await ctx.rt.ds.query(
-      `SELECT uscc, name, division_code FROM "${SCHEMA}".enterprises WHERE uscc = ANY($1)`,
-      [usccs],
-    );
+    const read = (keys: readonly string[]): Promise<{ uscc: string; name: string; division_code: string }[]> =>
+      keys.length ? ctx.rt.ds.query(`SELECT uscc, name, division_code FROM "${SCHEMA}".enterprises WHERE uscc = ANY($1)`, [keys]) : Promise.resolve([]);
+    const rows = await read(usccs);
+    // enterprises registry knows but no event has brought yet: asked of registry, then read
+    const missing = usccs.filter((u) => !rows.some((r) => r.uscc === u));
+    if (missing.length) rows.push(...(await read([...(await enterpriseReadThrough.fill(ctx, ctx.rt, missing))])));
     return byKeys(usccs, rows.map((r) => ({ uscc: r.uscc, name: r.name, divisionCode: r.division_code })), (r) => r.uscc);
   });
 }

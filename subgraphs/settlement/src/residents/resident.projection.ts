@@ -68,8 +68,12 @@ export async function residentFacts(m: Pick<EntityManager, 'query'>, id: string)
 export function residentFactsLoader(ctx: Ctx) {
   const rt = ctx.rt;
   return loader<string, ResidentFacts | null>(ctx, 'residentFacts', async (ids) => {
-    const valid = [...(await ensureResidents(ctx, ids))];
-    const rows = valid.length ? await rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [valid]) : [];
+    const valid = ids.filter(isUuid);
+    const read = (keys: string[]) => (keys.length ? rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [keys]) : []);
+    const rows = await read(valid);
+    // residents registry knows but no event has brought yet: asked of registry, then read
+    const missing = valid.filter((id) => !rows.some((r: { id: string }) => r.id === id));
+    if (missing.length) rows.push(...(await read([...(await residentReadThrough.fill(ctx, ctx.rt, missing))])));
     return byKeys<string, ResidentFacts>(ids, rows.map(toFacts), (r) => r.id);
   });
 }
