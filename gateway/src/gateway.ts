@@ -5,10 +5,13 @@ import { createBearerVerifier, signForwardedCaller, CALLER_HEADER, type Caller }
 import { formatError, serveApollo, type RunningServer } from '@citypoints/federation';
 import { unauthenticated } from '@citypoints/kit';
 import { queryLimits } from './limits';
+import { serveLookup } from './lookup/lookup.route';
 
 export interface GatewayContext {
   caller: Caller | null;
   requestId: string;
+  /** the address the request came from; public operations limit attempts per address */
+  clientAddress?: string;
 }
 
 export interface GatewayOptions {
@@ -43,6 +46,7 @@ class CallerForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     const ctx = context as Partial<GatewayContext>;
     request.http?.headers.set(CALLER_HEADER, await signForwardedCaller(this.secret, ctx.caller ?? null));
     if (ctx.requestId) request.http?.headers.set('x-request-id', ctx.requestId);
+    if (ctx.clientAddress) request.http?.headers.set('x-client-address', ctx.clientAddress);
   }
 }
 
@@ -74,9 +78,10 @@ export async function startGateway(o: GatewayOptions): Promise<RunningServer> {
         // the audit purpose is the token's `purpose` claim; no request header can set or change it
         caller = await verify(m[1].trim());
       }
-      return { caller, requestId: (req.headers['x-request-id'] as string) || randomUUID() };
+      return { caller, requestId: (req.headers['x-request-id'] as string) || randomUUID(), clientAddress: req.socket.remoteAddress };
     },
     async extra(req, res) {
+      if (serveLookup(req, res)) return true;
       const path = (req.url ?? '').split('?')[0];
       if (path === '/health' || path === '/ready') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', service: 'gateway' }));

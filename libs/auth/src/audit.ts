@@ -41,7 +41,7 @@ export async function writeAudit(db: EntityManager | DataSource, schema: string,
   );
 }
 
-/** A department's read of a person's data is audited (DOMAIN.md §9). */
+/** A department's read of a person's data is audited (docs/domain/09-access.md). */
 export function mustAuditRead(caller: Caller | null | undefined): caller is Caller {
   return !!caller && (hasRole(caller, 'DEPARTMENT_ANALYST') || !!caller.department);
 }

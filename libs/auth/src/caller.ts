@@ -17,7 +17,7 @@ export const Roles = [
 ] as const;
 export type Role = (typeof Roles)[number];
 
-/** The verified caller of a request (DOMAIN.md §9). */
+/** The verified caller of a request (docs/domain/09-access.md). */
 export interface Caller {
   sub: string;
   roles: Role[];

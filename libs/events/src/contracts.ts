@@ -88,7 +88,14 @@ export const CREDIT_TOPICS = {
   statusChanged: defineTopic(
     'enterprise-credit.status.changed',
     1,
-    z.object({ uscc: z.string().min(1), previous: z.string().nullable().optional(), status: z.string().min(1), changedAt: timestamp }),
+    z.object({
+      uscc: z.string().min(1),
+      previous: z.string().nullable().optional(),
+      status: z.string().min(1),
+      changedAt: timestamp,
+      /** why the status left BLACK: REPAIR or EXPIRY; absent from producers before the field */
+      cause: z.enum(['REPAIR', 'EXPIRY']).nullable().optional(),
+    }),
   ),
 } as const;
 

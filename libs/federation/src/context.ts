@@ -9,6 +9,8 @@ import type { Caller } from '@citypoints/auth';
 export interface SubgraphContext<R = unknown> {
   caller: Caller | null;
   requestId: string;
+  /** the client's address as the gateway saw it (x-client-address), for per-address limits of public operations */
+  clientAddress?: string;
   /** per-request DataLoaders, keyed by name, so references batch into one query */
   loaders: Map<string, DataLoader<unknown, unknown>>;
   rt: R;

@@ -141,7 +141,7 @@ export async function startSubgraphServer(o: SubgraphServerOptions): Promise<Run
     host: o.host,
     async context(req) {
       const caller = await verifyForwardedCaller(o.subgraphSecret, req.headers[CALLER_HEADER] as string | undefined);
-      return { caller, requestId: (req.headers['x-request-id'] as string) ?? randomUUID(), loaders: new Map(), rt: o.runtime };
+      return { caller, requestId: (req.headers['x-request-id'] as string) ?? randomUUID(), clientAddress: req.headers['x-client-address'] as string | undefined, loaders: new Map(), rt: o.runtime };
     },
     async extra(req, res) {
       if (o.routes && (await o.routes(req, res))) return true;

@@ -12,6 +12,8 @@ export const ErrorCode = {
   INSUFFICIENT_POINTS: 'INSUFFICIENT_POINTS',
   OUT_OF_STOCK: 'OUT_OF_STOCK',
   INVALID_STATE: 'INVALID_STATE',
+  /** an applicant who does not meet a scheme's conditions (second release) */
+  INELIGIBLE: 'INELIGIBLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

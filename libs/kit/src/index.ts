@@ -4,3 +4,4 @@ export * from './divisions';
 export * from './clock';
 export * from './pagination';
 export * from './random';
+export * from './keys';

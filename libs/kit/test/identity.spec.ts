@@ -16,7 +16,7 @@ describe('identity', () => {
     expect(parseUscc('91350100M000100Y43')).toBe('91350100M000100Y43');
     expect(() => parseUscc('91350100M000100Y44')).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
   });
-  it('masks names and ID numbers as DOMAIN.md says', () => {
+  it('masks names and ID numbers as docs/domain/00-terms.md says', () => {
     expect(maskName('张三明')).toBe('张*明');
     expect(maskName('李四')).toBe('李*');
     expect(maskName('欧阳娜娜')).toBe('欧**娜');

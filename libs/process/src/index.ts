@@ -48,8 +48,9 @@ export function runSubgraphServer(m: SubgraphModule): void {
     lifecycle.connection(`${m.name} instance`, inst);
     const server = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: deps.env[m.portVariable], host: deps.env.SUBGRAPH_HOST, subgraphSecret: subgraphSecret(deps.env), ready: inst.ready, runtime: inst.runtime, routes: inst.routes?.bind(inst) });
     lifecycle.worker(`${m.name} server`, server);
-    log(`subgraph listening on ${server.url}`);
+    // handlers before the ready line: whoever waits for it may signal at once
     lifecycle.installSignalHandlers();
+    log(`subgraph listening on ${server.url}`);
   })().catch((e) => {
     console.error(`[${m.name}] failed to start:`, e);
     process.exit(1);
@@ -64,8 +65,8 @@ export function runSubgraphWorker(m: SubgraphModule): void {
     const { inst } = await open(m, log);
     lifecycle.connection(`${m.name} instance`, inst);
     await inst.startWorkers();
-    log('workers started');
     lifecycle.installSignalHandlers();
+    log('workers started');
   })().catch((e) => {
     console.error(`[${m.name}-worker] failed to start:`, e);
     process.exit(1);

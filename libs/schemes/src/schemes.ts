@@ -1,10 +1,8 @@
 import type { ZodIssue, ZodType, ZodTypeDef } from 'zod';
 import type { EntityManager } from 'typeorm';
-import { badInput, conflict, type Clock } from '@citypoints/kit';
+import { badInput, conflict, type Clock, type Queryable } from '@citypoints/kit';
 import type { EffectiveUnit } from './units';
 
-/** Anything that runs SQL: a DataSource, an EntityManager (inside a transaction or not). */
-export type Queryable = Pick<EntityManager, 'query'>;
 /** Something that can open a transaction (or already is one): a DataSource or an EntityManager. */
 export type Transactional = Queryable & { transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> };
 

@@ -5,6 +5,9 @@ import { createQueue, createWorker, JobRuns, Lifecycle, schedule } from '@citypo
 import { Ledger } from '@citypoints/ledger';
 import { SCHEMA } from './context';
 import { Init1764400000000 } from './migrations/1764400000000-Init';
+import { HolderConsent1764600000000 } from './migrations/1764600000000-HolderConsent';
+import { CallerScopedKeys1764700000000 } from './migrations/1764700000000-CallerScopedKeys';
+import { PausedPublicity1764800000000 } from './migrations/1764800000000-PausedPublicity';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { buildCivicSchema } from './schema';
 import { openSystemAccounts } from './cards/card.service';
@@ -21,7 +24,7 @@ const RHYTHM_SCHEDULES: readonly { id: string; pattern: string; data: RhythmJobD
   { id: 'civic:yearly-evaluation', pattern: '0 2 1 1 *', data: { kind: 'YEARLY_EVALUATION' } },
 ]);
 
-export const MIGRATIONS = Object.freeze([Init1764400000000, EventVersions1764900000000]);
+export const MIGRATIONS = Object.freeze([Init1764400000000, HolderConsent1764600000000, CallerScopedKeys1764700000000, PausedPublicity1764800000000, EventVersions1764900000000]);
 
 export const civic: SubgraphModule = {
   name: 'civic',

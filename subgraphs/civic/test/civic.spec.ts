@@ -59,7 +59,7 @@ describe('civic review workflow through the gateway', () => {
     expect(status).toEqual({ status: 'REGISTERED', reviewedBy: null });
   });
 
-  it('pauses approval while an objection from the village holds, until a reviewer rules', async () => {
+  it('pauses approval while an objection from the village holds, until a reviewer rules and the days left have run', async () => {
     const r = await projectedResident(city, VILLAGE);
     const neighbour = await projectedResident(city, VILLAGE);
     const outsider = await projectedResident(city, '441900003002');
@@ -75,6 +75,9 @@ describe('civic review workflow through the gateway', () => {
     expect((await card(r.id)).balance).toBe(0);
 
     expect(ok(await review(city, c.reviewer, rec.id)).reviewCivicRecord.status).toBe('PUBLICISED');
+    // the objection came as the window opened: its five days run again from the dismissal
+    expect(codes(await approve(city, c.townReviewer, rec.id))).toEqual(['INVALID_STATE']);
+    clock.advance(5 * DAY);
     expect(ok(await approve(city, c.townReviewer, rec.id)).approveCivicRecord).toMatchObject({ status: 'APPROVED', creditedPoints: 5 });
     expect((await card(r.id)).balance).toBe(5);
   });
@@ -129,7 +132,7 @@ describe('civic review workflow through the gateway', () => {
     const b = await projectedResident(city, VILLAGE);
     const q = `query($a: ID!, $b: ID!) { a: resident(id: $a) { civicCard { cardNo balance } } b: resident(id: $b) { civicCard { cardNo balance } } }`;
     const both = ok(await city.query(q, { a: a.id, b: b.id }, await city.token('VILLAGE_REVIEWER', { division: VILLAGE })));
-    expect(both.a.civicCard.cardNo).toMatch(/^4419[0-9]{8}$/);
+    expect(both.a.civicCard.cardNo).toMatch(/^4419[0-9]{12}$/);
     expect(both.b.civicCard.cardNo).not.toBe(both.a.civicCard.cardNo);
     expect(ok(await city.query(q, { a: a.id, b: b.id }, admin))).toEqual(both);
     const c = await projectedResident(city, VILLAGE);

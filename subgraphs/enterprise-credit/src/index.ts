@@ -8,12 +8,15 @@ import { creditPublisher } from './events';
 import { QUEUES, startWorkers } from './jobs';
 import { Init1764500000000 } from './migrations/1764500000000-Init';
 import { SeedSchemes1764500000100 } from './migrations/1764500000100-SeedSchemes';
+import { sealWebhookSecretsMigration } from './migrations/1764500000200-SealWebhookSecrets';
+import { FeedsPerDepartment1764500000300 } from './migrations/1764500000300-FeedsPerDepartment';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { SCHEMA, type DeliveryJob, type EnterpriseCreditRuntime, type ScoringJob } from './runtime';
 import { buildEnterpriseCreditSchema } from './schema';
 import { seedEnterpriseCreditDemo } from './seed/demo';
 
-export const MIGRATIONS = [Init1764500000000, SeedSchemes1764500000100, EventVersions1764900000000];
+/** The migrations in order; the key encrypts webhook secrets stored before they were encrypted. */
+export const migrations = (webhookSecretKey: Buffer) => [Init1764500000000, SeedSchemes1764500000100, sealWebhookSecretsMigration(webhookSecretKey), FeedsPerDepartment1764500000300, EventVersions1764900000000];
 
 /** The module with its job options; tests shrink chunks and backoff through it. */
 export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOptions> = {}): SubgraphModule {
@@ -23,10 +26,10 @@ export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOption
     portVariable: 'ENTERPRISE_CREDIT_PORT',
     buildSchema: buildEnterpriseCreditSchema,
     async create(deps): Promise<SubgraphInstance<EnterpriseCreditRuntime>> {
-      const options = { ...optionsFromEnv(), ...overrides };
+      const options = optionsFromEnv(process.env, overrides);
       const log = deps.log ?? (() => undefined);
       const lifecycle = new Lifecycle({ log });
-      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: MIGRATIONS });
+      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: migrations(options.webhookSecretKey) });
       lifecycle.connection('database', { close: () => ds.destroy() });
       const prefix = deps.queuePrefix;
       const rt: EnterpriseCreditRuntime = {

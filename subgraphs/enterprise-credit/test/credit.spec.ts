@@ -113,13 +113,15 @@ describe('enterprise credit through the gateway', () => {
     expect(codes(await record(market, { uscc: e.uscc, kind: 'PENALTY', occurredOn: '2026-05-01', publicMonths: 2 }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await record(market, { uscc: e.uscc, kind: 'PENALTY', occurredOn: '2026-05-01', publicMonths: 37 }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await record(market, { uscc: e.uscc, kind: 'PENALTY', category: 'WORK_SAFETY', occurredOn: '2026-05-01', publicMonths: 6 }))).toEqual(['BAD_USER_INPUT']);
-    expect(codes(await record(market, { uscc: e.uscc, kind: 'DISHONEST_DEBTOR', occurredOn: '2026-05-01', publicMonths: 12 }))).toEqual(['BAD_USER_INPUT']);
+    // court listings come from the court's feed (DOMAIN.md §5)
+    const court = await city.token('DATA_FEED', { sub: 'court-feed', department: 'COURT' });
+    expect(codes(await record(court, { uscc: e.uscc, kind: 'DISHONEST_DEBTOR', occurredOn: '2026-05-01', publicMonths: 12 }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await record(market, { uscc: withWrongCheck(e.uscc, '0123456789ABCDEFGH'), kind: 'PENALTY', occurredOn: '2026-05-01' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await record(market, { uscc: e.uscc, kind: 'PENALTY', occurredOn: '2026-07-01' }))).toEqual(['BAD_USER_INPUT']);
     expect(await count()).toBe(0);
     const safety = ok(await record(market, { uscc: e.uscc, kind: 'PENALTY', category: 'WORK_SAFETY', occurredOn: '2026-05-01', publicMonths: 12 })).recordCreditEvent;
     expect(safety.publicUntil).toBe('2027-05-01');
-    const debtor = ok(await record(market, { uscc: e.uscc, kind: 'DISHONEST_DEBTOR', occurredOn: '2026-05-01' })).recordCreditEvent;
+    const debtor = ok(await record(court, { uscc: e.uscc, kind: 'DISHONEST_DEBTOR', occurredOn: '2026-05-01' })).recordCreditEvent;
     expect(debtor.publicUntil).toBeNull();
     expect(await count()).toBe(2);
     const resident = await city.token('RESIDENT', { sub: 'r-1' });

@@ -25,7 +25,7 @@ const calm: IndicatorValues = {
 };
 const score = (o: Partial<IndicatorValues>) => scoreIndicators(scheme, { ...calm, ...o });
 
-describe('labour-risk scoring table (DOMAIN.md §6)', () => {
+describe('labour-risk scoring table (docs/domain/06-labour-risk.md)', () => {
   it.each([
     ['wage arrears 0 days', { wageArrearsDays: 0 }, 0],
     ['wage arrears 1 day', { wageArrearsDays: 1 }, 20],

@@ -105,11 +105,15 @@ describe('registry through the gateway', () => {
     const me = await s.resident({ name: '欧阳娜娜' });
     const neighbour = await s.resident({ name: '张三明' });
     const token = await city.token('RESIDENT', { sub: me.id });
-    const d = ok(await city.query(`query($a: ID!, $b: ID!) { me: resident(id: $a) { name birthDate } other: resident(id: $b) { name idNumberMasked } }`, { a: me.id, b: neighbour.id }, token));
+    const d = ok(await city.query(`query($a: ID!, $b: ID!) { me: resident(id: $a) { name birthDate idNumberMasked } other: resident(id: $b) { name division { code } } }`, { a: me.id, b: neighbour.id }, token));
     expect(d.me.name).toBe('欧阳娜娜');
     expect(d.other.name).toBe('张*明');
-    const birth = await city.query(`query($b: ID!) { resident(id: $b) { birthDate } }`, { b: neighbour.id }, token);
-    expect(codes(birth)).toEqual(['FORBIDDEN']);
+    expect(d.other.division.code).toBe(neighbour.divisionCode);
+    // another resident sees the masked name and the division, nothing more (docs/domain/09-access.md)
+    for (const field of ['birthDate', 'idNumberMasked', 'hukou']) {
+      const res = await city.query(`query($b: ID!) { resident(id: $b) { ${field} } }`, { b: neighbour.id }, token);
+      expect(codes(res)).toEqual(['FORBIDDEN']);
+    }
   });
 
   it("leaves an audit row for a department analyst's read of a resident", async () => {

@@ -1,7 +1,7 @@
 import { hasRole, isCityWide, requireCaller, type Caller, type Role } from '@citypoints/auth';
 import { forbidden, isWithinDivision } from '@citypoints/kit';
 
-/** Officials who act on settlement applications within their division (DOMAIN.md §9). */
+/** Officials who act on settlement applications within their division (docs/domain/09-access.md). */
 export const SETTLEMENT_OFFICIALS: Role[] = ['TOWN_OFFICIAL', 'EDUCATION_OFFICER', 'HUKOU_OFFICER'];
 
 /**

@@ -3,10 +3,14 @@ import { EventConsumer, declareSubscription, registryClientFor } from '@citypoin
 import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
 import { JobRuns, Lifecycle } from '@citypoints/jobs';
 import { createAdmissionQueue, startAdmissionWorker } from './admission/admission.jobs';
+import { createFinaliseQueue, startFinaliseJobs } from './admission/finalise.jobs';
 import { CONSUMER, SCHEMA } from './context';
 import { createOverdueQueue, startOverdueJobs } from './household/household.jobs';
 import { Init1764200000000 } from './migrations/1764200000000-Init';
 import { Publicity1764200000001 } from './migrations/1764200000001-Publicity';
+import { Calendar1764200000002, Procedure1764200000003 } from './migrations/1764200000003-Procedure';
+import { SchoolEligibility1764200000004 } from './migrations/1764200000004-SchoolEligibility';
+import { LookupAttempts1764200000090 } from './lookup/lookup.migration';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { residentEventHandlers } from './residents/resident.projection';
 import type { SettlementRuntime } from './runtime';
@@ -20,7 +24,7 @@ export const settlement: SubgraphModule = {
   buildSchema: buildSettlementSchema,
   async create(deps): Promise<SubgraphInstance<SettlementRuntime>> {
     const log = deps.log ?? (() => undefined);
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001, EventVersions1764900000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001, Calendar1764200000002, Procedure1764200000003, SchoolEligibility1764200000004, LookupAttempts1764200000090, EventVersions1764900000000] });
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
     const rt: SettlementRuntime = {
@@ -31,8 +35,10 @@ export const settlement: SubgraphModule = {
       queues: {
         admission: lifecycle.queue('admission', createAdmissionQueue(deps)),
         overdue: lifecycle.queue('hukou-overdue', createOverdueQueue(deps)),
+        finalise: lifecycle.queue('admission-finalise', createFinaliseQueue(deps)),
       },
       lifecycle,
+      metrics: { calendarMissing: {} },
       log,
     };
     // before any relay of a fresh deployment runs, so no event goes to nobody
@@ -50,6 +56,7 @@ export const settlement: SubgraphModule = {
         lifecycle.worker('events', { close: () => consumer.stop() });
         lifecycle.worker('admission', startAdmissionWorker(rt, deps));
         lifecycle.worker('hukou-overdue', await startOverdueJobs(rt, deps));
+        lifecycle.worker('admission-finalise', await startFinaliseJobs(rt, deps));
       },
       seedDemo: (o) => seedSettlementDemo(rt, o),
       close: () => lifecycle.shutdown(),

@@ -20,11 +20,14 @@ export interface SettlementRuntime {
   queues: {
     admission: JobQueue<AdmissionJob>;
     overdue: JobQueue<Record<string, never>>;
+    finalise: JobQueue<Record<string, never>>;
   };
   /** asks registry for a resident, enterprise or organisation this subgraph has not heard of yet (read-your-writes) */
   registry?: OwnerClient;
   /** every closable (workers, queues, consumer, database) in shutdown order */
   lifecycle: Lifecycle;
+  /** counters an operator watches: working-day computations that reached a year without a calendar, by year */
+  metrics: { calendarMissing: Record<number, number> };
   log: (message: string) => void;
 }
 

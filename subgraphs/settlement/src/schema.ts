@@ -7,6 +7,7 @@ import { residentReference, ResidentSettlementFieldResolver, ResidentSettlementR
 import { SchemeResolver } from './schemes/scheme.resolver';
 import { SchoolResolver } from './schools/school.resolver';
 import { TalentCardResolver } from './talent/talent.resolver';
+import { AdmissionLookupResolver } from './lookup/lookup.resolver';
 
 export function buildSettlementSchema(): Promise<FederatedSchema> {
   return buildFederatedSchema({
@@ -21,6 +22,7 @@ export function buildSettlementSchema(): Promise<FederatedSchema> {
       TalentCardResolver,
       ResidentSettlementFieldResolver,
       ResidentSettlementResolver,
+      AdmissionLookupResolver,
     ],
     orphanedTypes: [ResidentRef, DivisionRef],
     referenceResolvers: { Resident: residentReference },

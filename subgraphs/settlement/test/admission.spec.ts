@@ -11,6 +11,9 @@ const c = (code: string, value: string | number): Claim => ({ code, value: Strin
  * Indicator sets chosen so that every tie-break rule decides something: equal totals split by
  * social-insurance points, then residence points, and three identical applications left to the lottery.
  */
+/** The residence permit and social insurance every application must have verified to be ranked (0 points). */
+const ELIGIBLE: Claim[] = [c('RESIDENCE_PERMIT', 'true'), c('SOCIAL_INSURANCE', 'true')];
+
 const PROFILES: Claim[][] = [
   [c('EDUCATION', 'COLLEGE'), c('SOCIAL_INSURANCE_TYPE_YEARS', 4)], // 66, SI 6
   [c('EDUCATION', 'COLLEGE'), c('WORK_YEARS', 4)], // 66, SI 0
@@ -28,7 +31,7 @@ const PROFILES: Claim[][] = [
   [c('EDUCATION', 'BACHELOR'), c('FAMILY_PLANNING_COMPLIANT', 'true')],
   [c('EDUCATION', 'COLLEGE'), c('BLOOD_DONATIONS_5Y', 4), c('RESIDENCE_YEARS', 6)],
   [c('EDUCATION', 'COLLEGE'), c('CRIMINAL_RECORDS_5Y', 1)], // −40: rejected, outside the pool
-];
+].map((p) => [...p, ...ELIGIBLE]);
 
 interface AppView {
   applicationNo: string;
@@ -40,7 +43,7 @@ interface AppView {
   parentId: string;
 }
 
-/** The rules of DOMAIN.md §1 written out independently of the service, to check its answer. */
+/** The rules of docs/domain/01-school-admission.md written out independently of the service, to check its answer. */
 function expectedRanking(apps: AppView[], seedText: string): AppView[] {
   const pool = apps.filter((a) => a.total >= 0);
   const prio = pool.filter((a) => a.priority);
@@ -114,19 +117,20 @@ describe('school admission through the gateway', () => {
     const d = ok(
       await city.query(
         SUBMIT,
-        { i: { parentId: parent.id, childName: '王小明', childIdNumber: childIdNumber(2020), year: 2026, grade: 'PRIMARY_1', townCode: TOWN, preferences: [schools[0]], indicators: [c('EDUCATION', 'MASTER_OR_ABOVE'), c('WORK_YEARS', 7)] } },
+        { i: { parentId: parent.id, childName: '王小明', childIdNumber: childIdNumber(2020), year: 2026, grade: 'PRIMARY_1', townCode: TOWN, preferences: [schools[0]], indicators: [c('EDUCATION', 'MASTER_OR_ABOVE'), c('WORK_YEARS', 7), ...ELIGIBLE] } },
         officer,
       ),
     ).submitSchoolApplication;
     const v = ok(
       await city.query(
         `mutation($n: ID!, $v: [IndicatorVerdictInput!]!) { verifyIndicators(applicationNo: $n, verdicts: $v) { status points { total schemeCode schemeVersion lines { code claimed verified status points } } } }`,
-        { n: d.applicationNo, v: [{ code: 'EDUCATION', status: 'VERIFIED', verifiedValue: 'BACHELOR' }] },
+        { n: d.applicationNo, v: [{ code: 'EDUCATION', status: 'VERIFIED', verifiedValue: 'BACHELOR' }, ...ELIGIBLE.map((e) => ({ code: e.code, status: 'VERIFIED' }))] },
         officer,
       ),
     ).verifyIndicators;
     expect(v.status).toBe('SUBMITTED');
-    expect(v.points).toMatchObject({ total: 80, schemeCode: 'DG-SCHOOL', schemeVersion: 1 });
+    // version 2 of DG-SCHOOL (eligibility conditions) is in force from the 2026 school year
+    expect(v.points).toMatchObject({ total: 80, schemeCode: 'DG-SCHOOL', schemeVersion: 2 });
     expect(v.points.lines.find((l: { code: string }) => l.code === 'EDUCATION')).toEqual({ code: 'EDUCATION', claimed: 'MASTER_OR_ABOVE', verified: 'BACHELOR', status: 'VERIFIED', points: 80 });
     expect(v.points.lines.find((l: { code: string }) => l.code === 'WORK_YEARS')).toEqual({ code: 'WORK_YEARS', claimed: '7', verified: null, status: 'CLAIMED', points: 0 });
     apps.push({ applicationNo: d.applicationNo, total: 80, si: 0, res: 0, priority: false, prefs: [schools[0]], parentId: parent.id });
@@ -218,7 +222,8 @@ describe('school admission through the gateway', () => {
     const lotteryTies = r.nodes.filter((n: { total: number }) => n.total === 82).map((n: { applicationNo: string }) => n.applicationNo);
     expect(lotteryTies).toEqual([...lotteryTies].sort((a, b) => (lottery('dg-2026', a) < lottery('dg-2026', b) ? -1 : 1)));
     const placement = expectedPlacement(expected, seats);
-    for (const n of r.nodes) expect([n.applicationNo, n.placement?.id ?? null, n.status]).toEqual([n.applicationNo, placement.get(n.applicationNo), placement.get(n.applicationNo) ? 'ADMITTED' : 'WAITLISTED']);
+    // a run computes the list: RANKED until its publicity and the final list (settlement-admission-rules e2e)
+    for (const n of r.nodes) expect([n.applicationNo, n.placement?.id ?? null, n.status]).toEqual([n.applicationNo, placement.get(n.applicationNo), 'RANKED']);
     const published = ok(await city.query(`query($id: ID!) { admissionRun(id: $id) { cutoffs { school { id } cutoff } } }`, { id: done.id }, officer)).admissionRun.cutoffs;
     const cutoffs = new Map<string, number>();
     for (const a of expected) {
@@ -253,7 +258,7 @@ describe('school admission through the gateway', () => {
     const d = ok(await city.query(`{ mySchoolApplications { applicationNo childName rank poolSize status placement { id name } cutoff points { total } parent { id } town { code } } }`, {}, token));
     const own = d.mySchoolApplications.find((a: { applicationNo: string }) => a.applicationNo === mine.applicationNo);
     const cutoff = Math.min(...firstRanking.filter((n) => n.placement?.id === admitted.placement!.id && !n.priority).map((n) => apps.find((a) => a.applicationNo === n.applicationNo)!.total));
-    expect(own).toMatchObject({ rank: admitted.rank, poolSize: firstRanking.length, status: 'ADMITTED', placement: { id: admitted.placement!.id }, cutoff, parent: { id: mine.parentId }, town: { code: TOWN } });
+    expect(own).toMatchObject({ rank: admitted.rank, poolSize: firstRanking.length, status: 'RANKED', placement: { id: admitted.placement!.id }, cutoff, parent: { id: mine.parentId }, town: { code: TOWN } });
     expect(own.childName).not.toContain('*');
     const other = apps.find((a) => a.parentId !== mine.parentId)!;
     expect(codes(await city.query(`query($n: ID!) { schoolApplication(applicationNo: $n) { applicationNo } }`, { n: other.applicationNo }, token))).toEqual(['FORBIDDEN']);

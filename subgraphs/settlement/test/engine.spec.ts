@@ -5,7 +5,7 @@ const item = (def: typeof DG_SCHOOL, code: string): SchemeItem => itemOf(def, co
 const pts = (def: typeof DG_SCHOOL, code: string, value: string) => itemPoints(item(def, code), value).points;
 const verified = (code: string, value: string): IndicatorState => ({ code, claimed: value, verified: value, status: 'VERIFIED' });
 
-describe('DG-SCHOOL, line by line (DOMAIN.md §1)', () => {
+describe('DG-SCHOOL, line by line (docs/domain/01-school-admission.md)', () => {
   it('scores the options of EDUCATION, QUALIFICATION, HOME_OWNERSHIP and SKILL_CONTEST', () => {
     expect(['HIGH_SCHOOL_OR_BELOW', 'COLLEGE', 'BACHELOR', 'MASTER_OR_ABOVE'].map((v) => pts(DG_SCHOOL, 'EDUCATION', v))).toEqual([30, 60, 80, 100]);
     expect(
@@ -84,7 +84,7 @@ describe('DG-SCHOOL, line by line (DOMAIN.md §1)', () => {
   });
 });
 
-describe('DG-HUKOU, line by line (DOMAIN.md §2)', () => {
+describe('DG-HUKOU, line by line (docs/domain/02-household-registration.md)', () => {
   const age = (birthDate: string, onDay: string) => scoreApplication(DG_HUKOU, [], { birthDate, onDay }).lines.find((l) => l.code === 'AGE')!;
 
   it('derives AGE from the birth date on the submission day', () => {

@@ -1,3 +1,4 @@
+import { saveCalendarYear } from '@citypoints/calendar';
 import { createQueue } from '@citypoints/jobs';
 import { codes, eventually, ok, type FixedClock, type TestCity } from '@citypoints/testing';
 import { OVERDUE_QUEUE } from '../src/household/household.jobs';
@@ -90,7 +91,9 @@ describe('household registration by points or conditions', () => {
   it('flags overdue stages once a day through the scheduled job’s queue', async () => {
     clock.set('2026-03-10T02:00:00Z');
     const [p] = await residents(city, 1);
-    const a = ok(await city.query(SUBMIT, { i: { applicantId: p.id, townCode: TOWN, indicators: [] } }, officer)).submitHouseholdApplication;
+    // a claimed line still to verify keeps the application in procedure (an INELIGIBLE one is never flagged)
+    const a = ok(await city.query(SUBMIT, { i: { applicantId: p.id, townCode: TOWN, indicators: [{ code: 'EDUCATION', value: 'COLLEGE' }] } }, officer)).submitHouseholdApplication;
+    expect(a.status).toBe('SUBMITTED');
     const queue = createQueue(OVERDUE_QUEUE, city.queue, { prefix: city.queuePrefix });
     try {
       const flagged = async (stage: string) =>
@@ -109,9 +112,11 @@ describe('household registration by points or conditions', () => {
       expect(await flagged('FIRST_REVIEW')).toBeNull();
       expect(codes(await city.query(`mutation($n: ID!) { completeHouseholdStage(applicationNo: $n, stage: "FIRST_REVIEW") { applicationNo } }`, { n: a.applicationNo }, officer))).toEqual(['INVALID_STATE']);
       ok(await city.query(`mutation($n: ID!) { completeHouseholdStage(applicationNo: $n, stage: "FILE_TO_TOWN") { applicationNo } }`, { n: a.applicationNo }, officer));
-      clock.set('2026-03-20T02:00:00Z');
+      // FILE_TO_TOWN completed on 03-13: FIRST_REVIEW is due 5 working days later, on 03-20
+      expect(ok(await city.query(STAGES, { n: a.applicationNo }, officer)).householdApplication.stages.find((s: { stage: string }) => s.stage === 'FIRST_REVIEW').dueDate).toBe('2026-03-20');
+      clock.set('2026-03-23T02:00:00Z');
       await queue.add('flag-overdue-stages', {});
-      await eventually(async () => (await flagged('FIRST_REVIEW')) === '2026-03-20');
+      await eventually(async () => (await flagged('FIRST_REVIEW')) === '2026-03-23');
       expect(await flagged('FILE_TO_TOWN')).toBe('2026-03-13');
     } finally {
       await queue.close();
@@ -124,6 +129,8 @@ describe('household registration by points or conditions', () => {
     const a = ok(await city.query(SUBMIT, { i: { applicantId: p.id, townCode: TOWN, indicators: [{ code: 'EDUCATION', value: 'COLLEGE' }] } }, officer)).submitHouseholdApplication;
     const r = ok(await city.query(`mutation($n: ID!) { rejectHouseholdApplication(applicationNo: $n, reason: "forged diploma") { status eligible } }`, { n: a.applicationNo }, officer));
     expect(r.rejectHouseholdApplication).toEqual({ status: 'REJECTED', eligible: false });
+    // a working-day calendar for 2031, as the city would load it once the State Council publishes the year
+    await city.instances.settlement.dataSource.transaction((m) => saveCalendarYear(m, 'settlement', { year: 2031, source: 'test arrangement', days: [{ day: '2031-01-01', kind: 'HOLIDAY', name: '元旦' }] }));
     clock.set('2031-03-09T02:00:00Z');
     expect(codes(await city.query(SUBMIT, { i: { applicantId: p.id, townCode: TOWN, indicators: [] } }, officer))).toEqual(['APPLICANT_BARRED']);
     clock.set('2031-03-11T02:00:00Z');

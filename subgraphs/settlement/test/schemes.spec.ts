@@ -19,7 +19,9 @@ describe('points schemes as data, and the demo city', () => {
 
   it('serves the seeded defaults as the schemes in force', async () => {
     const d = ok(await city.query(`{ s: pointsScheme(kind: SCHOOL_ADMISSION, year: 2026) { code year version threshold definition } h: pointsScheme(kind: HOUSEHOLD_REGISTRATION, year: 2026) { code year version threshold } }`, {}, officer));
-    expect(d.s).toMatchObject({ code: 'DG-SCHOOL', year: 2015, version: 1, threshold: null });
+    // version 2 (2026): version 1's points with the eligibility conditions of DOMAIN.md §1
+    expect(d.s).toMatchObject({ code: 'DG-SCHOOL', year: 2026, version: 2, threshold: null });
+    expect(d.s.definition).toMatchObject({ parentHukou: 'MIGRANT', eligibility: ['RESIDENCE_PERMIT', 'SOCIAL_INSURANCE'] });
     expect(d.s.definition.items.find((i: { code: string }) => i.code === 'WORK_YEARS').tiers).toEqual([{ from: 1, to: 2, points: 1 }, { from: 3, to: 5, points: 2 }, { from: 6, points: 3 }]);
     expect(d.h).toEqual({ code: 'DG-HUKOU', year: 2016, version: 1, threshold: 100 });
   });
@@ -39,14 +41,14 @@ describe('points schemes as data, and the demo city', () => {
     const next = JSON.parse(JSON.stringify(DG_SCHOOL));
     next.items.find((i: { code: string }) => i.code === 'EDUCATION').options.COLLEGE = 70;
     const published = ok(await city.query(PUBLISH, { k: 'SCHOOL_ADMISSION', c: 'DG-SCHOOL', y: 2026, d: next }, admin)).publishPointsScheme;
-    expect(published).toMatchObject({ code: 'DG-SCHOOL', year: 2026, version: 2 });
-    expect(ok(await city.query(`{ pointsScheme(kind: SCHOOL_ADMISSION, year: 2026) { version } }`, {}, officer)).pointsScheme.version).toBe(2);
+    expect(published).toMatchObject({ code: 'DG-SCHOOL', year: 2026, version: 3 });
+    expect(ok(await city.query(`{ pointsScheme(kind: SCHOOL_ADMISSION, year: 2026) { version } }`, {}, officer)).pointsScheme.version).toBe(3);
     expect(ok(await city.query(`{ pointsScheme(kind: SCHOOL_ADMISSION, year: 2025) { version } }`, {}, officer)).pointsScheme.version).toBe(1);
 
     const after = ok(await apply(p2.id)).submitSchoolApplication.applicationNo;
     const verify = (n: string) => city.query(`mutation($n: ID!) { verifyIndicators(applicationNo: $n, verdicts: [{ code: "EDUCATION", status: VERIFIED }]) { points { total schemeVersion } } }`, { n }, officer);
-    expect(ok(await verify(before)).verifyIndicators.points).toEqual({ total: 60, schemeVersion: 1 });
-    expect(ok(await verify(after)).verifyIndicators.points).toEqual({ total: 70, schemeVersion: 2 });
+    expect(ok(await verify(before)).verifyIndicators.points).toEqual({ total: 60, schemeVersion: 2 });
+    expect(ok(await verify(after)).verifyIndicators.points).toEqual({ total: 70, schemeVersion: 3 });
   });
 
   it('loads demo data once per seed, ready to rank', async () => {

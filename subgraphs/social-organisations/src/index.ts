@@ -1,10 +1,13 @@
 import { openSubgraphDataSource } from '@citypoints/db';
 import { EventConsumer, declareSubscription, registryClientFor } from '@citypoints/events';
 import type { SubgraphModule } from '@citypoints/federation';
-import { createQueue, JobRuns, Lifecycle } from '@citypoints/jobs';
+import { createQueue, createQueueEvents, JobRuns, Lifecycle } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
 import { CONSUMER, DEFAULT_OPTIONS, SCHEMA, type GradingJob, type SocialOrganisationsOptions, type SocialOrganisationsRuntime } from './runtime';
 import { Init1764600000000 } from './migrations/1764600000000-Init';
+import { CallerScopedKeys1764600000100 } from './migrations/1764600000100-CallerScopedKeys';
+import { BlacklistingLifts1764600000200 } from './migrations/1764600000200-BlacklistingLifts';
+import { GradingRunItems1764600000300 } from './migrations/1764600000300-GradingRunItems';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { buildSocialOrganisationsSchema } from './schema';
 import { registryHandlers } from './organisations/projection.handlers';
@@ -21,10 +24,11 @@ export function socialOrganisationsModule(overrides: Partial<SocialOrganisations
     buildSchema: buildSocialOrganisationsSchema,
     async create(deps) {
       const log = deps.log ?? (() => undefined);
-      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764600000000, EventVersions1764900000000] });
+      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764600000000, CallerScopedKeys1764600000100, BlacklistingLifts1764600000200, GradingRunItems1764600000300, EventVersions1764900000000] });
       const lifecycle = new Lifecycle({ log });
       lifecycle.connection('database', { close: () => ds.destroy() });
       const gradingQueue = lifecycle.queue('grading', createQueue<GradingJob>(GRADING_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
+      const gradingEvents = lifecycle.queue('grading-events', createQueueEvents(GRADING_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
       const rt: SocialOrganisationsRuntime = {
         ds,
         registry: registryClientFor('social-organisations', deps.internal),
@@ -32,6 +36,7 @@ export function socialOrganisationsModule(overrides: Partial<SocialOrganisations
         ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }),
         runs: new JobRuns(SCHEMA),
         gradingQueue,
+        gradingEvents,
         options: { ...DEFAULT_OPTIONS, ...overrides },
         lifecycle,
         log,

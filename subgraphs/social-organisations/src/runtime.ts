@@ -1,7 +1,7 @@
 import type { OwnerClient } from '@citypoints/events';
 import type { DataSource } from 'typeorm';
 import type { SubgraphContext } from '@citypoints/federation';
-import type { JobQueue, JobRuns, Lifecycle } from '@citypoints/jobs';
+import type { JobQueue, JobQueueEvents, JobRuns, Lifecycle } from '@citypoints/jobs';
 import { cityDate, type Clock } from '@citypoints/kit';
 import type { Ledger } from '@citypoints/ledger';
 
@@ -17,9 +17,11 @@ export interface GradingJob {
 export interface SocialOrganisationsOptions {
   /** organisations regraded per transaction of a grading run */
   gradingChunkSize: number;
+  /** how long runOrganisationGrading waits for the worker to finish the run it queued */
+  gradingWaitMs: number;
 }
 
-export const DEFAULT_OPTIONS: SocialOrganisationsOptions = Object.freeze({ gradingChunkSize: 100 });
+export const DEFAULT_OPTIONS: SocialOrganisationsOptions = Object.freeze({ gradingChunkSize: 100, gradingWaitMs: 10 * 60_000 });
 
 /** What the subgraph's resolvers, services, jobs and event handlers work with, built once by `create()`. */
 export interface SocialOrganisationsRuntime {
@@ -31,6 +33,8 @@ export interface SocialOrganisationsRuntime {
   /** asks registry for a resident, enterprise or organisation this subgraph has not heard of yet (read-your-writes) */
   registry?: OwnerClient;
   gradingQueue: JobQueue<GradingJob>;
+  /** completions of grading jobs, for a request that waits for its run */
+  gradingEvents: JobQueueEvents;
   options: SocialOrganisationsOptions;
   lifecycle: Lifecycle;
   log: (message: string) => void;

@@ -110,7 +110,7 @@ describe('member-enterprise effects from enterprise-credit events', () => {
     await outcome(await emit('enterprise-credit.status.changed', member, { ...black, previous: 'BLACK', changedAt: '2034-06-01T02:00:00.000Z' }));
     expect((await grading(chamber, 2034))!.points).toBe(-10);
 
-    await outcome(await emit('enterprise-credit.status.changed', member, { uscc: member, previous: 'BLACK', status: 'NORMAL', changedAt: '2034-09-01T02:00:00.000Z' }));
+    await outcome(await emit('enterprise-credit.status.changed', member, { uscc: member, previous: 'BLACK', status: 'NORMAL', changedAt: '2034-09-01T02:00:00.000Z', cause: 'REPAIR' }));
     const lifted = await grading(chamber, 2034);
     expect(lifted!.points).toBe(0);
     expect(memberLines(lifted, 'MEMBER_BLACKLISTED')).toEqual([]);
@@ -124,10 +124,50 @@ describe('member-enterprise effects from enterprise-credit events', () => {
 
   it('applies a lift that overtook its blacklisting: the line arrives already removed', async () => {
     const { member, chamber } = await twoOrganisationsWithMember();
-    await outcome(await emit('enterprise-credit.status.changed', member, { uscc: member, previous: 'BLACK', status: 'WATCH', changedAt: '2034-08-01T00:00:00.000Z' }));
+    await outcome(await emit('enterprise-credit.status.changed', member, { uscc: member, previous: 'BLACK', status: 'WATCH', changedAt: '2034-08-01T00:00:00.000Z', cause: 'REPAIR' }));
     await outcome(await emit('enterprise-credit.status.changed', member, { uscc: member, previous: 'NORMAL', status: 'BLACK', changedAt: '2034-07-01T00:00:00.000Z' }));
     const g = await grading(chamber, 2034);
     expect(g!.points).toBe(0);
+    expect(g!.removedLines.map((l) => l.category)).toEqual(['MEMBER_BLACKLISTED']);
+  });
+
+  it('keeps the line when the blacklisting merely expires, and a later repair of a new blacklisting removes only that one', async () => {
+    const { member, chamber } = await twoOrganisationsWithMember();
+    await outcome(await emit('enterprise-credit.status.changed', member, { uscc: member, previous: 'NORMAL', status: 'BLACK', changedAt: '2034-02-01T00:00:00.000Z' }));
+    await outcome(await emit('enterprise-credit.status.changed', member, { uscc: member, previous: 'BLACK', status: 'NORMAL', changedAt: '2034-05-01T00:00:00.000Z', cause: 'EXPIRY' }));
+    const expired = await grading(chamber, 2034);
+    expect(expired!.points).toBe(-10);
+    expect(memberLines(expired, 'MEMBER_BLACKLISTED')).toHaveLength(1);
+    expect(expired!.removedLines).toEqual([]);
+
+    // blacklisted again, then repaired (the repair arriving before the turn it lifts)
+    await outcome(await emit('enterprise-credit.status.changed', member, { uscc: member, previous: 'BLACK', status: 'NORMAL', changedAt: '2034-09-01T00:00:00.000Z', cause: 'REPAIR' }));
+    await outcome(await emit('enterprise-credit.status.changed', member, { uscc: member, previous: 'NORMAL', status: 'BLACK', changedAt: '2034-07-01T00:00:00.000Z' }));
+    const repaired = await grading(chamber, 2034);
+    expect(repaired!.points).toBe(-10);
+    expect(memberLines(repaired, 'MEMBER_BLACKLISTED')).toEqual([{ category: 'MEMBER_BLACKLISTED', points: -10, note: `member ${member} turned BLACK on 2034-02-01` }]);
+    expect(repaired!.removedLines).toEqual([{ category: 'MEMBER_BLACKLISTED', points: -10, note: `member ${member} turned BLACK on 2034-07-01` }]);
+  });
+
+  it('tells a repair from an expiry without a cause by the repair announced in the same transaction', async () => {
+    const { member, chamber } = await twoOrganisationsWithMember();
+    await outcome(await emit('enterprise-credit.status.changed', member, { uscc: member, previous: 'NORMAL', status: 'BLACK', changedAt: '2034-03-01T00:00:00.000Z' }));
+    // an expiry from a producer that does not yet say why: no repair with it, the line stays
+    await outcome(await emit('enterprise-credit.status.changed', member, { uscc: member, previous: 'BLACK', status: 'NORMAL', changedAt: '2034-04-01T00:00:00.000Z' }));
+    expect((await grading(chamber, 2034))!.points).toBe(-10);
+
+    await outcome(await emit('enterprise-credit.status.changed', member, { uscc: member, previous: 'NORMAL', status: 'BLACK', changedAt: '2034-06-01T00:00:00.000Z' }));
+    expect((await grading(chamber, 2034))!.points).toBe(-20);
+    // the repair and the lift it causes, written in one transaction as enterprise-credit does
+    const [repairedId, liftId] = await ec.transaction(async (m) => [
+      await publish(m, PUBLISHER, { topic: 'enterprise-credit.record.repaired', aggregateId: member, payload: { recordId: 'rec-w-1', uscc: member, kind: 'WAGE_ARREARS_BLACKLIST' } }),
+      await publish(m, PUBLISHER, { topic: 'enterprise-credit.status.changed', aggregateId: member, payload: { uscc: member, previous: 'BLACK', status: 'NORMAL', changedAt: '2034-12-01T00:00:00.000Z' } }),
+    ]);
+    await outcome(repairedId);
+    await outcome(liftId);
+    const g = await grading(chamber, 2034);
+    expect(g!.points).toBe(-10);
+    expect(memberLines(g, 'MEMBER_BLACKLISTED').map((l) => l.note)).toEqual([`member ${member} turned BLACK on 2034-03-01`]);
     expect(g!.removedLines.map((l) => l.category)).toEqual(['MEMBER_BLACKLISTED']);
   });
 

@@ -112,7 +112,7 @@ describe('social-organisations through the gateway', () => {
     expect(codes(await city.query(`mutation { runOrganisationGrading(year: 2030) }`, {}, own))).toEqual(['FORBIDDEN']);
   });
 
-  it('grades a crafted set as DOMAIN.md says: grades, supervision, top-3 chamber rewards, exit flag, ranking and credit', async () => {
+  it('grades a crafted set as docs/domain/07-social-organisations.md says: grades, supervision, top-3 chamber rewards, exit flag, ranking and credit', async () => {
     const Y = 2031;
     const caps: [string, number][] = [['BASIC_WORK', 30], ['POLITICAL_ORIENTATION', 20], ['INDUSTRY_SELF_DISCIPLINE', 20], ['SOCIAL_GOVERNANCE', 15], ['LIVELIHOOD', 15]];
     const build = async (kind: string, categories: number, violation = 0, extra: [string, number][] = []) => {

@@ -69,7 +69,7 @@ async function copy(client: Client, sql: string, lines: Iterable<string>): Promi
   await pipeline(Readable.from(batched), client.query(copyFrom(sql)));
 }
 
-/** The default table of DOMAIN.md §6 written out by hand: the baseline the job is measured against. */
+/** The default table of docs/domain/06-labour-risk.md written out by hand: the baseline the job is measured against. */
 const HAND_WRITTEN_LEVELS = `
   SELECT uscc, CASE
       WHEN group_incident OR (electricity_ratio < 0.3 AND wage_arrears_days > 0) THEN 'CRITICAL'
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   const url = withDatabase(ADMIN_URL, dbName);
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const queue: QueueConnection = (await pingRedis(redisUrl)) ? { kind: 'redis', url: redisUrl } : { kind: 'postgres', url, schema: 'bullmq' };
-  const inst = await enterpriseCreditModule({ scoringChunkSize: CHUNK }).create({
+  const inst = await enterpriseCreditModule({ scoringChunkSize: CHUNK, webhookSecretKey: randomBytes(32) }).create({
     databaseUrl: url,
     queue,
     queuePrefix: `bench${randomBytes(3).toString('hex')}`,

@@ -3,7 +3,7 @@
  * the four-step review, posted on approval) and spend them (a merchant's redemption) through the
  * gateway's GraphQL API; then the same number of clients post the same earn/redeem pairs straight
  * to the ledger, in the same run and the same database, as the baseline. Prints postings per
- * second of each and their ratio (also for redemptions alone, one mutation per ledger
+ * second of each and their ratio (also for redemptions alone: the holder's code, then the merchant's redemption, one ledger
  * transaction), and ends with the ledger's invariant check (sum of postings =
  * balances), failing the run on any violation.
  * Run: node -r @swc-node/register tests/bench/ledger/index.ts [--full]
@@ -29,7 +29,7 @@ const EARN_POINTS = 20;
 const PRICE = 10;
 
 interface Client {
-  residents: { id: string; cardNo: string }[];
+  residents: { id: string; cardNo: string; token: string }[];
   registrar: string;
   reviewer: string;
   clerk: string;
@@ -68,7 +68,7 @@ async function prepare(city: TestCity): Promise<Client[]> {
     const reward = ok(await city.query(`mutation { defineRewardItem(name: "大米", pointsCost: ${PRICE}, stock: 1000000, merchantId: "${merchantId}") { id } }`, {}, merchant)).defineRewardItem;
     await ds.transaction((m) => ledger.openAccount(m, { id: merchantAccount(merchantId), ownerId: merchantId, kind: 'MERCHANT' }));
     clients.push({
-      residents: ids.map((id) => ({ id, cardNo: cards.get(id)!.card_no })),
+      residents: await Promise.all(ids.map(async (id) => ({ id, cardNo: cards.get(id)!.card_no, token: await city.token('RESIDENT', { sub: id }) }))),
       registrar: await city.token('VILLAGE_REGISTRAR', { sub: `bench-registrar-${c}`, division: TOWN }),
       reviewer: await city.token('VILLAGE_REVIEWER', { sub: `bench-reviewer-${c}`, division: TOWN }),
       clerk: await city.token('PUBLICITY_CLERK', { sub: `bench-clerk-${c}`, division: TOWN }),
@@ -97,30 +97,27 @@ async function apiClient(city: TestCity, c: Client, rounds: number, today: strin
     ok(await city.query(`mutation($id: ID!) { publiciseCivicRecord(id: $id) { id } }`, { id: rec.id }, c.clerk));
     const approved = ok(await city.query(`mutation($id: ID!) { approveCivicRecord(id: $id, approve: true) { creditedPoints } }`, { id: rec.id }, c.townReviewer));
     if (approved.approveCivicRecord.creditedPoints !== EARN_POINTS) throw new Error('an earning was not credited in full');
-    ok(
-      await city.query(
-        `mutation($i: RedeemInput!) { redeem(input: $i) { balanceAfter } }`,
-        { i: { cardNo: r.cardNo, lines: [{ rewardId: c.rewardId, quantity: 1 }], idempotencyKey: randomUUID() } },
-        c.merchant,
-      ),
-    );
-    calls += 5;
+    await merchantRedeems(city, c, r);
+    calls += 6;
   }
   return calls;
 }
 
+/** The holder issues a one-time code and the merchant redeems with it (two mutations, one ledger transaction). */
+async function merchantRedeems(city: TestCity, c: Client, r: Client['residents'][number]): Promise<void> {
+  const holderCode = ok(await city.query(`mutation { issueRedemptionCode { code } }`, {}, r.token)).issueRedemptionCode.code;
+  ok(
+    await city.query(
+      `mutation($i: RedeemInput!) { redeem(input: $i) { totalPoints } }`,
+      { i: { cardNo: r.cardNo, lines: [{ rewardId: c.rewardId, quantity: 1 }], idempotencyKey: randomUUID(), holderCode } },
+      c.merchant,
+    ),
+  );
+}
+
 /** Redemptions alone through the API: one mutation, one ledger transaction of two postings. */
 async function apiRedeemer(city: TestCity, c: Client, rounds: number): Promise<void> {
-  for (let i = 0; i < rounds; i++) {
-    const r = c.residents[i % c.residents.length];
-    ok(
-      await city.query(
-        `mutation($i: RedeemInput!) { redeem(input: $i) { balanceAfter } }`,
-        { i: { cardNo: r.cardNo, lines: [{ rewardId: c.rewardId, quantity: 1 }], idempotencyKey: randomUUID() } },
-        c.merchant,
-      ),
-    );
-  }
+  for (let i = 0; i < rounds; i++) await merchantRedeems(city, c, c.residents[i % c.residents.length]);
 }
 
 /** The same earn/redeem pair posted straight to the ledger, one transaction each. */

@@ -15,7 +15,8 @@ import { withDatabase } from '@citypoints/db';
 import { FixedClock } from '@citypoints/kit';
 import type { DomainEvent } from '@citypoints/events';
 import { socialOrganisations, type SocialOrganisationsRuntime } from '@citypoints/social-organisations';
-import { gradeYear, gradingKey, gradingLoader } from '../../../subgraphs/social-organisations/src/grading/grading.service';
+import { gradingKey, gradingLoader } from '../../../subgraphs/social-organisations/src/grading/grading.service';
+import { gradeYear } from '../../../subgraphs/social-organisations/src/grading/grading.run';
 import { enterpriseCreditHandlers } from '../../../subgraphs/social-organisations/src/member-effects/member-effect.handlers';
 
 const quick = process.argv.includes('--quick');

@@ -38,7 +38,7 @@ export class CivicCardResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ) {
-    return recordsOfResident(ctx.rt, card.residentId, first, after);
+    return recordsOfResident(ctx.rt, ctx.caller, card, first, after);
   }
 
   @FieldResolver(() => [String], { description: 'flags earned by crossing the city-set balance thresholds' })

@@ -9,6 +9,7 @@ import { residentRef } from '../residents/resident.type';
 import { ensureResidents } from '../residents/projection';
 import { CivicCard, Passbook, PassbookKind } from './card.type';
 import { isUuid } from '../ids';
+import { newCardNumber } from './card-number';
 
 const ISSUE_SHARDS = 16;
 
@@ -58,18 +59,24 @@ export interface CardRow {
 export async function ensureCards(rt: Pick<CivicRuntime, 'ledger'>, m: EntityManager, residentIds: readonly string[], now: Date): Promise<Map<string, CardRow>> {
   const ids = [...new Set(residentIds.filter(isUuid))];
   if (!ids.length) return new Map();
-  const issued: { resident_id: string }[] = await m.query(
-    `INSERT INTO "${SCHEMA}".cards (card_no, resident_id, issued_at)
-     SELECT '4419' || lpad(nextval('"${SCHEMA}".card_numbers')::text, 8, '0'), r.id, $2
-       FROM "${SCHEMA}".residents r
-      WHERE r.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM "${SCHEMA}".cards c WHERE c.resident_id = r.id)
-      ORDER BY r.id
-     ON CONFLICT (resident_id) DO NOTHING RETURNING resident_id`,
-    [ids, now],
-  );
-  for (const r of issued) {
-    await openPassbook(rt, m, PassbookKind.CIVIC, r.resident_id);
-    await openPassbook(rt, m, PassbookKind.GREEN, r.resident_id);
+  // a random number already taken leaves its resident without a card this round; they draw again
+  for (let round = 0; round < 5; round++) {
+    const missing: { id: string }[] = await m.query(
+      `SELECT r.id FROM "${SCHEMA}".residents r
+        WHERE r.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM "${SCHEMA}".cards c WHERE c.resident_id = r.id) ORDER BY r.id`,
+      [ids],
+    );
+    if (!missing.length) break;
+    const issued: { resident_id: string }[] = await m.query(
+      `INSERT INTO "${SCHEMA}".cards (card_no, resident_id, issued_at)
+       SELECT x.card_no, x.id, $3 FROM unnest($1::uuid[], $2::text[]) AS x(id, card_no)
+       ON CONFLICT DO NOTHING RETURNING resident_id`,
+      [missing.map((r) => r.id), missing.map(() => newCardNumber()), now],
+    );
+    for (const r of issued) {
+      await openPassbook(rt, m, PassbookKind.CIVIC, r.resident_id);
+      await openPassbook(rt, m, PassbookKind.GREEN, r.resident_id);
+    }
   }
   const rows: CardRow[] = await m.query(
     `SELECT c.card_no, c.resident_id, c.issued_at, r.division_code, (p.resident_id IS NOT NULL) AS party_member
@@ -81,13 +88,17 @@ export async function ensureCards(rt: Pick<CivicRuntime, 'ledger'>, m: EntityMan
   return new Map(rows.map((r) => [r.resident_id, r]));
 }
 
-export async function cardByNo(m: Pick<EntityManager, 'query'>, cardNo: string): Promise<CardRow | null> {
+/** The card of a number, or of a number it had before re-numbering while that alias is valid. */
+export async function cardByNo(rt: Pick<CivicRuntime, 'clock'>, m: Pick<EntityManager, 'query'>, cardNo: string): Promise<CardRow | null> {
+  if (typeof cardNo !== 'string' || cardNo.length > 40) return null;
   const rows: CardRow[] = await m.query(
     `SELECT c.card_no, c.resident_id, c.issued_at, r.division_code, (p.resident_id IS NOT NULL) AS party_member
        FROM "${SCHEMA}".cards c JOIN "${SCHEMA}".residents r ON r.id = c.resident_id
        LEFT JOIN "${SCHEMA}".party_members p ON p.resident_id = c.resident_id
-      WHERE c.card_no = $1`,
-    [cardNo],
+      WHERE c.card_no = coalesce(
+        (SELECT card_no FROM "${SCHEMA}".cards WHERE card_no = $1),
+        (SELECT card_no FROM "${SCHEMA}".card_aliases WHERE old_no = $1 AND valid_until > $2))`,
+    [cardNo, rt.clock.now()],
   );
   return rows[0] ?? null;
 }

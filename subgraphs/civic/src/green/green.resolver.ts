@@ -8,6 +8,7 @@ import { Passbook, PassbookKind } from '../cards/card.type';
 import { projectedResident } from '../residents/projection';
 import { currentRules } from '../rules/rules.service';
 import { recyclablePoints } from './green.rules';
+import { lockCallerKey, validKey } from '../idempotency';
 
 async function greenPassbook(rt: CivicRuntime, residentId: string): Promise<Passbook> {
   const a = await rt.ledger.account(rt.ds.manager, passbookAccount(PassbookKind.GREEN, residentId));
@@ -27,32 +28,35 @@ export class GreenResolver {
   ): Promise<Passbook> {
     const rt = ctx.rt;
     const caller = requireRole(ctx.caller, 'VILLAGE_REGISTRAR');
-    const key = (idempotencyKey ?? '').trim();
-    if (key.length < 1 || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
+    const key = validKey(idempotencyKey);
     if (!Number.isInteger(grams) || grams < 1 || grams > 10_000_000) throw badInput('grams must be a whole number from 1 to 10000000', { field: 'grams' });
     await rt.ds.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`civic:green:${key}`]);
-      const existing: { resident_id: string; material: string; grams: number }[] = await m.query(`SELECT resident_id, material, grams FROM "${SCHEMA}".green_collections WHERE idempotency_key = $1`, [key]);
-      if (existing.length) {
-        if (existing[0].resident_id !== residentId || existing[0].material !== material || existing[0].grams !== grams) throw conflict('idempotencyKey was already used for another collection', { field: 'idempotencyKey' });
-        return;
-      }
       const resident = await projectedResident(m, residentId);
       if (!resident) throw notFound('resident', residentId);
+      // a replay is authorised like a first request, before the key finds anything
       requireRoleIn(caller, resident.division_code, 'VILLAGE_REGISTRAR');
+      await lockCallerKey(m, 'green', caller.sub, key);
+      const existing: { resident_id: string; material: string; grams: number }[] = await m.query(
+        `SELECT resident_id, material, grams FROM "${SCHEMA}".green_collections WHERE recorded_by = $1 AND idempotency_key = $2`,
+        [caller.sub, key],
+      );
+      if (existing.length) {
+        if (existing[0].resident_id !== resident.id || existing[0].material !== material || existing[0].grams !== grams) throw conflict('idempotencyKey was already used for another collection', { field: 'idempotencyKey' });
+        return;
+      }
       const { version, rules } = await currentRules(m, rt.clock);
       const price = rules.green.pricePerKg[material];
       if (price === undefined) throw badInput(`material must be one of ${Object.keys(rules.green.pricePerKg).join(', ')}`, { field: 'material' });
       const points = recyclablePoints(grams, price);
       if (points < 1) throw badInput('too little to earn a whole point', { field: 'grams' });
       await ensureCards(rt, m, [residentId], rt.clock.now());
-      await m.query(
+      const [collection]: { id: string }[] = await m.query(
         `INSERT INTO "${SCHEMA}".green_collections (idempotency_key, resident_id, material, grams, price_per_kg, points, rules_version, recorded_by, recorded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
         [key, residentId, material, grams, price, points, version, caller.sub, rt.clock.now()],
       );
       await rt.ledger.post(m, {
-        idempotencyKey: `civic:green-collection:${key}`,
+        idempotencyKey: `civic:green-collection:${collection.id}`,
         kind: 'GREEN_COLLECTION',
         metadata: { material, grams, pricePerKg: price, rulesVersion: version },
         entries: [

@@ -22,9 +22,9 @@ export class CivicRecordResolver {
     }).load(`${r.itemScope}/${r.itemCode}`);
   }
 
-  @FieldResolver(() => [RecordStep], { description: 'who did which step, in order' })
-  steps(@Root() r: CivicRecord, @Ctx() ctx: Context): Promise<RecordStep[]> {
-    return recordSteps(ctx.rt, r.id);
+  @FieldResolver(() => [RecordStep], { nullable: true, description: 'who did which step, in order; null in the public view of a record in publicity' })
+  async steps(@Root() r: CivicRecord, @Ctx() ctx: Context): Promise<RecordStep[] | null> {
+    return r.view === 'FULL' ? recordSteps(ctx.rt, r.id) : null;
   }
 
   @Authorized('VILLAGE_REGISTRAR')

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { hasRole, isCityWide, mustAuditRead, requireRole, requireRoleIn, writeAudit, type Caller, type Role } from '@citypoints/auth';
+import { hasRole, isCityAdmin, isCityWide, mustAuditRead, requireRole, requireRoleIn, writeAudit, type Caller, type Role } from '@citypoints/auth';
 import { badInput, cityDate, cityMonth, conflict, DAY, forbidden, invalidState, isIsoDate, isWithinDivision, notFound, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import type { CivicRuntime } from '../runtime';
@@ -12,6 +12,7 @@ import { currentRules } from '../rules/rules.service';
 import { creditFor } from './record.rules';
 import { CivicRecord, RecordStatus, RecordStep, type RegisterCivicRecordInput } from './record.type';
 import { isUuid } from '../ids';
+import { lockCallerKey, validKey } from '../idempotency';
 
 interface RecordRow {
   id: string;
@@ -34,36 +35,61 @@ interface RecordRow {
   publicised_by: string | null;
   approved_by: string | null;
   publicised_until: Date | null;
+  publicity_paused_at: Date | null;
+  publicity_remaining_ms: string | null;
 }
 
 const COLUMNS = `id, idempotency_key, resident_id, card_no, division_code, town_code, item_scope, item_code, passbook, points_requested,
   points_credited, breakdown, status, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, evidence, registered_by, reviewed_by,
-  publicised_by, approved_by, publicised_until`;
+  publicised_by, approved_by, publicised_until, publicity_paused_at, publicity_remaining_ms`;
 
 type Step = 'REGISTER' | 'REVIEW' | 'PUBLICISE' | 'APPROVE';
 
-function toRecord(r: RecordRow): CivicRecord {
+/**
+ * What a caller sees of a record: `FULL` for the resident, the officials of its division and the
+ * city; `PUBLIC` for the other villagers once it went into publicity — the masked name (registry
+ * masks it), the item and its points, and the window's state (DOMAIN.md §4).
+ */
+type RecordView = 'FULL' | 'PUBLIC';
+
+function toRecord(r: RecordRow, view: RecordView = 'FULL'): CivicRecord {
+  const full = view === 'FULL';
   return Object.assign(new CivicRecord(), {
     id: r.id,
     resident: residentRef(r.resident_id),
     points: r.points_requested,
-    creditedPoints: r.points_credited,
-    breakdown: r.breakdown,
+    creditedPoints: full ? r.points_credited : null,
+    breakdown: full ? r.breakdown : null,
     status: r.status,
     occurredOn: r.occurred_on,
-    evidence: r.evidence,
-    registeredBy: r.registered_by,
-    reviewedBy: r.reviewed_by,
-    publicisedBy: r.publicised_by,
-    approvedBy: r.approved_by,
+    evidence: full ? r.evidence : null,
+    registeredBy: full ? r.registered_by : null,
+    reviewedBy: full ? r.reviewed_by : null,
+    publicisedBy: full ? r.publicised_by : null,
+    approvedBy: full ? r.approved_by : null,
     publicisedUntil: r.publicised_until,
+    publicityPausedAt: r.publicity_paused_at,
+    publicityRemainingSeconds: r.publicity_remaining_ms === null ? null : Math.ceil(Number(r.publicity_remaining_ms) / 1000),
     divisionCode: r.division_code,
     itemScope: r.item_scope,
     itemCode: r.item_code,
     residentId: r.resident_id,
+    view,
   });
 }
 
+/** A record the village review rejected never went public: only its resident and the reviewers see it. */
+const rejectedBeforePublicity = (r: Pick<RecordRow, 'status' | 'publicised_by'>) => r.status === RecordStatus.REJECTED && r.publicised_by === null;
+
+const RECORD_OFFICIALS: readonly Role[] = Object.freeze(['TOWN_OFFICIAL', 'VILLAGE_REGISTRAR', 'VILLAGE_REVIEWER', 'PUBLICITY_CLERK', 'TOWN_REVIEWER']);
+const REVIEWERS: readonly Role[] = Object.freeze(['VILLAGE_REVIEWER', 'TOWN_REVIEWER']);
+
+/** True when the caller may see the records of this resident that were rejected before publicity. */
+function seesRejected(caller: Caller, residentId: string, divisionCode: string): boolean {
+  if (isCityAdmin(caller)) return true;
+  if (hasRole(caller, 'RESIDENT') && caller.sub === residentId) return true;
+  return hasRole(caller, ...REVIEWERS) && isWithinDivision(divisionCode, caller.division);
+}
 
 async function lockRecord(m: EntityManager, id: string): Promise<RecordRow> {
   const rows: RecordRow[] = isUuid(id) ? await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".records WHERE id = $1 FOR UPDATE`, [id]) : [];
@@ -83,10 +109,13 @@ async function addStep(rt: CivicRuntime, m: EntityManager, recordId: string, ste
   ]);
 }
 
-async function update(m: EntityManager, id: string, set: string, params: unknown[]): Promise<CivicRecord> {
+async function updateRow(m: EntityManager, id: string, set: string, params: unknown[]): Promise<RecordRow> {
   const rows: RecordRow[] = await m.query(`WITH u AS (UPDATE "${SCHEMA}".records SET ${set} WHERE id = $1 RETURNING *) SELECT ${COLUMNS} FROM u`, [id, ...params]);
-  return toRecord(rows[0]);
+  return rows[0];
 }
+
+/** An official's step: the official sees the whole record. */
+const update = async (m: EntityManager, id: string, set: string, params: unknown[]): Promise<CivicRecord> => toRecord(await updateRow(m, id, set, params));
 
 function validNote(note: string | null | undefined, field = 'note', required = false): string | null {
   const v = (note ?? '').trim();
@@ -97,24 +126,24 @@ function validNote(note: string | null | undefined, field = 'note', required = f
 
 export async function registerRecord(rt: CivicRuntime, c: Caller | null, input: RegisterCivicRecordInput): Promise<CivicRecord> {
   const caller = requireRole(c, 'VILLAGE_REGISTRAR');
-  const key = (input.idempotencyKey ?? '').trim();
-  if (key.length < 1 || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
+  const key = validKey(input.idempotencyKey);
   if (!isIsoDate(input.occurredOn)) throw badInput('occurredOn must be a date (YYYY-MM-DD)', { field: 'occurredOn' });
   if (input.occurredOn > cityDate(rt.clock.now())) throw badInput('occurredOn lies in the future', { field: 'occurredOn' });
   const evidence = validNote(input.evidence, 'evidence');
   return rt.ds.transaction(async (m) => {
-    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`civic:record-key:${key}`]);
-    const existing: RecordRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".records WHERE idempotency_key = $1`, [key]);
+    const resident = await projectedResident(m, input.residentId);
+    if (!resident) throw notFound('resident', input.residentId);
+    // a replay is authorised like a first request, before the key finds anything
+    requireRoleIn(caller, resident.division_code, 'VILLAGE_REGISTRAR');
+    await lockCallerKey(m, 'record', caller.sub, key);
+    const existing: RecordRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".records WHERE registered_by = $1 AND idempotency_key = $2`, [caller.sub, key]);
     if (existing.length) {
       const e = existing[0];
-      if (e.resident_id !== input.residentId || e.item_code !== input.itemCode || e.occurred_on !== input.occurredOn) {
+      if (e.resident_id !== resident.id || e.item_code !== input.itemCode || e.occurred_on !== input.occurredOn) {
         throw conflict('idempotencyKey was already used for a different record', { field: 'idempotencyKey' });
       }
       return toRecord(e);
     }
-    const resident = await projectedResident(m, input.residentId);
-    if (!resident) throw notFound('resident', input.residentId);
-    requireRoleIn(caller, resident.division_code, 'VILLAGE_REGISTRAR');
     const town = resident.division_code.slice(0, 9);
     const item = await itemForTown(m, town, input.itemCode);
     const cards = await ensureCards(rt, m, [resident.id], rt.clock.now());
@@ -146,7 +175,10 @@ export async function reviewRecord(rt: CivicRuntime, c: Caller | null, id: strin
       // approving the record dismisses the objections; refusing it upholds them
       await m.query(`UPDATE "${SCHEMA}".objections SET ruled_by = $2, upheld = $3, ruled_at = $4 WHERE record_id = $1 AND ruled_at IS NULL`, [r.id, caller.sub, !approve, rt.clock.now()]);
       await addStep(rt, m, r.id, 'REVIEW', caller.sub, approve ? 'OBJECTION_DISMISSED' : 'OBJECTION_UPHELD', n);
-      return update(m, r.id, `status = $2`, [approve ? RecordStatus.PUBLICISED : RecordStatus.REJECTED]);
+      if (!approve) return update(m, r.id, `status = 'REJECTED', publicity_paused_at = NULL, publicity_remaining_ms = NULL`, []);
+      // dismissed: the days that were left when the objection came run again from now
+      const until = new Date(rt.clock.now().getTime() + Number(r.publicity_remaining_ms ?? 0));
+      return update(m, r.id, `status = 'PUBLICISED', publicised_until = $2, publicity_paused_at = NULL, publicity_remaining_ms = NULL`, [until]);
     }
     throw invalidState(`a ${r.status} record cannot be reviewed`, { status: r.status });
   });
@@ -158,7 +190,11 @@ export async function publiciseRecord(rt: CivicRuntime, c: Caller | null, id: st
     const r = await lockRecord(m, id);
     requireRoleIn(caller, r.division_code, 'PUBLICITY_CLERK');
     await requireFreshActor(m, r.id, caller.sub, 'PUBLICISE');
-    if (r.status !== RecordStatus.VILLAGE_REVIEWED) throw invalidState(`a ${r.status} record cannot be publicised`, { status: r.status });
+    if (r.status !== RecordStatus.VILLAGE_REVIEWED) {
+      // the clerk is not told that the village review rejected it
+      if (rejectedBeforePublicity(r)) throw invalidState('only a record the village reviewer passed can be publicised');
+      throw invalidState(`a ${r.status} record cannot be publicised`, { status: r.status });
+    }
     const { rules } = await currentRules(m, rt.clock);
     const days = await publicityDays(m, r.town_code, rules.publicityDays.default);
     const until = new Date(rt.clock.now().getTime() + days * DAY);
@@ -174,11 +210,26 @@ export async function objectToRecord(rt: CivicRuntime, c: Caller | null, id: str
     const r = await lockRecord(m, id);
     const objector = await projectedResident(m, caller.sub);
     if (!objector || objector.division_code !== r.division_code) throw forbidden('only residents of the village may object');
-    if (r.status !== RecordStatus.PUBLICISED && r.status !== RecordStatus.OBJECTED) throw invalidState(`a ${r.status} record is not under publicity`, { status: r.status });
-    if (!r.publicised_until || rt.clock.now() >= r.publicised_until) throw invalidState('the publicity window has closed');
-    await m.query(`INSERT INTO "${SCHEMA}".objections (record_id, resident_id, reason, raised_at) VALUES ($1, $2, $3, $4)`, [r.id, objector.id, why, rt.clock.now()]);
-    return update(m, r.id, `status = 'OBJECTED'`, []);
+    const now = rt.clock.now();
+    if (r.status === RecordStatus.OBJECTED) {
+      // the window is paused already; the reviewer rules on every objection at once
+      await m.query(`INSERT INTO "${SCHEMA}".objections (record_id, resident_id, reason, raised_at) VALUES ($1, $2, $3, $4)`, [r.id, objector.id, why, now]);
+      return toRecord(r, viewOf(caller, r));
+    }
+    if (r.status !== RecordStatus.PUBLICISED || !r.publicised_until || now >= r.publicised_until) throw invalidState('this record is not under publicity');
+    await m.query(`INSERT INTO "${SCHEMA}".objections (record_id, resident_id, reason, raised_at) VALUES ($1, $2, $3, $4)`, [r.id, objector.id, why, now]);
+    // the window's clock stops: what was left of it runs again after a dismissal
+    const remaining = r.publicised_until.getTime() - now.getTime();
+    const updated = await updateRow(m, r.id, `status = 'OBJECTED', publicity_paused_at = $2, publicity_remaining_ms = $3, publicised_until = NULL`, [now, remaining]);
+    return toRecord(updated, viewOf(caller, updated));
   });
+}
+
+/** The view of a record a caller already allowed to act on it gets back. */
+function viewOf(caller: Caller, r: RecordRow): RecordView {
+  if (isCityAdmin(caller) || (hasRole(caller, 'RESIDENT') && caller.sub === r.resident_id)) return 'FULL';
+  if (hasRole(caller, ...RECORD_OFFICIALS) && isWithinDivision(r.division_code, caller.division)) return 'FULL';
+  return 'PUBLIC';
 }
 
 export async function approveRecord(rt: CivicRuntime, c: Caller | null, id: string, approve: boolean, note: string | null | undefined): Promise<CivicRecord> {
@@ -234,23 +285,30 @@ export async function approveRecord(rt: CivicRuntime, c: Caller | null, id: stri
   });
 }
 
-const RECORD_OFFICIALS: readonly Role[] = Object.freeze(['TOWN_OFFICIAL', 'VILLAGE_REGISTRAR', 'VILLAGE_REVIEWER', 'PUBLICITY_CLERK', 'TOWN_REVIEWER']);
-
-/** Residents see the records of their own village (they are publicised there); officials those of their division. */
+/**
+ * Officials see the records of their division; the resident their own; other villagers a record
+ * that went into publicity, in its public view; a record rejected before publicity only its
+ * resident and the reviewers. A department's read is audited when it is answered.
+ */
 export async function recordById(rt: CivicRuntime, c: Caller | null, id: string): Promise<CivicRecord | null> {
+  const caller = requireRole(c, ...RECORD_OFFICIALS, 'RESIDENT');
   if (!isUuid(id)) return null;
   const rows: RecordRow[] = await rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".records WHERE id = $1`, [id]);
   if (!rows.length) return null;
   const r = rows[0];
-  const caller = requireRole(c, ...RECORD_OFFICIALS, 'RESIDENT');
+  const view = await recordViewFor(rt, caller, r);
+  if (!view) throw forbidden("this record is outside the caller's reach");
   if (mustAuditRead(caller)) await writeAudit(rt.ds, SCHEMA, caller, { action: 'read', subjectType: 'CivicRecord', subjectIds: [r.id], fields: ['resident', 'item', 'evidence'] });
-  if (isCityWide(caller) || (hasRole(caller, ...RECORD_OFFICIALS) && isWithinDivision(r.division_code, caller.division))) return toRecord(r);
-  if (hasRole(caller, 'RESIDENT')) {
-    if (caller.sub === r.resident_id) return toRecord(r);
-    const me = await projectedResident(rt.ds.manager, caller.sub);
-    if (me && me.division_code === r.division_code && r.status !== RecordStatus.REGISTERED && r.status !== RecordStatus.VILLAGE_REVIEWED) return toRecord(r);
-  }
-  throw forbidden('this record is outside the caller\'s reach');
+  return toRecord(r, view);
+}
+
+async function recordViewFor(rt: CivicRuntime, caller: Caller, r: RecordRow): Promise<RecordView | null> {
+  if (rejectedBeforePublicity(r)) return seesRejected(caller, r.resident_id, r.division_code) ? 'FULL' : null;
+  if (isCityWide(caller) || (hasRole(caller, ...RECORD_OFFICIALS) && isWithinDivision(r.division_code, caller.division))) return 'FULL';
+  if (!hasRole(caller, 'RESIDENT')) return null;
+  if (caller.sub === r.resident_id) return 'FULL';
+  const me = await projectedResident(rt.ds.manager, caller.sub);
+  return me && me.division_code === r.division_code && r.publicised_by !== null ? 'PUBLIC' : null;
 }
 
 export async function recordSteps(rt: CivicRuntime, recordId: string): Promise<RecordStep[]> {
@@ -261,14 +319,18 @@ export async function recordSteps(rt: CivicRuntime, recordId: string): Promise<R
   return rows.map((s) => Object.assign(new RecordStep(), s));
 }
 
-/** A card's records, newest first. The card was authorised when it was loaded. */
-export async function recordsOfResident(rt: CivicRuntime, residentId: string, first: number | null | undefined, after: string | null | undefined) {
+/**
+ * A card's records, newest first. The card was authorised when it was loaded; records rejected
+ * before publicity are left out for a card reader who is neither the resident nor a reviewer.
+ */
+export async function recordsOfResident(rt: CivicRuntime, caller: Caller | null, card: { residentId: string; divisionCode: string }, first: number | null | undefined, after: string | null | undefined) {
   const size = pageSize(first);
   const offset = offsetFromCursor(after);
+  const all = !!caller && seesRejected(caller, card.residentId, card.divisionCode);
+  const where = `resident_id = $1${all ? '' : ` AND NOT (status = 'REJECTED' AND publicised_by IS NULL)`}`;
   const [rows, count] = await Promise.all([
-    rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".records WHERE resident_id = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`, [residentId, size, offset]) as Promise<RecordRow[]>,
-    rt.ds.query(`SELECT count(*)::int AS n FROM "${SCHEMA}".records WHERE resident_id = $1`, [residentId]) as Promise<{ n: number }[]>,
+    rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".records WHERE ${where} ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`, [card.residentId, size, offset]) as Promise<RecordRow[]>,
+    rt.ds.query(`SELECT count(*)::int AS n FROM "${SCHEMA}".records WHERE ${where}`, [card.residentId]) as Promise<{ n: number }[]>,
   ]);
-  return offsetPage(rows.map(toRecord), offset, size, count[0].n);
+  return offsetPage(rows.map((r) => toRecord(r)), offset, size, count[0].n);
 }
-

@@ -36,11 +36,15 @@ export class CivicRecord {
   @Field(() => ID, { nullable: true }) reviewedBy: string | null;
   @Field(() => ID, { nullable: true }) publicisedBy: string | null;
   @Field(() => ID, { nullable: true }) approvedBy: string | null;
-  @Field(() => Date, { nullable: true }) publicisedUntil: Date | null;
+  @Field(() => Date, { nullable: true, description: 'when the publicity window closes; null while an objection holds it' }) publicisedUntil: Date | null;
+  @Field(() => Date, { nullable: true, description: 'when an objection stopped the publicity window, while it holds' }) publicityPausedAt: Date | null;
+  @Field(() => Int, { nullable: true, description: 'seconds of the window left when it stopped; they run again after a dismissal' }) publicityRemainingSeconds: number | null;
   @Field(() => ID) divisionCode: string;
   itemScope: string;
   itemCode: string;
   residentId: string;
+  /** PUBLIC: what other villagers see of a record in publicity (no evidence, actors, steps or breakdown) */
+  view: 'FULL' | 'PUBLIC';
 }
 
 @ObjectType()

@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { Ctx as Context } from '../runtime';
-import { Redemption, RedeemInput, RewardItem } from './reward.type';
-import { defineReward, listRewards, redeem } from './reward.service';
+import { Merchant, Redemption, RedeemInput, RedemptionCode, RewardItem } from './reward.type';
+import { defineReward, listRewards, redeem, registerMerchant } from './reward.service';
+import { issueRedemptionCode } from './redemption-code.service';
 
 @Resolver(() => RewardItem)
 export class RewardResolver {
@@ -27,5 +28,22 @@ export class RewardResolver {
   @Mutation(() => Redemption)
   redeem(@Arg('input') input: RedeemInput, @Ctx() ctx: Context): Promise<Redemption> {
     return redeem(ctx.rt, ctx.caller, input);
+  }
+
+  @Authorized('RESIDENT')
+  @Mutation(() => RedemptionCode, { description: 'a one-time code for the caller\'s own card: one redemption by a merchant, within 10 minutes' })
+  issueRedemptionCode(@Ctx() ctx: Context): Promise<RedemptionCode> {
+    return issueRedemptionCode(ctx.rt, ctx.caller);
+  }
+
+  @Authorized('TOWN_OFFICIAL')
+  @Mutation(() => Merchant, { description: 'registers a points supermarket with a town, whose officials may then stock it' })
+  registerMerchant(
+    @Arg('merchantId', () => ID) merchantId: string,
+    @Arg('townCode', () => ID) townCode: string,
+    @Arg('name') name: string,
+    @Ctx() ctx: Context,
+  ): Promise<Merchant> {
+    return registerMerchant(ctx.rt, ctx.caller, merchantId, townCode, name);
   }
 }

@@ -1,11 +1,13 @@
-import { createHash } from 'node:crypto';
-import { hasRole, isCityAdmin, requireRole, type Caller } from '@citypoints/auth';
-import { badInput, conflict, DomainError, ErrorCode, forbidden, notFound } from '@citypoints/kit';
+import { createHash, randomUUID } from 'node:crypto';
+import { canReachDivision, hasRole, isCityAdmin, requireRole, requireRoleIn, type Caller } from '@citypoints/auth';
+import { badInput, conflict, divisionLevelOf, DomainError, ErrorCode, forbidden, notFound } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import type { CivicRuntime } from '../runtime';
 import { cardByNo, merchantAccount, passbookAccount } from '../cards/card.service';
 import { PassbookKind } from '../cards/card.type';
-import { Redemption, RewardItem, type RedeemInput } from './reward.type';
+import { Merchant, Redemption, RewardItem, type RedeemInput } from './reward.type';
+import { isCode, liveCode } from './redemption-code.service';
+import { lockCallerKey, validKey } from '../idempotency';
 import { isUuid } from '../ids';
 
 interface RewardRow {
@@ -18,6 +20,15 @@ interface RewardRow {
 
 const toReward = (r: RewardRow): RewardItem => Object.assign(new RewardItem(), { id: r.id, name: r.name, pointsCost: r.points_cost, stock: r.stock, merchantId: r.merchant_id });
 
+interface MerchantRow {
+  merchant_id: string;
+  town_code: string;
+  name: string;
+}
+
+const toMerchant = (r: MerchantRow): Merchant => Object.assign(new Merchant(), { id: r.merchant_id, townCode: r.town_code, name: r.name });
+
+const MERCHANT_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 const MAX_QUANTITY = 1000;
 const MAX_LINES = 50;
 
@@ -29,16 +40,45 @@ export async function listRewards(rt: CivicRuntime, merchantId: string | null | 
   return rows.map(toReward);
 }
 
-/** A merchant stocks its own shelf; the city and town officials may stock any. */
+/** Merchants registered with a town: a town official stocks only the shelves of its own town's merchants. */
+export async function registerMerchant(rt: CivicRuntime, c: Caller | null, merchantId: string, townCode: string, name: string): Promise<Merchant> {
+  const caller = requireRole(c, 'TOWN_OFFICIAL');
+  if (!MERCHANT_ID.test(merchantId ?? '')) throw badInput('merchantId must be 1 to 64 letters, digits or _.:-', { field: 'merchantId' });
+  if (divisionLevelOf(townCode) !== 'TOWN') throw badInput('a merchant is registered with a town (9-digit code)', { field: 'townCode' });
+  requireRoleIn(caller, townCode, 'TOWN_OFFICIAL');
+  const n = (name ?? '').trim();
+  if (n.length < 1 || n.length > 100) throw badInput('name must have 1 to 100 characters', { field: 'name' });
+  return rt.ds.transaction(async (m) => {
+    const prior: MerchantRow[] = await m.query(`SELECT merchant_id, town_code, name FROM "${SCHEMA}".merchants WHERE merchant_id = $1 FOR UPDATE`, [merchantId]);
+    // moving a merchant is for an official who reaches both towns
+    if (prior.length && !canReachDivision(caller, prior[0].town_code)) throw forbidden('this merchant is registered with another town');
+    const rows: MerchantRow[] = await m.query(
+      `INSERT INTO "${SCHEMA}".merchants (merchant_id, town_code, name, registered_by, registered_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (merchant_id) DO UPDATE SET town_code = EXCLUDED.town_code, name = EXCLUDED.name, registered_by = EXCLUDED.registered_by, registered_at = EXCLUDED.registered_at
+       RETURNING merchant_id, town_code, name`,
+      [merchantId, townCode, n, caller.sub, rt.clock.now()],
+    );
+    await rt.ledger.openAccount(m, { id: merchantAccount(merchantId), ownerId: merchantId, kind: 'MERCHANT' });
+    return toMerchant(rows[0]);
+  });
+}
+
+/** A merchant stocks its own shelf; a town official the shelves of merchants registered with its town; the city any. */
 export async function defineReward(rt: CivicRuntime, c: Caller | null, name: string, pointsCost: number, stock: number, merchantId: string): Promise<RewardItem> {
   const caller = requireRole(c, 'MERCHANT', 'TOWN_OFFICIAL');
-  if (!isCityAdmin(caller) && !hasRole(caller, 'TOWN_OFFICIAL') && caller.sub !== merchantId) throw forbidden('a merchant stocks only its own points supermarket');
+  const ownShelf = hasRole(caller, 'MERCHANT') && caller.sub === merchantId;
+  if (!isCityAdmin(caller) && !ownShelf && !hasRole(caller, 'TOWN_OFFICIAL')) throw forbidden('a merchant stocks only its own points supermarket');
   const n = (name ?? '').trim();
   if (n.length < 1 || n.length > 100) throw badInput('name must have 1 to 100 characters', { field: 'name' });
   if (!Number.isInteger(pointsCost) || pointsCost < 1 || pointsCost > 1_000_000) throw badInput('pointsCost must be a whole number from 1 to 1000000', { field: 'pointsCost' });
   if (!Number.isInteger(stock) || stock < 0 || stock > 1_000_000) throw badInput('stock must be a whole number from 0 to 1000000', { field: 'stock' });
-  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(merchantId ?? '')) throw badInput('merchantId must be 1 to 64 letters, digits or _.:-', { field: 'merchantId' });
+  if (!MERCHANT_ID.test(merchantId ?? '')) throw badInput('merchantId must be 1 to 64 letters, digits or _.:-', { field: 'merchantId' });
   return rt.ds.transaction(async (m) => {
+    if (!isCityAdmin(caller) && !ownShelf) {
+      const registered: MerchantRow[] = await m.query(`SELECT merchant_id, town_code, name FROM "${SCHEMA}".merchants WHERE merchant_id = $1`, [merchantId]);
+      // one answer whether the merchant is unknown or another town's
+      if (!registered.length || !requireRoleInQuietly(caller, registered[0].town_code)) throw forbidden('a town official stocks only merchants registered with its town');
+    }
     await rt.ledger.openAccount(m, { id: merchantAccount(merchantId), ownerId: merchantId, kind: 'MERCHANT' });
     const rows: RewardRow[] = await m.query(
       `INSERT INTO "${SCHEMA}".reward_items (merchant_id, name, points_cost, stock, created_at) VALUES ($1, $2, $3, $4, $5)
@@ -49,17 +89,23 @@ export async function defineReward(rt: CivicRuntime, c: Caller | null, name: str
   });
 }
 
+const requireRoleInQuietly = (caller: Caller, townCode: string) => hasRole(caller, 'TOWN_OFFICIAL') && canReachDivision(caller, townCode);
+
 interface RedemptionRow {
   id: string;
   card_no: string;
   request_hash: string;
   total_points: number;
   balance_after: number;
+  holder_code_id: string | null;
   created_at: Date;
 }
 
-const toRedemption = (r: RedemptionRow): Redemption =>
-  Object.assign(new Redemption(), { id: r.id, cardNo: r.card_no, totalPoints: r.total_points, balanceAfter: r.balance_after, createdAt: r.created_at });
+const REDEMPTION_COLUMNS = 'id, card_no, request_hash, total_points, balance_after, holder_code_id, created_at';
+
+/** The holder sees the balance their redemption left; a merchant does not (DOMAIN.md §9). */
+const toRedemption = (r: RedemptionRow, showBalance: boolean): Redemption =>
+  Object.assign(new Redemption(), { id: r.id, cardNo: r.card_no, totalPoints: r.total_points, balanceAfter: showBalance ? r.balance_after : null, createdAt: r.created_at });
 
 function validLines(input: RedeemInput): Map<string, number> {
   if (!Array.isArray(input.lines) || input.lines.length < 1 || input.lines.length > MAX_LINES) throw badInput(`a redemption has 1 to ${MAX_LINES} lines`, { field: 'lines' });
@@ -72,32 +118,40 @@ function validLines(input: RedeemInput): Map<string, number> {
   return lines;
 }
 
+/** The refusal of every redemption without the holder's consent: the same whether the card exists or not. */
+const noConsent = () => forbidden("a redemption needs the holder's valid redemption code for this card");
+
 /**
- * Takes the points and the stock in one transaction: the reward rows are locked (in id order, so
- * concurrent redemptions queue instead of deadlocking), the stock is checked, the ledger posts
- * the card's debit (refusing an overdraft), then the stock falls. A retry with the same key
- * finds the first redemption and returns it, moving nothing.
+ * Takes the points and the stock in one transaction, with the holder's consent (DOMAIN.md §4):
+ * the holder redeems on their own card; anyone else (a merchant, at its own shelf) only with a
+ * live one-time code the holder issued for this card, which this redemption spends. The reward
+ * rows are locked in id order, so concurrent redemptions queue instead of deadlocking; the
+ * ledger posts the card's debit (refusing an overdraft), then the stock falls. A retry by the
+ * same caller with the same key finds the first redemption and returns it, moving nothing.
  */
 export async function redeem(rt: CivicRuntime, c: Caller | null, input: RedeemInput): Promise<Redemption> {
   const caller = requireRole(c, 'RESIDENT', 'MERCHANT');
-  const key = (input.idempotencyKey ?? '').trim();
-  if (key.length < 1 || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
+  const key = validKey(input.idempotencyKey);
   const lines = validLines(input);
   const hash = createHash('sha256').update(JSON.stringify([...lines.entries()].sort())).digest('hex');
   return rt.ds.transaction(async (m) => {
-    const card = await cardByNo(m, input.cardNo);
-    if (!card) throw notFound('civic card', input.cardNo);
-    const asOwner = hasRole(caller, 'RESIDENT') && caller.sub === card.resident_id;
-    const asMerchant = hasRole(caller, 'MERCHANT');
-    if (!asOwner && !asMerchant && !isCityAdmin(caller)) throw forbidden('only the card holder or a merchant may redeem on this card');
-    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`civic:redeem:${card.card_no}:${key}`]);
-    const existing: RedemptionRow[] = await m.query(
-      `SELECT id, card_no, request_hash, total_points, balance_after, created_at FROM "${SCHEMA}".redemptions WHERE card_no = $1 AND idempotency_key = $2`,
-      [card.card_no, key],
-    );
+    const card = await cardByNo(rt, m, input.cardNo);
+    const asHolder = !!card && hasRole(caller, 'RESIDENT') && caller.sub === card.resident_id;
+    if (!asHolder && (!card || !(hasRole(caller, 'MERCHANT') || isCityAdmin(caller)))) throw noConsent();
+    await lockCallerKey(m, 'redeem', caller.sub, key);
+    const existing: RedemptionRow[] = await m.query(`SELECT ${REDEMPTION_COLUMNS} FROM "${SCHEMA}".redemptions WHERE redeemed_by = $1 AND idempotency_key = $2`, [caller.sub, key]);
+    // consent is checked for a replay as for a first request: the replay of a redemption a code
+    // paid for may show that (spent) code again
+    let codeId: string | null = null;
+    if (!asHolder) {
+      codeId = await liveCode(rt, m, card!.card_no, input.holderCode);
+      const replayConsent = !codeId && existing.length === 1 && existing[0].holder_code_id !== null && (await isCode(m, existing[0].holder_code_id, input.holderCode));
+      if (!codeId && !replayConsent) throw noConsent();
+    }
+    const showBalance = asHolder || isCityAdmin(caller);
     if (existing.length) {
-      if (existing[0].request_hash !== hash) throw conflict('idempotencyKey was already used for a different redemption', { field: 'idempotencyKey' });
-      return toRedemption(existing[0]);
+      if (existing[0].card_no !== card!.card_no || existing[0].request_hash !== hash) throw conflict('idempotencyKey was already used for a different redemption', { field: 'idempotencyKey' });
+      return toRedemption(existing[0], showBalance);
     }
     const rewards: RewardRow[] = await m.query(
       `SELECT id, merchant_id, name, points_cost, stock FROM "${SCHEMA}".reward_items WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
@@ -105,7 +159,7 @@ export async function redeem(rt: CivicRuntime, c: Caller | null, input: RedeemIn
     );
     const byId = new Map(rewards.map((r) => [r.id, r]));
     for (const id of lines.keys()) if (!byId.has(id)) throw notFound('reward item', id);
-    if (!asOwner && !isCityAdmin(caller) && rewards.some((r) => r.merchant_id !== caller.sub)) throw forbidden("a merchant redeems only its own reward items");
+    if (!asHolder && !isCityAdmin(caller) && rewards.some((r) => r.merchant_id !== caller.sub)) throw forbidden('a merchant redeems only its own reward items');
     const short = rewards.filter((r) => r.stock < lines.get(r.id)!);
     if (short.length) {
       throw new DomainError(ErrorCode.OUT_OF_STOCK, 'not enough stock', { items: short.map((r) => ({ rewardId: r.id, stock: r.stock, requested: lines.get(r.id) })) });
@@ -117,27 +171,36 @@ export async function redeem(rt: CivicRuntime, c: Caller | null, input: RedeemIn
       total += points;
       perMerchant.set(r.merchant_id, (perMerchant.get(r.merchant_id) ?? 0) + points);
     }
-    const cardAccount = passbookAccount(PassbookKind.CIVIC, card.resident_id);
-    const posted = await rt.ledger.post(m, {
-      idempotencyKey: `civic:redeem:${card.card_no}:${key}`,
-      kind: 'REDEMPTION',
-      metadata: { cardNo: card.card_no },
-      entries: [{ accountId: cardAccount, amount: -total }, ...[...perMerchant].map(([merchant, points]) => ({ accountId: merchantAccount(merchant), amount: points }))],
-    });
+    const cardAccount = passbookAccount(PassbookKind.CIVIC, card!.resident_id);
+    const redemptionId = randomUUID();
+    const posted = await rt.ledger
+      .post(m, {
+        idempotencyKey: `civic:redeem:${redemptionId}`,
+        kind: 'REDEMPTION',
+        metadata: { cardNo: card!.card_no, redemptionId },
+        entries: [{ accountId: cardAccount, amount: -total }, ...[...perMerchant].map(([merchant, points]) => ({ accountId: merchantAccount(merchant), amount: points }))],
+      })
+      .catch((e: unknown) => {
+        // the ledger names the balance it fell short of: only the holder may learn it
+        if (!showBalance && e instanceof DomainError && e.code === ErrorCode.INSUFFICIENT_POINTS) throw new DomainError(ErrorCode.INSUFFICIENT_POINTS, 'not enough points', { required: total });
+        throw e;
+      });
     await m.query(
       `UPDATE "${SCHEMA}".reward_items r SET stock = r.stock - x.qty FROM unnest($1::uuid[], $2::int[]) AS x(id, qty) WHERE r.id = x.id`,
       [[...lines.keys()], [...lines.values()]],
     );
+    const now = rt.clock.now();
+    if (codeId) await m.query(`UPDATE "${SCHEMA}".redemption_codes SET used_at = $2, used_by = $3 WHERE id = $1`, [codeId, now, caller.sub]);
     const rows: RedemptionRow[] = await m.query(
-      `INSERT INTO "${SCHEMA}".redemptions (card_no, idempotency_key, request_hash, total_points, balance_after, ledger_transaction_id, redeemed_by, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, card_no, request_hash, total_points, balance_after, created_at`,
-      [card.card_no, key, hash, total, posted.balances[cardAccount], posted.transactionId, caller.sub, rt.clock.now()],
+      `INSERT INTO "${SCHEMA}".redemptions (id, card_no, idempotency_key, request_hash, total_points, balance_after, ledger_transaction_id, redeemed_by, holder_code_id, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${REDEMPTION_COLUMNS}`,
+      [redemptionId, card!.card_no, key, hash, total, posted.balances[cardAccount], posted.transactionId, caller.sub, codeId, now],
     );
     await m.query(
       `INSERT INTO "${SCHEMA}".redemption_lines (redemption_id, reward_id, quantity, points_each) SELECT $1, x.id, x.qty, r.points_cost
          FROM unnest($2::uuid[], $3::int[]) AS x(id, qty) JOIN "${SCHEMA}".reward_items r ON r.id = x.id`,
       [rows[0].id, [...lines.keys()], [...lines.values()]],
     );
-    return toRedemption(rows[0]);
+    return toRedemption(rows[0], showBalance);
   });
 }

@@ -14,7 +14,8 @@ export class Redemption {
   @Field(() => ID) id: string;
   @Field(() => ID) cardNo: string;
   @Field(() => Int) totalPoints: number;
-  @Field(() => Int) balanceAfter: number;
+  @Field(() => Int, { nullable: true, description: "the card's balance after the redemption; null for a caller who may not see the holder's balance (a merchant)" })
+  balanceAfter: number | null;
   @Field(() => Date) createdAt: Date;
 }
 
@@ -29,4 +30,20 @@ export class RedeemInput {
   @Field(() => ID) cardNo: string;
   @Field(() => [RedemptionLineInput]) lines: RedemptionLineInput[];
   @Field() idempotencyKey: string;
+  @Field(() => String, { nullable: true, description: "the one-time code the card's holder issued; required when the caller is not the holder" })
+  holderCode?: string | null;
+}
+
+@ObjectType({ description: 'a one-time code the holder gives a merchant to redeem once on their card' })
+export class RedemptionCode {
+  @Field() code: string;
+  @Field(() => ID) cardNo: string;
+  @Field(() => Date) expiresAt: Date;
+}
+
+@ObjectType({ description: 'a points supermarket and the town it is registered with' })
+export class Merchant {
+  @Field(() => ID) id: string;
+  @Field(() => ID) townCode: string;
+  @Field() name: string;
 }

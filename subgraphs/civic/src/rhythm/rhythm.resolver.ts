@@ -1,11 +1,14 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
-import { badInput, divisionLevelOf, isPeriod } from '@citypoints/kit';
+import { hasRole, isCityWide, requireCaller, type Caller, type Role } from '@citypoints/auth';
+import { badInput, divisionLevelOf, forbidden, isPeriod, isWithinDivision } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import type { Ctx as Context } from '../runtime';
 import { passbookAccount } from '../cards/card.service';
 import { CivicCard, PassbookKind } from '../cards/card.type';
 import { ResidentRef, residentRef } from '../residents/resident.type';
+import { projectedResident } from '../residents/projection';
+import type { CivicRuntime } from '../runtime';
 import { monthsOf } from './rhythm.jobs';
 
 @ObjectType()
@@ -33,6 +36,24 @@ export class CivicBulletin {
   @Field(() => Int) rulesVersion: number;
 }
 
+const CIVIC_OFFICIALS: readonly Role[] = Object.freeze(['TOWN_OFFICIAL', 'VILLAGE_REGISTRAR', 'VILLAGE_REVIEWER', 'PUBLICITY_CLERK', 'TOWN_REVIEWER']);
+
+/**
+ * A town's honour lists (stars, bulletins) name residents with their points: they are posted in
+ * the town, so its residents and officials see them, and the city; a merchant, a data feed or a
+ * regulator sees no more of a resident than the masked name and division (DOMAIN.md §9).
+ */
+async function requireTownReader(rt: CivicRuntime, c: Caller | null, townCode: string): Promise<void> {
+  const caller = requireCaller(c);
+  if (isCityWide(caller)) return;
+  if (hasRole(caller, ...CIVIC_OFFICIALS) && (isWithinDivision(townCode, caller.division) || isWithinDivision(caller.division, townCode))) return;
+  if (hasRole(caller, 'RESIDENT')) {
+    const me = await projectedResident(rt.ds.manager, caller.sub);
+    if (me && isWithinDivision(me.division_code, townCode)) return;
+  }
+  throw forbidden("the town's honour lists are for its residents and officials");
+}
+
 @Resolver()
 export class RhythmResolver {
   @Authorized()
@@ -40,6 +61,7 @@ export class RhythmResolver {
   async civilityStars(@Arg('month') month: string, @Arg('divisionCode', () => ID) divisionCode: string, @Ctx() ctx: Context): Promise<CivilityStar[]> {
     if (!isPeriod(month)) throw badInput('month must be YYYY-MM', { field: 'month' });
     if (divisionLevelOf(divisionCode) !== 'TOWN') throw badInput('civility stars are ranked per town (9-digit code)', { field: 'divisionCode' });
+    await requireTownReader(ctx.rt, ctx.caller, divisionCode);
     const rows: { rank: number; resident_id: string; points: number }[] = await ctx.rt.ds.query(
       `SELECT rank, resident_id, points FROM "${SCHEMA}".civility_stars WHERE month = $1 AND town_code = $2 ORDER BY rank`,
       [month, divisionCode],
@@ -51,6 +73,9 @@ export class RhythmResolver {
   @Query(() => CivicBulletin, { nullable: true, description: "a town's or village's quarterly bulletin (quarter: YYYY-Qn)" })
   async civicBulletin(@Arg('quarter') quarter: string, @Arg('divisionCode', () => ID) divisionCode: string, @Ctx() ctx: Context): Promise<CivicBulletin | null> {
     monthsOf('QUARTERLY_BULLETIN', quarter);
+    const level = divisionLevelOf(divisionCode);
+    if (level !== 'TOWN' && level !== 'VILLAGE') throw badInput('a bulletin is built per town or village', { field: 'divisionCode' });
+    await requireTownReader(ctx.rt, ctx.caller, divisionCode.slice(0, 9));
     const rows: { records: number; points: number; top_residents: { residentId: string; points: number }[]; rules_version: number }[] = await ctx.rt.ds.query(
       `SELECT records, points, top_residents, rules_version FROM "${SCHEMA}".bulletins WHERE quarter = $1 AND division_code = $2`,
       [quarter, divisionCode],

@@ -1,5 +1,5 @@
 /**
- * The default civic rules (DOMAIN.md §4) as the first migration seeds them. Services never read
+ * The default civic rules (docs/domain/04-civic-cards.md) as the first migration seeds them. Services never read
  * this file: they read the published rule rows, so a city can publish its own version.
  */
 export const DEFAULT_CIVIC_RULES = {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { EntityManager } from 'typeorm';
-import { badInput, cityDate, isIsoDate, type Clock } from '@citypoints/kit';
+import { badInput, cityDate, isIsoDate, type Clock, type Queryable } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 
 const bounds = z.object({ passbook: z.enum(['CIVIC', 'RED', 'GREEN']), min: z.number().int(), max: z.number().int() }).refine((b) => b.min <= b.max, 'min above max');
@@ -20,8 +19,6 @@ export interface VersionedRules {
   effectiveFrom: string;
   rules: CivicRules;
 }
-
-type Queryable = Pick<EntityManager, 'query'>;
 
 /** The rule set in force on the clock's day: the latest version whose effective day has come. */
 export async function currentRules(m: Queryable, clock: Clock): Promise<VersionedRules> {

@@ -8,8 +8,8 @@ import { PassbookKind } from '../cards/card.type';
 
 const DEMO_ITEMS = Object.freeze(['HELP_NEIGHBOUR', 'VOLUNTEER_SERVICE', 'FILIAL_PIETY', 'QUEUE_ORDERLY', 'ELDERLY_CARE']);
 const DEMO_SHELF = [
-  { merchant: 'demo-love-supermarket-dongcheng', items: [['食用油 5L', 60, 40], ['大米 10kg', 50, 60], ['洗衣液', 20, 100]] },
-  { merchant: 'demo-points-bank-humen', items: [['毛巾', 8, 200], ['保温杯', 35, 50]] },
+  { merchant: 'demo-love-supermarket-dongcheng', name: '东城爱心超市', town: '441900003', items: [['食用油 5L', 60, 40], ['大米 10kg', 50, 60], ['洗衣液', 20, 100]] },
+  { merchant: 'demo-points-bank-humen', name: '虎门积分银行', town: '441900121', items: [['毛巾', 8, 200], ['保温杯', 35, 50]] },
 ] as const;
 
 /**
@@ -63,6 +63,10 @@ export async function seedCivicDemo(rt: CivicRuntime, o: DemoOptions): Promise<v
       posted++;
     }
     for (const shelf of DEMO_SHELF) {
+      await m.query(
+        `INSERT INTO "${SCHEMA}".merchants (merchant_id, town_code, name, registered_by, registered_at) VALUES ($1, $2, $3, 'demo', $4) ON CONFLICT DO NOTHING`,
+        [shelf.merchant, shelf.town, shelf.name, now],
+      );
       await rt.ledger.openAccount(m, { id: merchantAccount(shelf.merchant), ownerId: shelf.merchant, kind: 'MERCHANT' });
       for (const [name, cost, stock] of shelf.items) {
         await m.query(`INSERT INTO "${SCHEMA}".reward_items (id, merchant_id, name, points_cost, stock, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, [

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, requireRole, type Caller } from '@citypoints/auth';
-import { addWorkingDays, badInput, cityDate, divisionLevelOf, forbidden, HOUR, invalidState, isWithinDivision, notFound, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
+import { addWorkingDays, badInput, cityDate, divisionLevelOf, forbidden, HOUR, invalidState, isUuid, isWithinDivision, notFound, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
 import { SCHEMA, type EnterpriseCreditRuntime } from '../runtime';
 import { alertScope } from '../enterprises/access';
 import { guidanceOf, reasonsOf } from '../labour/labour.rules';
@@ -53,7 +53,7 @@ export async function toAlert(rt: EnterpriseCreditRuntime, r: AlertRow): Promise
 }
 
 export async function alertById(m: Pick<EntityManager, 'query'>, id: string, lock = false): Promise<AlertRow | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!isUuid(id)) return null;
   const rows: AlertRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".risk_alerts WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
   return rows[0] ?? null;
 }

@@ -1,36 +1,102 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import type { Job } from 'bullmq';
 import { requireRole, requireRoleIn, type Caller } from '@citypoints/auth';
 import { badInput, conflict, divisionLevelOf, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
 import { SCHEMA, type DeliveryJob, type EnterpriseCreditRuntime } from '../runtime';
 import { alertById, toAlert } from './alert.service';
 import type { AlertWebhook, WebhookDelivery } from './alert.type';
+import { resolveAllowed, WebhookAddressError, type ResolvedAddress, type Resolver } from './webhook.address';
+import { openSecret, sealSecret } from './webhook.secrets';
 
 export const SIGNATURE_HEADER = 'X-Citypoints-Signature';
 
-/** `sha256=<hex HMAC-SHA256 of the exact body with the webhook's secret>` */
-export function signature(secret: string, body: string): string {
-  return 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
+/**
+ * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the webhook's secret>` — Stripe's
+ * scheme: the receiver recomputes it and refuses a timestamp too far from its own clock, so a
+ * captured call cannot be replayed later.
+ */
+export function signature(secret: string, body: string, at: Date): string {
+  const t = Math.floor(at.getTime() / 1000);
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
 }
 
-export async function registerAlertWebhook(rt: EnterpriseCreditRuntime, caller: Caller, rawUrl: string, secret: string, divisionCode: string): Promise<AlertWebhook> {
-  if (!divisionLevelOf(divisionCode ?? '')) throw badInput('divisionCode is a 6, 9 or 12-digit division code', { field: 'divisionCode' });
-  requireRoleIn(caller, divisionCode, 'REGULATOR');
+/** The URL a webhook may have: https (http only in development and test), no credentials in it. */
+function webhookUrl(rt: EnterpriseCreditRuntime, raw: string): URL {
   let url: URL;
   try {
-    url = new URL((rawUrl ?? '').trim());
+    url = new URL((raw ?? '').trim());
   } catch {
     throw badInput('url is not a URL', { field: 'url' });
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw badInput('url must be http or https', { field: 'url' });
+  const allowed = rt.options.webhookAllowHttp ? ['https:', 'http:'] : ['https:'];
+  if (!allowed.includes(url.protocol)) throw badInput(rt.options.webhookAllowHttp ? 'url must be http or https' : 'url must be https', { field: 'url' });
+  if (url.username || url.password) throw badInput('url must not carry credentials', { field: 'url' });
+  if (url.toString().length > 2000) throw badInput('url must have at most 2000 characters', { field: 'url' });
+  return url;
+}
+
+/**
+ * A webhook of a division's regulators. Its host must resolve to public addresses only
+ * (loopback and private ones too in development with WEBHOOK_ALLOW_PRIVATE; link-local and
+ * metadata never); the secret is stored encrypted.
+ */
+export async function registerAlertWebhook(rt: EnterpriseCreditRuntime, caller: Caller, rawUrl: string, secret: string, divisionCode: string, resolve?: Resolver): Promise<AlertWebhook> {
+  if (!divisionLevelOf(divisionCode ?? '')) throw badInput('divisionCode is a 6, 9 or 12-digit division code', { field: 'divisionCode' });
+  requireRoleIn(caller, divisionCode, 'REGULATOR');
+  const url = webhookUrl(rt, rawUrl);
   if (!secret || secret.length < 16 || secret.length > 256) throw badInput('secret must have 16 to 256 characters', { field: 'secret' });
+  try {
+    await resolveAllowed(url, rt.options.webhookAllowPrivate, resolve);
+  } catch (e) {
+    if (e instanceof WebhookAddressError) throw badInput(`url refused: ${e.message}`, { field: 'url' });
+    throw e;
+  }
+  const id = randomUUID();
   const rows: { id: string; url: string; division_code: string }[] = await rt.ds.query(
-    `INSERT INTO "${SCHEMA}".alert_webhooks (url, secret, division_code, registered_by) VALUES ($1, $2, $3, $4)
+    `INSERT INTO "${SCHEMA}".alert_webhooks (id, url, secret, division_code, registered_by) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (division_code, url) DO NOTHING RETURNING id, url, division_code`,
-    [url.toString(), secret, divisionCode, caller.sub],
+    [id, url.toString(), sealSecret(rt.options.webhookSecretKey, id, secret), divisionCode, caller.sub],
   );
   if (!rows.length) throw conflict('this url is registered for the division already', { field: 'url' });
   return { id: rows[0].id, url: rows[0].url, divisionCode: rows[0].division_code };
+}
+
+export interface PostResult {
+  status: number;
+}
+
+/**
+ * POSTs to the webhook at the address just checked, never another: the connection goes to that
+ * IP (the Host header and TLS name stay the URL's), so a DNS answer that changes between the
+ * check and the call cannot move it. Redirects are answers like any other, never followed.
+ */
+export function postPinned(url: URL, address: ResolvedAddress, headers: Record<string, string>, body: string, timeoutMs = 10_000): Promise<PostResult> {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const secure = url.protocol === 'https:';
+  const port = url.port ? Number(url.port) : secure ? 443 : 80;
+  const options: https.RequestOptions = {
+    method: 'POST',
+    host: address.address,
+    family: address.family,
+    port,
+    path: `${url.pathname}${url.search}`,
+    headers: { ...headers, host: url.host, 'content-length': String(Buffer.byteLength(body)) },
+    timeout: timeoutMs,
+    agent: false,
+  };
+  if (secure && host !== address.address) options.servername = host;
+  return new Promise((resolve, reject) => {
+    const req = (secure ? https : http).request(options, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /**
@@ -81,8 +147,12 @@ interface DeliveryRow {
   division_code: string;
 }
 
-/** One attempt of one webhook call; a thrown error makes BullMQ retry it with backoff. */
-export async function deliverWebhook(rt: EnterpriseCreditRuntime, job: Job<DeliveryJob>): Promise<string> {
+/**
+ * One attempt of one webhook call; a thrown error makes BullMQ retry it with backoff. The host
+ * is resolved and checked again now (it may point elsewhere than at registration) and the call
+ * pinned to the address checked.
+ */
+export async function deliverWebhook(rt: EnterpriseCreditRuntime, job: Job<DeliveryJob>, resolve?: Resolver): Promise<string> {
   const ds = rt.ds;
   const [d]: DeliveryRow[] = await ds.query(
     `SELECT d.id, d.alert_id, d.status, d.attempts, w.url, w.secret, w.id AS webhook_id, w.division_code
@@ -112,14 +182,13 @@ export async function deliverWebhook(rt: EnterpriseCreditRuntime, job: Job<Deliv
     },
   });
   try {
-    const res = await fetch(d.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature(d.secret, body) },
-      body,
-      signal: AbortSignal.timeout(10_000),
-    });
-    await res.arrayBuffer().catch(() => undefined);
-    if (!res.ok) throw new Error(`receiver answered HTTP ${res.status}`);
+    const url = new URL(d.url);
+    if (!rt.options.webhookAllowHttp && url.protocol !== 'https:') throw new Error('url is not https');
+    const [address] = await resolveAllowed(url, rt.options.webhookAllowPrivate, resolve);
+    const secret = openSecret(rt.options.webhookSecretKey, d.webhook_id, d.secret);
+    const res = await postPinned(url, address, { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature(secret, body, rt.clock.now()) }, body);
+    if (res.status >= 300 && res.status < 400) throw new Error(`receiver answered HTTP ${res.status}; redirects are not followed`);
+    if (res.status < 200 || res.status >= 300) throw new Error(`receiver answered HTTP ${res.status}`);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

@@ -23,6 +23,8 @@ const Measures = z.object({ restrictions: z.array(z.string()), incentives: z.arr
 
 export const CreditSchemeDefinition = z.object({
   kinds: z.record(z.enum(CREDIT_KINDS), KindRule),
+  /** the departments whose feeds record each kind */
+  recorders: z.record(z.enum(CREDIT_KINDS), z.array(z.string().min(1))),
   status: z.object({
     blackKinds: z.array(z.enum(CREDIT_KINDS)),
     watchPenaltyKinds: z.array(z.enum(CREDIT_KINDS)),

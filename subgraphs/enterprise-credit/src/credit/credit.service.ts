@@ -1,10 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, requireRole, type Caller } from '@citypoints/auth';
-import { badInput, cityDate, conflict, forbidden, isIsoDate, notFound, parseUscc } from '@citypoints/kit';
+import { badInput, checkIdempotencyKey, cityDate, conflict, forbidden, isIsoDate, isUuid, notFound, parseUscc } from '@citypoints/kit';
 import { loader } from '@citypoints/federation';
 import { SCHEMA, type Ctx, type EnterpriseCreditRuntime } from '../runtime';
 import { TOPICS } from '../events';
-import { assertCanRead } from '../enterprises/access';
+import { assertCanRead, assertMayRead } from '../enterprises/access';
 import { enterpriseFactsLoader } from '../enterprises/enterprise.projection';
 import { creditSchemeOn, kindRule, type CreditScheme, type Status } from './credit.scheme';
 import { checkRepair, publicUntilOf } from './credit.rules';
@@ -48,13 +48,24 @@ function departmentOf(caller: Caller): string {
   throw forbidden('a data feed records in the name of its department: the token has none');
 }
 
-/** A department's credit record; a retry with the same key returns the first record. */
+/**
+ * A data feed records only the kinds of its own department, as the scheme in force names them
+ * (the court its listings, human resources wage-arrears blacklistings, tax its ratings, any
+ * regulating department penalties); the city admin records any kind.
+ */
+export function assertRecords(scheme: CreditScheme, caller: Caller, department: string, kind: string): void {
+  if (hasRole(caller, 'CITY_ADMIN')) return;
+  const recorders = scheme.definition.recorders[kind as keyof typeof scheme.definition.recorders] ?? [];
+  if (!recorders.includes(department)) throw forbidden(`${kind} records come from ${recorders.join(', ') || 'no department'}, not from ${department}`);
+}
+
+/** A department's credit record; a retry by the same caller with the same key returns the first record. */
 export async function recordCreditEvent(rt: EnterpriseCreditRuntime, caller: Caller, input: CreditRecordInput): Promise<CreditRecord> {
   requireRole(caller, 'DATA_FEED');
   const department = departmentOf(caller);
+  assertRecords(await creditSchemeOn(rt.ds, cityDate(rt.clock.now())), caller, department, input.kind);
   const uscc = parseUscc(input.uscc);
-  const key = (input.idempotencyKey ?? '').trim();
-  if (!key || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
+  const key = checkIdempotencyKey((input.idempotencyKey ?? '').trim());
   if (!isIsoDate(input.occurredOn)) throw badInput('occurredOn must be a date', { field: 'occurredOn' });
   const at = rt.clock.now();
   if (input.occurredOn > cityDate(at)) throw badInput('occurredOn lies in the future', { field: 'occurredOn' });
@@ -64,8 +75,8 @@ export async function recordCreditEvent(rt: EnterpriseCreditRuntime, caller: Cal
   if (note && note.length > 2000) throw badInput('note must have at most 2000 characters', { field: 'note' });
 
   return rt.ds.transaction(async (m) => {
-    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`credit-record:${key}`]);
-    const existing: RecordRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".credit_records WHERE idempotency_key = $1`, [key]);
+    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`credit-record:${caller.sub}:${key}`]);
+    const existing: RecordRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".credit_records WHERE recorded_by = $1 AND idempotency_key = $2`, [caller.sub, key]);
     if (existing.length) {
       const first = existing[0];
       if (first.uscc !== uscc || first.kind !== input.kind || first.occurred_on !== input.occurredOn) {
@@ -102,7 +113,7 @@ export interface RepairInput {
 /** Decides an application for credit repair; an approved record stops counting. */
 export async function repairCreditRecord(rt: EnterpriseCreditRuntime, caller: Caller, input: RepairInput): Promise<CreditRecord> {
   requireRole(caller, 'DATA_FEED');
-  if (!/^[0-9a-f-]{36}$/i.test(input.recordId)) throw notFound('credit record', input.recordId);
+  if (!isUuid(input.recordId)) throw notFound('credit record', input.recordId);
   const note = input.note?.trim() || null;
   const at = rt.clock.now();
   return rt.ds.transaction(async (m) => {
@@ -208,6 +219,7 @@ function reasonsFor(state: CreditState, scheme: CreditScheme, today: string): st
 }
 
 export async function creditCheck(ctx: Ctx, rawUscc: string, domain: RestrictedDomain): Promise<CreditCheck> {
+  assertMayRead(ctx.caller, 'credit');
   const uscc = parseUscc(rawUscc);
   const facts = await enterpriseFactsLoader(ctx).load(uscc);
   // an office about to award a contract must not read "allowed" for a code nobody registered

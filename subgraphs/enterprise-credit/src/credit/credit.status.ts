@@ -5,7 +5,7 @@ import { publishStatusChanges, type StatusChange } from '../events';
 import { creditSchemeOn, type CreditScheme } from './credit.scheme';
 
 /**
- * Recomputes the credit status of the given enterprises (DOMAIN.md §5, thresholds from the
+ * Recomputes the credit status of the given enterprises (docs/domain/05-enterprise-credit.md, thresholds from the
  * scheme) in one statement, stores the ones that changed and publishes each change through the
  * outbox. `usccs = null` means every enterprise with a record or a stored status.
  */

@@ -1,7 +1,7 @@
 import { hasRole, isCityWide, requireCaller, type Caller, type Role } from '@citypoints/auth';
 import { forbidden, isWithinDivision } from '@citypoints/kit';
 
-/** Officials who see enterprises of their own division only (DOMAIN.md §9). */
+/** Officials who see enterprises of their own division only (docs/domain/09-access.md). */
 const SCOPED: Role[] = ['REGULATOR', 'TOWN_OFFICIAL'];
 
 /**
@@ -16,6 +16,16 @@ export function assertCanRead(c: Caller | null | undefined, divisionCode: string
     if (divisionCode && isWithinDivision(divisionCode, caller.division)) return caller;
     throw forbidden(`the enterprise is outside the caller's division ${caller.division ?? '(none)'}`);
   }
+  throw forbidden(`${what} of an enterprise is not shown to this caller`);
+}
+
+/**
+ * Whether the caller's role may read this at all, before anything is looked up: a caller who
+ * may not must learn nothing, not even whether an enterprise exists.
+ */
+export function assertMayRead(c: Caller | null | undefined, what: 'credit' | 'labourRisk'): Caller {
+  const caller = requireCaller(c);
+  if (isCityWide(caller) || hasRole(caller, ...SCOPED) || (what === 'credit' && hasRole(caller, 'DATA_FEED'))) return caller;
   throw forbidden(`${what} of an enterprise is not shown to this caller`);
 }
 

@@ -16,8 +16,12 @@ export class LabourResolver {
 
   @Authorized('REGULATOR')
   @Mutation(() => ScoringRun)
-  runLabourRiskScoring(@Arg('period') period: string, @Ctx() ctx: Context): Promise<ScoringRun> {
-    return runLabourRiskScoring(ctx.rt, requireCaller(ctx.caller), period);
+  runLabourRiskScoring(
+    @Arg('period') period: string,
+    @Ctx() ctx: Context,
+    @Arg('divisionCode', () => ID, { nullable: true, description: "one division's enterprises; a regulator's own division by default, the whole city for the city admin" }) divisionCode?: string | null,
+  ): Promise<ScoringRun> {
+    return runLabourRiskScoring(ctx.rt, requireCaller(ctx.caller), period, divisionCode);
   }
 
   @Authorized('REGULATOR')

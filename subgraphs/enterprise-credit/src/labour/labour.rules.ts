@@ -56,7 +56,7 @@ function levelByScore(levels: LevelRule[], score: number): LevelRule {
 }
 
 /**
- * DOMAIN.md §6 for one enterprise: points per indicator band, the level of the sum, raised by
+ * docs/domain/06-labour-risk.md for one enterprise: points per indicator band, the level of the sum, raised by
  * any override whose conditions all hold. The scoring job computes the same in SQL; this is the
  * reference the tables are tested against.
  */

@@ -73,7 +73,7 @@ export class RiskOverrideView {
   @Field() label: string;
 }
 
-@ObjectType({ description: 'a version of the labour-risk scoring table (DOMAIN.md §6)' })
+@ObjectType({ description: 'a version of the labour-risk scoring table (docs/domain/06-labour-risk.md)' })
 export class LabourRiskSchemeView {
   @Field(() => Int) version: number;
   @Field() code: string;

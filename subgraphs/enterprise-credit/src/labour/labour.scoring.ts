@@ -1,8 +1,8 @@
 import type { Job } from 'bullmq';
 import type { EntityManager } from 'typeorm';
-import { requireRole, type Caller } from '@citypoints/auth';
+import { hasRole, requireRole, type Caller } from '@citypoints/auth';
 import type { JobRun } from '@citypoints/jobs';
-import { badInput, cityMonth, isPeriod, notFound } from '@citypoints/kit';
+import { badInput, cityMonth, divisionLevelOf, forbidden, isPeriod, isUuid, isWithinDivision, notFound } from '@citypoints/kit';
 import { SCHEMA, type EnterpriseCreditRuntime, type ScoringJob } from '../runtime';
 import { creditSchemeOn } from '../credit/credit.scheme';
 import { recomputeStatuses } from '../credit/credit.status';
@@ -45,6 +45,7 @@ export function toScoringRun(r: JobRun): ScoringRun {
   return {
     id: r.id,
     period: String(r.params.period),
+    divisionCode: (r.params.division as string | null | undefined) ?? null,
     status: r.status as ScoringRun['status'],
     progress: r.progress,
     scored: n(c.scored) ?? 0,
@@ -54,21 +55,23 @@ export function toScoringRun(r: JobRun): ScoringRun {
 }
 
 /**
- * Records a run for the month and queues it. While a run of that month is still queued or
- * running, asking again returns it rather than starting a second one next to it.
+ * Records a run for the month — of the whole city, or of the enterprises of one division — and
+ * queues it. While a run of that month and scope is still queued or running, asking again
+ * returns it rather than starting a second one next to it.
  */
-export async function startScoringRun(rt: EnterpriseCreditRuntime, period: string, key: string | null = null): Promise<JobRun> {
+export async function startScoringRun(rt: EnterpriseCreditRuntime, period: string, key: string | null = null, division: string | null = null): Promise<JobRun> {
   if (!isPeriod(period)) throw badInput('period must be YYYY-MM', { field: 'period' });
   if (period > cityMonth(rt.clock.now())) throw badInput(`period ${period} has not begun`, { field: 'period' });
   const run = await rt.ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scoring:${period}`]);
     const active: { id: string }[] = await m.query(
-      `SELECT id FROM "${SCHEMA}".job_runs WHERE kind = $1 AND params->>'period' = $2 AND status IN ('QUEUED', 'RUNNING') ORDER BY created_at LIMIT 1`,
-      [SCORING_KIND, period],
+      `SELECT id FROM "${SCHEMA}".job_runs WHERE kind = $1 AND params->>'period' = $2 AND params->>'division' IS NOT DISTINCT FROM $3
+         AND status IN ('QUEUED', 'RUNNING') ORDER BY created_at LIMIT 1`,
+      [SCORING_KIND, period, division],
     );
     if (active.length) return (await rt.runs.get(m, active[0].id))!;
     const schemeVersion = await labourRiskSchemeVersionFor(m, period);
-    return rt.runs.create(m, { kind: SCORING_KIND, params: { period, schemeVersion }, key });
+    return rt.runs.create(m, { kind: SCORING_KIND, params: { period, schemeVersion, division }, key });
   });
   if (run.status === 'QUEUED') {
     await rt.queues.scoring.add('score', { runId: run.id }, { jobId: run.id, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: false });
@@ -76,23 +79,43 @@ export async function startScoringRun(rt: EnterpriseCreditRuntime, period: strin
   return run;
 }
 
-export async function runLabourRiskScoring(rt: EnterpriseCreditRuntime, caller: Caller, period: string): Promise<ScoringRun> {
+/**
+ * A scoring run on demand: the city admin runs the whole city (or one division); a regulator
+ * runs only their own division (a town, or a part of it) — never the city as a whole.
+ */
+export async function runLabourRiskScoring(rt: EnterpriseCreditRuntime, caller: Caller, period: string, divisionCode?: string | null): Promise<ScoringRun> {
   requireRole(caller, 'REGULATOR');
-  return toScoringRun(await startScoringRun(rt, (period ?? '').trim()));
+  if (divisionCode != null && !divisionLevelOf(divisionCode)) throw badInput('divisionCode is a 6, 9 or 12-digit division code', { field: 'divisionCode' });
+  let division: string | null = divisionCode ?? null;
+  if (!hasRole(caller, 'CITY_ADMIN')) {
+    const own = caller.division;
+    if (!own || divisionLevelOf(own) === 'CITY' || divisionLevelOf(own) == null) throw forbidden("a city-wide scoring run is the city admin's; a regulator runs their own division");
+    division ??= own;
+    if (!isWithinDivision(division, own)) throw forbidden(`division ${division} is outside the caller's division ${own}`);
+  }
+  if (division && divisionLevelOf(division) === 'CITY') division = null;
+  return toScoringRun(await startScoringRun(rt, (period ?? '').trim(), null, division));
+}
+
+/** Whether the caller may see a run: the city admin every one, a regulator those of their division. */
+function canSeeRun(caller: Caller, run: JobRun): boolean {
+  if (hasRole(caller, 'CITY_ADMIN')) return true;
+  const division = run.params.division as string | null | undefined;
+  return !!division && isWithinDivision(division, caller.division);
 }
 
 export async function scoringRun(rt: EnterpriseCreditRuntime, caller: Caller, id: string): Promise<ScoringRun | null> {
   requireRole(caller, 'REGULATOR');
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!isUuid(id)) return null;
   const run = await rt.runs.get(rt.ds, id);
-  return run && run.kind === SCORING_KIND ? toScoringRun(run) : null;
+  return run && run.kind === SCORING_KIND && canSeeRun(caller, run) ? toScoringRun(run) : null;
 }
 
 /**
  * Splits the month's enterprises into chunks by USCC range, once: a retried attempt reads the
  * same boundaries, so the checkpoint (a chunk number) means the same enterprises every time.
  */
-async function chunksOf(rt: EnterpriseCreditRuntime, runId: string, period: string, chunkSize: number): Promise<{ lo: string; hi: string | null }[]> {
+async function chunksOf(rt: EnterpriseCreditRuntime, runId: string, period: string, chunkSize: number, division: string | null): Promise<{ lo: string; hi: string | null }[]> {
   return rt.ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scoring-chunks:${runId}`]);
     let rows: { lo_uscc: string; hi_uscc: string | null }[] = await m.query(
@@ -100,17 +123,23 @@ async function chunksOf(rt: EnterpriseCreditRuntime, runId: string, period: stri
       [runId],
     );
     if (!rows.length) {
-      // each step walks one chunk of the (period, uscc) index from the previous start
-      rows = await m.query(
-        `WITH RECURSIVE starts(lo) AS (
+      // the whole city: each step walks one chunk of the (period, uscc) index from the previous
+      // start; one division: its few enterprises numbered, every chunk-th one a start
+      const starts = division
+        ? `scope AS (SELECT DISTINCT i.uscc FROM "${SCHEMA}".labour_indicators i JOIN "${SCHEMA}".enterprises e ON e.uscc = i.uscc
+                     WHERE i.period = $2 AND e.division_code LIKE $4 || '%'),
+           starts(lo) AS (SELECT uscc FROM (SELECT uscc, row_number() OVER (ORDER BY uscc) - 1 AS n FROM scope) x WHERE n % $3 = 0)`
+        : `starts(lo) AS (
            SELECT min(uscc) FROM "${SCHEMA}".labour_indicators WHERE period = $2
            UNION ALL
            SELECT (SELECT uscc FROM "${SCHEMA}".labour_indicators WHERE period = $2 AND uscc > s.lo ORDER BY uscc OFFSET $3 - 1 LIMIT 1)
-           FROM starts s WHERE s.lo IS NOT NULL),
+           FROM starts s WHERE s.lo IS NOT NULL)`;
+      rows = await m.query(
+        `WITH RECURSIVE ${starts},
          bounds AS (SELECT lo AS lo_uscc, lead(lo) OVER (ORDER BY lo) AS hi_uscc, row_number() OVER (ORDER BY lo) - 1 AS chunk_no FROM starts WHERE lo IS NOT NULL),
          ins AS (INSERT INTO "${SCHEMA}".scoring_run_chunks (run_id, chunk_no, lo_uscc, hi_uscc) SELECT $1, chunk_no, lo_uscc, hi_uscc FROM bounds RETURNING chunk_no, lo_uscc, hi_uscc)
          SELECT lo_uscc, hi_uscc FROM ins ORDER BY chunk_no`,
-        [runId, period, chunkSize],
+        division ? [runId, period, chunkSize, division] : [runId, period, chunkSize],
       );
     }
     return rows.map((r) => ({ lo: r.lo_uscc, hi: r.hi_uscc }));
@@ -131,7 +160,7 @@ interface ChunkOutcome {
 export async function scoreChunk(
   rt: EnterpriseCreditRuntime,
   m: Pick<EntityManager, 'query'>,
-  o: { runId: string | null; period: string; schemeVersion: number; lo: string; hi: string | null; at: Date; watchLevels: string[]; redLevels: string[] },
+  o: { runId: string | null; period: string; schemeVersion: number; lo: string; hi: string | null; at: Date; watchLevels: string[]; redLevels: string[]; division: string | null },
 ): Promise<ChunkOutcome> {
   const scheme = await labourRiskScheme(rt.ds, o.schemeVersion, rt.labourSchemes);
   const c = compileScoring(scheme, 'i');
@@ -146,7 +175,7 @@ export async function scoreChunk(
        FROM (SELECT uscc, town, ${c.scoreSql} AS score, ${c.bandIdsSql} AS band_ids, ${c.overrideIdsSql} AS override_ids, ${c.overrideRankSql} AS override_rank
              FROM (SELECT i.uscc, left(e.division_code, 9) AS town, ${c.bandColumns}
                    FROM "${SCHEMA}".labour_indicators i JOIN "${SCHEMA}".enterprises e ON e.uscc = i.uscc
-                   WHERE i.period = $1 AND ${range('i.uscc')} AND ${range('e.uscc')} OFFSET 0) banded
+                   WHERE i.period = $1 AND ${range('i.uscc')} AND ${range('e.uscc')} AND ($10::text IS NULL OR e.division_code LIKE $10 || '%') OFFSET 0) banded
              OFFSET 0) pointed),
      prev AS (
        SELECT DISTINCT ON (uscc) uscc, period, level, level_rank, since FROM "${SCHEMA}".labour_risk_scores
@@ -174,7 +203,7 @@ export async function scoreChunk(
           OR (level = ANY($9::text[])) IS DISTINCT FROM (p_level IS NULL OR p_level = ANY($9::text[])))
      SELECT ((SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted))::int AS scored,
             (SELECT coalesce(jsonb_agg(rise), '[]'::jsonb) FROM rises) AS rises, (SELECT array_agg(uscc) FROM moved) AS status_targets, $3::text AS chunk_end`,
-    [o.period, o.lo, o.hi, o.schemeVersion, o.at, o.runId, alertRanks, o.watchLevels, o.redLevels],
+    [o.period, o.lo, o.hi, o.schemeVersion, o.at, o.runId, alertRanks, o.watchLevels, o.redLevels, o.division],
   );
   return { scored: row.scored, rises: row.rises, statusTargets: row.status_targets };
 }
@@ -194,7 +223,8 @@ export async function processScoringJob(rt: EnterpriseCreditRuntime, job: Job<Sc
   try {
     const period = String(run.params.period);
     const schemeVersion = Number(run.params.schemeVersion);
-    const chunks = await chunksOf(rt, run.id, period, rt.options.scoringChunkSize);
+    const division = (run.params.division as string | null | undefined) ?? null;
+    const chunks = await chunksOf(rt, run.id, period, rt.options.scoringChunkSize, division);
     const credit = await creditSchemeOn(rt.ds, `${period}-01`);
     const lane = async () => {
       for (;;) {
@@ -206,7 +236,7 @@ export async function processScoringJob(rt: EnterpriseCreditRuntime, job: Job<Sc
           if (!chunk) return null;
           const at = rt.clock.now();
           const { lo, hi } = chunks[chunk.chunk_no];
-          const out = await scoreChunk(rt, m, { runId: run.id, period, schemeVersion, lo, hi, at, watchLevels: credit.definition.status.watchRiskLevels, redLevels: credit.definition.status.redRiskLevels });
+          const out = await scoreChunk(rt, m, { runId: run.id, period, schemeVersion, lo, hi, at, watchLevels: credit.definition.status.watchRiskLevels, redLevels: credit.definition.status.redRiskLevels, division });
           const alerts = out.rises.length ? await effects.raise(m, out.rises, { period, at, runId: run.id }) : 0;
           if (out.statusTargets?.length) await recomputeStatuses(rt, m, out.statusTargets, at);
           const [totals]: { done: number; scored: number; alerts: number }[] = await m.query(

@@ -84,8 +84,9 @@ export async function mergeIndicators(m: Pick<EntityManager, 'query'>, keys: { u
 
 /**
  * A department's monthly indicators, thousands of rows at a time, in one transaction. A row
- * for the same (enterprise, month, source) again replaces the first: resending a batch changes
- * nothing, a corrected row corrects it.
+ * for the same (enterprise, month, source) from the same department again replaces the first:
+ * resending a batch changes nothing, a corrected row corrects it; another department's report
+ * with the same source stands beside it, never over it.
  */
 export async function reportLabourIndicators(rt: EnterpriseCreditRuntime, caller: Caller, reports: LabourIndicatorsInput[]): Promise<number> {
   requireRole(caller, 'DATA_FEED');
@@ -107,7 +108,7 @@ export async function reportLabourIndicators(rt: EnterpriseCreditRuntime, caller
           rent_arrears_months, electricity_ratio, social_insurance_arrears_months, tax_arrears_months, petitions, group_incident, reported_at)
        SELECT u.*, $15::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::numeric[], $8::int[],
           $9::int[], $10::numeric[], $11::int[], $12::int[], $13::int[], $14::boolean[]) AS u
-       ON CONFLICT (uscc, period, source) DO UPDATE SET department = EXCLUDED.department, wage_arrears_days = EXCLUDED.wage_arrears_days,
+       ON CONFLICT (uscc, period, source, department) DO UPDATE SET wage_arrears_days = EXCLUDED.wage_arrears_days,
           workers_owed = EXCLUDED.workers_owed, arrears_amount = EXCLUDED.arrears_amount, pay_cycle_days = EXCLUDED.pay_cycle_days,
           rent_arrears_months = EXCLUDED.rent_arrears_months, electricity_ratio = EXCLUDED.electricity_ratio,
           social_insurance_arrears_months = EXCLUDED.social_insurance_arrears_months, tax_arrears_months = EXCLUDED.tax_arrears_months,

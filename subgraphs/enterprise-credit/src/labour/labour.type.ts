@@ -42,6 +42,7 @@ export class LabourRisk {
 export class ScoringRun {
   @Field(() => ID) id: string;
   @Field() period: string;
+  @Field(() => ID, { nullable: true, description: 'the division the run scored; none for the whole city' }) divisionCode: string | null;
   @Field(() => RunStatus) status: RunStatus;
   @Field(() => Float, { nullable: true }) progress: number | null;
   @Field(() => Int, { nullable: true }) scored: number | null;

@@ -1,7 +1,28 @@
 /**
- * The default schemes of DOMAIN.md §5 and §6, as the seed migration writes them. A city publishes
+ * The default schemes of docs/domain/05-enterprise-credit.md and 06-labour-risk.md, as the seed migration writes them. A city publishes
  * its own versions as new rows; these stay to explain what was computed under them.
  */
+/** The departments that regulate enterprises and may record administrative penalties. */
+export const REGULATING_DEPARTMENTS = [
+  'MARKET_REGULATION',
+  'EMERGENCY_MANAGEMENT',
+  'FIRE_RESCUE',
+  'HUMAN_RESOURCES',
+  'TAXATION',
+  'ECOLOGY_ENVIRONMENT',
+  'HOUSING_CONSTRUCTION',
+  'TRANSPORT',
+  'HEALTH',
+  'NATURAL_RESOURCES',
+  'AGRICULTURE',
+  'WATER_AFFAIRS',
+  'URBAN_MANAGEMENT',
+  'CULTURE_TOURISM',
+  'EDUCATION',
+  'CUSTOMS',
+  'PUBLIC_SECURITY',
+];
+
 export const DEFAULT_CREDIT_SCHEME = {
   version: 1,
   code: 'DG-CREDIT',
@@ -14,6 +35,16 @@ export const DEFAULT_CREDIT_SCHEME = {
       WAGE_ARREARS_BLACKLIST: { negative: true, minMonths: 36, maxMonths: 36, defaultMonths: 36, repairAfterMonths: 6, earlyRemovalRequires: ['wagesPaid', 'pledgeSigned'] },
       A_TAXPAYER: { negative: false, minMonths: 12, maxMonths: 12, defaultMonths: 12 },
       HONOUR: { negative: false, minMonths: 1, maxMonths: 36, defaultMonths: 12 },
+    },
+    // which departments' feeds record each kind (DOMAIN.md §5): the court its listings, human
+    // resources wage-arrears blacklistings, tax its ratings, any regulating department penalties
+    recorders: {
+      PENALTY: REGULATING_DEPARTMENTS,
+      SEVERE_PENALTY: REGULATING_DEPARTMENTS,
+      DISHONEST_DEBTOR: ['COURT'],
+      WAGE_ARREARS_BLACKLIST: ['HUMAN_RESOURCES'],
+      A_TAXPAYER: ['TAXATION'],
+      HONOUR: [...REGULATING_DEPARTMENTS, 'INDUSTRY_INFORMATION', 'COMMERCE', 'SCIENCE_TECHNOLOGY'],
     },
     status: {
       blackKinds: ['WAGE_ARREARS_BLACKLIST', 'DISHONEST_DEBTOR', 'SEVERE_PENALTY'],

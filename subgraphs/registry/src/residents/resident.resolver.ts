@@ -5,7 +5,7 @@ import { forbidden } from '@citypoints/kit';
 import { requireRole } from '@citypoints/auth';
 import { Division } from '../divisions/division.type';
 import { divisionLoader } from '../divisions/division.service';
-import { RegisterResidentInput, Resident, UpdateResidentInput } from './resident.type';
+import { HukouStatus, RegisterResidentInput, Resident, UpdateResidentInput } from './resident.type';
 import { displayName, registerResident, residentByIdNumber, residentLoader, updateResident } from './resident.service';
 
 @Resolver(() => Resident)
@@ -27,9 +27,21 @@ export class ResidentResolver {
     return displayName(r);
   }
 
+  @FieldResolver(() => String, { description: '441900********123X' })
+  idNumberMasked(@Root() r: Resident): string {
+    if (r.access === 'masked') throw forbidden('the ID number is personal data this caller may not see');
+    return r.idNumberMasked;
+  }
+
+  @FieldResolver(() => HukouStatus)
+  hukou(@Root() r: Resident): HukouStatus {
+    if (r.access === 'masked') throw forbidden('the hukou status is personal data this caller may not see');
+    return r.hukou;
+  }
+
   @FieldResolver(() => DateScalar)
   birthDate(@Root() r: Resident): string {
-    if (r.access !== 'full') throw forbidden('the birth date is personal data this caller may not see');
+    if (r.access === 'masked') throw forbidden('the birth date is personal data this caller may not see');
     return r.birth;
   }
 

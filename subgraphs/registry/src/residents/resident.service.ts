@@ -20,30 +20,32 @@ interface ResidentDbRow {
 
 const COLUMNS = `id, id_number, name, to_char(birth_date, 'YYYY-MM-DD') AS birth_date, hukou, division_code, household_id`;
 
-/** Officials whose reach over residents is their division; outside it they are refused. */
-const DIVISION_OFFICIALS: Role[] = [
-  'TOWN_OFFICIAL',
-  'VILLAGE_REGISTRAR',
-  'VILLAGE_REVIEWER',
-  'PUBLICITY_CLERK',
-  'TOWN_REVIEWER',
-  'EDUCATION_OFFICER',
-  'HUKOU_OFFICER',
-  'REGULATOR',
-];
+/** The officers of a division's procedures: they see a resident of their division as their step needs. */
+const DIVISION_OFFICERS: Role[] = ['VILLAGE_REGISTRAR', 'VILLAGE_REVIEWER', 'PUBLICITY_CLERK', 'TOWN_REVIEWER', 'EDUCATION_OFFICER', 'HUKOU_OFFICER'];
+
+/** Callers who see at most a resident's masked name and division, wherever the resident lives. */
+const OUTSIDERS: Role[] = ['RESIDENT', 'MERCHANT', 'DATA_FEED', 'REGULATOR'];
+
+/** Who may look a resident up by ID number: officials and department analysts (docs/domain/09-access.md). */
+const ID_NUMBER_READERS: Role[] = ['CITY_ADMIN', 'DEPARTMENT_ANALYST', 'TOWN_OFFICIAL', ...DIVISION_OFFICERS];
 
 /**
- * Who sees what of a resident: city-wide callers and officials within their division see all;
- * the resident sees themself; other residents, merchants and data feeds see masked data; an
- * official outside their division (with no other role that lets them see it) is refused.
+ * Who sees what of a resident (docs/domain/09-access.md): the resident themself, the city admin, department
+ * analysts and the town officials of the resident's town see the whole record (ID number masked);
+ * the officers of the resident's division see the name, division, ID number masked, hukou and birth
+ * date their step needs, not the household; another resident, a merchant, a data feed or a
+ * regulator sees the masked name and the division only. An official outside their division (with
+ * no other role that lets them see it) is refused.
  */
 export function accessTo(caller: Caller | null, row: { id: string; division_code: string }): ResidentAccess {
   if (!caller) throw unauthenticated();
   if (isCityWide(caller)) return 'full';
   if (hasRole(caller, 'RESIDENT') && caller.sub === row.id) return 'full';
-  if (hasRole(caller, ...DIVISION_OFFICIALS) && isWithinDivision(row.division_code, caller.division)) return 'full';
-  if (hasRole(caller, 'RESIDENT', 'MERCHANT', 'DATA_FEED')) return 'masked';
-  throw forbidden(`resident ${row.id} is outside the caller's division`);
+  const inDivision = isWithinDivision(row.division_code, caller.division);
+  if (hasRole(caller, 'TOWN_OFFICIAL') && inDivision) return 'full';
+  if (hasRole(caller, ...DIVISION_OFFICERS) && inDivision) return 'officer';
+  if (hasRole(caller, ...OUTSIDERS)) return 'masked';
+  throw forbidden("the resident is outside the caller's division");
 }
 
 function toResident(r: ResidentDbRow, access: ResidentAccess): Resident {
@@ -60,7 +62,7 @@ function toResident(r: ResidentDbRow, access: ResidentAccess): Resident {
   };
 }
 
-export const displayName = (r: Resident) => (r.access === 'full' ? r.fullName : maskName(r.fullName));
+export const displayName = (r: Resident) => (r.access === 'masked' ? maskName(r.fullName) : r.fullName);
 
 async function audited(ctx: Ctx, rows: ResidentDbRow[], action: string): Promise<void> {
   if (mustAuditRead(ctx.caller) && rows.length) {
@@ -90,11 +92,26 @@ export function residentLoader(ctx: Ctx) {
   });
 }
 
+/**
+ * Only officials and department analysts may look a resident up by ID number; everyone else is
+ * refused before the number is parsed or looked up, so the answer never tells whether it exists.
+ * An official sees a number outside their reach as unknown, for the same reason.
+ */
 export async function residentByIdNumber(ctx: Ctx, raw: string): Promise<Resident | null> {
+  const caller = ctx.caller;
+  if (!caller) throw unauthenticated();
+  if (!hasRole(caller, ...ID_NUMBER_READERS)) throw forbidden('looking a resident up by ID number is for officials and department analysts');
   const { idNumber } = parseIdNumber(raw);
   const rows: ResidentDbRow[] = await ctx.rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id_number = $1`, [idNumber]);
   if (!rows.length) return null;
-  const res = toResident(rows[0], accessTo(ctx.caller, rows[0]));
+  let access: ResidentAccess;
+  try {
+    access = accessTo(caller, rows[0]);
+  } catch {
+    return null;
+  }
+  if (access === 'masked') return null;
+  const res = toResident(rows[0], access);
   await audited(ctx, rows, 'read-by-id-number');
   return res;
 }

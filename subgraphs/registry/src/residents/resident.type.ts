@@ -7,15 +7,15 @@ export enum HukouStatus {
 registerEnumType(HukouStatus, { name: 'HukouStatus' });
 
 /** How much of a resident a caller may see. */
-export type ResidentAccess = 'full' | 'masked';
+export type ResidentAccess = 'full' | 'officer' | 'masked';
 
 @Directive('@key(fields: "id")')
 @ObjectType('Resident')
 export class Resident {
   @Field(() => ID) id: string;
-  @Field({ description: '441900********123X' }) idNumberMasked: string;
-  @Field(() => HukouStatus) hukou: HukouStatus;
   @Field(() => ID, { nullable: true }) householdId: string | null;
+  idNumberMasked: string;
+  hukou: HukouStatus;
   divisionCode: string;
   fullName: string;
   birth: string;

@@ -28,15 +28,16 @@ interface RunRow {
   cutoffs: Record<string, number> | null;
   publicised_on: string | null;
   publicity_until: string | null;
+  finalised_at: Date | null;
   status: RunStatus;
   progress: number;
-  result: { ranked?: number; placed?: number; waitlisted?: number; rejected?: number } | null;
+  result: { ranked?: number; placed?: number; waitlisted?: number; rejected?: number; ineligible?: number } | null;
   counters: { ranked?: number } | null;
   error: string | null;
 }
 
 const RUN_SELECT = `SELECT r.id, r.year, r.town_code, r.grade, r.seed, r.pool_size, r.totals_sum, r.inputs_digest, r.cutoffs,
-  to_char(r.publicised_on, 'YYYY-MM-DD') AS publicised_on, to_char(r.publicity_until, 'YYYY-MM-DD') AS publicity_until, j.status, j.progress, j.result, j.counters, j.error
+  to_char(r.publicised_on, 'YYYY-MM-DD') AS publicised_on, to_char(r.publicity_until, 'YYYY-MM-DD') AS publicity_until, r.finalised_at, j.status, j.progress, j.result, j.counters, j.error
   FROM "${SCHEMA}".admission_runs r JOIN "${SCHEMA}".job_runs j ON j.id = r.id`;
 
 const toRun = (r: RunRow): AdmissionRun => ({
@@ -51,12 +52,14 @@ const toRun = (r: RunRow): AdmissionRun => ({
   placed: r.result?.placed ?? null,
   waitlisted: r.result?.waitlisted ?? null,
   rejected: r.result?.rejected ?? null,
+  ineligible: r.result?.ineligible ?? null,
   error: r.error,
   poolSize: r.pool_size,
   totalsSum: r.totals_sum == null ? null : Number(r.totals_sum),
   inputsDigest: r.inputs_digest,
   publicisedOn: r.publicised_on,
   publicityUntil: r.publicity_until,
+  finalisedAt: r.finalised_at,
   cutoffs: Object.entries(r.cutoffs ?? {})
     .map(([schoolId, cutoff]) => ({ schoolId, cutoff }))
     .sort((a, b) => a.schoolId.localeCompare(b.schoolId)),
@@ -69,7 +72,7 @@ export async function admissionRun(rt: SettlementRuntime, id: string): Promise<A
 }
 
 /** The advisory lock of a pool; lockRun builds the same key in SQL. */
-const poolLock = (year: number, townCode: string, grade: string) => `admission:${year}:${townCode}:${grade}`;
+export const poolLock = (year: number, townCode: string, grade: string) => `admission:${year}:${townCode}:${grade}`;
 
 /**
  * Records a run and queues it. While a run of the same pool is queued or running, asking again
@@ -99,24 +102,25 @@ export async function requestAdmissionRun(rt: SettlementRuntime, caller: Caller 
 }
 
 /**
- * The ranking of DOMAIN.md §1 as one set-based statement over the pool (every application not
+ * The ranking of docs/domain/01-school-admission.md as one set-based statement over the pool (every application not
  * withdrawn or disqualified): priority applicants first by submission time, then total, the
  * scheme's two tie-breaker lines, and the lottery SHA-256(seed ‖ applicationNo) as lowercase hex,
  * ascending. A negative total keeps an application out of the ranks (rank NULL, REJECTED).
  */
 const RANKING = `
   WITH pool AS (
-    SELECT a.application_no, a.total, a.tie1, a.tie2, a.submitted_at, a.preferences, a.total >= 0 AS ranked,
+    SELECT a.application_no, a.total, a.tie1, a.tie2, a.submitted_at, a.preferences, (a.total >= 0 AND cardinality(a.unmet_conditions) = 0) AS ranked,
+           array_to_string(a.unmet_conditions, ',') AS unmet,
            (a.priority_claim OR EXISTS (SELECT 1 FROM "${SCHEMA}".talent_cards t WHERE t.holder_id = a.parent_id AND t.status = 'ISSUED')) AS priority
     FROM "${SCHEMA}".school_applications a
     WHERE a.year = $1 AND a.town_code = $2 AND a.grade = $3 AND a.status IN ('SUBMITTED','VERIFIED'))
-  SELECT application_no, total::float8, tie1::float8, tie2::float8, priority, array_to_string(preferences, ','), ranked,
+  SELECT application_no, total::float8, tie1::float8, tie2::float8, priority, array_to_string(preferences, ','), ranked, unmet,
          (row_number() OVER (PARTITION BY ranked ORDER BY priority DESC, CASE WHEN priority THEN submitted_at END, total DESC, tie1 DESC, tie2 DESC,
                              encode(sha256(convert_to($4 || application_no, 'UTF8')), 'hex') COLLATE "C", application_no COLLATE "C"))::int
   FROM pool`;
 
-/** A ranked row as RANKING returns it: applicationNo, total, tie1, tie2, priority, preferences (comma-joined), ranked, rank. */
-type RankedRow = [string, number, number, number, boolean, string, boolean, number];
+/** A ranked row as RANKING returns it: applicationNo, total, tie1, tie2, priority, preferences (comma-joined), ranked, unmet conditions (comma-joined), rank. */
+type RankedRow = [string, number, number, number, boolean, string, boolean, string, number];
 
 /**
  * Rows come back as arrays on the transaction's own connection: a pool has thousands of them,
@@ -144,12 +148,13 @@ export interface AdmissionOutcome {
   placed: number;
   waitlisted: number;
   rejected: number;
+  ineligible: number;
 }
 
 /** Results go in with COPY: a pool's thousands of rows cost one round trip and no per-row parsing. */
 async function copyResults(m: EntityManager, lines: string[]): Promise<void> {
   const client = (await m.queryRunner!.connect()) as PoolClient;
-  const stream = client.query(copyFrom(`COPY "${SCHEMA}".admission_results (run_no, application_no, rank, school_id, outcome, total, priority) FROM STDIN`));
+  const stream = client.query(copyFrom(`COPY "${SCHEMA}".admission_results (run_no, application_no, rank, school_id, outcome, total, priority, reason) FROM STDIN`));
   await pipeline(Readable.from([lines.join('')]), stream);
 }
 
@@ -160,8 +165,11 @@ async function copyResults(m: EntityManager, lines: string[]): Promise<void> {
  * job writes the same rows.
  */
 export async function rankAndPlace(m: EntityManager, run: PoolRun, opts: { replace: boolean; onRanked?: (n: number) => Promise<unknown> }): Promise<AdmissionOutcome> {
+  // the pool's count of line changes, read before the applications: a change committed in between
+  // makes the run look older than it is (one re-run too many), never newer
+  const seen: { n: string }[] = await m.query(`SELECT line_changes AS n FROM "${SCHEMA}".admission_current WHERE year = $1 AND town_code = $2 AND grade = $3`, [run.year, run.townCode, run.grade]);
   const rows = await fetchRanked(m, run);
-  rows.sort((a, b) => (a[6] === b[6] ? a[7] - b[7] : a[6] ? -1 : 1));
+  rows.sort((a, b) => (a[6] === b[6] ? a[8] - b[8] : a[6] ? -1 : 1));
   const ranked = rows.filter((r) => r[6]).length;
   await opts.onRanked?.(ranked);
   const left = new Map(run.seats);
@@ -170,7 +178,7 @@ export async function rankAndPlace(m: EntityManager, run: PoolRun, opts: { repla
   const inputs: string[] = new Array(rows.length);
   let placed = 0;
   let totalsSum = 0;
-  rows.forEach(([no, total, tie1, tie2, priority, preferences, inPool, rank], i) => {
+  rows.forEach(([no, total, tie1, tie2, priority, preferences, inPool, unmet], i) => {
     let school: string | null = null;
     if (inPool) {
       for (const p of preferences.split(',')) {
@@ -188,30 +196,32 @@ export async function rankAndPlace(m: EntityManager, run: PoolRun, opts: { repla
       if (!priority && (cutoffs[school] === undefined || total < cutoffs[school])) cutoffs[school] = total;
     }
     placements[i] = school;
-    inputs[i] = `${no}|${total}|${tie1}|${tie2}|${priority ? 1 : 0}|${preferences}|${inPool ? 'pool' : 'rejected'}\n`;
+    inputs[i] = `${no}|${total}|${tie1}|${tie2}|${priority ? 1 : 0}|${preferences}|${inPool ? 'pool' : unmet ? `ineligible:${unmet}` : 'rejected'}\n`;
   });
   const digest = createHash('sha256').update(inputs.join('') + run.seats.map(([school, seats]) => `seats|${school}|${seats}\n`).join(''));
   // in key order the primary-key index grows at its right edge instead of splitting pages all over
   const byKey = rows.map((_, i) => i).sort((a, b) => (rows[a][0] < rows[b][0] ? -1 : rows[a][0] > rows[b][0] ? 1 : 0));
   const copy = byKey.map((i) => {
-    const [no, total, , , priority, , inPool, rank] = rows[i];
+    const [no, total, , , priority, , inPool, unmet, rank] = rows[i];
     const school = placements[i];
-    const outcome = !inPool ? 'REJECTED' : school ? 'ADMITTED' : 'WAITLISTED';
-    return `${run.runNo}\t${no}\t${inPool ? rank : '\\N'}\t${school ?? '\\N'}\t${outcome}\t${total}\t${priority ? 't' : 'f'}\n`;
+    const outcome = inPool ? (school ? 'ADMITTED' : 'WAITLISTED') : unmet ? 'INELIGIBLE' : 'REJECTED';
+    const reason = inPool ? '\\N' : unmet ? `${unmet.split(',').join(', ')} not verified` : 'NEGATIVE_POINTS';
+    return `${run.runNo}\t${no}\t${inPool ? rank : '\\N'}\t${school ?? '\\N'}\t${outcome}\t${total}\t${priority ? 't' : 'f'}\t${reason}\n`;
   });
   if (opts.replace) await m.query(`DELETE FROM "${SCHEMA}".admission_results WHERE run_no = $1`, [run.runNo]);
   await copyResults(m, copy);
   // a late retry of an older run must not displace a newer run's published result
   await m.query(
     `WITH run AS (
-       UPDATE "${SCHEMA}".admission_runs SET pool_size = $2, totals_sum = $3, seats_total = $4, inputs_digest = $5, cutoffs = $6::jsonb, completed_at = now()
+       UPDATE "${SCHEMA}".admission_runs SET pool_size = $2, totals_sum = $3, seats_total = $4, inputs_digest = $5, cutoffs = $6::jsonb, completed_at = now(), line_changes_seen = $7
        WHERE id = $1 RETURNING id, year, town_code, grade)
      INSERT INTO "${SCHEMA}".admission_current (year, town_code, grade, run_id) SELECT year, town_code, grade, id FROM run
      ON CONFLICT (year, town_code, grade) DO UPDATE SET run_id = EXCLUDED.run_id
      WHERE (SELECT created_at FROM "${SCHEMA}".job_runs WHERE id = admission_current.run_id) <= (SELECT created_at FROM "${SCHEMA}".job_runs WHERE id = EXCLUDED.run_id)`,
-    [run.id, ranked, Math.round(totalsSum * 100) / 100, run.seats.reduce((sum, [, n]) => sum + n, 0), digest.digest('hex'), JSON.stringify(cutoffs)],
+    [run.id, ranked, Math.round(totalsSum * 100) / 100, run.seats.reduce((sum, [, n]) => sum + n, 0), digest.digest('hex'), JSON.stringify(cutoffs), seen[0]?.n ?? 0],
   );
-  return { ranked, placed, waitlisted: ranked - placed, rejected: rows.length - ranked };
+  const ineligible = rows.filter((r) => !r[6] && r[7]).length;
+  return { ranked, placed, waitlisted: ranked - placed, rejected: rows.length - ranked - ineligible, ineligible };
 }
 
 /** A run with its pool locked against other runs of the same pool, and the pool's seats, in one statement. */
@@ -257,12 +267,32 @@ export async function performAdmissionRun(rt: SettlementRuntime, runId: string, 
   }
 }
 
+/** Where a pool's current run stands on the way to the final list (DOMAIN.md §1). */
+export type ListPhase = 'RANKED' | 'PUBLICISED' | 'FINAL';
+
+export const listPhase = (publicised: boolean, finalised: boolean): ListPhase => (finalised ? 'FINAL' : publicised ? 'PUBLICISED' : 'RANKED');
+
+export type RunOutcome = 'ADMITTED' | 'WAITLISTED' | 'REJECTED' | 'INELIGIBLE';
+
+/**
+ * The status an application in a run shows: out of the pool (REJECTED, INELIGIBLE) as soon as the
+ * run computes it; in the pool RANKED, then PUBLICISED from the day its publicity opens until the
+ * finalising job closes the pool, and only then ADMITTED or WAITLISTED.
+ */
+export function listedStatus(outcome: RunOutcome, phase: ListPhase): ApplicationStatus {
+  if (outcome === 'REJECTED' || outcome === 'INELIGIBLE' || phase === 'FINAL') return ApplicationStatus[outcome];
+  return phase === 'PUBLICISED' ? ApplicationStatus.PUBLICISED : ApplicationStatus.RANKED;
+}
+
 /** What the current run of an application's pool says about it. */
 export interface ApplicationResult {
   rank: number | null;
   poolSize: number;
   schoolId: string | null;
-  outcome: 'ADMITTED' | 'WAITLISTED' | 'REJECTED';
+  outcome: RunOutcome;
+  phase: ListPhase;
+  /** NEGATIVE_POINTS, or the eligibility conditions not verified */
+  reason: string | null;
   cutoff: number | null;
   priority: boolean;
 }
@@ -270,9 +300,13 @@ export interface ApplicationResult {
 export function resultLoader(ctx: Ctx) {
   const rt = ctx.rt;
   return loader<string, ApplicationResult | null>(ctx, 'admissionResult', async (nos) => {
-    const rows: { application_no: string; rank: number | null; school_id: string | null; outcome: ApplicationResult['outcome']; priority: boolean; pool_size: number; cutoffs: Record<string, number> }[] =
+    const rows: {
+      application_no: string; rank: number | null; school_id: string | null; outcome: RunOutcome; priority: boolean; pool_size: number; cutoffs: Record<string, number>;
+      reason: string | null; publicised: boolean; finalised: boolean;
+    }[] =
       await rt.ds.query(
-        `SELECT res.application_no, res.rank, res.school_id, res.outcome, res.priority, ar.pool_size, ar.cutoffs
+        `SELECT res.application_no, res.rank, res.school_id, res.outcome, res.priority, ar.pool_size, ar.cutoffs, res.reason,
+                ar.publicised_on IS NOT NULL AS publicised, ar.finalised_at IS NOT NULL AS finalised
          FROM "${SCHEMA}".school_applications a
          JOIN "${SCHEMA}".admission_current c ON c.year = a.year AND c.town_code = a.town_code AND c.grade = a.grade
          JOIN "${SCHEMA}".admission_runs ar ON ar.id = c.run_id
@@ -283,7 +317,16 @@ export function resultLoader(ctx: Ctx) {
     const map = new Map(
       rows.map((r) => [
         r.application_no,
-        { rank: r.rank, poolSize: r.pool_size, schoolId: r.school_id, outcome: r.outcome, priority: r.priority, cutoff: r.school_id ? (r.cutoffs?.[r.school_id] ?? null) : null },
+        {
+          rank: r.rank,
+          poolSize: r.pool_size,
+          schoolId: r.school_id,
+          outcome: r.outcome,
+          phase: listPhase(r.publicised, r.finalised),
+          reason: r.reason,
+          priority: r.priority,
+          cutoff: r.school_id ? (r.cutoffs?.[r.school_id] ?? null) : null,
+        },
       ]),
     );
     return nos.map((n) => map.get(n) ?? null);
@@ -295,12 +338,13 @@ export async function schoolRanking(rt: SettlementRuntime, year: number, townCod
   requireTownCode(townCode);
   const size = pageSize(first);
   const offset = offsetFromCursor(after);
-  const current: { run_no: string; pool_size: number }[] = await rt.ds.query(
-    `SELECT ar.run_no, ar.pool_size FROM "${SCHEMA}".admission_current c JOIN "${SCHEMA}".admission_runs ar ON ar.id = c.run_id
+  const current: { run_no: string; pool_size: number; publicised: boolean; finalised: boolean }[] = await rt.ds.query(
+    `SELECT ar.run_no, ar.pool_size, ar.publicised_on IS NOT NULL AS publicised, ar.finalised_at IS NOT NULL AS finalised FROM "${SCHEMA}".admission_current c JOIN "${SCHEMA}".admission_runs ar ON ar.id = c.run_id
      WHERE c.year = $1 AND c.town_code = $2 AND c.grade = $3`,
     [year, townCode, grade],
   );
   if (!current.length) return offsetPage<RankingEntry>([], offset, size, 0);
+  const phase = listPhase(current[0].publicised, current[0].finalised);
   const rows: { rank: number; application_no: string; name_masked: string | null; total: string; outcome: string; stored: string; school_id: string | null; priority: boolean }[] = await rt.ds.query(
     `SELECT res.rank, res.application_no, p.name_masked, res.total, res.outcome, a.status AS stored, res.school_id, res.priority
      FROM "${SCHEMA}".admission_results res
@@ -315,7 +359,7 @@ export async function schoolRanking(rt: SettlementRuntime, year: number, townCod
     applicationNo: r.application_no,
     parentNameMasked: r.name_masked ?? '*',
     total: Number(r.total),
-    status: (r.stored === 'WITHDRAWN' || r.stored === 'DISQUALIFIED' ? r.stored : r.outcome) as ApplicationStatus,
+    status: r.stored === 'WITHDRAWN' || r.stored === 'DISQUALIFIED' ? ApplicationStatus[r.stored] : listedStatus(r.outcome as RunOutcome, phase),
     priority: r.priority,
     placementId: r.school_id,
   }));

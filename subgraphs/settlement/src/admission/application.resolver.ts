@@ -18,7 +18,7 @@ import {
   verifySchoolIndicators,
   withdrawSchoolApplication,
 } from './application.service';
-import { admissionRun, requestAdmissionRun, resultLoader, schoolRanking } from './admission.service';
+import { admissionRun, listedStatus, requestAdmissionRun, resultLoader, schoolRanking } from './admission.service';
 import { answerRecheck, publiciseAdmissionRun, rechecksLoader, requestRecheck } from './publicity.service';
 import { Recheck } from './publicity.type';
 import { Ctx } from '../runtime';
@@ -62,7 +62,7 @@ export class SchoolApplicationResolver {
   async status(@Root() a: SchoolApplication, @Ctx() ctx: Ctx): Promise<ApplicationStatus> {
     if (a.storedStatus === 'WITHDRAWN' || a.storedStatus === 'DISQUALIFIED') return ApplicationStatus[a.storedStatus];
     const r = await resultLoader(ctx).load(a.applicationNo);
-    return r ? ApplicationStatus[r.outcome] : ApplicationStatus[a.storedStatus];
+    return r ? listedStatus(r.outcome, r.phase) : ApplicationStatus[a.storedStatus];
   }
 
   @FieldResolver(() => Boolean, { description: 'placed before points (talent card, honours, veterans)' })
@@ -100,6 +100,17 @@ export class SchoolApplicationResolver {
   @FieldResolver(() => String, { nullable: true, description: 'NEGATIVE_POINTS when the latest run kept a total below 0 out of the pool' })
   async rejectedReason(@Root() a: SchoolApplication, @Ctx() ctx: Ctx): Promise<string | null> {
     return (await resultLoader(ctx).load(a.applicationNo))?.outcome === 'REJECTED' ? 'NEGATIVE_POINTS' : null;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'INELIGIBLE: the eligibility conditions the latest run found not verified (RESIDENCE_PERMIT, SOCIAL_INSURANCE)' })
+  async ineligibleReason(@Root() a: SchoolApplication, @Ctx() ctx: Ctx): Promise<string | null> {
+    const r = await resultLoader(ctx).load(a.applicationNo);
+    return r?.outcome === 'INELIGIBLE' ? r.reason : null;
+  }
+
+  @FieldResolver(() => [String], { description: 'eligibility conditions of the scheme not verified yet; the application stays out of the pool until they are' })
+  unmetConditions(@Root() a: SchoolApplication): string[] {
+    return a.unmetConditions;
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'why the application was disqualified' })

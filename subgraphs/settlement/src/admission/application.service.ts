@@ -1,11 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import { canReachDivision, hasRole, isCityWide, mustAuditRead, requireCaller, requireRoleIn, writeAudit, type Caller } from '@citypoints/auth';
 import { loader } from '@citypoints/federation';
-import { ageOn, badInput, cityDate, conflict, forbidden, invalidState, notFound, parseIdNumber, townOf } from '@citypoints/kit';
+import { ageOn, badInput, cityDate, conflict, DomainError, ErrorCode, forbidden, invalidState, notFound, parseIdNumber, townOf } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import { requireActingFor, requireFullView } from '../access';
 import { residentFacts, isUuid } from '../residents/resident.projection';
-import { linePoints, scoreApplication, type Breakdown, type IndicatorState, type SchemeDefinition } from '../schemes/engine';
+import { linePoints, scoreApplication, unmetConditions, type Breakdown, type IndicatorState, type SchemeDefinition } from '../schemes/engine';
 import { allDecided, applyVerdicts, parseClaims, type IndicatorVerdict } from '../schemes/indicators';
 import { requireSchemeInForce } from '../schemes/scheme.service';
 import { SchemeKind } from '../schemes/scheme.type';
@@ -33,10 +33,11 @@ export interface ApplicationRow {
   priority_claim: boolean;
   submitted_at: Date;
   disqualified_reason: string | null;
+  unmet_conditions: string[];
 }
 
 const COLUMNS = `application_no, year, grade, town_code, parent_id, child_name, child_id_number, scheme_id, status, preferences::text[] AS preferences,
-  indicators, breakdown, priority_claim, submitted_at, disqualified_reason`;
+  indicators, breakdown, priority_claim, submitted_at, disqualified_reason, unmet_conditions`;
 
 export const toApplication = (r: ApplicationRow): SchoolApplication => ({
   applicationNo: r.application_no,
@@ -52,6 +53,7 @@ export const toApplication = (r: ApplicationRow): SchoolApplication => ({
   schemeId: r.scheme_id,
   priorityClaim: r.priority_claim,
   disqualifiedReason: r.disqualified_reason,
+  unmetConditions: r.unmet_conditions,
 });
 
 const OFFICIALS = ['EDUCATION_OFFICER', 'TOWN_OFFICIAL'] as const;
@@ -82,7 +84,7 @@ function requireWindowOpen(def: SchemeDefinition, year: number, today: string): 
 export function scoreSchoolLines(def: SchemeDefinition, lines: IndicatorState[]) {
   const breakdown = scoreApplication(def, lines);
   const [t1, t2] = def.tieBreakers ?? [];
-  return { breakdown, total: breakdown.total, tie1: linePoints(breakdown, t1), tie2: linePoints(breakdown, t2), priority: breakdown.priority };
+  return { breakdown, total: breakdown.total, tie1: linePoints(breakdown, t1), tie2: linePoints(breakdown, t2), priority: breakdown.priority, unmet: unmetConditions(def, lines) };
 }
 
 async function byKey(m: Q, key: string): Promise<ApplicationRow | null> {
@@ -115,6 +117,10 @@ export async function submitSchoolApplication(rt: SettlementRuntime, c: Caller |
     const official = hasRole(caller, 'CITY_ADMIN', ...OFFICIALS) && canReachDivision(caller, townCode);
     if (townOf(parent.divisionCode) !== townCode && !official) throw badInput(`the parent lives in ${townOf(parent.divisionCode)}, not in ${townCode}`, { field: 'townCode' });
     const scheme = await requireSchemeInForce(m, SchemeKind.SCHOOL_ADMISSION, input.year);
+    const wanted = scheme.definition.parentHukou;
+    if (wanted && parent.hukou !== wanted) {
+      throw new DomainError(ErrorCode.INELIGIBLE, `the scoring parent must be ${wanted} in registry; a ${parent.hukou} family's child is placed through the catchment system, not by points`, { reason: `PARENT_${parent.hukou}` });
+    }
     const now = rt.clock.now();
     const today = cityDate(now);
     requireWindowOpen(scheme.definition, input.year, today);
@@ -134,10 +140,10 @@ export async function submitSchoolApplication(rt: SettlementRuntime, c: Caller |
     const s = scoreSchoolLines(scheme.definition, lines);
     const rows: ApplicationRow[] = await m.query(
       `INSERT INTO "${SCHEMA}".school_applications
-        (application_no, year, grade, town_code, parent_id, child_name, child_id_number, scheme_id, status, preferences, indicators, breakdown, total, tie1, tie2, priority_claim, submitted_at, idempotency_key)
-       VALUES ('SA' || $1::int || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, $4, $5, $6, $7, 'SUBMITTED', $8::uuid[], $9::jsonb, $10::jsonb, $11, $12, $13, $14, $15, $16)
+        (application_no, year, grade, town_code, parent_id, child_name, child_id_number, scheme_id, status, preferences, indicators, breakdown, total, tie1, tie2, priority_claim, submitted_at, idempotency_key, unmet_conditions)
+       VALUES ('SA' || $1::int || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, $4, $5, $6, $7, 'SUBMITTED', $8::uuid[], $9::jsonb, $10::jsonb, $11, $12, $13, $14, $15, $16, $17)
        RETURNING ${COLUMNS}`,
-      [input.year, input.grade, townCode, parent.id, childName, child.idNumber, scheme.id, prefs, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, now, key],
+      [input.year, input.grade, townCode, parent.id, childName, child.idNumber, scheme.id, prefs, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, now, key, s.unmet],
     );
     return toApplication(rows[0]);
   });
@@ -153,18 +159,31 @@ export const requireOpen = (row: ApplicationRow) => {
   if (row.status === 'WITHDRAWN' || row.status === 'DISQUALIFIED') throw invalidState(`application ${row.application_no} is ${row.status}`, { status: row.status });
 };
 
+/**
+ * Counts a change to the pool an application competes in: a run that has not seen it cannot
+ * become the final list (the finalising job re-runs the pool with the same seed first).
+ */
+export async function notePoolChange(m: Q, row: Pick<ApplicationRow, 'year' | 'town_code' | 'grade'>): Promise<void> {
+  await m.query(`UPDATE "${SCHEMA}".admission_current SET line_changes = line_changes + 1 WHERE year = $1 AND town_code = $2 AND grade = $3`, [row.year, row.town_code, row.grade]);
+}
+
+const sameLines = (a: IndicatorState[], b: IndicatorState[]) =>
+  a.length === b.length && a.every((l, i) => l.code === b[i].code && l.claimed === b[i].claimed && l.verified === b[i].verified && l.status === b[i].status);
+
 /** Applies an officer's verdicts to a locked application and rescores it under its own scheme version. */
-export async function judgeLines(m: Q, row: ApplicationRow, verdicts: IndicatorVerdict[]): Promise<SchoolApplication> {
+export async function judgeLines(m: Q, row: ApplicationRow, verdicts: IndicatorVerdict[]): Promise<{ app: SchoolApplication; changed: boolean }> {
   const def: SchemeDefinition = (await m.query(`SELECT definition FROM "${SCHEMA}".schemes WHERE id = $1`, [row.scheme_id]))[0].definition;
   const lines = applyVerdicts(def, row.indicators, verdicts);
   const s = scoreSchoolLines(def, lines);
   const updated = await returning<ApplicationRow>(
     m,
-    `UPDATE "${SCHEMA}".school_applications SET indicators = $2::jsonb, breakdown = $3::jsonb, total = $4, tie1 = $5, tie2 = $6, priority_claim = $7, status = $8
+    `UPDATE "${SCHEMA}".school_applications SET indicators = $2::jsonb, breakdown = $3::jsonb, total = $4, tie1 = $5, tie2 = $6, priority_claim = $7, status = $8, unmet_conditions = $9
      WHERE application_no = $1 RETURNING ${COLUMNS}`,
-    [row.application_no, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, allDecided(lines) ? 'VERIFIED' : 'SUBMITTED'],
+    [row.application_no, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, allDecided(lines) ? 'VERIFIED' : 'SUBMITTED', s.unmet],
   );
-  return toApplication(updated[0]);
+  const changed = !sameLines(row.indicators, lines);
+  if (changed) await notePoolChange(m, row);
+  return { app: toApplication(updated[0]), changed };
 }
 
 export async function verifySchoolIndicators(rt: SettlementRuntime, caller: Caller | null, applicationNo: string, verdicts: IndicatorVerdict[]): Promise<SchoolApplication> {
@@ -172,7 +191,7 @@ export async function verifySchoolIndicators(rt: SettlementRuntime, caller: Call
     const row = await lockApplication(m, applicationNo);
     requireRoleIn(caller, row.town_code, 'EDUCATION_OFFICER');
     requireOpen(row);
-    return judgeLines(m, row, verdicts);
+    return (await judgeLines(m, row, verdicts)).app;
   });
 }
 
@@ -192,6 +211,7 @@ export async function disqualifySchoolApplication(rt: SettlementRuntime, caller:
       `UPDATE "${SCHEMA}".school_applications SET status = 'DISQUALIFIED', disqualified_reason = $2 WHERE application_no = $1 RETURNING ${COLUMNS}`,
       [applicationNo, why],
     );
+    await notePoolChange(m, row);
     return toApplication(updated[0]);
   });
 }
@@ -202,6 +222,7 @@ export async function withdrawSchoolApplication(rt: SettlementRuntime, caller: C
     requireActingFor(caller, row.parent_id, row.town_code, [...OFFICIALS]);
     requireOpen(row);
     const updated = await returning<ApplicationRow>(m, `UPDATE "${SCHEMA}".school_applications SET status = 'WITHDRAWN' WHERE application_no = $1 RETURNING ${COLUMNS}`, [applicationNo]);
+    await notePoolChange(m, row);
     return toApplication(updated[0]);
   });
 }

@@ -37,6 +37,8 @@ export class SchoolApplication {
   schemeId: string;
   priorityClaim: boolean;
   disqualifiedReason: string | null;
+  /** the scheme's eligibility conditions not verified yet (DOMAIN.md §1) */
+  unmetConditions: string[];
 }
 
 @ObjectType({ description: 'the lowest total a run placed by points at a school' })
@@ -65,6 +67,8 @@ export class AdmissionRun {
   @Field(() => [SchoolCutoff], { description: 'per school, published with the run' }) cutoffs: SchoolCutoff[];
   @Field(() => String, { nullable: true, description: 'first day of the publicity (公示), YYYY-MM-DD' }) publicisedOn: string | null;
   @Field(() => String, { nullable: true, description: 'last day re-checks are taken, YYYY-MM-DD' }) publicityUntil: string | null;
+  @Field(() => Int, { nullable: true, description: 'applications kept out of the pool because an eligibility condition was not verified' }) ineligible: number | null;
+  @Field(() => Date, { nullable: true, description: 'when the finalising job made this run the final list (ADMITTED / WAITLISTED)' }) finalisedAt: Date | null;
 }
 
 @ObjectType()

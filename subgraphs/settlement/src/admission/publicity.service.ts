@@ -1,6 +1,7 @@
 import { requireCaller, requireRoleIn, hasRole, type Caller } from '@citypoints/auth';
 import { loader } from '@citypoints/federation';
-import { addWorkingDays, badInput, cityDate, conflict, forbidden, invalidState, notFound } from '@citypoints/kit';
+import { badInput, cityDate, conflict, forbidden, invalidState, notFound } from '@citypoints/kit';
+import { workingDays } from '../calendar';
 import { SCHEMA } from '../context';
 import type { IndicatorVerdict } from '../schemes/indicators';
 import { admissionRun } from './admission.service';
@@ -30,8 +31,7 @@ export async function publiciseAdmissionRun(rt: SettlementRuntime, caller: Calle
     if (!run.current) throw invalidState('a later run of this pool replaced this one');
     const days = Number((await m.query(`SELECT value FROM "${SCHEMA}".settings WHERE key = 'school_publicity_working_days'`))[0].value);
     const today = cityDate(rt.clock.now());
-    const holidays: { day: string }[] = await m.query(`SELECT to_char(day, 'YYYY-MM-DD') AS day FROM "${SCHEMA}".holidays WHERE day >= $1::date`, [today]);
-    const until = addWorkingDays(today, days, new Set(holidays.map((h) => h.day)));
+    const until = (await workingDays(rt, m)).addWorkingDays(today, days);
     await m.query(`UPDATE "${SCHEMA}".admission_runs SET publicised_on = $2, publicity_until = $3 WHERE id = $1`, [runId, today, until]);
   });
   return (await admissionRun(rt, runId))!;
@@ -75,13 +75,13 @@ export async function answerRecheck(rt: SettlementRuntime, caller: Caller | null
     requireOpen(row);
     const pending: { id: string }[] = await m.query(`SELECT id FROM "${SCHEMA}".rechecks WHERE application_no = $1 AND code = $2 AND answered_at IS NULL FOR UPDATE`, [applicationNo, verdict.code]);
     if (!pending.length) throw invalidState(`no open re-check of ${verdict.code} on ${applicationNo}`);
-    const app = await judgeLines(m, row, [verdict]);
+    const { app, changed } = await judgeLines(m, row, [verdict]);
     const line = app.breakdown.lines.find((l) => l.code === verdict.code)!;
     await m.query(`UPDATE "${SCHEMA}".rechecks SET answered_by = $2, answered_at = $3, answer = $4::jsonb WHERE id = $1`, [
       pending[0].id,
       requireCaller(caller).sub,
       rt.clock.now(),
-      JSON.stringify({ status: line.status, value: line.verified }),
+      JSON.stringify({ status: line.status, value: line.verified, changed }),
     ]);
     return app;
   });

@@ -53,8 +53,8 @@ export class HouseholdApplicationResolver {
     return { total: a.breakdown.total, schemeCode: scheme!.code, schemeVersion: scheme!.version, lines: a.breakdown.lines as PointsBreakdown['lines'] };
   }
 
-  @FieldResolver(() => JSONScalar, { description: 'stage -> due date (YYYY-MM-DD), working days skipping weekends and holidays' })
-  async stageDueDates(@Root() a: HouseholdApplication, @Ctx() ctx: Ctx): Promise<Record<string, string>> {
+  @FieldResolver(() => JSONScalar, { description: 'stage -> due date (YYYY-MM-DD), each counted in working days (libs/calendar) from the previous stage’s completion; null past the calendar' })
+  async stageDueDates(@Root() a: HouseholdApplication, @Ctx() ctx: Ctx): Promise<Record<string, string | null>> {
     const stages = await stagesLoader(ctx).load(a.applicationNo);
     return Object.fromEntries(stages.map((s) => [s.stage, s.dueDate]));
   }

@@ -13,13 +13,14 @@ import { SchemeKind } from '../schemes/scheme.type';
 import { requireTownCode } from '../schools/school.service';
 import { returning } from '../sql';
 import { holdsTalentCard } from '../talent/talent.service';
-import { loadProcedure, stageDueDates } from './procedure';
+import { workingDays } from '../calendar';
+import { loadProcedure, scheduleStages } from './procedure';
 import type { HouseholdApplication, HouseholdStage, OverdueStage, SubmitHouseholdApplicationInput } from './household.type';
 import type { Ctx, SettlementRuntime } from '../runtime';
 
 type Q = Pick<EntityManager, 'query'>;
 const OFFICIALS = ['HUKOU_OFFICER', 'TOWN_OFFICIAL'] as const;
-/** The condition a talent card confers (DOMAIN.md §3); verified by the card itself. */
+/** The condition a talent card confers (docs/domain/03-talent-card.md); verified by the card itself. */
 const TALENT_CONDITION = 'TALENT_CARD_HOLDER';
 
 interface HouseholdRow {
@@ -100,8 +101,7 @@ export async function submitHouseholdApplication(rt: SettlementRuntime, c: Calle
        RETURNING ${COLUMNS}`,
       [applicant.id, townCode, scheme.id, status, claimed, verifiedConditions, JSON.stringify(lines), JSON.stringify(breakdown), breakdown.total, eligible, today, today.slice(0, 4), now, key],
     );
-    const { stages, holidays } = await loadProcedure(m, today);
-    const due = stageDueDates(stages, today, holidays);
+    const due = scheduleStages(await loadProcedure(m), today, new Map(), await workingDays(rt, m));
     await m.query(
       `INSERT INTO "${SCHEMA}".household_stages (application_no, seq, stage, office, due_date) SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::date[])`,
       [rows[0].application_no, due.map((d) => d.stage.seq), due.map((d) => d.stage.stage), due.map((d) => d.stage.office), due.map((d) => d.due)],
@@ -180,8 +180,16 @@ export async function withdrawHouseholdApplication(rt: SettlementRuntime, caller
   });
 }
 
-/** Marks a stage done; the stages before it must be done already (strict), or are closed with it. */
-async function completeStageIn(rt: SettlementRuntime, m: Q, applicationNo: string, stage: string, strict: boolean): Promise<void> {
+/** Applications still in procedure: their stages run, are due and may be flagged overdue. */
+const IN_PROCEDURE = ['SUBMITTED', 'ELIGIBLE'];
+
+/**
+ * Marks a stage done (the stages before it must be done already, strict, or are closed with it)
+ * and moves the due dates of the stages after it: each counts from the day its previous stage
+ * actually completed.
+ */
+async function completeStageIn(rt: SettlementRuntime, m: Q, row: HouseholdRow, stage: string, strict: boolean): Promise<void> {
+  const applicationNo = row.application_no;
   const stages: { seq: number; stage: string; completed_at: Date | null }[] = await m.query(
     `SELECT seq, stage, completed_at FROM "${SCHEMA}".household_stages WHERE application_no = $1 ORDER BY seq FOR UPDATE`,
     [applicationNo],
@@ -194,14 +202,23 @@ async function completeStageIn(rt: SettlementRuntime, m: Q, applicationNo: strin
   }
   const pending = stages.filter((s) => s.seq < target.seq && !s.completed_at);
   if (strict && pending.length) throw invalidState(`stage ${pending[0].stage} comes first`);
-  await m.query(`UPDATE "${SCHEMA}".household_stages SET completed_at = $3 WHERE application_no = $1 AND seq <= $2 AND completed_at IS NULL`, [applicationNo, target.seq, rt.clock.now()]);
+  const now = rt.clock.now();
+  await m.query(`UPDATE "${SCHEMA}".household_stages SET completed_at = $3 WHERE application_no = $1 AND seq <= $2 AND completed_at IS NULL`, [applicationNo, target.seq, now]);
+  const completedOn = new Map<number, string>(stages.filter((s) => s.completed_at || s.seq <= target.seq).map((s) => [s.seq, cityDate(s.completed_at ?? now)]));
+  const due = scheduleStages(await loadProcedure(m), row.submitted_on, completedOn, await workingDays(rt, m)).filter((d) => !completedOn.has(d.stage.seq));
+  await m.query(
+    `UPDATE "${SCHEMA}".household_stages s SET due_date = d.due FROM unnest($2::int[], $3::date[]) AS d(seq, due)
+     WHERE s.application_no = $1 AND s.seq = d.seq AND s.due_date IS DISTINCT FROM d.due`,
+    [applicationNo, due.map((d) => d.stage.seq), due.map((d) => d.due)],
+  );
 }
 
 export async function completeHouseholdStage(rt: SettlementRuntime, caller: Caller | null, applicationNo: string, stage: string): Promise<HouseholdApplication> {
   return rt.ds.transaction(async (m) => {
     const row = await lockHousehold(m, applicationNo);
     requireRoleIn(caller, row.town_code, 'HUKOU_OFFICER');
-    await completeStageIn(rt, m, applicationNo, stage, true);
+    if (!IN_PROCEDURE.includes(row.status)) throw invalidState(`application ${applicationNo} is ${row.status}, no longer in procedure`, { status: row.status });
+    await completeStageIn(rt, m, row, stage, true);
     return toHousehold(row);
   });
 }
@@ -217,12 +234,12 @@ export async function flagOverdueStages(ds: DataSource | EntityManager, today: s
      FROM (
        SELECT DISTINCT ON (st.application_no) st.application_no, st.seq
        FROM "${SCHEMA}".household_stages st JOIN "${SCHEMA}".household_applications a ON a.application_no = st.application_no
-       WHERE st.completed_at IS NULL AND a.status NOT IN ('REJECTED','WITHDRAWN')
+       WHERE st.completed_at IS NULL AND a.status = ANY($2::text[])
        ORDER BY st.application_no, st.seq
      ) cur
      WHERE s.application_no = cur.application_no AND s.seq = cur.seq AND s.due_date < $1::date AND s.overdue_flagged_on IS NULL
      RETURNING s.application_no`,
-    [today],
+    [today, IN_PROCEDURE],
   );
   return flagged.length;
 }
@@ -273,10 +290,10 @@ export async function overdueStages(rt: SettlementRuntime, caller: Caller | null
   const rows: { application_no: string; stage: string; office: string; due_date: string; flagged_on: string }[] = await rt.ds.query(
     `SELECT s.application_no, s.stage, s.office, to_char(s.due_date, 'YYYY-MM-DD') AS due_date, to_char(s.overdue_flagged_on, 'YYYY-MM-DD') AS flagged_on
      FROM "${SCHEMA}".household_stages s JOIN "${SCHEMA}".household_applications a ON a.application_no = s.application_no
-     WHERE a.town_code = $1 AND s.overdue_flagged_on IS NOT NULL AND s.completed_at IS NULL AND a.status NOT IN ('REJECTED','WITHDRAWN')
+     WHERE a.town_code = $1 AND s.overdue_flagged_on IS NOT NULL AND s.completed_at IS NULL AND a.status = ANY($3::text[])
        AND ($2::text IS NULL OR s.office = $2)
      ORDER BY s.due_date, s.application_no`,
-    [townCode, office ?? null],
+    [townCode, office ?? null, IN_PROCEDURE],
   );
   return rows.map((r) => ({ applicationNo: r.application_no, stage: r.stage, office: r.office, dueDate: r.due_date, flaggedOn: r.flagged_on }));
 }

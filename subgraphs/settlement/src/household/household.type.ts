@@ -20,7 +20,7 @@ export class HouseholdApplication {
 export class HouseholdStage {
   @Field() stage: string;
   @Field() office: string;
-  @Field() dueDate: string;
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD, counted from the previous stage’s completion (projected while it is open); null when the projection reaches a year without a working-day calendar' }) dueDate: string | null;
   @Field(() => Date, { nullable: true }) completedAt: Date | null;
   @Field(() => String, { nullable: true, description: 'the day the overdue job flagged the stage to its office' }) overdueFlaggedOn: string | null;
 }

@@ -1,7 +1,7 @@
 import type { SchemeDefinition } from '../schemes/engine';
 
 /**
- * The default schemes shipped with citypoints (DOMAIN.md §1–2), seeded by the first migration as
+ * The default schemes shipped with citypoints (docs/domain/01-school-admission.md and 02-household-registration.md), seeded by the first migration as
  * version 1 of their year. A city publishes its own versions through publishPointsScheme.
  */
 const yearTiers = [
@@ -53,6 +53,23 @@ export const DG_SCHOOL: SchemeDefinition = {
   ],
 };
 
+/**
+ * DG-SCHOOL version 2, in force from the 2026 school year (DOMAIN.md §1, eligibility): the scoring
+ * parent must be MIGRANT, and the residence permit and social insurance in the city are 0-point
+ * lines that must both be verified when ranking runs. Points are those of version 1.
+ */
+export const DG_SCHOOL_ELIGIBILITY_YEAR = 2026;
+export const DG_SCHOOL_ELIGIBILITY: SchemeDefinition = {
+  ...DG_SCHOOL,
+  parentHukou: 'MIGRANT',
+  eligibility: ['RESIDENCE_PERMIT', 'SOCIAL_INSURANCE'],
+  items: [
+    ...DG_SCHOOL.items,
+    { code: 'RESIDENCE_PERMIT', label: '持有本市居住证', kind: 'BOOLEAN', points: 0 },
+    { code: 'SOCIAL_INSURANCE', label: '在本市缴纳社会保险', kind: 'BOOLEAN', points: 0 },
+  ],
+};
+
 export const DG_HUKOU_YEAR = 2016;
 export const DG_HUKOU: SchemeDefinition = {
   threshold: 100,
@@ -93,7 +110,7 @@ export const DG_HUKOU: SchemeDefinition = {
   ],
 };
 
-/** The household procedure (DOMAIN.md §2): each stage's due date counts from the previous one's. */
+/** The household procedure (docs/domain/02-household-registration.md): each stage's due date counts from the previous one's. */
 export const HUKOU_STAGES: { seq: number; stage: string; amount: number; unit: 'WORKING_DAYS' | 'CALENDAR_DAYS' | 'MONTHS'; office: string }[] = [
   { seq: 1, stage: 'FILE_TO_TOWN', amount: 2, unit: 'WORKING_DAYS', office: 'TOWN_SERVICE_CENTRE' },
   { seq: 2, stage: 'FIRST_REVIEW', amount: 5, unit: 'WORKING_DAYS', office: 'TOWN_HUKOU_OFFICE' },
@@ -115,7 +132,7 @@ export const HOLIDAYS: [string, string][] = [
   ['2026-09-25', '中秋节'], ['2026-10-01', '国庆节'], ['2026-10-02', '国庆节'], ['2026-10-05', '国庆节'], ['2026-10-06', '国庆节'], ['2026-10-07', '国庆节'],
 ];
 
-/** Talent-card quota shares by category (DOMAIN.md §3), in percent; each share is rounded down. */
+/** Talent-card quota shares by category (docs/domain/03-talent-card.md), in percent; each share is rounded down. */
 export const TALENT_SHARES: [string, number][] = [
   ['INVESTMENT_TAX', 20],
   ['ACADEMIC_SKILL', 40],

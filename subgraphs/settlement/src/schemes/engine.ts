@@ -48,6 +48,10 @@ export interface SchemeDefinition {
   applicationWindow?: { opensMonthDay: string; closesMonthDay: string };
   /** SCHOOL_ADMISSION: the child's whole years of age on monthDay of the school year, inclusive */
   childAge?: { min: number; max: number; onMonthDay: string };
+  /** SCHOOL_ADMISSION: the scoring parent's hukou registry must hold (a LOCAL parent is INELIGIBLE at submission) */
+  parentHukou?: 'MIGRANT' | 'LOCAL';
+  /** BOOLEAN items that must be verified true when ranking runs, or the application is INELIGIBLE and stays out of the pool */
+  eligibility?: string[];
   categories?: SchemeCategory[];
   items: SchemeItem[];
 }
@@ -190,6 +194,14 @@ export function validateDefinition(kind: SchemeKind, raw: unknown): SchemeDefini
     fail('childAge needs min ≤ max and onMonthDay as MM-DD', 'childAge');
   }
   for (const t of (d.tieBreakers ?? []) as string[]) if (!codes.has(t)) fail(`tie-breaker ${t} is not an item`, 'tieBreakers');
+  if (d.parentHukou !== undefined && d.parentHukou !== 'MIGRANT' && d.parentHukou !== 'LOCAL') fail('parentHukou must be MIGRANT or LOCAL', 'parentHukou');
+  if (d.eligibility !== undefined) {
+    if (!Array.isArray(d.eligibility)) fail('eligibility must be a list of item codes', 'eligibility');
+    const items = d.items as { code: string; kind: string }[];
+    (d.eligibility as unknown[]).forEach((c, i) => {
+      if (!items.some((it) => it.code === c && it.kind === 'BOOLEAN')) fail(`eligibility condition ${String(c)} must be a BOOLEAN item`, `eligibility[${i}]`);
+    });
+  }
   if (d.conditions !== undefined && (!Array.isArray(d.conditions) || d.conditions.some((c) => typeof c !== 'string' || !CODE.test(c)))) fail('conditions must be a list of codes', 'conditions');
   return d as unknown as SchemeDefinition;
 }
@@ -307,6 +319,17 @@ export function scoreApplication(def: SchemeDefinition, indicators: IndicatorSta
   }
   const total = round2(lines.reduce((s, l) => s + l.points, 0));
   return { total, priority, lines: lines.map(({ category: _c, ...l }) => ({ ...l, points: round2(l.points) })) };
+}
+
+/**
+ * The scheme's eligibility conditions (`eligibility`) not met by the lines: a condition is met
+ * once it is verified true, like any line. Empty when the application is eligible.
+ */
+export function unmetConditions(def: SchemeDefinition, lines: IndicatorState[]): string[] {
+  return (def.eligibility ?? []).filter((code) => {
+    const line = lines.find((l) => l.code === code);
+    return !line || line.status !== 'VERIFIED' || line.verified !== 'true';
+  });
 }
 
 /** Points of a line in a breakdown (tie-breakers), 0 when absent. */

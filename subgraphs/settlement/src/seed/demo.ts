@@ -7,7 +7,8 @@ import { scoreSchoolLines } from '../admission/application.service';
 import type { IndicatorState } from '../schemes/engine';
 import { scoreApplication } from '../schemes/engine';
 import { requireSchemeInForce } from '../schemes/scheme.service';
-import { loadProcedure, stageDueDates } from '../household/procedure';
+import { workingDays } from '../calendar';
+import { loadProcedure, scheduleStages } from '../household/procedure';
 import { SchemeKind } from '../schemes/scheme.type';
 
 const SCHOOL_NAMES = ['第一小学', '实验学校', '中心小学', '第二中学', '外国语学校', '新城学校'];
@@ -32,6 +33,8 @@ function demoIndicators(rnd: () => number): IndicatorState[] {
     v('SALARY_TAX_3Y', String(intBetween(rnd, 0, 8000))),
     v('HOME_OWNERSHIP', pick(rnd, ['NONE', 'NONE', 'UP_TO_5_YEARS', 'OVER_5_YEARS'])),
     v('FAMILY_PLANNING_COMPLIANT', rnd() < 0.9 ? 'true' : 'false'),
+    v('RESIDENCE_PERMIT', 'true'),
+    v('SOCIAL_INSURANCE', 'true'),
   ];
 }
 
@@ -90,10 +93,10 @@ export async function seedSettlementDemo(rt: SettlementRuntime, o: DemoOptions):
         const s = scoreSchoolLines(scheme.definition, lines);
         await m.query(
           `INSERT INTO "${SCHEMA}".school_applications
-            (application_no, year, grade, town_code, parent_id, child_name, child_id_number, scheme_id, status, preferences, indicators, breakdown, total, tie1, tie2, priority_claim, submitted_at)
-           VALUES ('SA' || $1::int || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, $4, $5, $6, $7, 'VERIFIED', $8::uuid[], $9::jsonb, $10::jsonb, $11, $12, $13, false, $14)
+            (application_no, year, grade, town_code, parent_id, child_name, child_id_number, scheme_id, status, preferences, indicators, breakdown, total, tie1, tie2, priority_claim, submitted_at, unmet_conditions)
+           VALUES ('SA' || $1::int || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, $4, $5, $6, $7, 'VERIFIED', $8::uuid[], $9::jsonb, $10::jsonb, $11, $12, $13, false, $14, $15)
            ON CONFLICT DO NOTHING`,
-          [year, grade, town, parent.id, child.name, child.idNumber, scheme.id, prefs, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, clock.now()],
+          [year, grade, town, parent.id, child.name, child.idNumber, scheme.id, prefs, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, clock.now(), s.unmet],
         );
         applications++;
       }
@@ -111,8 +114,7 @@ export async function seedSettlementDemo(rt: SettlementRuntime, o: DemoOptions):
       );
     }
     const hukou = await requireSchemeInForce(m, SchemeKind.HOUSEHOLD_REGISTRATION, thisYear);
-    const { stages, holidays } = await loadProcedure(m, today);
-    const due = stageDueDates(stages, today, holidays);
+    const due = scheduleStages(await loadProcedure(m), today, new Map(), await workingDays(rt, m));
     let householdApplications = 0;
     for (const a of adults.filter((_, k) => k % 25 === 3)) {
       const lines = hukouIndicators(rnd);

@@ -1,6 +1,7 @@
+import type { Job } from 'bullmq';
 import { createWorker, schedule, type JobWorker, type QueueConnection } from '@citypoints/jobs';
 import { cityYear, type GradingJob, type SocialOrganisationsRuntime } from '../runtime';
-import { gradeYear } from './grading.service';
+import { gradeRun, gradeYear, toGradingRun } from './grading.run';
 
 export const GRADING_QUEUE = 'social-organisations.grading';
 /** 03:00 city time on 10 January: the past year's records are in by then */
@@ -9,16 +10,25 @@ export const YEARLY_GRADING_PATTERN = '0 3 10 1 *';
 export type { GradingJob } from '../runtime';
 
 /**
- * The yearly grading job. Its run is keyed by the year, so a second firing or a retry after a
+ * A grading job: a run asked for through the API (`runId`), or the yearly schedule's, whose run
+ * is keyed by the year so a second firing or a retry resumes or returns the same run. Returns how
+ * many organisations the run graded.
+ */
+export async function processGradingJob(rt: SocialOrganisationsRuntime, job: Job<GradingJob>): Promise<number> {
+  const progress = (p: number) => job.updateProgress(Math.round(p * 100));
+  if (job.data.runId) return toGradingRun(await gradeRun(rt, job.data.runId, progress)).graded;
+  const year = job.data.year ?? cityYear(rt.clock) - 1;
+  return gradeYear(rt, year, `scheduled:${year}`, progress);
+}
+
+/**
+ * The grading worker and the yearly grading job. Its run is keyed by the year, so a second firing or a retry after a
  * crash resumes or returns the same run instead of grading twice.
  */
 export async function startGradingJobs(rt: SocialOrganisationsRuntime, connection: QueueConnection, prefix: string | undefined): Promise<JobWorker<GradingJob>> {
   const worker = createWorker<GradingJob, number>(
     GRADING_QUEUE,
-    async (job) => {
-      const year = job.data.year ?? cityYear(rt.clock) - 1;
-      return gradeYear(rt, year, `scheduled:${year}`, (p) => job.updateProgress(Math.round(p * 100)));
-    },
+    (job) => processGradingJob(rt, job),
     connection,
     { prefix },
   );

@@ -1,9 +1,10 @@
-import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { gradingRun, startGradingRun, toGradingRun, waitForGradingRun } from './grading.run';
 import type { Ctx as Context } from '../runtime';
 import { requireCaller } from '@citypoints/auth';
 import { requireCityManager } from '../organisations/access';
-import { OrganisationGrade, OrganisationGrading, OrganisationGradingConnection, SocialOrganisationKind, SocialOrganisationRef } from './grading.type';
-import { assertCanReadGrading, gradeYear, gradingKey, gradingLoader, listGradings, ranking, type StoredGrading } from './grading.service';
+import { OrganisationGrade, OrganisationGrading, OrganisationGradingConnection, OrganisationGradingRun, SocialOrganisationKind, SocialOrganisationRef } from './grading.type';
+import { assertCanReadGrading, requireGradingReader, gradingKey, gradingLoader, listGradings, ranking, type StoredGrading } from './grading.service';
 
 export const GRADING_READERS = ['CITY_ADMIN', 'DEPARTMENT_ANALYST', 'DATA_FEED', 'TOWN_OFFICIAL'] as const;
 
@@ -12,8 +13,9 @@ export class GradingResolver {
   @Authorized(...GRADING_READERS)
   @FieldResolver(() => OrganisationGrading, { nullable: true, description: 'the grading of the year (the latest graded year when omitted)' })
   async grading(@Root() o: SocialOrganisationRef, @Arg('year', () => Int, { nullable: true }) year: number | null, @Ctx() ctx: Context): Promise<StoredGrading | null> {
+    const caller = requireGradingReader(requireCaller(ctx.caller));
     const g = await gradingLoader(ctx).load(gradingKey(o.uscc, year));
-    if (g) assertCanReadGrading(requireCaller(ctx.caller), g);
+    if (g) assertCanReadGrading(caller, g);
     return g;
   }
 
@@ -28,10 +30,27 @@ export class GradingResolver {
   }
 
   @Authorized('CITY_ADMIN', 'DATA_FEED')
-  @Mutation(() => Int, { description: 'grades every organisation for the year and decides its funding rewards; returns how many were graded' })
-  runOrganisationGrading(@Arg('year', () => Int) year: number, @Ctx() ctx: Context): Promise<number> {
+  @Mutation(() => Int, { description: 'grades every organisation for the year and decides its funding rewards, as a queued run it waits for; returns how many were graded' })
+  async runOrganisationGrading(@Arg('year', () => Int) year: number, @Ctx() ctx: Context): Promise<number> {
     requireCityManager(ctx.caller);
-    return gradeYear(ctx.rt, year, null);
+    const run = await waitForGradingRun(ctx.rt, await startGradingRun(ctx.rt, year));
+    if (run.status !== 'COMPLETED') throw new Error(`grading run ${run.id} ended ${run.status}: ${run.error ?? 'no error recorded'}`);
+    return toGradingRun(run).graded;
+  }
+
+  @Authorized('CITY_ADMIN', 'DATA_FEED')
+  @Mutation(() => OrganisationGradingRun, { description: "queues the year's grading and returns its run at once; follow it with organisationGradingRun" })
+  async startOrganisationGrading(@Arg('year', () => Int) year: number, @Ctx() ctx: Context): Promise<OrganisationGradingRun> {
+    requireCityManager(ctx.caller);
+    return toGradingRun(await startGradingRun(ctx.rt, year));
+  }
+
+  @Authorized('CITY_ADMIN', 'DATA_FEED')
+  @Query(() => OrganisationGradingRun, { nullable: true })
+  async organisationGradingRun(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<OrganisationGradingRun | null> {
+    requireCityManager(ctx.caller);
+    const run = await gradingRun(ctx.rt, id);
+    return run && toGradingRun(run);
   }
 }
 

@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { forbidden, notFound, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
-import { canReachDivision, isCityWide, type Caller } from '@citypoints/auth';
+import { canReachDivision, hasRole, isCityWide, type Caller } from '@citypoints/auth';
+import { isCivilAffairs } from '../organisations/access';
 import { loader } from '@citypoints/federation';
-import { runChunked } from '@citypoints/jobs';
 import type { Ledger } from '@citypoints/ledger';
 import { SCHEMA, type Ctx, type SocialOrganisationsRuntime } from '../runtime';
 import { schemeForYear, assertYear } from '../scheme/scheme.service';
@@ -195,10 +195,19 @@ export function gradingLoader(ctx: Ctx) {
 
 export const gradingKey = (uscc: string, year: number | null | undefined) => `${uscc}|${year ?? ''}`;
 
-/** Officials read gradings of their own town; city-wide callers and departments read all. */
+/**
+ * Gradings are read by the city admin, department analysts and civil affairs city-wide, and by
+ * town officials for their own town; another department's feed reads none.
+ */
+export function requireGradingReader(caller: Caller): Caller {
+  if (isCityWide(caller) || isCivilAffairs(caller) || hasRole(caller, 'TOWN_OFFICIAL')) return caller;
+  throw forbidden('gradings are read by the city, civil affairs and town officials');
+}
+
+/** Officials read gradings of their own town; city-wide callers and civil affairs read all. */
 export function canReadGrading(caller: Caller, divisionCode: string | null): boolean {
-  if (isCityWide(caller) || caller.roles.includes('DATA_FEED')) return true;
-  return canReachDivision(caller, divisionCode);
+  if (isCityWide(caller) || isCivilAffairs(caller)) return true;
+  return hasRole(caller, 'TOWN_OFFICIAL') && canReachDivision(caller, divisionCode);
 }
 
 export function assertCanReadGrading(caller: Caller, g: StoredGrading): void {
@@ -207,7 +216,8 @@ export function assertCanReadGrading(caller: Caller, g: StoredGrading): void {
 
 /** The division prefix a caller's lists are limited to: null for city-wide readers, undefined for none at all. */
 function listScope(caller: Caller): string | null | undefined {
-  return isCityWide(caller) || caller.roles.includes('DATA_FEED') ? null : caller.division;
+  requireGradingReader(caller);
+  return isCityWide(caller) || isCivilAffairs(caller) ? null : caller.division;
 }
 
 const LIST_FROM = `FROM "${SCHEMA}".gradings g JOIN "${SCHEMA}".organisations o ON o.uscc = g.uscc
@@ -244,37 +254,6 @@ export async function listGradings(rt: SocialOrganisationsRuntime, caller: Calle
   const [{ n }]: { n: number }[] = await rt.ds.query(`SELECT count(*)::int AS n ${LIST_FROM}`, params);
   const rows: GradingRow[] = await rt.ds.query(`SELECT ${GRADING_COLUMNS} ${LIST_FROM} ${LIST_ORDER} LIMIT $6 OFFSET $7`, [...params, size, offset]);
   return offsetPage(rows.map(toGrading), offset, size, n);
-}
-
-const GRADING_RUN = 'organisation-grading';
-const CHUNK = 100;
-
-/**
- * Grades every known organisation for the year, then decides the year's funding rewards. The
- * organisations are fixed when the run is created, so a retried run (same key) resumes at its
- * first uncommitted chunk over the same list; the reward step is its last item.
- */
-export async function gradeYear(rt: SocialOrganisationsRuntime, year: number, key: string | null, onProgress?: (p: number) => unknown): Promise<number> {
-  assertYear(year);
-  const { ds, runs } = rt;
-  const orgs: { uscc: string }[] = await ds.query(`SELECT uscc FROM "${SCHEMA}".organisations ORDER BY uscc COLLATE "C"`);
-  const run = await runs.create(ds, { kind: GRADING_RUN, params: { year, usccs: orgs.map((o) => o.uscc) }, key });
-  const usccs = run.params.usccs as string[];
-  await runChunked({
-    dataSource: ds,
-    runs,
-    runId: run.id,
-    total: usccs.length + 1,
-    chunkSize: CHUNK,
-    async processChunk(m, offset, limit) {
-      const batch = usccs.slice(offset, Math.min(offset + limit, usccs.length));
-      await regradeMany(rt, m, batch, year, `run:${run.id}`);
-      if (offset + limit > usccs.length) await decideRewards(rt, m, year);
-      return { graded: batch.length };
-    },
-    onProgress,
-  });
-  return usccs.length;
 }
 
 /** The scheme's reward places for the year, from the stored points; every other grading loses its place. */

@@ -1,5 +1,5 @@
 import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { PageInfo } from '@citypoints/federation';
+import { PageInfo, RunStatus } from '@citypoints/federation';
 
 /** Identical to registry's definition: both subgraphs publish it. */
 export enum SocialOrganisationKind {
@@ -54,4 +54,16 @@ export class OrganisationGradingConnection {
   @Field(() => [OrganisationGrading]) nodes: OrganisationGrading[];
   @Field(() => Int) totalCount: number;
   @Field(() => PageInfo) pageInfo: PageInfo;
+}
+
+@ObjectType({ description: "a run grading every organisation of a year, chunk by chunk, then deciding the year's rewards" })
+export class OrganisationGradingRun {
+  @Field(() => ID) id: string;
+  @Field(() => Int) year: number;
+  @Field(() => RunStatus) status: RunStatus;
+  @Field(() => Float, { description: '0 to 1' }) progress: number;
+  @Field(() => Int, { description: 'the organisations the run grades, fixed when it was asked for' }) organisations: number;
+  @Field(() => Int, { description: 'organisations graded so far' }) graded: number;
+  @Field(() => Int, { description: 'how often a worker has started it; a retry resumes where the last one stopped' }) attempts: number;
+  @Field(() => String, { nullable: true }) error: string | null;
 }

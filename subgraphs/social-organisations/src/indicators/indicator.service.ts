@@ -19,7 +19,11 @@ function parseText(raw: string | null | undefined, field: string, max: number): 
   return v;
 }
 
-/** A retry with the same key returns the first call's grading and changes nothing; the same key for other content is a CONFLICT. */
+/**
+ * A retry with the same key by the same caller returns the first call's grading and changes
+ * nothing (it is authorised again first, like the first request); the same key for other content
+ * is a CONFLICT. Keys are the caller's own: another caller's key never returns their result.
+ */
 function replay(key: string, same: boolean, first: StoredGrading): StoredGrading {
   if (!same) throw conflict(`idempotency key ${key} was used for a different record`, { field: 'idempotencyKey' });
   return { ...first, gradedAt: new Date(first.gradedAt) };
@@ -49,13 +53,13 @@ export async function recordIndicator(rt: SocialOrganisationsRuntime, caller: Ca
     requireOrganisationManager(caller, org.divisionCode);
     const inserted: { id: string }[] = await m.query(
       `INSERT INTO "${SCHEMA}".indicator_records (uscc, year, category, points, evidence, idempotency_key, entered_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (entered_by, idempotency_key) DO NOTHING RETURNING id`,
       [uscc, input.year, input.category, points, evidence, key, caller.sub],
     );
     if (!inserted.length) {
       const [first]: { uscc: string; year: number; category: string; points: string; result: StoredGrading }[] = await m.query(
-        `SELECT uscc, year, category, points, result FROM "${SCHEMA}".indicator_records WHERE idempotency_key = $1`,
-        [key],
+        `SELECT uscc, year, category, points, result FROM "${SCHEMA}".indicator_records WHERE entered_by = $1 AND idempotency_key = $2`,
+        [caller.sub, key],
       );
       return replay(key, first.uscc === uscc && first.year === input.year && first.category === input.category && Number(first.points) === points, first.result);
     }
@@ -79,13 +83,13 @@ export async function recordViolation(rt: SocialOrganisationsRuntime, caller: Ca
     requireOrganisationManager(caller, org.divisionCode);
     const inserted: { id: string }[] = await m.query(
       `INSERT INTO "${SCHEMA}".violations (uscc, year, severity, note, idempotency_key, entered_by)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (entered_by, idempotency_key) DO NOTHING RETURNING id`,
       [uscc, input.year, input.severity, note, key, caller.sub],
     );
     if (!inserted.length) {
       const [first]: { uscc: string; year: number; severity: number; result: StoredGrading }[] = await m.query(
-        `SELECT uscc, year, severity, result FROM "${SCHEMA}".violations WHERE idempotency_key = $1`,
-        [key],
+        `SELECT uscc, year, severity, result FROM "${SCHEMA}".violations WHERE entered_by = $1 AND idempotency_key = $2`,
+        [caller.sub, key],
       );
       return replay(key, first.uscc === uscc && first.year === input.year && first.severity === input.severity, first.result);
     }

@@ -4,8 +4,7 @@ import { cityDate } from '@citypoints/kit';
 import { SCHEMA } from '../runtime';
 import { regradeMany, type GradingDeps } from '../grading/grading.service';
 import { schemeForYear } from '../scheme/scheme.service';
-
-const BLACK = 'BLACK';
+import { blacklistingRemovedAt, isTurnToBlack, type StatusTurn } from './blacklisting.rules';
 
 type Effect = 'MEMBER_PENALTY' | 'MEMBER_BLACKLISTED';
 
@@ -27,28 +26,32 @@ const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === 
  * The lines an enterprise's credit puts on the organisations it belongs to, derived from the
  * facts held — its memberships, its records (with their repairs) and its status turns — never
  * from the order they arrived in: a penalty line per counting record and organisation, and a
- * blacklisting line per turn to BLACK, removed from the first lift after it. Called whenever any
+ * blacklisting line per turn to BLACK, removed when a repair lifts it (blacklisting.rules). Called whenever any
  * of those facts arrives; lines that differ from the derived set are inserted, corrected or
  * dropped, and the organisations touched are regraded.
  */
 export async function recomputeMemberEffects(rt: GradingDeps, m: EntityManager, enterpriseUscc: string, eventId: string): Promise<void> {
   // one enterprise's facts are derived by one transaction at a time
   await m.query(`SELECT pg_advisory_xact_lock(hashtext('so-member-effects:' || $1))`, [enterpriseUscc]);
-  const [orgRows, records, turns, existing]: [
+  const [orgRows, records, turnRows, repairRows, existing]: [
     { organisation_uscc: string }[],
     { record_id: string; kind: string; occurred_on: string | null; repaired_at: Date | null }[],
-    { previous: string | null; status: string; changed_at: Date }[],
+    { previous: string | null; status: string; changed_at: Date; cause: string | null; event_at: Date }[],
+    { event_at: Date }[],
     (Line & { id: string })[],
   ] = await Promise.all([
     m.query(`SELECT organisation_uscc FROM "${SCHEMA}".memberships WHERE enterprise_uscc = $1 ORDER BY organisation_uscc COLLATE "C"`, [enterpriseUscc]),
     m.query(`SELECT record_id, kind, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, repaired_at FROM "${SCHEMA}".credit_record_facts WHERE uscc = $1 ORDER BY record_id`, [enterpriseUscc]),
-    m.query(`SELECT previous, status, changed_at FROM "${SCHEMA}".credit_status_turns WHERE uscc = $1 ORDER BY changed_at`, [enterpriseUscc]),
+    m.query(`SELECT previous, status, changed_at, cause, event_at FROM "${SCHEMA}".credit_status_turns WHERE uscc = $1 ORDER BY changed_at`, [enterpriseUscc]),
+    m.query(`SELECT event_at FROM "${SCHEMA}".credit_repairs WHERE uscc = $1`, [enterpriseUscc]),
     m.query(
       `SELECT id, organisation_uscc, year, effect, record_kind, reference, source_key, occurred_at, removed_at, repaired_at FROM "${SCHEMA}".member_effects WHERE enterprise_uscc = $1`,
       [enterpriseUscc],
     ),
   ]);
   const orgs = orgRows.map((r) => r.organisation_uscc);
+  const turns: StatusTurn[] = turnRows.map((t) => ({ previous: t.previous, status: t.status, changedAt: t.changed_at, cause: t.cause, eventAt: t.event_at }));
+  const repairs = repairRows.map((r) => r.event_at);
   const wanted: Omit<Line, 'organisation_uscc'>[] = [];
   for (const r of records) {
     if (!r.occurred_on) continue;
@@ -67,17 +70,16 @@ export async function recomputeMemberEffects(rt: GradingDeps, m: EntityManager, 
     });
   }
   for (const t of turns) {
-    if (t.status !== BLACK || t.previous === BLACK) continue;
-    const lift = turns.find((l) => l.previous === BLACK && l.status !== BLACK && l.changed_at > t.changed_at);
-    const day = cityDate(t.changed_at);
+    if (!isTurnToBlack(t)) continue;
+    const day = cityDate(t.changedAt);
     wanted.push({
       year: Number(day.slice(0, 4)),
       effect: 'MEMBER_BLACKLISTED',
       record_kind: null,
       reference: day,
-      source_key: `black:${t.changed_at.toISOString()}`,
-      occurred_at: t.changed_at,
-      removed_at: lift?.changed_at ?? null,
+      source_key: `black:${t.changedAt.toISOString()}`,
+      occurred_at: t.changedAt,
+      removed_at: blacklistingRemovedAt(t, turns, repairs),
       repaired_at: null,
     });
   }
@@ -140,13 +142,13 @@ export const enterpriseCreditHandlers = (rt: GradingDeps): Record<string, EventH
   [CREDIT_TOPICS.statusChanged.topic]: async (m, event) => {
     const p = parsePayload(CREDIT_TOPICS.statusChanged, event.payload);
     await m.query(
-      `INSERT INTO "${SCHEMA}".credit_status_turns (event_id, uscc, previous, status, changed_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-      [event.id, p.uscc, p.previous ?? null, p.status, new Date(p.changedAt)],
+      `INSERT INTO "${SCHEMA}".credit_status_turns (event_id, uscc, previous, status, changed_at, cause, event_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [event.id, p.uscc, p.previous ?? null, p.status, new Date(p.changedAt), p.cause ?? null, new Date(event.createdAt)],
     );
     await recomputeMemberEffects(rt, m, p.uscc, event.id);
   },
 
-  // a repaired penalty keeps its line, marked repaired (only a lifted blacklisting is removed)
+  // a repaired penalty keeps its line, marked repaired (docs/domain/07-social-organisations.md removes only a blacklisting lifted by a repair)
   [CREDIT_TOPICS.recordRepaired.topic]: async (m, event) => {
     const p = parsePayload(CREDIT_TOPICS.recordRepaired, event.payload);
     await m.query(
@@ -154,6 +156,14 @@ export const enterpriseCreditHandlers = (rt: GradingDeps): Record<string, EventH
        ON CONFLICT (record_id) DO UPDATE SET repaired_at = EXCLUDED.repaired_at`,
       [p.recordId, p.uscc, p.kind, event.createdAt],
     );
+    // the repair's time tells a repair's lift of a blacklisting from an expiry (blacklisting.rules)
+    await m.query(`INSERT INTO "${SCHEMA}".credit_repairs (event_id, record_id, uscc, kind, event_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [
+      event.id,
+      p.recordId,
+      p.uscc,
+      p.kind,
+      new Date(event.createdAt),
+    ]);
     await recomputeMemberEffects(rt, m, p.uscc, event.id);
   },
 });

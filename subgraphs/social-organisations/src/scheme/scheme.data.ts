@@ -1,7 +1,7 @@
 import type { SchemeDefinition } from './scheme.rules';
 
 /**
- * The default grading scheme of DOMAIN.md §7, seeded by the first migration. Only the migration
+ * The default grading scheme of docs/domain/07-social-organisations.md, seeded by the first migration. Only the migration
  * (and the unit tests of the rules) read it: services read the scheme rows, so a city's newer
  * version replaces it for the years it covers and this one keeps explaining earlier grades.
  */

@@ -35,7 +35,7 @@ export async function seedSocialOrganisationsDemo(rt: SocialOrganisationsRuntime
         if (points <= 0) continue;
         await m.query(
           `INSERT INTO "${SCHEMA}".indicator_records (uscc, year, category, points, evidence, idempotency_key, entered_by)
-           VALUES ($1, $2, $3, $4, 'demo', $5, 'demo') ON CONFLICT (idempotency_key) DO NOTHING`,
+           VALUES ($1, $2, $3, $4, 'demo', $5, 'demo') ON CONFLICT (entered_by, idempotency_key) DO NOTHING`,
           [g.uscc, year, c.code, points, `demo:${o.seed}:${g.uscc}:${year}:${c.code}`],
         );
       }
@@ -43,7 +43,7 @@ export async function seedSocialOrganisationsDemo(rt: SocialOrganisationsRuntime
         const { minSeverity, maxSeverity } = definition.violation;
         await m.query(
           `INSERT INTO "${SCHEMA}".violations (uscc, year, severity, note, idempotency_key, entered_by)
-           VALUES ($1, $2, $3, 'demo: late annual report', $4, 'demo') ON CONFLICT (idempotency_key) DO NOTHING`,
+           VALUES ($1, $2, $3, 'demo: late annual report', $4, 'demo') ON CONFLICT (entered_by, idempotency_key) DO NOTHING`,
           [g.uscc, year, minSeverity + Math.floor(rnd() * (maxSeverity - minSeverity + 1)), `demo:${o.seed}:${g.uscc}:${year}:violation`],
         );
       }

@@ -5,7 +5,7 @@ import { ledgerMigrationSql } from '@citypoints/ledger';
 
 const S = 'volunteering';
 
-/** DOMAIN.md §8 defaults; the backup grace period is citypoints' own (no public rule found). */
+/** docs/domain/08-volunteering.md defaults; the backup grace period is citypoints' own (no public rule found). */
 const DEFAULT_RULES = {
   pointsPerHour: 10,
   maxCreditedHoursPerService: 8,

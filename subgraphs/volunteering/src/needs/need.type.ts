@@ -60,10 +60,10 @@ export class ServiceNeed {
   @Field(() => NeedStatus) status: NeedStatus;
   @Field(() => ResidentRef, { nullable: true }) primary: ResidentRef | null;
   @Field(() => ResidentRef, { nullable: true }) backup: ResidentRef | null;
-  @Field(() => Float, { nullable: true, description: 'hours the volunteer reported' }) hours: number | null;
+  hours: number | null;
   @Field(() => Int) escrowPoints: number;
-  @Field(() => Int, { nullable: true }) rating: number | null;
-  @Field(() => String, { nullable: true, description: 'REQUESTER, or AUTO when confirmed by the job after the waiting period' }) confirmedBy: string | null;
+  rating: number | null;
+  confirmedBy: string | null;
   @Field() createdAt: Date;
   @Field(() => Date, { nullable: true }) completedAt: Date | null;
 }

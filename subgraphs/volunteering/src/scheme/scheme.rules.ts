@@ -1,6 +1,6 @@
 import { badInput } from '@citypoints/kit';
 
-/** The time bank's rules as a scheme row holds them (DOMAIN.md §8 defaults seeded by the migration). */
+/** The time bank's rules as a scheme row holds them (docs/domain/08-volunteering.md defaults seeded by the migration). */
 export interface SchemeRules {
   pointsPerHour: number;
   maxCreditedHoursPerService: number;

@@ -1,12 +1,11 @@
 import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { hasRole, requireCaller } from '@citypoints/auth';
 import type { Ctx as Context } from '../runtime';
-import { badInput, forbidden, notFound } from '@citypoints/kit';
 import { ResidentRef } from '../residents/resident.reference';
-import { ensureResidents, isUuid, projectedResidents } from '../residents/resident.projection';
+import { ensureResidents, isUuid } from '../residents/resident.projection';
 import { donatePoints, givePoints } from '../points/points.service';
 import { HoursRecord, VolunteerProfile } from './volunteer.type';
-import { hoursRecords, maySee, profileLoader, profileOf, recordAdministratorHours, registerVolunteer } from './volunteer.service';
+import { profileLoader, profileOf, readHours, recordAdministratorHours, registerVolunteer } from './volunteer.service';
 
 @Resolver(() => ResidentRef)
 export class ResidentVolunteerResolver {
@@ -29,14 +28,8 @@ export class VolunteerResolver {
 
   @Authorized()
   @Query(() => [HoursRecord], { description: "a volunteer's hours records, newest first: the resident themself, city-wide callers, officials of their division" })
-  async volunteerHours(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: Context, @Arg('first', () => Int, { nullable: true }) first?: number): Promise<HoursRecord[]> {
-    const caller = requireCaller(ctx.caller);
-    const limit = first ?? 50;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('first must be between 1 and 500', { field: 'first' });
-    const resident = (await projectedResidents([residentId], ctx.rt.ds)).get(residentId);
-    if (!resident) throw notFound('resident', residentId);
-    if (!maySee(caller, residentId, resident.divisionCode)) throw forbidden("the volunteer's hours are not the caller's to see");
-    return hoursRecords(ctx.rt, residentId, limit);
+  volunteerHours(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: Context, @Arg('first', () => Int, { nullable: true }) first?: number): Promise<HoursRecord[]> {
+    return readHours(ctx.rt, requireCaller(ctx.caller), residentId, first ?? 50);
   }
 
   @Authorized('RESIDENT', 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR')

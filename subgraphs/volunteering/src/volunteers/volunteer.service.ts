@@ -19,6 +19,16 @@ export function maySee(caller: Caller, residentId: string, divisionCode: string 
   return hasRole(caller, ...DIVISION_OFFICIALS) && isWithinDivision(divisionCode, caller.division);
 }
 
+/**
+ * Whether the caller may see some resident's volunteer data before anything is looked up: only
+ * the resident themself, city-wide callers and officials with a division ever may, so everyone
+ * else is refused without learning whether the resident is known.
+ */
+function mayAsk(caller: Caller, residentId: string): boolean {
+  if (hasRole(caller, 'RESIDENT') && caller.sub === residentId) return true;
+  return isCityWide(caller) || (hasRole(caller, ...DIVISION_OFFICIALS) && !!caller.division);
+}
+
 interface ProfileRow {
   id: string;
   division_code: string | null;
@@ -137,7 +147,8 @@ export async function recordAdministratorHours(rt: VolunteeringRuntime, caller: 
   requireRoleIn(caller, resident.divisionCode, 'TOWN_OFFICIAL');
   const now = rt.clock.now();
   const award = administratorAward(await schemeAt(rt.ds, now), hours);
-  const scoped = `admin:${key}`;
+  // keys are the caller's own: another official's key never returns their entry
+  const scoped = `admin:${caller.sub}:${key}`;
   await rt.ds.transaction(async (m) => {
     const inserted = await m.query(
       `INSERT INTO "${SCHEMA}".service_hours (resident_id, source, idempotency_key, reported_hours, credited_hours, points, scheme_code, scheme_version, breakdown, entered_by, note, at)
@@ -154,8 +165,25 @@ export async function recordAdministratorHours(rt: VolunteeringRuntime, caller: 
   return profileOf(rt, residentId);
 }
 
+/**
+ * A volunteer's hours records, newest first, for the resident themself, city-wide callers and
+ * officials of their division; a department's read leaves an audit row (docs/domain/09-access.md).
+ */
+export async function readHours(rt: VolunteeringRuntime, caller: Caller, residentId: string, limit: number): Promise<HoursRecord[]> {
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('first must be between 1 and 500', { field: 'first' });
+  if (!mayAsk(caller, residentId)) throw forbidden("the volunteer's hours are not the caller's to see");
+  const resident = (await projectedResidents([residentId], rt.ds)).get(residentId);
+  if (!resident) throw notFound('resident', residentId);
+  if (!maySee(caller, residentId, resident.divisionCode)) throw forbidden("the volunteer's hours are not the caller's to see");
+  const records = await hoursRecords(rt, residentId, limit);
+  if (mustAuditRead(caller)) {
+    await writeAudit(rt.ds, SCHEMA, caller, { action: 'read', subjectType: 'VolunteerHours', subjectIds: [residentId], fields: ['hours', 'points', 'lines'] });
+  }
+  return records;
+}
+
 /** The hours records of one volunteer, newest first. */
-export async function hoursRecords(rt: VolunteeringRuntime, residentId: string, limit: number): Promise<HoursRecord[]> {
+async function hoursRecords(rt: VolunteeringRuntime, residentId: string, limit: number): Promise<HoursRecord[]> {
   const rows: { source: string; reported_hours: string; credited_hours: string; points: number; escrow_points: number; scheme_code: string; scheme_version: number; breakdown: Line[]; at: Date }[] =
     await rt.ds.query(
       `SELECT source, reported_hours, credited_hours, points, escrow_points, scheme_code, scheme_version, breakdown, at
