@@ -57,6 +57,14 @@ export function eventsMigrationSql(schema: string): { up: string[]; down: string
   };
 }
 
+/**
+ * The channel a publishing transaction notifies on commit (PostgreSQL delivers NOTIFY only when
+ * the transaction commits), so the relay sends at once instead of at its next poll.
+ */
+export function outboxChannel(schema: string): string {
+  return `citypoints_outbox_${schema}`;
+}
+
 /** The stream an event's version counts in: `<subgraph>.<entity>` of its topic. */
 export function streamOf(topic: string): string {
   return topic.slice(0, topic.lastIndexOf('.'));
@@ -102,9 +110,11 @@ export async function publish(manager: EntityManager, schema: string, input: Pub
        INSERT INTO "${schema}"."outbox_sequence" ("stream", "aggregate_id", "version") VALUES ($4, $2, 1)
        ON CONFLICT ("stream", "aggregate_id") DO UPDATE SET "version" = "outbox_sequence"."version" + 1
        RETURNING "version")
-     INSERT INTO "${schema}"."outbox" ("topic", "aggregate_id", "payload", "version", "schema_version")
-     SELECT $1, $2, $3::jsonb, seq."version", $5 FROM seq RETURNING "id"`,
-    [e.topic, e.aggregateId, JSON.stringify(e.payload), streamOf(e.topic), e.schemaVersion],
+     , ins AS (
+       INSERT INTO "${schema}"."outbox" ("topic", "aggregate_id", "payload", "version", "schema_version")
+       SELECT $1, $2, $3::jsonb, seq."version", $5 FROM seq RETURNING "id")
+     SELECT ins."id", pg_notify($6, '') FROM ins`,
+    [e.topic, e.aggregateId, JSON.stringify(e.payload), streamOf(e.topic), e.schemaVersion, outboxChannel(schema)],
   );
   return rows[0].id;
 }
@@ -167,15 +177,19 @@ export async function publishMany(manager: EntityManager, schema: string, inputs
        SELECT DISTINCT stream, aggregate_id, c FROM e
        ON CONFLICT ("stream", "aggregate_id") DO UPDATE SET "version" = "outbox_sequence"."version" + EXCLUDED."version"
        RETURNING "stream", "aggregate_id", "version")
-     INSERT INTO "${schema}"."outbox" ("topic", "aggregate_id", "payload", "version", "schema_version")
-     SELECT e.topic, e.aggregate_id, e.payload::jsonb, seq."version" - e.c + e.k, e.schema_version
-     FROM e JOIN seq ON seq."stream" = e.stream AND seq."aggregate_id" = e.aggregate_id ORDER BY e.n`,
+     , ins AS (
+       INSERT INTO "${schema}"."outbox" ("topic", "aggregate_id", "payload", "version", "schema_version")
+       SELECT e.topic, e.aggregate_id, e.payload::jsonb, seq."version" - e.c + e.k, e.schema_version
+       FROM e JOIN seq ON seq."stream" = e.stream AND seq."aggregate_id" = e.aggregate_id ORDER BY e.n
+       RETURNING 1)
+     SELECT pg_notify($6, '') FROM (SELECT 1 FROM ins LIMIT 1) x`,
     [
       checked.map((i) => i.topic),
       checked.map((i) => i.aggregateId),
       checked.map((i) => JSON.stringify(i.payload)),
       checked.map((i) => streamOf(i.topic)),
       checked.map((i) => i.schemaVersion),
+      outboxChannel(schema),
     ],
   );
   return checked.length;

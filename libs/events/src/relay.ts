@@ -1,7 +1,8 @@
 import { assertIdentifier, DataSource } from '@citypoints/db';
 import { createQueue, JobQueue, QueueConnection } from '@citypoints/jobs';
 import type { JobsOptions } from 'bullmq';
-import { DomainEvent } from './outbox';
+import { Client } from 'pg';
+import { DomainEvent, outboxChannel } from './outbox';
 import { consumerQueueName, consumersOf, SubscriptionStore, type Subscription } from './subscriptions';
 
 export interface OutboxRelayOptions {
@@ -9,8 +10,10 @@ export interface OutboxRelayOptions {
   /** the publishing subgraph's schema, whose `outbox` this relay empties */
   schema: string;
   connection: QueueConnection;
-  /** pause between polls once the outbox is drained */
+  /** pause between polls once the outbox is drained; a commit's NOTIFY wakes the relay sooner */
   pollMs?: number;
+  /** the database URL to LISTEN on for commits of the outbox; the data source's own URL unless told */
+  listenUrl?: string;
   batchSize?: number;
   /** fixed subscriptions instead of those the consumers registered on the queue backend */
   subscriptions?: readonly Subscription[];
@@ -42,7 +45,10 @@ interface OutboxRow {
   created_at: Date;
 }
 
-/** Idle poll interval of the relay unless told otherwise. */
+/**
+ * Idle poll interval of the relay unless told otherwise: the fallback when a NOTIFY is missed
+ * (the listening connection down, a row written without `publish`).
+ */
 export const DEFAULT_RELAY_POLL_MS = 100;
 
 /**
@@ -63,6 +69,9 @@ export class OutboxRelay {
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
+  private listener: Client | undefined;
+  /** a NOTIFY came while a batch was in flight: go again at once after it */
+  private woken = false;
 
   constructor(private readonly opts: OutboxRelayOptions) {
     assertIdentifier(opts.schema);
@@ -77,6 +86,8 @@ export class OutboxRelay {
     if (this.running) return;
     this.running = true;
     this.tick();
+    const url = this.opts.listenUrl ?? (this.opts.dataSource.options as { url?: string }).url;
+    if (url) void this.listen(url);
   }
 
   /** Stops polling, waits for the batch in flight, closes the queues. */
@@ -84,6 +95,9 @@ export class OutboxRelay {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
     await this.inFlight;
     const queues = [...this.queues.values()];
     this.queues.clear();
@@ -135,6 +149,8 @@ export class OutboxRelay {
   }
 
   private tick(): void {
+    this.timer = undefined;
+    this.woken = false;
     this.inFlight = (async () => {
       try {
         while (this.running && (await this.relayOnce()) === this.batchSize) {
@@ -145,8 +161,42 @@ export class OutboxRelay {
       }
     })();
     void this.inFlight.then(() => {
-      if (this.running) this.timer = setTimeout(() => this.tick(), this.pollMs);
+      if (!this.running) return;
+      if (this.woken) this.tick();
+      else this.timer = setTimeout(() => this.tick(), this.pollMs);
     });
+  }
+
+  /** A commit of the outbox was announced: relay now, or right after the batch in flight. */
+  private wake(): void {
+    if (!this.running) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.tick();
+    } else this.woken = true;
+  }
+
+  /** LISTENs for commits of the outbox; reconnects after a lost connection while running. */
+  private async listen(url: string): Promise<void> {
+    while (this.running) {
+      const client = new Client({ connectionString: url });
+      const lost = new Promise<void>((resolve) => {
+        client.on('error', () => resolve());
+        client.on('end', () => resolve());
+      });
+      try {
+        await client.connect();
+        client.on('notification', () => this.wake());
+        await client.query(`LISTEN "${outboxChannel(this.opts.schema)}"`);
+        this.listener = client;
+        if (!this.running) await client.end();
+        await lost;
+      } catch (err) {
+        this.log(`outbox relay ${this.opts.schema}: LISTEN failed: ${String(err)}`);
+        await client.end().catch(() => undefined);
+      }
+      if (this.running) await new Promise((r) => setTimeout(r, 1000));
+    }
   }
 
   private queueOf(consumer: string): JobQueue<DomainEvent> {

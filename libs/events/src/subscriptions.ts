@@ -29,7 +29,10 @@ export function consumerQueueName(consumer: string): string {
   return `events.${consumer}`;
 }
 
-/** Where subscriptions live: a Redis hash, or a table next to BullMQ's own in PostgreSQL. */
+/**
+ * Where subscriptions live: a Redis hash, or on PostgreSQL a table in a schema of its own beside
+ * BullMQ's (`<queue schema>_events`; creating BullMQ's schema here would race its own bootstrap).
+ */
 export class SubscriptionStore {
   private redis: Redis | undefined;
   private pg: Client | undefined;
@@ -40,7 +43,7 @@ export class SubscriptionStore {
     prefix?: string,
   ) {
     this.prefix = prefix ?? DEFAULT_QUEUE_PREFIX;
-    if (connection.kind === 'postgres') assertIdentifier(connection.schema);
+    if (connection.kind === 'postgres') assertIdentifier(this.pgSchema());
   }
 
   async register(s: Subscription): Promise<void> {
@@ -51,7 +54,7 @@ export class SubscriptionStore {
     }
     const pg = await this.pgClient();
     await pg.query(
-      `INSERT INTO "${this.connection.schema}"."event_subscriptions" ("prefix", "consumer", "topics") VALUES ($1, $2, $3)
+      `INSERT INTO "${this.pgSchema()}"."event_subscriptions" ("prefix", "consumer", "topics") VALUES ($1, $2, $3)
        ON CONFLICT ("prefix", "consumer") DO UPDATE SET "topics" = EXCLUDED."topics"`,
       [this.prefix, s.consumer, topics],
     );
@@ -66,7 +69,7 @@ export class SubscriptionStore {
     }
     const pg = await this.pgClient();
     const { rows } = await pg.query<{ consumer: string; topics: string[] }>(
-      `SELECT "consumer", "topics" FROM "${this.connection.schema}"."event_subscriptions" WHERE "prefix" = $1 ORDER BY "consumer"`,
+      `SELECT "consumer", "topics" FROM "${this.pgSchema()}"."event_subscriptions" WHERE "prefix" = $1 ORDER BY "consumer"`,
       [this.prefix],
     );
     return rows.map((r) => ({ consumer: r.consumer, topics: r.topics }));
@@ -79,6 +82,10 @@ export class SubscriptionStore {
     this.pg = undefined;
     if (r) r.disconnect();
     if (p) await p.end().catch(() => undefined);
+  }
+
+  private pgSchema(): string {
+    return this.connection.kind === 'postgres' ? `${this.connection.schema}_events` : '';
   }
 
   private redisKey(): string {
@@ -101,13 +108,10 @@ export class SubscriptionStore {
       const client = new Client({ connectionString: this.connection.url });
       client.on('error', () => undefined);
       await client.connect();
-      const s = this.connection.schema;
+      const s = this.pgSchema();
       await client.query(`SELECT pg_advisory_lock(hashtext('citypoints.event_subscriptions'))`);
       try {
-        // BullMQ's own migration may be creating the schema at this moment
-        await client.query(`CREATE SCHEMA IF NOT EXISTS "${s}"`).catch((e: { code?: string }) => {
-          if (e.code !== '23505') throw e;
-        });
+        await client.query(`CREATE SCHEMA IF NOT EXISTS "${s}"`);
         await client.query(`CREATE TABLE IF NOT EXISTS "${s}"."event_subscriptions" (
           "prefix" text NOT NULL, "consumer" text NOT NULL, "topics" text[] NOT NULL, PRIMARY KEY ("prefix", "consumer"))`);
       } finally {
