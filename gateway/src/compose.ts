@@ -25,4 +25,11 @@ export async function sdlOf(modules: SubgraphModule[], urlOf: (m: SubgraphModule
   return out;
 }
 
-export const SUPERGRAPH_PATH = path.join(__dirname, '..', 'supergraph.graphql');
+/** The repository's gateway/ folder, whether this runs from the sources or from their build in dist/. */
+const GATEWAY_DIR = (() => {
+  const at = __dirname.lastIndexOf(`${path.sep}dist${path.sep}`);
+  return at >= 0 ? path.join(__dirname.slice(0, at), 'gateway') : path.join(__dirname, '..');
+})();
+
+/** gateway/supergraph.graphql: what `npm run compose` writes and the gateway reads with GATEWAY_SUPERGRAPH=file */
+export const SUPERGRAPH_PATH = process.env.SUPERGRAPH_PATH ?? path.join(GATEWAY_DIR, 'supergraph.graphql');

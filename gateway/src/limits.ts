@@ -1,19 +1,60 @@
-import { GraphQLError, Kind, getNamedType, getNullableType, isListType, type ASTVisitor, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLObjectType, type SelectionSetNode, type ValidationContext, type GraphQLSchema, isObjectType, isInterfaceType } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  getNamedType,
+  getNullableType,
+  isListType,
+  isObjectType,
+  isInterfaceType,
+  type ASTVisitor,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValueNode,
+} from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { MAX_PAGE } from '@citypoints/kit';
+
+/** How list sizes are known: literals always; variables only when their values are given. */
+type Variables = Record<string, unknown> | null;
+
+interface CostOptions {
+  /** the page a list field returns when no `first` says otherwise */
+  listSize: number;
+  /** what a list size given by a variable costs when the value is not known (the largest page) */
+  unknownSize: number;
+  variables: Variables;
+}
 
 /**
- * Depth and cost limits, as validation rules on the supergraph's API schema. Cost: one per field,
- * multiplied along the path by the page a list field can return (`first`, else a default page).
+ * Depth, root-field and cost limits, as validation rules on the supergraph's API schema (run
+ * once per distinct document). Cost: one per field, multiplied along the path by the page a list
+ * field can return. A size given by a variable is costed again with its value by `costPlugin`,
+ * since validation results are cached per document and never see variables.
  */
-export function queryLimits(maxDepth: number, maxCost: number, defaultListSize = 50) {
+export function queryLimits(maxDepth: number, maxCost: number, defaultListSize = 50, maxRootFields = 100) {
   return (context: ValidationContext): ASTVisitor => {
     const schema = context.getSchema();
-    const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const def of context.getDocument().definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+    const fragments = fragmentsOf(context.getDocument());
     return {
       OperationDefinition(node) {
-        const root = node.operation === 'mutation' ? schema.getMutationType() : node.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
+        const root = rootType(schema, node);
         if (!root) return;
-        const { depth, cost } = measure(schema, root, node.selectionSet, fragments, defaultListSize, 0, new Set());
+        const rootFields = countRootFields(node.selectionSet, fragments, new Set());
+        if (rootFields > maxRootFields) {
+          context.reportError(
+            new GraphQLError(`the operation selects ${rootFields} root fields; at most ${maxRootFields} are allowed (aliases count)`, { extensions: { code: 'BAD_USER_INPUT', limit: 'rootFields' } }),
+          );
+          return;
+        }
+        // variables unknown here: a size given by a variable counts 1 now, its value in costPlugin
+        const { depth, cost } = measure(schema, root, node.selectionSet, fragments, { listSize: defaultListSize, unknownSize: 1, variables: null }, 0, new Set());
         if (depth > maxDepth) {
           context.reportError(new GraphQLError(`query depth ${depth} exceeds the limit of ${maxDepth}`, { extensions: { code: 'BAD_USER_INPUT', limit: 'depth' } }));
         }
@@ -25,12 +66,76 @@ export function queryLimits(maxDepth: number, maxCost: number, defaultListSize =
   };
 }
 
+/**
+ * The cost of the operation about to run, with its variables: `first: $n` costs the value of
+ * `$n`, a list given as a variable costs its length, and either costs the largest page when the
+ * variable is not given. Refused with BAD_USER_INPUT before anything is fetched.
+ */
+export function costPlugin<C extends object>(maxCost: number, defaultListSize = 50, unknownSize = MAX_PAGE): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation(rc) {
+          const schema = rc.schema;
+          const op = rc.operation;
+          if (!op) return;
+          const root = rootType(schema, op);
+          if (!root) return;
+          const variables = { ...defaultsOf(op), ...(rc.request.variables ?? {}) };
+          const { cost } = measure(schema, root, op.selectionSet, fragmentsOf(rc.document), { listSize: defaultListSize, unknownSize, variables }, 0, new Set());
+          if (cost > maxCost) {
+            throw new GraphQLError(`query cost ${cost} exceeds the limit of ${maxCost}`, { extensions: { code: 'BAD_USER_INPUT', limit: 'cost', http: { status: 400 } } });
+          }
+        },
+      };
+    },
+  };
+}
+
+function rootType(schema: GraphQLSchema, node: OperationDefinitionNode): GraphQLObjectType | null | undefined {
+  return node.operation === 'mutation' ? schema.getMutationType() : node.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
+}
+
+function fragmentsOf(doc: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of doc.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  return fragments;
+}
+
+function defaultsOf(op: OperationDefinitionNode): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const v of op.variableDefinitions ?? []) {
+    const d = v.defaultValue;
+    if (!d) continue;
+    if (d.kind === Kind.INT) out[v.variable.name.value] = Number(d.value);
+    else if (d.kind === Kind.LIST) out[v.variable.name.value] = d.values;
+  }
+  return out;
+}
+
+/** Root fields of a selection, fragments (inline or named) expanded; `__typename` counts too. */
+export function countRootFields(set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, visiting: Set<string>): number {
+  let n = 0;
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.FIELD) n += 1;
+    else if (sel.kind === Kind.INLINE_FRAGMENT) n += countRootFields(sel.selectionSet, fragments, visiting);
+    else {
+      const frag = fragments.get(sel.name.value);
+      if (!frag || visiting.has(frag.name.value)) continue;
+      visiting.add(frag.name.value);
+      n += countRootFields(frag.selectionSet, fragments, visiting);
+      visiting.delete(frag.name.value);
+    }
+  }
+  return n;
+}
+
 function measure(
   schema: GraphQLSchema,
   parent: GraphQLObjectType,
   set: SelectionSetNode,
   fragments: Map<string, FragmentDefinitionNode>,
-  listSize: number,
+  o: CostOptions,
   level: number,
   visiting: Set<string>,
 ): { depth: number; cost: number } {
@@ -38,7 +143,7 @@ function measure(
   let cost = 0;
   for (const sel of set.selections) {
     if (sel.kind === Kind.FIELD) {
-      const r = measureField(schema, parent, sel, fragments, listSize, level, visiting);
+      const r = measureField(schema, parent, sel, fragments, o, level, visiting);
       depth = Math.max(depth, r.depth);
       cost += r.cost;
     } else {
@@ -56,7 +161,7 @@ function measure(
       }
       const t = typeName ? schema.getType(typeName) : parent;
       const target = t && isObjectType(t) ? t : parent;
-      const r = measure(schema, target, inner, fragments, listSize, level, visiting);
+      const r = measure(schema, target, inner, fragments, o, level, visiting);
       if (sel.kind === Kind.FRAGMENT_SPREAD) visiting.delete(sel.name.value);
       depth = Math.max(depth, r.depth);
       cost += r.cost;
@@ -65,25 +170,48 @@ function measure(
   return { depth, cost };
 }
 
+/** The number a size argument stands for: a literal, a variable's value, or `unknownSize`. */
+function sizeOf(value: ValueNode, o: CostOptions): number | null {
+  if (value.kind === Kind.INT) return Number(value.value);
+  if (value.kind === Kind.LIST) return value.values.length;
+  if (value.kind === Kind.NULL) return null;
+  if (value.kind === Kind.VARIABLE) {
+    if (!o.variables) return o.unknownSize;
+    const v = o.variables[value.name.value];
+    if (typeof v === 'number' && Number.isFinite(v)) return Math.max(0, Math.floor(v));
+    if (Array.isArray(v)) return v.length;
+    // a variable the request leaves out (or sets to null) leaves the argument unset: the field's own default page applies
+    if (v === null || v === undefined) return null;
+    return o.unknownSize;
+  }
+  return null;
+}
+
 function measureField(
   schema: GraphQLSchema,
   parent: GraphQLObjectType,
   node: FieldNode,
   fragments: Map<string, FragmentDefinitionNode>,
-  listSize: number,
+  o: CostOptions,
   level: number,
   visiting: Set<string>,
 ): { depth: number; cost: number } {
   if (node.name.value.startsWith('__')) return { depth: level, cost: 0 };
   const field: GraphQLField<unknown, unknown> | undefined = parent.getFields()[node.name.value];
-  if (!field || !node.selectionSet) return { depth: level + 1, cost: 1 };
-  const firstArg = node.arguments?.find((a) => a.name.value === 'first');
-  const first = firstArg && firstArg.value.kind === Kind.INT ? Number(firstArg.value.value) : null;
+  // a field taking a list argument (ids: [ID!]) does one lookup per element
+  let listArg = 0;
+  let first: number | null = null;
+  for (const a of node.arguments ?? []) {
+    const def = field?.args.find((x) => x.name === a.name.value);
+    if (a.name.value === 'first') first = sizeOf(a.value, o);
+    else if (def && isListType(getNullableType(def.type))) listArg = Math.max(listArg, sizeOf(a.value, o) ?? 0);
+  }
+  if (!field || !node.selectionSet) return { depth: level + 1, cost: Math.max(1, listArg) };
   const nullable = getNullableType(field.type);
-  const multiplier = isListType(nullable) ? listSize : first ?? 1;
+  const multiplier = Math.max(isListType(nullable) ? (first ?? o.listSize) : (first ?? 1), listArg);
   const named = getNamedType(field.type);
   const target = isObjectType(named) ? named : isInterfaceType(named) ? null : null;
-  if (!target) return { depth: level + 1, cost: 1 };
-  const inner = measure(schema, target, node.selectionSet, fragments, listSize, level + 1, visiting);
+  if (!target) return { depth: level + 1, cost: Math.max(1, listArg) };
+  const inner = measure(schema, target, node.selectionSet, fragments, o, level + 1, visiting);
   return { depth: inner.depth, cost: 1 + multiplier * inner.cost };
 }

@@ -1,28 +1,14 @@
-import fs from 'node:fs';
-import { env, subgraphSecret } from '@citypoints/config';
-import { CITY } from '../../infra/src/city';
+import { env } from '@citypoints/config';
+import { logger } from '@citypoints/log';
 import { startGateway } from './gateway';
-import { SUPERGRAPH_PATH } from './compose';
+import { gatewayOptionsFromEnv } from './options';
 
-/** The gateway process: the supergraph composed ahead of time (or introspected in development). */
+const log = logger('gateway');
+
+/** The gateway process: the supergraph composed ahead of time (or introspected in development); subgraph URLs from configuration. */
 async function main() {
-  const e = env();
-  const serviceUrls = Object.fromEntries(CITY.map((m) => [m.name, `http://${e.SUBGRAPH_HOST}:${e[m.portVariable]}/graphql`]));
-  const supergraphSdl = e.GATEWAY_SUPERGRAPH === 'file' ? fs.readFileSync(SUPERGRAPH_PATH, 'utf8') : undefined;
-  const server = await startGateway({
-    supergraphSdl,
-    serviceUrls,
-    port: e.GATEWAY_PORT,
-    host: '0.0.0.0',
-    jwtSecret: e.AUTH_JWT_SECRET,
-    jwksUrl: e.AUTH_JWKS_URL,
-    issuer: e.AUTH_ISSUER,
-    audience: e.AUTH_AUDIENCE,
-    subgraphSecret: subgraphSecret(e),
-    maxDepth: e.GATEWAY_MAX_DEPTH,
-    maxCost: e.GATEWAY_MAX_COST,
-  });
-  console.log(`gateway listening on http://localhost:${server.port}/graphql`);
+  const server = await startGateway(await gatewayOptionsFromEnv(env()));
+  log.info(`gateway listening on http://localhost:${server.port}/graphql`);
   const stop = async () => {
     await server.close();
     process.exit(0);
@@ -32,6 +18,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error('gateway failed to start:', e);
+  log.fatal({ err: e }, 'gateway failed to start');
   process.exit(1);
 });

@@ -6,7 +6,7 @@ import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } fro
 const VILLAGE = '441900004002';
 const TOWN = '441900004';
 
-/** DOMAIN.md §4: the holder consents to every redemption; a merchant redeems only with the holder's one-time code. */
+/** docs/domain/04-civic-cards.md: the holder consents to every redemption; a merchant redeems only with the holder's one-time code. */
 describe('holder consent at the points supermarket', () => {
   let city: TestCity;
   const clock = new FixedClock(new Date('2026-09-14T03:00:00Z'));

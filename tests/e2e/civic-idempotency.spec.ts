@@ -6,7 +6,7 @@ import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } fro
 const VILLAGE = '441900123001';
 const TOWN = '441900123';
 
-/** DOMAIN.md §9: idempotency keys are scoped to the caller; a replay is authorised like a first request. */
+/** docs/domain/09-access.md: idempotency keys are scoped to the caller; a replay is authorised like a first request. */
 describe('caller-scoped idempotency of redemptions and records', () => {
   let city: TestCity;
   const clock = new FixedClock(new Date('2026-10-12T03:00:00Z'));

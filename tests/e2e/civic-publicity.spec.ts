@@ -7,7 +7,7 @@ import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } fro
 const VILLAGE = '441900006003';
 const TOWN = '441900006';
 
-/** DOMAIN.md §4: an objection stops the publicity window's clock; other villagers see the masked name, the item and its points. */
+/** docs/domain/04-civic-cards.md: an objection stops the publicity window's clock; other villagers see the masked name, the item and its points. */
 describe('civic publicity through the gateway', () => {
   let city: TestCity;
   const clock = new FixedClock(new Date('2026-11-02T01:00:00Z'));

@@ -9,7 +9,7 @@ const RUN = `mutation($p: String!, $d: ID) { runLabourRiskScoring(period: $p, di
 const RUN_STATE = `query($id: ID!) { scoringRun(id: $id) { id status scored divisionCode } }`;
 const CHECK = `query($u: ID!) { creditCheck(uscc: $u, domain: BIDDING) { allowed } }`;
 
-/** Feeds and roles of enterprise-credit as DOMAIN.md §5, §6 and §9 state them, through the gateway. */
+/** Feeds and roles of enterprise-credit as docs/domain/05-enterprise-credit.md, 06-labour-risk.md and 09-access.md state them, through the gateway. */
 describe('enterprise-credit feeds record only their own department’s data, and runs stay in their division', () => {
   let city: TestCity;
   const clock = new FixedClock(new Date('2026-06-15T02:00:00Z'));
@@ -33,7 +33,7 @@ describe('enterprise-credit feeds record only their own department’s data, and
   it('a data feed records only the credit kinds the shipped scheme gives its department, else FORBIDDEN and nothing written', async () => {
     const recorders = DEFAULT_CREDIT_SCHEME.definition.recorders as Record<string, string[]>;
     const departments = ['COURT', 'HUMAN_RESOURCES', 'TAXATION', 'MARKET_REGULATION', 'EMERGENCY_MANAGEMENT', 'CIVIL_AFFAIRS'];
-    // the rule as DOMAIN.md §5 writes it, held against the shipped data
+    // the rule as docs/domain/05-enterprise-credit.md writes it, held against the shipped data
     expect(recorders.DISHONEST_DEBTOR).toEqual(['COURT']);
     expect(recorders.WAGE_ARREARS_BLACKLIST).toEqual(['HUMAN_RESOURCES']);
     expect(recorders.A_TAXPAYER).toEqual(['TAXATION']);

@@ -6,7 +6,7 @@ import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } fro
 import { FINALISE_QUEUE } from '../../subgraphs/settlement/src/admission/finalise.jobs';
 
 /**
- * School admission as DOMAIN.md §1 states it, through the gateway: who is eligible, and how a
+ * School admission as docs/domain/01-school-admission.md states it, through the gateway: who is eligible, and how a
  * ranked list becomes the final one (RANKED → PUBLICISED → ADMITTED / WAITLISTED).
  */
 const TOWN = '441900003';

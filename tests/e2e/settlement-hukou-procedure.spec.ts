@@ -6,7 +6,7 @@ import { OVERDUE_QUEUE } from '../../subgraphs/settlement/src/household/househol
 import type { SettlementRuntime } from '../../subgraphs/settlement/src/runtime';
 
 /**
- * The household procedure of DOMAIN.md §2 through the gateway: each stage is due counted in
+ * The household procedure of docs/domain/02-household-registration.md through the gateway: each stage is due counted in
  * working days (the State Council calendar shipped as data) from the day the previous stage
  * actually completed, and only applications still in procedure are flagged overdue.
  */

@@ -134,3 +134,32 @@ export function subgraphSecret(e: Env): string {
 }
 
 export const isDevSecret = (e: Env) => e.AUTH_JWT_SECRET === DEV_SECRET;
+
+/**
+ * Every subgraph's BullMQ queues, as bull-board shows them (configuration, so the gateway needs
+ * no subgraph code): job queues from each subgraph's jobs files, and one `events.<consumer>`
+ * queue per event consumer (libs/events ROUTES). ADMIN_QUEUES replaces the list.
+ */
+export const CITY_QUEUES: readonly string[] = Object.freeze([
+  'settlement.admission',
+  'settlement.hukou-overdue',
+  'civic.rhythm',
+  'enterprise-credit.scoring',
+  'enterprise-credit.webhook-deliveries',
+  'enterprise-credit.maintenance',
+  'social-organisations.grading',
+  'volunteering.jobs',
+  'events.settlement',
+  'events.civic',
+  'events.volunteering',
+  'events.enterprise-credit',
+  'events.social-organisations',
+]);
+
+export function adminQueueNames(e: Pick<Env, 'ADMIN_QUEUES'>): string[] {
+  if (!e.ADMIN_QUEUES) return [...CITY_QUEUES];
+  return e.ADMIN_QUEUES.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+export * from './subgraphs';

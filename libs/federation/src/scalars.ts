@@ -1,4 +1,4 @@
-import { GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLScalarType, Kind, type GraphQLScalarTypeConfig } from 'graphql';
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 import { badInput, isIsoDate } from '@citypoints/kit';
 
@@ -21,7 +21,28 @@ export const DateScalar = new GraphQLScalarType<string, string>({
   },
 });
 
-export const DateTimeScalar = GraphQLDateTime;
+/**
+ * `DateTime`: RFC 3339 with an offset. graphql-scalars' scalar throws a TypeError on a bad value,
+ * which the error mapping would call internal; this one says BAD_USER_INPUT, for literals and
+ * variables alike.
+ */
+export const DateTimeScalar = new GraphQLScalarType<Date, string>({
+  ...(GraphQLDateTime.toConfig() as unknown as GraphQLScalarTypeConfig<Date, string>),
+  parseValue(value) {
+    try {
+      return GraphQLDateTime.parseValue(value);
+    } catch {
+      throw badInput(`not a DateTime (RFC 3339, e.g. 2026-03-01T09:00:00+08:00): ${String(value).slice(0, 40)}`);
+    }
+  },
+  parseLiteral(ast, variables) {
+    try {
+      return GraphQLDateTime.parseLiteral(ast, variables);
+    } catch {
+      throw badInput('not a DateTime (RFC 3339, e.g. 2026-03-01T09:00:00+08:00)');
+    }
+  },
+});
 export const JSONScalar = GraphQLJSON;
 
 /** type-graphql maps TypeScript `Date` to the contract's `DateTime`. */

@@ -6,7 +6,51 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { toGraphQLError, DomainError } from '@citypoints/kit';
 import { verifyForwardedCaller, CALLER_HEADER } from '@citypoints/auth';
+import { logger, metrics, serveMetrics, withLogContext } from '@citypoints/log';
 import type { SubgraphContext } from './context';
+
+const log = logger('graphql');
+
+/** Default largest request body of a subgraph (the gateway has its own, smaller, limit). */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+const requestIds = new WeakMap<http.IncomingMessage, string>();
+
+/** The id of a request: the caller's `x-request-id` when it is a plain token, else a new UUID. */
+export function requestIdOf(req: http.IncomingMessage): string {
+  let id = requestIds.get(req);
+  if (!id) {
+    const given = req.headers['x-request-id'];
+    id = typeof given === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(given) ? given : randomUUID();
+    requestIds.set(req, id);
+  }
+  return id;
+}
+
+/** Answers a request with a GraphQL-shaped error and an HTTP status (413, 429, …). */
+export function refuse(res: http.ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+}
+
+/**
+ * Refuses a body over the limit with 413 before reading it. The rest of what the client sends is
+ * discarded unread (up to a bound, so its response arrives), and the connection is closed.
+ */
+function refuseTooLarge(req: http.IncomingMessage, res: http.ServerResponse, maxBody: number): void {
+  metrics.gatewayRefusals.inc({ reason: 'body_too_large' });
+  refuse(res, 413, 'PAYLOAD_TOO_LARGE', `request body larger than ${maxBody} bytes`, { connection: 'close' });
+  let discarded = 0;
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > 64 * 1024 * 1024) req.destroy();
+  });
+  req.resume();
+}
 
 export interface RunningServer {
   url: string;
@@ -20,7 +64,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const code = mapped.extensions.code;
   if (code === 'INTERNAL_SERVER_ERROR' && !(error instanceof DomainError)) {
     const original = (error as { originalError?: unknown }).originalError ?? error;
-    console.error('[graphql] internal error', original);
+    log.error({ err: original, path: formatted.path }, 'internal error');
   }
   if (code === 'GRAPHQL_VALIDATION_FAILED' || formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' || formatted.extensions?.code === 'BAD_USER_INPUT' && code === 'INTERNAL_SERVER_ERROR') {
     return formatted;
@@ -38,8 +82,13 @@ export async function serveApollo<C extends object>(opts: {
   maxBodyBytes?: number;
 }): Promise<RunningServer> {
   await opts.server.start();
-  const maxBody = opts.maxBodyBytes ?? 10 * 1024 * 1024;
-  const httpServer = http.createServer(async (req, res) => {
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const httpServer = http.createServer((req, res) => {
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    void withLogContext({ requestId }, () => handle(req, res));
+  });
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     try {
       if (opts.extra && (await opts.extra(req, res))) return;
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -47,12 +96,17 @@ export async function serveApollo<C extends object>(opts: {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
       }
+      const declared = Number(req.headers['content-length']);
+      if (Number.isFinite(declared) && declared > maxBody) {
+        refuseTooLarge(req, res, maxBody);
+        return;
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of req) {
         size += (chunk as Buffer).length;
         if (size > maxBody) {
-          res.writeHead(413, { 'content-type': 'text/plain' }).end('request body too large');
+          refuseTooLarge(req, res, maxBody);
           return;
         }
         chunks.push(chunk as Buffer);
@@ -85,11 +139,12 @@ export async function serveApollo<C extends object>(opts: {
       if (!res.headersSent) {
         const err = toGraphQLError(e);
         const status = err.extensions.code === 'UNAUTHENTICATED' ? 401 : 500;
+        if (status === 500) log.error({ err: e }, 'request failed');
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ errors: [{ message: err.message, extensions: err.extensions }] }));
       } else res.end();
     }
-  });
+  };
   httpServer.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -118,6 +173,8 @@ export interface SubgraphServerOptions {
   subgraphSecret: string;
   /** answers /ready: true when the subgraph's database (and anything else it needs) answers */
   ready?: () => Promise<boolean>;
+  /** more named checks of /ready (e.g. the queue backend); every one must answer true */
+  readyChecks?: Record<string, () => Promise<boolean>>;
   plugins?: ApolloServerPlugin<SubgraphContext>[];
   /** the subgraph's runtime, given to every resolver as `ctx.rt` */
   runtime?: unknown;
@@ -133,7 +190,7 @@ export async function startSubgraphServer(o: SubgraphServerOptions): Promise<Run
     includeStacktraceInErrorResponses: false,
     // the process (libs/process) shuts down through its Lifecycle; Apollo's own handler would re-raise SIGTERM and kill it mid-shutdown
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(o.plugins ?? [])],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), subgraphTiming(o.name), ...(o.plugins ?? [])],
   });
   return serveApollo({
     server,
@@ -141,7 +198,7 @@ export async function startSubgraphServer(o: SubgraphServerOptions): Promise<Run
     host: o.host,
     async context(req) {
       const caller = await verifyForwardedCaller(o.subgraphSecret, req.headers[CALLER_HEADER] as string | undefined);
-      return { caller, requestId: (req.headers['x-request-id'] as string) ?? randomUUID(), clientAddress: req.headers['x-client-address'] as string | undefined, loaders: new Map(), rt: o.runtime };
+      return { caller, requestId: requestIdOf(req), clientAddress: req.headers['x-client-address'] as string | undefined, loaders: new Map(), rt: o.runtime };
     },
     async extra(req, res) {
       if (o.routes && (await o.routes(req, res))) return true;
@@ -151,16 +208,45 @@ export async function startSubgraphServer(o: SubgraphServerOptions): Promise<Run
         return true;
       }
       if (path === '/ready') {
-        let ok = false;
-        try {
-          ok = o.ready ? await o.ready() : true;
-        } catch {
-          ok = false;
-        }
-        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'not ready', subgraph: o.name }));
+        const checks = await runChecks({ database: o.ready ?? (async () => true), ...(o.readyChecks ?? {}) });
+        const ok = Object.values(checks).every(Boolean);
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'not ready', subgraph: o.name, checks }));
         return true;
       }
-      return false;
+      return serveMetrics(req, res);
     },
   });
+}
+
+/** Runs named readiness checks at once; a check that throws or takes over 5 s is false. */
+export async function runChecks(checks: Record<string, () => Promise<boolean>>, timeoutMs = 5_000): Promise<Record<string, boolean>> {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const timeout = new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        });
+        return [name, (await Promise.race([check().catch(() => false), timeout])) === true] as const;
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** A subgraph's own answer time per request, for /metrics. */
+function subgraphTiming(name: string): ApolloServerPlugin<SubgraphContext> {
+  return {
+    async requestDidStart() {
+      const stop = metrics.subgraphRequests.startTimer({ subgraph: name });
+      return {
+        async willSendResponse(rc) {
+          const failed = rc.response.body.kind === 'single' && !!rc.response.body.singleResult.errors?.length;
+          stop({ outcome: failed ? 'error' : 'ok' });
+        },
+      };
+    },
+  };
 }

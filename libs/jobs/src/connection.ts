@@ -40,7 +40,7 @@ export async function resolveQueueConnection(opts: ResolveQueueConnectionOptions
       log(`queues: PostgreSQL, schema ${schema}`);
       return postgres;
     case 'auto': {
-      if (opts.redisUrl && (await pingRedis(opts.redisUrl, opts.pingTimeoutMs ?? 1000))) {
+      if (opts.redisUrl && (await pingRedis(opts.redisUrl, opts.pingTimeoutMs ?? 3000))) {
         log(`queues: Redis at ${redactUrl(opts.redisUrl)}`);
         return { kind: 'redis', url: opts.redisUrl };
       }
@@ -57,7 +57,7 @@ export async function resolveQueueConnection(opts: ResolveQueueConnectionOptions
 }
 
 /** True when Redis at `url` answers PING within `timeoutMs`. Never throws, never retries. */
-export async function pingRedis(url: string, timeoutMs = 1000): Promise<boolean> {
+export async function pingRedis(url: string, timeoutMs = 3000): Promise<boolean> {
   const client = new Redis({
     ...redisOptionsFromUrl(url),
     lazyConnect: true,

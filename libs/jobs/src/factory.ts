@@ -10,7 +10,40 @@ import {
   WorkerOptions,
   withBackend,
 } from 'bullmq';
+import { addGaugeReader, metrics } from '@citypoints/log';
 import { QueueConnection, redisOptionsFromUrl } from './connection';
+
+const DEPTH_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children'] as const;
+
+/** The queue's job counts by state on /metrics, until it closes. */
+function instrumentQueue<Q extends { name: string; close(): Promise<void>; getJobCounts(...states: string[]): Promise<Record<string, number>> }>(q: Q): Q {
+  const remove = addGaugeReader('queue', async (set) => {
+    const counts = await q.getJobCounts(...DEPTH_STATES);
+    for (const [state, n] of Object.entries(counts)) set({ queue: q.name, state }, n);
+  });
+  const close = q.close.bind(q);
+  q.close = async () => {
+    remove();
+    return close();
+  };
+  return q;
+}
+
+/** Processing time and failures of the worker's jobs on /metrics. */
+function instrumentWorker<W extends { name: string; on(event: string, fn: (...args: any[]) => void): unknown }>(w: W): W {
+  const seconds = (job: { processedOn?: number; finishedOn?: number } | undefined) =>
+    job?.processedOn && job.finishedOn ? Math.max(0, (job.finishedOn - job.processedOn) / 1000) : null;
+  w.on('completed', (job: { processedOn?: number; finishedOn?: number }) => {
+    const s = seconds(job);
+    if (s !== null) metrics.jobDuration.observe({ queue: w.name, outcome: 'completed' }, s);
+  });
+  w.on('failed', (job: { processedOn?: number; finishedOn?: number } | undefined) => {
+    metrics.jobFailures.inc({ queue: w.name });
+    const s = seconds(job);
+    if (s !== null) metrics.jobDuration.observe({ queue: w.name, outcome: 'failed' }, s);
+  });
+  return w;
+}
 
 export const DEFAULT_QUEUE_PREFIX = 'citypoints';
 
@@ -44,9 +77,9 @@ export function createQueue<D = unknown, R = unknown>(
 ): JobQueue<D, R> {
   const prefix = opts.prefix ?? DEFAULT_QUEUE_PREFIX;
   if (conn.kind === 'redis') {
-    return new Queue<D, R>(name, { ...opts, prefix, connection: redisOptionsFromUrl(conn.url) }) as JobQueue<D, R>;
+    return instrumentQueue(new Queue<D, R>(name, { ...opts, prefix, connection: redisOptionsFromUrl(conn.url) }) as JobQueue<D, R>);
   }
-  return new onPostgres.Queue<D, R>(name, { ...opts, prefix, connection: postgresOptions(conn) }) as JobQueue<D, R>;
+  return instrumentQueue(new onPostgres.Queue<D, R>(name, { ...opts, prefix, connection: postgresOptions(conn) }) as JobQueue<D, R>);
 }
 
 export function createWorker<D = unknown, R = unknown>(
@@ -57,17 +90,21 @@ export function createWorker<D = unknown, R = unknown>(
 ): JobWorker<D, R> {
   const prefix = opts.prefix ?? DEFAULT_QUEUE_PREFIX;
   if (conn.kind === 'redis') {
-    return new Worker<D, R>(name, processor, {
+    return instrumentWorker(
+      new Worker<D, R>(name, processor, {
+        ...opts,
+        prefix,
+        connection: { ...redisOptionsFromUrl(conn.url), maxRetriesPerRequest: null },
+      }) as JobWorker<D, R>,
+    );
+  }
+  return instrumentWorker(
+    new onPostgres.Worker<D, R>(name, processor, {
       ...opts,
       prefix,
-      connection: { ...redisOptionsFromUrl(conn.url), maxRetriesPerRequest: null },
-    }) as JobWorker<D, R>;
-  }
-  return new onPostgres.Worker<D, R>(name, processor, {
-    ...opts,
-    prefix,
-    connection: postgresOptions(conn),
-  }) as JobWorker<D, R>;
+      connection: postgresOptions(conn),
+    }) as JobWorker<D, R>,
+  );
 }
 
 /** Completion/failure/progress events of a queue; both backends support them. */

@@ -2,6 +2,9 @@ import { env, subgraphSecret, type Env } from '@citypoints/config';
 import { Lifecycle, resolveQueueConnection, type QueueConnection } from '@citypoints/jobs';
 import { startSubgraphServer, type SubgraphModule, type SubgraphInstance } from '@citypoints/federation';
 import { systemClock } from '@citypoints/kit';
+import { logger, logFn, startProbeServer } from '@citypoints/log';
+import { pingRedis } from '@citypoints/jobs';
+import { Client } from 'pg';
 
 /**
  * Running one subgraph as an operating-system process: its GraphQL server (`src/main.ts`) or its
@@ -18,7 +21,7 @@ export interface ProcessDeps {
 export async function processDeps(log: (m: string) => void): Promise<ProcessDeps> {
   const e = env();
   if (!e.DATABASE_URL) {
-    console.error('invalid environment:\n  DATABASE_URL: required for a single subgraph or worker process (npm start sets it)');
+    logger('process').fatal('invalid environment:\n  DATABASE_URL: required for a single subgraph or worker process (npm start sets it)');
     process.exit(78);
   }
   const queue = await resolveQueueConnection({ redisUrl: e.REDIS_URL, databaseUrl: e.DATABASE_URL, backend: e.QUEUE_BACKEND, log });
@@ -40,35 +43,60 @@ async function open(m: SubgraphModule, log: (s: string) => void): Promise<{ inst
 
 /** `src/main.ts` of a subgraph: its GraphQL server; stops taking requests, then closes, on SIGTERM. */
 export function runSubgraphServer(m: SubgraphModule): void {
-  const log = (s: string) => console.log(`[${m.name}] ${s}`);
+  const log = logFn(m.name);
   const lifecycle = new Lifecycle({ log });
   (async () => {
     const { inst, deps } = await open(m, log);
     // the instance (pools, queues, its own lifecycle) closes after the server stopped taking requests
     lifecycle.connection(`${m.name} instance`, inst);
-    const server = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: deps.env[m.portVariable], host: deps.env.SUBGRAPH_HOST, subgraphSecret: subgraphSecret(deps.env), ready: inst.ready, runtime: inst.runtime, routes: inst.routes?.bind(inst) });
+    const server = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: deps.env[m.portVariable], host: deps.env.SUBGRAPH_HOST, subgraphSecret: subgraphSecret(deps.env), ready: inst.ready, readyChecks: { queues: () => queueReachable(deps.queue) }, runtime: inst.runtime, routes: inst.routes?.bind(inst) });
     lifecycle.worker(`${m.name} server`, server);
     // handlers before the ready line: whoever waits for it may signal at once
     lifecycle.installSignalHandlers();
     log(`subgraph listening on ${server.url}`);
   })().catch((e) => {
-    console.error(`[${m.name}] failed to start:`, e);
+    logger(m.name).fatal({ err: e }, 'failed to start');
     process.exit(1);
   });
 }
 
 /** `src/worker.ts` of a subgraph: its BullMQ workers, schedulers, relay and consumers. */
 export function runSubgraphWorker(m: SubgraphModule): void {
-  const log = (s: string) => console.log(`[${m.name}-worker] ${s}`);
+  const log = logFn(`${m.name}-worker`);
   const lifecycle = new Lifecycle({ log });
   (async () => {
-    const { inst } = await open(m, log);
+    const { inst, deps } = await open(m, log);
     lifecycle.connection(`${m.name} instance`, inst);
     await inst.startWorkers();
+    // /health, /ready and /metrics of the worker, on WORKER_HTTP_PORT (0: none)
+    if (deps.env.WORKER_HTTP_PORT) {
+      const probe = await startProbeServer({
+        port: deps.env.WORKER_HTTP_PORT,
+        service: `${m.name}-worker`,
+        ready: async () => ({ database: await inst.ready().catch(() => false), queues: await queueReachable(deps.queue) }),
+      });
+      lifecycle.worker(`${m.name}-worker probes`, probe);
+      log(`worker probes on :${probe.port} (/health, /ready, /metrics)`);
+    }
     lifecycle.installSignalHandlers();
     log('workers started');
   })().catch((e) => {
-    console.error(`[${m.name}-worker] failed to start:`, e);
+    logger(`${m.name}-worker`).fatal({ err: e }, 'failed to start');
     process.exit(1);
   });
+}
+
+/** True when the queue backend answers: Redis PING, or a query on the PostgreSQL that holds the queues. */
+export async function queueReachable(queue: QueueConnection): Promise<boolean> {
+  if (queue.kind === 'redis') return pingRedis(queue.url, 1000);
+  const c = new Client({ connectionString: queue.url, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
 }

@@ -6,7 +6,7 @@ export const validKey = (raw: string | null | undefined): string => checkIdempot
 
 /**
  * Serialises the requests of one caller under one key until the transaction ends. Keys are
- * scoped to the caller (DOMAIN.md §9): the stored row is looked up by (caller, key), so another
+ * scoped to the caller (docs/domain/09-access.md): the stored row is looked up by (caller, key), so another
  * caller's key never finds it, and the lookup comes after the request was authorised.
  */
 export async function lockCallerKey(m: EntityManager, scope: string, callerSub: string, key: string): Promise<void> {

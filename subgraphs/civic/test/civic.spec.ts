@@ -181,6 +181,9 @@ describe('civic review workflow through the gateway', () => {
     expect(published.version).toBe(current.version + 1);
     expect(ok(await city.query(`{ myCivicCard { privileges } }`, {}, token)).myCivicCard.privileges).toEqual(['PRIORITY_EMPLOYMENT_SERVICES']);
     ok(await city.query(`mutation($d: JSON!, $f: Date!) { publishCivicRules(definition: $d, effectiveFrom: $f) { version } }`, { d: current.definition, f: today }, admin));
+    const history = ok(await city.query(`{ civicRuleHistory { version effectiveFrom definition } }`, {}, admin)).civicRuleHistory;
+    expect(history.map((v: { version: number; effectiveFrom: string }) => [v.version, v.effectiveFrom])).toEqual([[current.version + 2, today], [current.version + 1, today], [1, '2000-01-01']]);
+    expect(history[1].definition.privileges).toEqual([{ flag: 'PRIORITY_EMPLOYMENT_SERVICES', minBalance: 20 }]);
     ok(await city.query(`mutation { setPublicityWindow(divisionCode: "${TOWN}", days: 5) }`, {}, await city.token('TOWN_OFFICIAL', { division: TOWN })));
   });
 

@@ -8,8 +8,8 @@ import { DAY } from '@citypoints/kit';
 import { Ledger } from '@citypoints/ledger';
 import { isCardNumber, luhnCheckDigit, newCardNumber } from '../src/cards/card-number';
 import { cardByNo } from '../src/cards/card.service';
+import { MIGRATIONS } from '../src/index';
 import { Init1764400000000 } from '../src/migrations/1764400000000-Init';
-import { HolderConsent1764600000000 } from '../src/migrations/1764600000000-HolderConsent';
 import { clerks, projectedResident, throughReview } from './helpers';
 
 const VILLAGE = '441900110001';
@@ -34,7 +34,7 @@ describe('card numbers', () => {
   });
 });
 
-describe('re-numbering the cards of the old sequence', () => {
+describe('the migrations after the first, on a database with data', () => {
   let db: TestDatabase;
   let ds: DataSource;
   beforeAll(async () => {
@@ -61,8 +61,16 @@ describe('re-numbering the cards of the old sequence', () => {
        VALUES ('k1', $1, $2, $3, $4, $4, 'HELP_NEIGHBOUR', 1, 'CIVIC', 3, 'REGISTERED', '2026-01-02', 'registrar', now())`,
       [before[0].resident_id, before[0].card_no, VILLAGE, TOWN],
     );
+    // a record held by an objection a day into its five-day window
+    const [held] = await ds.query(
+      `INSERT INTO civic.records (idempotency_key, resident_id, card_no, division_code, town_code, item_scope, item_code, item_version, passbook, points_requested,
+         status, occurred_on, registered_by, publicised_by, publicised_until, created_at)
+       VALUES ('k2', $1, $2, $3, $4, $4, 'HELP_NEIGHBOUR', 1, 'CIVIC', 3, 'OBJECTED', '2026-01-02', 'registrar', 'clerk', '2026-01-08T00:00:00Z', now()) RETURNING id`,
+      [before[1].resident_id, before[1].card_no, VILLAGE, TOWN],
+    );
+    await ds.query(`INSERT INTO civic.objections (record_id, resident_id, reason, raised_at) VALUES ($1, $2, '不实', '2026-01-04T00:00:00Z')`, [held.id, before[2].resident_id]);
     await ds.destroy();
-    ds = await openSubgraphDataSource({ url: db.url, schema: 'civic', entities: [], migrations: [Init1764400000000, HolderConsent1764600000000] });
+    ds = await openSubgraphDataSource({ url: db.url, schema: 'civic', entities: [], migrations: [...MIGRATIONS] });
 
     const after: { card_no: string; resident_id: string }[] = await ds.query(`SELECT card_no, resident_id FROM civic.cards`);
     expect(after).toHaveLength(12);
@@ -84,6 +92,25 @@ describe('re-numbering the cards of the old sequence', () => {
     const afterYear = new FixedClock(new Date(now + 367 * DAY));
     expect(await cardByNo({ clock: afterYear }, ds.manager, before[0].card_no)).toBeNull();
     expect((await cardByNo({ clock: afterYear }, ds.manager, record.card_no))?.resident_id).toBe(before[0].resident_id);
+
+    const [paused] = await ds.query(`SELECT publicised_until, publicity_paused_at, publicity_remaining_ms::bigint::text AS remaining FROM civic.records WHERE id = $1`, [held.id]);
+    expect(paused).toEqual({ publicised_until: null, publicity_paused_at: new Date('2026-01-04T00:00:00Z'), remaining: String(4 * DAY) });
+
+    // keys are now the registrar's own: another registrar may use 'k1'
+    await ds.query(
+      `INSERT INTO civic.records (idempotency_key, resident_id, card_no, division_code, town_code, item_scope, item_code, item_version, passbook, points_requested,
+         status, occurred_on, registered_by, created_at)
+       SELECT 'k1', resident_id, card_no, division_code, town_code, item_scope, item_code, item_version, passbook, points_requested, status, occurred_on, 'other-registrar', now()
+         FROM civic.records WHERE idempotency_key = 'k1'`,
+    );
+    await expect(
+      ds.query(
+        `INSERT INTO civic.records (idempotency_key, resident_id, card_no, division_code, town_code, item_scope, item_code, item_version, passbook, points_requested,
+           status, occurred_on, registered_by, created_at)
+         SELECT 'k1', resident_id, card_no, division_code, town_code, item_scope, item_code, item_version, passbook, points_requested, status, occurred_on, 'registrar', now()
+           FROM civic.records WHERE idempotency_key = 'k1' AND registered_by = 'other-registrar'`,
+      ),
+    ).rejects.toThrow(/records_caller_key/);
   });
 });
 

@@ -7,7 +7,7 @@ import { clerks, projectedResident, register } from './helpers';
 const VILLAGE = '441900119001';
 const NEIGHBOUR_VILLAGE = '441900119002';
 
-/** DOMAIN.md §9: idempotency keys are scoped to the caller, and a replay is authorised like a first request. */
+/** docs/domain/09-access.md: idempotency keys are scoped to the caller, and a replay is authorised like a first request. */
 describe('caller-scoped idempotency keys of records and green collections', () => {
   let city: TestCity;
   let admin: string;

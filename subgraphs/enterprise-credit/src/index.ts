@@ -11,12 +11,23 @@ import { SeedSchemes1764500000100 } from './migrations/1764500000100-SeedSchemes
 import { sealWebhookSecretsMigration } from './migrations/1764500000200-SealWebhookSecrets';
 import { FeedsPerDepartment1764500000300 } from './migrations/1764500000300-FeedsPerDepartment';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
+import { AreasAndStaleReports1764500000400 } from './migrations/1764500000400-AreasAndStaleReports';
+import { calendarMigration } from '@citypoints/calendar';
 import { SCHEMA, type DeliveryJob, type EnterpriseCreditRuntime, type ScoringJob } from './runtime';
 import { buildEnterpriseCreditSchema } from './schema';
 import { seedEnterpriseCreditDemo } from './seed/demo';
 
 /** The migrations in order; the key encrypts webhook secrets stored before they were encrypted. */
-export const migrations = (webhookSecretKey: Buffer) => [Init1764500000000, SeedSchemes1764500000100, sealWebhookSecretsMigration(webhookSecretKey), FeedsPerDepartment1764500000300, EventVersions1764900000000];
+export const migrations = (webhookSecretKey: Buffer) => [
+  Init1764500000000,
+  SeedSchemes1764500000100,
+  sealWebhookSecretsMigration(webhookSecretKey),
+  FeedsPerDepartment1764500000300,
+  AreasAndStaleReports1764500000400,
+  // the State Council's working-day arrangements, read by the escalation of alerts
+  calendarMigration(SCHEMA, 1764500000500),
+  EventVersions1764900000000,
+];
 
 /** The module with its job options; tests shrink chunks and backoff through it. */
 export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOptions> = {}): SubgraphModule {
@@ -44,6 +55,7 @@ export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOption
         },
         publisher: creditPublisher(),
         labourSchemes: new Map(),
+        metrics: { calendarMissing: {} },
         queue: { queue: deps.queue, queuePrefix: prefix },
         lifecycle,
         log,

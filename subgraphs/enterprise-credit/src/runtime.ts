@@ -35,6 +35,8 @@ export interface EnterpriseCreditRuntime {
   labourSchemes: Map<number, LabourRiskScheme>;
   /** how workers reach the queue backend */
   queue: Pick<SubgraphDeps, 'queue' | 'queuePrefix'>;
+  /** counters of this instance: working-day computations that reached a year without a calendar */
+  metrics: { calendarMissing: Record<number, number> };
   /** every closable of this instance; its `shutdown()` is the instance's `close()` */
   lifecycle: Lifecycle;
   log: (message: string) => void;

@@ -327,9 +327,15 @@ describe('labour-risk early warning through the gateway', () => {
     try {
       ok(await city.query(REPORT, { r: [report(after.uscc, '2026-07', { petitions: 1 })] }, feed));
       await score('2026-07');
-      const RISK_V = `query($u: ID!) { enterprise(uscc: $u) { labourRisk { level score period schemeVersion reasons } } }`;
-      expect(ok(await city.query(RISK_V, { u: before.uscc }, admin)).enterprise.labourRisk).toEqual({ level: 'NORMAL', score: 5, period: '2026-06', schemeVersion: 1, reasons: ['1 labour petition this month: +5'] });
-      expect(ok(await city.query(RISK_V, { u: after.uscc }, admin)).enterprise.labourRisk).toEqual({ level: 'RISK', score: 40, period: '2026-07', schemeVersion: 2, reasons: ['1 labour petition this month: +40'] });
+      const RISK_V = `query($u: ID!) { enterprise(uscc: $u) { labourRisk { level score period schemeVersion reasons stale lastReportedPeriod } } }`;
+      // not reported for 2026-07, it is scored for the month all the same (docs/domain/06-labour-risk.md): stale,
+      // keeping its 2026-06 score under the version that computed it
+      expect(ok(await city.query(RISK_V, { u: before.uscc }, admin)).enterprise.labourRisk).toEqual({
+        level: 'NORMAL', score: 5, period: '2026-07', schemeVersion: 1, reasons: ['1 labour petition this month: +5'], stale: true, lastReportedPeriod: '2026-06',
+      });
+      expect(ok(await city.query(RISK_V, { u: after.uscc }, admin)).enterprise.labourRisk).toEqual({
+        level: 'RISK', score: 40, period: '2026-07', schemeVersion: 2, reasons: ['1 labour petition this month: +40'], stale: false, lastReportedPeriod: '2026-07',
+      });
     } finally {
       clock.set('2026-06-15T02:00:00Z');
     }

@@ -6,6 +6,7 @@ import type { LabourRiskScheme } from '../src/labour/labour.scheme';
 const scheme: LabourRiskScheme = {
   version: 1,
   code: DEFAULT_LABOUR_RISK_SCHEME.code,
+  reportsStopped: DEFAULT_LABOUR_RISK_SCHEME.reportsStopped as LabourRiskScheme['reportsStopped'],
   bands: DEFAULT_LABOUR_RISK_SCHEME.bands.map((b, i) => ({ ...b, id: i + 1 })) as LabourRiskScheme['bands'],
   levels: DEFAULT_LABOUR_RISK_SCHEME.levels as LabourRiskScheme['levels'],
   overrides: DEFAULT_LABOUR_RISK_SCHEME.overrides.map((o, i) => ({ ...o, id: i + 1 })) as LabourRiskScheme['overrides'],

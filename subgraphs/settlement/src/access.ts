@@ -4,6 +4,11 @@ import { forbidden, isWithinDivision } from '@citypoints/kit';
 /** Officials who act on settlement applications within their division (docs/domain/09-access.md). */
 export const SETTLEMENT_OFFICIALS: Role[] = ['TOWN_OFFICIAL', 'EDUCATION_OFFICER', 'HUKOU_OFFICER'];
 
+/** The officials of a division whose step needs a resident's school applications: the applicant and the child. */
+export const SCHOOL_OFFICIALS: Role[] = ['TOWN_OFFICIAL', 'EDUCATION_OFFICER'];
+/** The officials of a division whose step needs a resident's household applications and talent card (the hukou condition it confers). */
+export const HUKOU_OFFICIALS: Role[] = ['TOWN_OFFICIAL', 'HUKOU_OFFICER'];
+
 /**
  * Whether the caller may see a resident's settlement data in full: city-wide callers, the
  * resident themself, and settlement officials whose division holds the data's division.

@@ -329,7 +329,8 @@ describe('school admission through the gateway', () => {
     try {
       // what the gateway sends for a list of residents: one _entities call with every representation
       const ids = apps.slice(0, 8).map((a) => a.parentId);
-      const caller = await signForwardedCaller(TEST_SUBGRAPH_SECRET, { sub: 'edu-1', roles: ['EDUCATION_OFFICER'], division: TOWN });
+      // the town official sees all three kinds (an education officer only the school applications)
+      const caller = await signForwardedCaller(TEST_SUBGRAPH_SECRET, { sub: 'town-1', roles: ['TOWN_OFFICIAL'], division: TOWN });
       const res = await fetch(city.servers.settlement.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [CALLER_HEADER]: caller },

@@ -19,7 +19,7 @@ describe('points schemes as data, and the demo city', () => {
 
   it('serves the seeded defaults as the schemes in force', async () => {
     const d = ok(await city.query(`{ s: pointsScheme(kind: SCHOOL_ADMISSION, year: 2026) { code year version threshold definition } h: pointsScheme(kind: HOUSEHOLD_REGISTRATION, year: 2026) { code year version threshold } }`, {}, officer));
-    // version 2 (2026): version 1's points with the eligibility conditions of DOMAIN.md §1
+    // version 2 (2026): version 1's points with the eligibility conditions of docs/domain/01-school-admission.md
     expect(d.s).toMatchObject({ code: 'DG-SCHOOL', year: 2026, version: 2, threshold: null });
     expect(d.s.definition).toMatchObject({ parentHukou: 'MIGRANT', eligibility: ['RESIDENCE_PERMIT', 'SOCIAL_INSURANCE'] });
     expect(d.s.definition.items.find((i: { code: string }) => i.code === 'WORK_YEARS').tiers).toEqual([{ from: 1, to: 2, points: 1 }, { from: 3, to: 5, points: 2 }, { from: 6, points: 3 }]);
@@ -49,6 +49,15 @@ describe('points schemes as data, and the demo city', () => {
     const verify = (n: string) => city.query(`mutation($n: ID!) { verifyIndicators(applicationNo: $n, verdicts: [{ code: "EDUCATION", status: VERIFIED }]) { points { total schemeVersion } } }`, { n }, officer);
     expect(ok(await verify(before)).verifyIndicators.points).toEqual({ total: 60, schemeVersion: 2 });
     expect(ok(await verify(after)).verifyIndicators.points).toEqual({ total: 70, schemeVersion: 3 });
+  });
+
+  it('lists every version of a scheme, newest in force first, each still readable after a newer one', async () => {
+    const h = ok(await city.query(`{ pointsSchemeHistory(kind: SCHOOL_ADMISSION, code: "DG-SCHOOL") { code year version definition } }`, {}, officer)).pointsSchemeHistory;
+    expect(h.map((v: { year: number; version: number }) => [v.year, v.version])).toEqual([[2026, 3], [2026, 2], [2015, 1]]);
+    expect(h[2].definition).toEqual(DG_SCHOOL);
+    expect(h[0].definition.items.find((i: { code: string }) => i.code === 'EDUCATION').options.COLLEGE).toBe(70);
+    const hukou = ok(await city.query(`{ pointsSchemeHistory(kind: HOUSEHOLD_REGISTRATION) { code version threshold } }`, {}, officer)).pointsSchemeHistory;
+    expect(hukou).toEqual([{ code: 'DG-HUKOU', version: 1, threshold: 100 }]);
   });
 
   it('loads demo data once per seed, ready to rank', async () => {

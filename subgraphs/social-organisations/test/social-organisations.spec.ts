@@ -221,6 +221,8 @@ describe('social-organisations through the gateway', () => {
     expect(published).toEqual({ version: 2, effectiveFromYear: 2033 });
     const bad = await city.query(`mutation($d: JSON!) { publishOrganisationGradingScheme(code: "DG-SOCIAL-ORG", effectiveFromYear: 2033, definition: $d) { version } }`, { d: { ...definition, grades: [] } }, admin);
     expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+    const history = ok(await city.query(`{ organisationGradingSchemes(code: "DG-SOCIAL-ORG") { version effectiveFromYear } }`, {}, admin)).organisationGradingSchemes;
+    expect(history).toEqual([{ version: 2, effectiveFromYear: 2033 }, { version: 1, effectiveFromYear: expect.any(Number) }]);
 
     const org = await organisation();
     const old = ok(await indicator(org.uscc, 2032, 'BASIC_WORK', 30)).recordOrganisationIndicator;

@@ -391,6 +391,9 @@ describe('volunteering through the gateway', () => {
     const published = ok(await city.query(`mutation($e: DateTime!, $r: VolunteerSchemeRulesInput!) { publishVolunteerScheme(effectiveFrom: $e, rules: $r) { version pointsPerHour } }`, { e: effectiveFrom, r: rules }, admin));
     expect(published.publishVolunteerScheme).toEqual({ version: 2, pointsPerHour: 12 });
     expect(ok(await city.query(`{ volunteerScheme { version } }`, {}, v.token)).volunteerScheme.version).toBe(1);
+    const bad = await city.query(`mutation($e: DateTime!, $r: VolunteerSchemeRulesInput!) { publishVolunteerScheme(effectiveFrom: $e, rules: $r) { version } }`, { e: effectiveFrom, r: { ...rules, starThresholds: [300, 50] } }, admin);
+    expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+    expect(ok(await city.query(`{ volunteerSchemes { version pointsPerHour } }`, {}, v.token)).volunteerSchemes).toEqual([{ version: 2, pointsPerHour: 12 }, { version: 1, pointsPerHour: 10 }]);
     clock.advance(DAY);
     await earn(v, 7);
     expect(await profile(v)).toMatchObject({ points: 70 + 72, hours: 13, stars: 0 });

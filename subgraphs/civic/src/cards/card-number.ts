@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 
 /**
- * Card numbers are not guessable (DOMAIN.md §4): the city prefix, 11 random digits from a
+ * Card numbers are not guessable (docs/domain/04-civic-cards.md): the city prefix, 11 random digits from a
  * cryptographic source and a Luhn check digit, 16 digits in all. With ten million cards in a
  * space of 10^11 a guessed number names a card about once in ten thousand tries.
  */

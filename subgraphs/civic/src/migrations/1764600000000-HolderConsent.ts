@@ -5,7 +5,7 @@ const S = 'civic';
 const BATCH = 5000;
 
 /**
- * Holder consent for redemptions (DOMAIN.md §4): one-time codes the holder issues, merchants
+ * Holder consent for redemptions (docs/domain/04-civic-cards.md): one-time codes the holder issues, merchants
  * registered with their town, and card numbers that cannot be guessed. Cards numbered from the
  * old sequence get a random number; the old number stays resolvable for a year through
  * `card_aliases`.

@@ -3,7 +3,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 const S = 'civic';
 
 /**
- * Idempotency keys are scoped to the caller (DOMAIN.md §9): unique per (caller, key) instead of
+ * Idempotency keys are scoped to the caller (docs/domain/09-access.md): unique per (caller, key) instead of
  * per key (or per card and key), so one caller can neither squat nor read another's key. Rows
  * unique under the old constraints are unique under the new ones.
  */

@@ -4,7 +4,7 @@ const S = 'civic';
 
 /**
  * An objection stops the publicity window's clock until a reviewer rules; after a dismissal the
- * time that was left runs again (DOMAIN.md §4). A paused window keeps when it stopped and what
+ * time that was left runs again (docs/domain/04-civic-cards.md). A paused window keeps when it stopped and what
  * was left of it.
  */
 export class PausedPublicity1764800000000 implements MigrationInterface {

@@ -48,7 +48,7 @@ type Step = 'REGISTER' | 'REVIEW' | 'PUBLICISE' | 'APPROVE';
 /**
  * What a caller sees of a record: `FULL` for the resident, the officials of its division and the
  * city; `PUBLIC` for the other villagers once it went into publicity — the masked name (registry
- * masks it), the item and its points, and the window's state (DOMAIN.md §4).
+ * masks it), the item and its points, and the window's state (docs/domain/04-civic-cards.md).
  */
 type RecordView = 'FULL' | 'PUBLIC';
 

@@ -7,7 +7,7 @@ import type { CivicRuntime } from '../runtime';
 import { ensureCards } from '../cards/card.service';
 import { RedemptionCode } from './reward.type';
 
-/** How long a code the holder issued stays usable (DOMAIN.md §4: ten minutes, one use). */
+/** How long a code the holder issued stays usable (docs/domain/04-civic-cards.md: ten minutes, one use). */
 const CODE_LIFETIME_MS = 10 * 60_000;
 /** Letters and digits a person reads out without confusing them (no 0/O, 1/I/L). */
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';

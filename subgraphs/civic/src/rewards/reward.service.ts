@@ -103,7 +103,7 @@ interface RedemptionRow {
 
 const REDEMPTION_COLUMNS = 'id, card_no, request_hash, total_points, balance_after, holder_code_id, created_at';
 
-/** The holder sees the balance their redemption left; a merchant does not (DOMAIN.md §9). */
+/** The holder sees the balance their redemption left; a merchant does not (docs/domain/09-access.md). */
 const toRedemption = (r: RedemptionRow, showBalance: boolean): Redemption =>
   Object.assign(new Redemption(), { id: r.id, cardNo: r.card_no, totalPoints: r.total_points, balanceAfter: showBalance ? r.balance_after : null, createdAt: r.created_at });
 
@@ -122,7 +122,7 @@ function validLines(input: RedeemInput): Map<string, number> {
 const noConsent = () => forbidden("a redemption needs the holder's valid redemption code for this card");
 
 /**
- * Takes the points and the stock in one transaction, with the holder's consent (DOMAIN.md §4):
+ * Takes the points and the stock in one transaction, with the holder's consent (docs/domain/04-civic-cards.md):
  * the holder redeems on their own card; anyone else (a merchant, at its own shelf) only with a
  * live one-time code the holder issued for this card, which this redemption spends. The reward
  * rows are locked in id order, so concurrent redemptions queue instead of deadlocking; the

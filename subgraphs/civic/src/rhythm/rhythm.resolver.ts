@@ -41,7 +41,7 @@ const CIVIC_OFFICIALS: readonly Role[] = Object.freeze(['TOWN_OFFICIAL', 'VILLAG
 /**
  * A town's honour lists (stars, bulletins) name residents with their points: they are posted in
  * the town, so its residents and officials see them, and the city; a merchant, a data feed or a
- * regulator sees no more of a resident than the masked name and division (DOMAIN.md §9).
+ * regulator sees no more of a resident than the masked name and division (docs/domain/09-access.md).
  */
 async function requireTownReader(rt: CivicRuntime, c: Caller | null, townCode: string): Promise<void> {
   const caller = requireCaller(c);

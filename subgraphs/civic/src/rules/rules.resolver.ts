@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, Field, Int, Mutation, ObjectType, Query, Resolver
 import { GraphQLJSON } from 'graphql-scalars';
 import { DateScalar } from '@citypoints/federation';
 import type { Ctx as Context } from '../runtime';
-import { currentRules, publishRules, type VersionedRules } from './rules.service';
+import { currentRules, publishRules, rulesHistory, type VersionedRules } from './rules.service';
 
 @ObjectType()
 export class CivicRuleSet {
@@ -21,9 +21,15 @@ export class RulesResolver {
     return toRuleSet(await currentRules(ctx.rt.ds.manager, ctx.rt.clock));
   }
 
+  @Authorized()
+  @Query(() => [CivicRuleSet], { description: 'every published version of the civic rules, newest effective first' })
+  async civicRuleHistory(@Ctx() ctx: Context): Promise<CivicRuleSet[]> {
+    return (await rulesHistory(ctx.rt.ds.manager)).map(toRuleSet);
+  }
+
   @Authorized('CITY_ADMIN')
   @Mutation(() => CivicRuleSet, { description: 'publishes a new version of the civic rules; earlier versions keep explaining earlier results' })
   async publishCivicRules(@Arg('definition', () => GraphQLJSON) definition: unknown, @Arg('effectiveFrom', () => DateScalar) effectiveFrom: string, @Ctx() ctx: Context): Promise<CivicRuleSet> {
-    return toRuleSet(await ctx.rt.ds.transaction((m) => publishRules(m, definition, effectiveFrom, ctx.caller!.sub)));
+    return toRuleSet(await ctx.rt.ds.transaction((m) => publishRules(m, definition, effectiveFrom, ctx.caller!.sub, ctx.rt.clock)));
   }
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { badInput, cityDate, isIsoDate, type Clock, type Queryable } from '@citypoints/kit';
+import type { EntityManager } from 'typeorm';
+import { badInput, cityDate, type Clock, type Queryable } from '@citypoints/kit';
+import { dateUnit, publishVersion, schemeTable, versionHistory, versionInForce, type SchemeVersion } from '@citypoints/schemes';
 import { SCHEMA } from '../context';
 
 const bounds = z.object({ passbook: z.enum(['CIVIC', 'RED', 'GREEN']), min: z.number().int(), max: z.number().int() }).refine((b) => b.min <= b.max, 'min above max');
@@ -20,33 +22,39 @@ export interface VersionedRules {
   rules: CivicRules;
 }
 
+/**
+ * The civic rule sets as a versioned scheme (libs/schemes): one version sequence, effective from
+ * a date; the version in force on a day is the latest effective by then.
+ */
+export const ruleSets = schemeTable({
+  schema: SCHEMA,
+  table: 'rule_sets',
+  unit: dateUnit,
+  definition: civicRulesSchema,
+  invalid: (issues) => badInput(`the rule set is not valid: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { field: 'definition' }),
+});
+
+const toVersioned = (v: SchemeVersion<CivicRules, string>): VersionedRules => ({ version: v.version, effectiveFrom: v.effectiveFrom, rules: v.definition });
+
 /** The rule set in force on the clock's day: the latest version whose effective day has come. */
 export async function currentRules(m: Queryable, clock: Clock): Promise<VersionedRules> {
   return rulesOn(m, cityDate(clock.now()));
 }
 
 export async function rulesOn(m: Queryable, day: string): Promise<VersionedRules> {
-  const rows: { version: number; effective_from: string; definition: unknown }[] = await m.query(
-    `SELECT version, to_char(effective_from, 'YYYY-MM-DD') AS effective_from, definition FROM "${SCHEMA}".rule_sets
-      WHERE effective_from <= $1 ORDER BY effective_from DESC, version DESC LIMIT 1`,
-    [day],
-  );
-  if (!rows.length) throw new Error(`no civic rule set is in force on ${day}`);
-  return { version: rows[0].version, effectiveFrom: rows[0].effective_from, rules: civicRulesSchema.parse(rows[0].definition) };
+  const v = await versionInForce(ruleSets, m, day);
+  if (!v) throw new Error(`no civic rule set is in force on ${day}`);
+  return toVersioned(v);
+}
+
+/** Every published version, newest effective first. */
+export async function rulesHistory(m: Queryable): Promise<VersionedRules[]> {
+  return (await versionHistory(ruleSets, m)).map(toVersioned);
 }
 
 /** A new version; earlier versions stay and keep explaining what they decided. */
-export async function publishRules(m: Queryable, definition: unknown, effectiveFrom: string, by: string): Promise<VersionedRules> {
-  if (!isIsoDate(effectiveFrom)) throw badInput('effectiveFrom must be a date (YYYY-MM-DD)', { field: 'effectiveFrom' });
-  const parsed = civicRulesSchema.safeParse(definition);
-  if (!parsed.success) throw badInput(`the rule set is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { field: 'definition' });
-  await m.query(`LOCK TABLE "${SCHEMA}".rule_sets IN SHARE ROW EXCLUSIVE MODE`);
-  const rows: { version: number }[] = await m.query(
-    `INSERT INTO "${SCHEMA}".rule_sets (version, effective_from, definition, published_by)
-     SELECT coalesce(max(version), 0) + 1, $1, $2::jsonb, $3 FROM "${SCHEMA}".rule_sets RETURNING version`,
-    [effectiveFrom, JSON.stringify(parsed.data), by],
-  );
-  return { version: rows[0].version, effectiveFrom, rules: parsed.data };
+export async function publishRules(m: EntityManager, definition: unknown, effectiveFrom: string, by: string, clock: Clock): Promise<VersionedRules> {
+  return toVersioned(await publishVersion(ruleSets, m, { effectiveFrom, definition, by, clock }));
 }
 
 /** The privilege flags a balance earns under the rules (thresholds are data). */

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, requireRole, type Caller } from '@citypoints/auth';
-import { addWorkingDays, badInput, cityDate, divisionLevelOf, forbidden, HOUR, invalidState, isUuid, isWithinDivision, notFound, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
+import { CalendarMissingError, loadCalendar, type WorkingDayCalendar } from '@citypoints/calendar';
+import { badInput, cityDate, divisionLevelOf, forbidden, HOUR, invalidState, isUuid, isWithinDivision, notFound, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
 import { SCHEMA, type EnterpriseCreditRuntime } from '../runtime';
 import { alertScope } from '../enterprises/access';
 import { guidanceOf, reasonsOf } from '../labour/labour.rules';
@@ -25,10 +26,12 @@ export interface AlertRow {
   resolved_at: Date | null;
   outcome: string | null;
   escalated_at: Date | null;
+  kind: string;
+  reports_stopped_since: string | null;
 }
 
 const COLUMNS = `id, uscc, division_code, level, previous_level, period, score, scheme_version, band_ids, override_ids, status, raised_at,
-  acknowledged_at, resolved_at, outcome, escalated_at`;
+  acknowledged_at, resolved_at, outcome, escalated_at, kind, reports_stopped_since`;
 
 export async function toAlert(rt: EnterpriseCreditRuntime, r: AlertRow): Promise<RiskAlert> {
   const scheme = await labourRiskScheme(rt.ds, r.scheme_version, rt.labourSchemes);
@@ -39,7 +42,9 @@ export async function toAlert(rt: EnterpriseCreditRuntime, r: AlertRow): Promise
     previousLevel: r.previous_level as RiskAlert['previousLevel'],
     period: r.period,
     score: r.score,
-    reasons: reasonsOf(scheme, r.band_ids, r.override_ids),
+    reasons: [...(r.reports_stopped_since ? [`reports stopped since ${r.reports_stopped_since}`] : []), ...reasonsOf(scheme, r.band_ids, r.override_ids)],
+    kind: r.kind as RiskAlert['kind'],
+    reportsStoppedSince: r.reports_stopped_since,
     guidance: guidanceOf(scheme, r.level),
     status: r.status as AlertStatus,
     raisedAt: r.raised_at,
@@ -116,38 +121,94 @@ export async function resolveRiskAlert(rt: EnterpriseCreditRuntime, caller: Call
   });
 }
 
-/** When an open alert of this level is due to escalate: hours for some levels, working days for others. */
-export function escalationDue(raisedAt: Date, rule: { escalateAfterHours: number | null; escalateAfterWorkingDays: number | null }): Date | null {
+/**
+ * When an open alert of this level is due to escalate: hours for some levels, working days for
+ * others — counted on the city's working-day calendar (holidays off, adjusted working days on);
+ * a year the calendar does not hold throws, it is never counted as a plain Monday–Friday year.
+ */
+export function escalationDue(raisedAt: Date, rule: { escalateAfterHours: number | null; escalateAfterWorkingDays: number | null }, calendar: Pick<WorkingDayCalendar, 'addWorkingDays'>): Date | null {
   if (rule.escalateAfterHours != null) return new Date(raisedAt.getTime() + rule.escalateAfterHours * HOUR);
   if (rule.escalateAfterWorkingDays != null) {
     const day = cityDate(raisedAt);
-    const dueDay = addWorkingDays(day, rule.escalateAfterWorkingDays);
+    const dueDay = calendar.addWorkingDays(day, rule.escalateAfterWorkingDays);
     const shift = new Date(dueDay + 'T00:00:00Z').getTime() - new Date(day + 'T00:00:00Z').getTime();
     return new Date(raisedAt.getTime() + shift);
   }
   return null;
 }
 
+/** The working-day calendar as this subgraph's tables hold it; a missing year is counted and logged. */
+export function workingDays(rt: EnterpriseCreditRuntime, m: Pick<EntityManager, 'query'>): Promise<WorkingDayCalendar> {
+  return loadCalendar(m, SCHEMA, {
+    onMissingYear: (year) => {
+      rt.metrics.calendarMissing[year] = (rt.metrics.calendarMissing[year] ?? 0) + 1;
+      rt.log(`enterprise-credit: escalating an alert reached ${year}, which has no working-day calendar`);
+    },
+  });
+}
+
 export const CITY_CODE = '441900';
 
 /**
- * The alerts of a scoring chunk's rises, in its transaction: one per (enterprise, level, month)
- * — a unique constraint, so re-runs and retries add none — routed to the enterprise's town, and
- * one delivery row for each webhook registered for the town or above. Returns how many alerts
- * are new.
+ * Open alerts past their time go to the city; returns how many were escalated. An alert whose
+ * due day falls in a year without a calendar stays open and the run fails loudly once the others
+ * are escalated.
+ */
+export async function escalateOverdueAlerts(rt: EnterpriseCreditRuntime): Promise<number> {
+  const at = rt.clock.now();
+  const missing: CalendarMissingError[] = [];
+  const escalated = await rt.ds.transaction(async (m) => {
+    const open: AlertRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".risk_alerts WHERE status = 'OPEN' ORDER BY raised_at FOR UPDATE SKIP LOCKED`);
+    if (!open.length) return 0;
+    const calendar = await workingDays(rt, m);
+    const due: string[] = [];
+    for (const a of open) {
+      const scheme = await labourRiskScheme(m, a.scheme_version, rt.labourSchemes);
+      const rule = scheme.levels.find((l) => l.level === a.level);
+      let when: Date | null = null;
+      try {
+        when = rule ? escalationDue(a.raised_at, rule, calendar) : null;
+      } catch (e) {
+        if (!(e instanceof CalendarMissingError)) throw e;
+        missing.push(e);
+      }
+      if (when && when <= at) due.push(a.id);
+    }
+    if (due.length) {
+      await m.query(`UPDATE "${SCHEMA}".risk_alerts SET status = 'ESCALATED', escalated_at = $2, escalated_to = $3 WHERE id = ANY($1::uuid[])`, [due, at, CITY_CODE]);
+    }
+    return due.length;
+  });
+  if (missing.length) throw missing[0];
+  return escalated;
+}
+
+/**
+ * The alerts of a scoring chunk's rises, in its transaction, routed to the enterprise's town: one
+ * per (enterprise, level, month) for a rise, one per (enterprise, first month without a report)
+ * for reports that stopped — unique indexes, so re-runs and retries add none — and one delivery
+ * row for each webhook registered for the town or above. Returns how many alerts are new.
  */
 export async function raiseAlerts(m: Pick<EntityManager, 'query'>, rises: LevelRise[], o: RiseContext): Promise<number> {
   if (!rises.length) return 0;
   const [{ alerts }]: { alerts: number }[] = await m.query(
     `WITH r AS (
-       SELECT * FROM jsonb_to_recordset($1::jsonb)
-         AS x(uscc text, level text, "previousLevel" text, score int, "schemeVersion" int, "bandIds" int[], "overrideIds" int[])),
-     raised AS (
-       INSERT INTO "${SCHEMA}".risk_alerts (uscc, division_code, level, previous_level, period, score, scheme_version, band_ids, override_ids, raised_at, run_id)
-       SELECT r.uscc, left(e.division_code, 9), r.level, r."previousLevel", $2, r.score, r."schemeVersion", coalesce(r."bandIds", '{}'), coalesce(r."overrideIds", '{}'), $3, $4
-       FROM r JOIN "${SCHEMA}".enterprises e ON e.uscc = r.uscc
-       ON CONFLICT ON CONSTRAINT risk_alerts_once DO NOTHING
+       SELECT x.*, left(e.division_code, 9) AS town FROM jsonb_to_recordset($1::jsonb)
+         AS x(kind text, "reportsStoppedSince" text, uscc text, level text, "previousLevel" text, score int, "schemeVersion" int, "bandIds" int[], "overrideIds" int[])
+       JOIN "${SCHEMA}".enterprises e ON e.uscc = x.uscc),
+     risen AS (
+       INSERT INTO "${SCHEMA}".risk_alerts (kind, uscc, division_code, level, previous_level, period, score, scheme_version, band_ids, override_ids, raised_at, run_id)
+       SELECT 'LEVEL_RISE', uscc, town, level, "previousLevel", $2, score, "schemeVersion", coalesce("bandIds", '{}'), coalesce("overrideIds", '{}'), $3, $4
+       FROM r WHERE kind = 'LEVEL_RISE'
+       ON CONFLICT (uscc, level, period) WHERE kind = 'LEVEL_RISE' DO NOTHING
        RETURNING id, division_code),
+     stopped AS (
+       INSERT INTO "${SCHEMA}".risk_alerts (kind, reports_stopped_since, uscc, division_code, level, previous_level, period, score, scheme_version, band_ids, override_ids, raised_at, run_id)
+       SELECT 'REPORTS_STOPPED', "reportsStoppedSince", uscc, town, level, "previousLevel", $2, score, "schemeVersion", coalesce("bandIds", '{}'), coalesce("overrideIds", '{}'), $3, $4
+       FROM r WHERE kind = 'REPORTS_STOPPED'
+       ON CONFLICT (uscc, reports_stopped_since) WHERE kind = 'REPORTS_STOPPED' DO NOTHING
+       RETURNING id, division_code),
+     raised AS (SELECT * FROM risen UNION ALL SELECT * FROM stopped),
      deliveries AS (
        INSERT INTO "${SCHEMA}".webhook_deliveries (alert_id, webhook_id, created_at)
        SELECT a.id, w.id, $3 FROM raised a JOIN "${SCHEMA}".alert_webhooks w ON a.division_code LIKE w.division_code || '%'
@@ -156,23 +217,4 @@ export async function raiseAlerts(m: Pick<EntityManager, 'query'>, rises: LevelR
     [JSON.stringify(rises), o.period, o.at, o.runId],
   );
   return alerts;
-}
-
-/** Open alerts past their time go to the city; returns how many were escalated. */
-export async function escalateOverdueAlerts(rt: EnterpriseCreditRuntime): Promise<number> {
-  const at = rt.clock.now();
-  return rt.ds.transaction(async (m) => {
-    const open: AlertRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".risk_alerts WHERE status = 'OPEN' ORDER BY raised_at FOR UPDATE SKIP LOCKED`);
-    const due: string[] = [];
-    for (const a of open) {
-      const scheme = await labourRiskScheme(m, a.scheme_version, rt.labourSchemes);
-      const rule = scheme.levels.find((l) => l.level === a.level);
-      const when = rule ? escalationDue(a.raised_at, rule) : null;
-      if (when && when <= at) due.push(a.id);
-    }
-    if (due.length) {
-      await m.query(`UPDATE "${SCHEMA}".risk_alerts SET status = 'ESCALATED', escalated_at = $2, escalated_to = $3 WHERE id = ANY($1::uuid[])`, [due, at, CITY_CODE]);
-    }
-    return due.length;
-  });
 }

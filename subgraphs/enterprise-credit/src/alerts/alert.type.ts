@@ -27,6 +27,8 @@ export class RiskAlert {
   @Field(() => Date, { nullable: true }) escalatedAt: Date | null;
   @Field(() => ID) divisionCode: string;
   @Field(() => Int) schemeVersion: number;
+  @Field(() => String, { description: 'LEVEL_RISE, or REPORTS_STOPPED when the reports of an enterprise at a watched level stopped' }) kind: 'LEVEL_RISE' | 'REPORTS_STOPPED';
+  @Field(() => String, { nullable: true, description: 'the first month without a report, for REPORTS_STOPPED (YYYY-MM)' }) reportsStoppedSince: string | null;
   uscc: string;
 }
 

@@ -1,29 +1,43 @@
 import { addMonths, badInput, invalidState } from '@citypoints/kit';
 import type { KindRule } from './credit.scheme';
 
+/** The minimum months of a record's kind, raised by its area (work safety, fire, special equipment: a year). */
+const areaMinimum = (rule: KindRule, area: string | null) => (area ? (rule.areaMinMonths?.[area as keyof NonNullable<KindRule['areaMinMonths']>] ?? 0) : 0);
+
 /**
  * The publicity period of a record: the feed's months, or the kind's default, checked against the
- * kind's minimum (raised for some penalty categories) and maximum. Open-ended kinds take none.
+ * kind's minimum (raised for some penalty areas) and maximum. Open-ended kinds take none.
  */
-export function publicUntilOf(rule: KindRule, occurredOn: string, publicMonths: number | null | undefined, category: string | null): string | null {
+export function publicUntilOf(rule: KindRule, occurredOn: string, publicMonths: number | null | undefined, area: string | null): string | null {
   if (rule.openEnded) {
     if (publicMonths != null) throw badInput('this kind of record lasts until its removal is recorded; give no publicMonths', { field: 'publicMonths' });
     return null;
   }
   const months = publicMonths ?? rule.defaultMonths;
   if (months == null) throw badInput('publicMonths is required for this kind', { field: 'publicMonths' });
-  const min = Math.max(rule.minMonths ?? 0, category ? (rule.categoryMinMonths?.[category] ?? 0) : 0);
+  const min = Math.max(rule.minMonths ?? 0, areaMinimum(rule, area));
   const max = rule.maxMonths ?? Infinity;
   if (!Number.isInteger(months) || months < Math.max(1, min) || months > max) {
-    throw badInput(`publicMonths must be between ${Math.max(1, min)} and ${max} for this kind${category ? ` and category ${category}` : ''}`, { field: 'publicMonths', min, max });
+    throw badInput(`publicMonths must be between ${Math.max(1, min)} and ${max} for this kind${area && area !== 'GENERAL' ? ` and area ${area}` : ''}`, { field: 'publicMonths', min, max });
   }
   return addMonths(occurredOn, months);
+}
+
+/**
+ * The first day repair may be decided: after the kind's repair minimum, never before its area's
+ * minimum (docs/domain/05-enterprise-credit.md: the 1-year minimum of work safety, fire and special equipment holds for
+ * repair too). None for positive kinds.
+ */
+export function repairableFromOf(rule: KindRule, occurredOn: string, area: string | null): string | null {
+  if (!rule.negative) return null;
+  return addMonths(occurredOn, Math.max(rule.repairAfterMonths ?? rule.minMonths ?? 0, areaMinimum(rule, area)));
 }
 
 export interface RepairRequest {
   kind: string;
   negative: boolean;
   occurredOn: string;
+  repairableFrom: string | null;
   publicUntil: string | null;
   repaired: boolean;
   today: string;
@@ -38,8 +52,8 @@ export interface RepairRequest {
 export function checkRepair(rule: KindRule, r: RepairRequest): void {
   if (!r.negative) throw invalidState(`a ${r.kind} record is not negative and needs no repair`);
   if (r.repaired) throw invalidState('the record is repaired already');
-  const earliest = addMonths(r.occurredOn, rule.repairAfterMonths ?? rule.minMonths ?? 0);
-  if (r.today < earliest) throw invalidState(`repair is possible from ${earliest}`, { earliest });
+  const earliest = r.repairableFrom ?? addMonths(r.occurredOn, rule.repairAfterMonths ?? rule.minMonths ?? 0);
+  if (r.today < earliest) throw invalidState(`repair is possible from ${earliest}`, { repairableFrom: earliest });
   const early = r.publicUntil == null || r.today < r.publicUntil;
   if (early) {
     for (const cond of rule.earlyRemovalRequires ?? []) {

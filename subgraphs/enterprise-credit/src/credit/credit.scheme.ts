@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import type { EntityManager, DataSource } from 'typeorm';
+import type { Queryable } from '@citypoints/kit';
+import { dateUnit, schemeTable, versionInForce } from '@citypoints/schemes';
 import { SCHEMA } from '../runtime';
 
 export const CREDIT_KINDS = ['PENALTY', 'SEVERE_PENALTY', 'DISHONEST_DEBTOR', 'WAGE_ARREARS_BLACKLIST', 'A_TAXPAYER', 'HONOUR'] as const;
 export type CreditKind = (typeof CREDIT_KINDS)[number];
+export const PENALTY_AREAS = ['GENERAL', 'WORK_SAFETY', 'FIRE_SAFETY', 'SPECIAL_EQUIPMENT'] as const;
+export type PenaltyAreaName = (typeof PENALTY_AREAS)[number];
 export const STATUSES = ['RED', 'NORMAL', 'WATCH', 'BLACK'] as const;
 export type Status = (typeof STATUSES)[number];
 
@@ -14,7 +17,10 @@ const KindRule = z.object({
   defaultMonths: z.number().int().min(1).optional(),
   openEnded: z.boolean().optional(),
   repairAfterMonths: z.number().int().min(0).optional(),
+  /** kept from versions that raised minimums by free-text category; `areaMinMonths` replaces it */
   categoryMinMonths: z.record(z.number().int().min(0)).optional(),
+  /** a kind that carries an area (penalties): the minimum months of publicity and before repair, per area */
+  areaMinMonths: z.record(z.enum(PENALTY_AREAS), z.number().int().min(0)).optional(),
   earlyRemovalRequires: z.array(z.enum(['wagesPaid', 'pledgeSigned'])).optional(),
 });
 export type KindRule = z.infer<typeof KindRule>;
@@ -45,14 +51,14 @@ export interface CreditScheme {
   definition: CreditSchemeDefinition;
 }
 
+/** The credit scheme's versions (libs/schemes): one sequence, effective by day, the highest version effective by then in force. */
+export const creditSchemes = schemeTable({ schema: SCHEMA, table: 'credit_schemes', unit: dateUnit, definition: CreditSchemeDefinition, pick: 'version' });
+
 /** The scheme in force on a day: the newest version effective by then. */
-export async function creditSchemeOn(m: EntityManager | DataSource, day: string): Promise<CreditScheme> {
-  const rows: { version: number; code: string; definition: unknown }[] = await m.query(
-    `SELECT version, code, definition FROM "${SCHEMA}".credit_schemes WHERE effective_from <= $1 ORDER BY version DESC LIMIT 1`,
-    [day],
-  );
-  if (!rows.length) throw new Error(`no credit scheme is in force on ${day}`);
-  return { version: rows[0].version, code: rows[0].code, definition: CreditSchemeDefinition.parse(rows[0].definition) };
+export async function creditSchemeOn(m: Queryable, day: string): Promise<CreditScheme> {
+  const v = await versionInForce(creditSchemes, m, day);
+  if (!v) throw new Error(`no credit scheme is in force on ${day}`);
+  return { version: v.version, code: String(v.row.code), definition: v.definition };
 }
 
 export function kindRule(scheme: CreditScheme, kind: CreditKind): KindRule {

@@ -6,8 +6,8 @@ import { SCHEMA, type Ctx, type EnterpriseCreditRuntime } from '../runtime';
 import { TOPICS } from '../events';
 import { assertCanRead, assertMayRead } from '../enterprises/access';
 import { enterpriseFactsLoader } from '../enterprises/enterprise.projection';
-import { creditSchemeOn, kindRule, type CreditScheme, type Status } from './credit.scheme';
-import { checkRepair, publicUntilOf } from './credit.rules';
+import { creditSchemeOn, kindRule, type CreditScheme, type PenaltyAreaName, type Status } from './credit.scheme';
+import { checkRepair, publicUntilOf, repairableFromOf } from './credit.rules';
 import { recomputeStatuses } from './credit.status';
 import type { CreditCheck, CreditRecord, CreditRecordInput, EnterpriseCredit, RestrictedDomain } from './credit.type';
 
@@ -16,6 +16,8 @@ interface RecordRow {
   uscc: string;
   kind: string;
   category: string | null;
+  area: string | null;
+  repairable_from: string | null;
   department: string;
   occurred_on: string;
   public_until: string | null;
@@ -24,7 +26,7 @@ interface RecordRow {
   repaired: boolean;
 }
 
-const COLUMNS = `id, uscc, kind, category, department, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on,
+const COLUMNS = `id, uscc, kind, category, area, to_char(repairable_from, 'YYYY-MM-DD') AS repairable_from, department, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on,
   to_char(public_until, 'YYYY-MM-DD') AS public_until, note, scheme_version, repaired`;
 
 const toRecord = (r: RecordRow): CreditRecord => ({
@@ -32,6 +34,8 @@ const toRecord = (r: RecordRow): CreditRecord => ({
   uscc: r.uscc,
   kind: r.kind as CreditRecord['kind'],
   category: r.category,
+  area: r.area as CreditRecord['area'],
+  repairableFrom: r.repairable_from,
   department: r.department,
   occurredOn: r.occurred_on,
   publicUntil: r.public_until,
@@ -41,6 +45,8 @@ const toRecord = (r: RecordRow): CreditRecord => ({
 });
 
 const CATEGORY = /^[A-Z][A-Z_]{1,39}$/;
+/** free-text categories of earlier feeds that name an area */
+const AREA_OF_CATEGORY: Readonly<Record<string, PenaltyAreaName>> = Object.freeze({ WORK_SAFETY: 'WORK_SAFETY', FIRE: 'FIRE_SAFETY', FIRE_SAFETY: 'FIRE_SAFETY', SPECIAL_EQUIPMENT: 'SPECIAL_EQUIPMENT' });
 
 function departmentOf(caller: Caller): string {
   if (caller.department) return caller.department;
@@ -85,11 +91,17 @@ export async function recordCreditEvent(rt: EnterpriseCreditRuntime, caller: Cal
       return toRecord(first);
     }
     const scheme = await creditSchemeOn(m, input.occurredOn);
-    const publicUntil = publicUntilOf(kindRule(scheme, input.kind), input.occurredOn, input.publicMonths, category);
+    const rule = kindRule(scheme, input.kind);
+    // a kind with area minimums (a penalty) carries its area, GENERAL unless the feed says otherwise
+    const given = input.area ?? (category ? AREA_OF_CATEGORY[category] : undefined) ?? null;
+    if (given && !rule.areaMinMonths) throw badInput(`a ${input.kind} record has no area; only penalties carry one`, { field: 'area' });
+    const area = rule.areaMinMonths ? (given ?? 'GENERAL') : null;
+    const publicUntil = publicUntilOf(rule, input.occurredOn, input.publicMonths, area);
+    const repairableFrom = repairableFromOf(rule, input.occurredOn, area);
     const rows: RecordRow[] = await m.query(
-      `INSERT INTO "${SCHEMA}".credit_records (uscc, kind, category, department, occurred_on, public_until, note, scheme_version, idempotency_key, recorded_by, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
-      [uscc, input.kind, category, department, input.occurredOn, publicUntil, note, scheme.version, key, caller.sub, at],
+      `INSERT INTO "${SCHEMA}".credit_records (uscc, kind, category, area, repairable_from, department, occurred_on, public_until, note, scheme_version, idempotency_key, recorded_by, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${COLUMNS}`,
+      [uscc, input.kind, category, area, repairableFrom, department, input.occurredOn, publicUntil, note, scheme.version, key, caller.sub, at],
     );
     const rec = toRecord(rows[0]);
     await rt.publisher.publish(m, {
@@ -127,6 +139,7 @@ export async function repairCreditRecord(rt: EnterpriseCreditRuntime, caller: Ca
       kind: r.kind,
       negative: rule.negative,
       occurredOn: r.occurred_on,
+      repairableFrom: r.repairable_from,
       publicUntil: r.public_until,
       repaired: r.repaired,
       today: cityDate(at),

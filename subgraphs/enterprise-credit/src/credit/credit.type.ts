@@ -27,11 +27,21 @@ export enum CreditRecordKind {
 }
 registerEnumType(CreditRecordKind, { name: 'CreditRecordKind' });
 
+export enum PenaltyArea {
+  GENERAL = 'GENERAL',
+  WORK_SAFETY = 'WORK_SAFETY',
+  FIRE_SAFETY = 'FIRE_SAFETY',
+  SPECIAL_EQUIPMENT = 'SPECIAL_EQUIPMENT',
+}
+registerEnumType(PenaltyArea, { name: 'PenaltyArea' });
+
 @ObjectType()
 export class CreditRecord {
   @Field(() => ID) id: string;
   @Field(() => CreditRecordKind) kind: CreditRecordKind;
-  @Field(() => String, { nullable: true, description: 'penalty category, e.g. WORK_SAFETY, FIRE, SPECIAL_EQUIPMENT' }) category: string | null;
+  @Field(() => String, { nullable: true, description: 'a free-text penalty category as the feed gave it (the area decides the rules)' }) category: string | null;
+  @Field(() => PenaltyArea, { nullable: true, description: "a penalty's area; none for other kinds" }) area: PenaltyArea | null;
+  @Field(() => DateScalar, { nullable: true, description: 'the first day credit repair may be decided; none for positive records' }) repairableFrom: string | null;
   @Field() department: string;
   @Field(() => DateScalar) occurredOn: string;
   @Field(() => DateScalar, { nullable: true }) publicUntil: string | null;
@@ -76,5 +86,6 @@ export class CreditRecordInput {
   @Field(() => Int, { nullable: true }) publicMonths?: number | null;
   @Field(() => String, { nullable: true }) note?: string | null;
   @Field() idempotencyKey: string;
-  @Field(() => String, { nullable: true, description: 'penalty category; WORK_SAFETY, FIRE and SPECIAL_EQUIPMENT raise the minimum period' }) category?: string | null;
+  @Field(() => PenaltyArea, { nullable: true, description: 'the area of a penalty (GENERAL when none is given); WORK_SAFETY, FIRE_SAFETY and SPECIAL_EQUIPMENT hold publicity and repair for at least a year' }) area?: PenaltyArea | null;
+  @Field(() => String, { nullable: true, description: 'a free-text penalty category; WORK_SAFETY, FIRE (or FIRE_SAFETY) and SPECIAL_EQUIPMENT stand for the area when none is given' }) category?: string | null;
 }

@@ -4,7 +4,7 @@ import type { Ctx as Context } from '../runtime';
 import { LabourIndicatorsInput, ScoringRun } from './labour.type';
 import { reportLabourIndicators } from './labour.service';
 import { runLabourRiskScoring, scoringRun } from './labour.scoring';
-import { LabourRiskSchemeInput, LabourRiskSchemeView, labourRiskSchemeFor, publishLabourRiskScheme } from './labour.scheme.publish';
+import { LabourRiskSchemeInput, LabourRiskSchemeView, labourRiskSchemeFor, labourRiskSchemeHistoryFor, publishLabourRiskScheme } from './labour.scheme.publish';
 
 @Resolver()
 export class LabourResolver {
@@ -34,6 +34,12 @@ export class LabourResolver {
   @Query(() => LabourRiskSchemeView, { description: 'the scoring table in force for a month' })
   labourRiskScheme(@Arg('period') period: string, @Ctx() ctx: Context): Promise<LabourRiskSchemeView> {
     return labourRiskSchemeFor(ctx.rt, requireCaller(ctx.caller), period);
+  }
+
+  @Authorized()
+  @Query(() => [LabourRiskSchemeView], { description: 'every version of the scoring table, newest first' })
+  labourRiskSchemeHistory(@Ctx() ctx: Context): Promise<LabourRiskSchemeView[]> {
+    return labourRiskSchemeHistoryFor(ctx.rt, requireCaller(ctx.caller));
   }
 
   @Authorized('CITY_ADMIN')

@@ -1,8 +1,19 @@
 import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
 import { requireRole, type Caller } from '@citypoints/auth';
-import { badInput, conflict, isPeriod } from '@citypoints/kit';
-import { SCHEMA, type EnterpriseCreditRuntime } from '../runtime';
-import { INDICATORS, labourRiskScheme, labourRiskSchemeVersionFor, RISK_LEVELS, type LabourRiskScheme } from './labour.scheme';
+import { badInput, isPeriod } from '@citypoints/kit';
+import type { EnterpriseCreditRuntime } from '../runtime';
+import { publishVersion } from '@citypoints/schemes';
+import {
+  INDICATORS,
+  labourRiskScheme,
+  labourRiskSchemeHistory,
+  labourRiskSchemes,
+  labourRiskSchemeVersionFor,
+  RISK_LEVELS,
+  type Indicator,
+  type LabourRiskScheme,
+  type LabourRiskSchemeDefinition,
+} from './labour.scheme';
 import { RiskLevel } from './labour.type';
 
 @InputType()
@@ -45,6 +56,8 @@ export class LabourRiskSchemeInput {
   @Field(() => [RiskBandInput]) bands: RiskBandInput[];
   @Field(() => [RiskLevelInput]) levels: RiskLevelInput[];
   @Field(() => [RiskOverrideInput]) overrides: RiskOverrideInput[];
+  @Field(() => Int, { nullable: true, description: 'months in a row without a report that raise "reports stopped" (default: as the version in force)' }) reportsStoppedAfterMonths?: number | null;
+  @Field(() => RiskLevel, { nullable: true, description: 'the lowest last level that raises "reports stopped" (default: as the version in force)' }) reportsStoppedMinLevel?: RiskLevel | null;
 }
 
 @ObjectType()
@@ -80,11 +93,15 @@ export class LabourRiskSchemeView {
   @Field(() => [RiskBandView]) bands: RiskBandView[];
   @Field(() => [RiskLevelView]) levels: RiskLevelView[];
   @Field(() => [RiskOverrideView]) overrides: RiskOverrideView[];
+  @Field(() => Int) reportsStoppedAfterMonths: number;
+  @Field(() => RiskLevel) reportsStoppedMinLevel: string;
 }
 
 export const toSchemeView = (s: LabourRiskScheme): LabourRiskSchemeView => ({
   version: s.version,
   code: s.code,
+  reportsStoppedAfterMonths: s.reportsStopped.afterMonths,
+  reportsStoppedMinLevel: s.reportsStopped.minLevel,
   bands: s.bands.map((b) => ({ indicator: b.indicator, lo: b.lo, hi: b.hi, points: b.points, label: b.label })),
   levels: s.levels.map((l) => ({ ...l })),
   overrides: s.overrides.map((o) => ({ minLevel: o.minLevel, label: o.label, conditions: o.conditions.map((c) => ({ indicator: c.indicator, lo: c.lo, hi: c.hi, points: 0, label: '' })) })),
@@ -120,6 +137,9 @@ export function validateScheme(input: LabourRiskSchemeInput): void {
   if (levels.map((l) => l.level).join() !== RISK_LEVELS.join()) throw badInput(`levels must name ${RISK_LEVELS.join(', ')} once each`, { field: 'levels' });
   if (levels[0].minScore !== 0) throw badInput('NORMAL starts at score 0', { field: 'levels' });
   for (let i = 1; i < levels.length; i++) if (levels[i].minScore <= levels[i - 1].minScore) throw badInput('level minimums must rise with the level', { field: 'levels' });
+  if (input.reportsStoppedAfterMonths != null && (!Number.isInteger(input.reportsStoppedAfterMonths) || input.reportsStoppedAfterMonths < 1 || input.reportsStoppedAfterMonths > 24)) {
+    throw badInput('reportsStoppedAfterMonths must be 1 to 24', { field: 'reportsStoppedAfterMonths' });
+  }
   input.overrides.forEach((o, i) => {
     if (!o.conditions.length) throw badInput(`overrides[${i}]: at least one condition`, { field: 'overrides' });
     o.conditions.forEach((c, j) => {
@@ -129,40 +149,60 @@ export function validateScheme(input: LabourRiskSchemeInput): void {
   });
 }
 
-/** A new version of the table; scores computed under earlier versions keep theirs. */
+/** A new version of the table, from a later month than the last; scores computed under earlier versions keep theirs. */
 export async function publishLabourRiskScheme(rt: EnterpriseCreditRuntime, caller: Caller, input: LabourRiskSchemeInput): Promise<LabourRiskSchemeView> {
   requireRole(caller, 'CITY_ADMIN');
   validateScheme(input);
   const version = await rt.ds.transaction(async (m) => {
-    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['labour-risk-scheme']);
-    const [{ latest, last_from }]: { latest: number; last_from: string }[] = await m.query(
-      `SELECT max(version) AS latest, to_char(max(effective_from), 'YYYY-MM') AS last_from FROM "${SCHEMA}".labour_risk_schemes`,
-    );
-    if (input.effectiveFrom <= last_from) throw conflict(`a scheme is in force from ${last_from} already; a new one starts later`, { field: 'effectiveFrom' });
-    const v = latest + 1;
-    await m.query(`INSERT INTO "${SCHEMA}".labour_risk_schemes (version, code, effective_from, published_by) VALUES ($1, $2, $3, $4)`, [v, input.code, `${input.effectiveFrom}-01`, caller.sub]);
-    for (const b of input.bands) {
-      await m.query(`INSERT INTO "${SCHEMA}".labour_risk_bands (scheme_version, indicator, lo, hi, points, label) VALUES ($1, $2, $3, $4, $5, $6)`, [v, b.indicator, b.lo ?? null, b.hi ?? null, b.points, b.label.trim()]);
-    }
-    for (const [i, l] of RISK_LEVELS.entries()) {
-      const given = input.levels.find((x) => x.level === l)!;
-      await m.query(
-        `INSERT INTO "${SCHEMA}".labour_risk_levels (scheme_version, level, rank, min_score, raises_alert, escalate_after_hours, escalate_after_working_days, guidance) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [v, l, i + 1, given.minScore, given.raisesAlert, given.escalateAfterHours ?? null, given.escalateAfterWorkingDays ?? null, given.guidance.trim()],
-      );
-    }
-    for (const o of input.overrides) {
-      await m.query(`INSERT INTO "${SCHEMA}".labour_risk_overrides (scheme_version, min_level, conditions, label) VALUES ($1, $2, $3::jsonb, $4)`, [
-        v, o.minLevel, JSON.stringify(o.conditions.map((c) => ({ indicator: c.indicator, lo: c.lo ?? null, hi: c.hi ?? null }))), o.label.trim(),
-      ]);
-    }
-    return v;
+    const [{ latest }]: { latest: number }[] = await m.query(`SELECT max(version)::int AS latest FROM ${labourRiskSchemes.qualified}`);
+    const previous = await labourRiskScheme(m, latest, rt.labourSchemes);
+    const definition: LabourRiskSchemeDefinition = {
+      bands: input.bands.map((b) => ({ indicator: b.indicator as Indicator, lo: b.lo ?? null, hi: b.hi ?? null, points: b.points, label: b.label.trim() })),
+      levels: RISK_LEVELS.map((l, i) => {
+        const given = input.levels.find((x) => x.level === l)!;
+        return {
+          level: l,
+          rank: i + 1,
+          minScore: given.minScore,
+          raisesAlert: given.raisesAlert,
+          escalateAfterHours: given.escalateAfterHours ?? null,
+          escalateAfterWorkingDays: given.escalateAfterWorkingDays ?? null,
+          guidance: given.guidance.trim(),
+        };
+      }),
+      overrides: input.overrides.map((o) => ({
+        minLevel: o.minLevel,
+        conditions: o.conditions.map((c) => ({ indicator: c.indicator as Indicator, lo: c.lo ?? null, hi: c.hi ?? null })),
+        label: o.label.trim(),
+      })),
+      reportsStopped: {
+        afterMonths: input.reportsStoppedAfterMonths ?? previous.reportsStopped.afterMonths,
+        minLevel: input.reportsStoppedMinLevel ?? previous.reportsStopped.minLevel,
+      },
+    };
+    const v = await publishVersion(labourRiskSchemes, m, {
+      effectiveFrom: input.effectiveFrom,
+      definition,
+      by: caller.sub,
+      values: { code: input.code },
+      extra: (d) => {
+        const r = (d as LabourRiskSchemeDefinition).reportsStopped;
+        return { reports_stopped_after_months: r.afterMonths, reports_stopped_min_level: r.minLevel };
+      },
+    });
+    return v.version;
   });
   return toSchemeView(await labourRiskScheme(rt.ds, version, rt.labourSchemes));
+}
+
+/** Every version of the table, newest first: what explains the scores of each month. */
+export async function labourRiskSchemeHistoryFor(rt: EnterpriseCreditRuntime, caller: Caller): Promise<LabourRiskSchemeView[]> {
+  requireRole(caller, 'REGULATOR', 'DATA_FEED', 'DEPARTMENT_ANALYST', 'TOWN_OFFICIAL');
+  return (await labourRiskSchemeHistory(rt.ds, rt.labourSchemes)).map(toSchemeView);
 }
 
 export async function labourRiskSchemeFor(rt: EnterpriseCreditRuntime, caller: Caller, period: string): Promise<LabourRiskSchemeView> {
   requireRole(caller, 'REGULATOR', 'DATA_FEED', 'DEPARTMENT_ANALYST', 'TOWN_OFFICIAL');
   if (!isPeriod(period)) throw badInput('period must be YYYY-MM', { field: 'period' });
-  return toSchemeView(await labourRiskScheme(rt.ds, await labourRiskSchemeVersionFor(rt.ds, period), rt.labourSchemes));
+  return toSchemeView(await labourRiskScheme(rt.ds, await labourRiskSchemeVersionFor(rt.ds, period, rt.labourSchemes), rt.labourSchemes));
 }

@@ -6,14 +6,20 @@ import { badInput, cityMonth, divisionLevelOf, forbidden, isPeriod, isUuid, isWi
 import { SCHEMA, type EnterpriseCreditRuntime, type ScoringJob } from '../runtime';
 import { creditSchemeOn } from '../credit/credit.scheme';
 import { recomputeStatuses } from '../credit/credit.status';
-import { compileScoring } from './labour.rules';
+import { compileScoring, rankOf } from './labour.rules';
 import { labourRiskScheme, labourRiskSchemeVersionFor } from './labour.scheme';
 import type { ScoringRun } from './labour.type';
 
 export const SCORING_KIND = 'labour-risk-scoring';
 
-/** An enterprise whose level rose to one that raises an alert, as a chunk's scoring found it. */
+/**
+ * What a chunk's scoring found worth an alert: a rise to a level that raises one, or the reports
+ * of an enterprise last at a watched level stopping (docs/domain/06-labour-risk.md), at its last level.
+ */
 export interface LevelRise {
+  kind: 'LEVEL_RISE' | 'REPORTS_STOPPED';
+  /** the first month without a report, for REPORTS_STOPPED */
+  reportsStoppedSince?: string;
   uscc: string;
   level: string;
   previousLevel: string;
@@ -123,16 +129,18 @@ async function chunksOf(rt: EnterpriseCreditRuntime, runId: string, period: stri
       [runId],
     );
     if (!rows.length) {
-      // the whole city: each step walks one chunk of the (period, uscc) index from the previous
-      // start; one division: its few enterprises numbered, every chunk-th one a start
+      // every enterprise reported up to the month (a stale one keeps its last level). The whole
+      // city: each step walks one chunk of the (uscc, period) index from the previous start (a
+      // chunk then holds at most its size of enterprises); one division: its few enterprises
+      // numbered, every chunk-th one a start
       const starts = division
         ? `scope AS (SELECT DISTINCT i.uscc FROM "${SCHEMA}".labour_indicators i JOIN "${SCHEMA}".enterprises e ON e.uscc = i.uscc
-                     WHERE i.period = $2 AND e.division_code LIKE $4 || '%'),
+                     WHERE i.period <= $2 AND e.division_code LIKE $4 || '%'),
            starts(lo) AS (SELECT uscc FROM (SELECT uscc, row_number() OVER (ORDER BY uscc) - 1 AS n FROM scope) x WHERE n % $3 = 0)`
         : `starts(lo) AS (
-           SELECT min(uscc) FROM "${SCHEMA}".labour_indicators WHERE period = $2
+           SELECT min(uscc) FROM "${SCHEMA}".labour_indicators WHERE period <= $2
            UNION ALL
-           SELECT (SELECT uscc FROM "${SCHEMA}".labour_indicators WHERE period = $2 AND uscc > s.lo ORDER BY uscc OFFSET $3 - 1 LIMIT 1)
+           SELECT (SELECT uscc FROM "${SCHEMA}".labour_indicators WHERE period <= $2 AND uscc > s.lo ORDER BY uscc OFFSET $3 - 1 LIMIT 1)
            FROM starts s WHERE s.lo IS NOT NULL)`;
       rows = await m.query(
         `WITH RECURSIVE ${starts},
@@ -165,45 +173,70 @@ export async function scoreChunk(
   const scheme = await labourRiskScheme(rt.ds, o.schemeVersion, rt.labourSchemes);
   const c = compileScoring(scheme, 'i');
   const alertRanks = scheme.levels.filter((l) => l.raisesAlert).map((l) => l.rank);
-  // the chunk's USCC range on both tables lets each be read by its index, never whole
+  const stoppedRank = rankOf(scheme, scheme.reportsStopped.minLevel);
+  // the chunk's USCC range on every table lets each be read by its index, never whole
   const range = (col: string) => `${col} >= $2` + (o.hi == null ? '' : ` AND ${col} < $3`);
-  // OFFSET 0 keeps each level a subquery of its own: flattened, the planner would repeat every
-  // band's CASE inside each expression that uses it
+  const monthNo = (p: string) => `(substr(${p}, 1, 4)::int * 12 + substr(${p}, 6, 2)::int)`;
+  // Every enterprise ever reported up to the month is scored: from its report of the month, or —
+  // stale — keeping the score of its last report (computed from that report's indicators if it
+  // was never scored). OFFSET 0 keeps each level a subquery of its own: flattened, the planner
+  // would repeat every band's CASE inside each expression that uses it.
   const [row]: { scored: number; rises: LevelRise[]; status_targets: string[] | null }[] = await m.query(
-    `WITH ranked AS (
-       SELECT uscc, town, score, band_ids, override_ids, GREATEST(${c.rankOfScoreSql('score')}, override_rank) AS rank
-       FROM (SELECT uscc, town, ${c.scoreSql} AS score, ${c.bandIdsSql} AS band_ids, ${c.overrideIdsSql} AS override_ids, ${c.overrideRankSql} AS override_rank
-             FROM (SELECT i.uscc, left(e.division_code, 9) AS town, ${c.bandColumns}
-                   FROM "${SCHEMA}".labour_indicators i JOIN "${SCHEMA}".enterprises e ON e.uscc = i.uscc
-                   WHERE i.period = $1 AND ${range('i.uscc')} AND ${range('e.uscc')} AND ($10::text IS NULL OR e.division_code LIKE $10 || '%') OFFSET 0) banded
+    `WITH latest AS (
+       SELECT DISTINCT ON (uscc) * FROM "${SCHEMA}".labour_indicators
+       WHERE period <= $1 AND ${range('uscc')} ORDER BY uscc, period DESC),
+     ranked AS (
+       SELECT uscc, town, reported_period, score, band_ids, override_ids, GREATEST(${c.rankOfScoreSql('score')}, override_rank) AS rank
+       FROM (SELECT uscc, town, reported_period, ${c.scoreSql} AS score, ${c.bandIdsSql} AS band_ids, ${c.overrideIdsSql} AS override_ids, ${c.overrideRankSql} AS override_rank
+             FROM (SELECT i.uscc, i.period AS reported_period, left(e.division_code, 9) AS town, ${c.bandColumns}
+                   FROM latest i JOIN "${SCHEMA}".enterprises e ON e.uscc = i.uscc
+                   WHERE ${range('e.uscc')} AND ($10::text IS NULL OR e.division_code LIKE $10 || '%') OFFSET 0) banded
              OFFSET 0) pointed),
      prev AS (
-       SELECT DISTINCT ON (uscc) uscc, period, level, level_rank, since FROM "${SCHEMA}".labour_risk_scores
+       SELECT DISTINCT ON (uscc) uscc, period, level, level_rank, since, score, scheme_version, band_ids, override_ids, reported_period FROM "${SCHEMA}".labour_risk_scores
        WHERE ${range('uscc')} AND period <= $1 ORDER BY uscc, period DESC),
-     scored AS (
-       SELECT r.*, ${c.levelOfRankSql('r.rank')} AS level, p.period AS p_period, p.level AS p_level, p.level_rank AS p_rank, p.since AS p_since
+     joined AS (
+       SELECT r.*, r.reported_period < $1 AS stale, coalesce(r.reported_period < $1 AND p.reported_period = r.reported_period, false) AS carried,
+         p.period AS p_period, p.level AS p_level, p.level_rank AS p_rank, p.since AS p_since,
+         p.score AS p_score, p.scheme_version AS p_version, p.band_ids AS p_bands, p.override_ids AS p_overrides
        FROM ranked r LEFT JOIN prev p USING (uscc)),
+     scored AS (
+       SELECT uscc, town, reported_period, stale, p_period, p_level, p_rank, p_since,
+         CASE WHEN carried THEN p_score ELSE score END AS score,
+         CASE WHEN carried THEN p_rank ELSE rank END AS rank,
+         CASE WHEN carried THEN p_level ELSE ${c.levelOfRankSql('rank')} END AS level,
+         CASE WHEN carried THEN p_version ELSE $4 END AS scheme_version,
+         CASE WHEN carried THEN coalesce(p_bands, '{}') ELSE band_ids END AS band_ids,
+         CASE WHEN carried THEN coalesce(p_overrides, '{}') ELSE override_ids END AS override_ids
+       FROM joined),
      updated AS (
-       UPDATE "${SCHEMA}".labour_risk_scores t SET scheme_version = $4, score = s.score, level = s.level, level_rank = s.rank, band_ids = NULLIF(s.band_ids, '{}'),
-         override_ids = NULLIF(s.override_ids, '{}'), since = CASE WHEN s.p_level = s.level THEN s.p_since ELSE $5 END, scored_at = $5, run_id = $6
+       UPDATE "${SCHEMA}".labour_risk_scores t SET scheme_version = s.scheme_version, score = s.score, level = s.level, level_rank = s.rank, band_ids = NULLIF(s.band_ids, '{}'),
+         override_ids = NULLIF(s.override_ids, '{}'), since = CASE WHEN s.p_level = s.level THEN s.p_since ELSE $5 END, scored_at = $5, run_id = $6,
+         stale = s.stale, reported_period = s.reported_period
        FROM scored s WHERE s.p_period = $1 AND t.uscc = s.uscc AND t.period = $1
        RETURNING 1),
      inserted AS (
-       INSERT INTO "${SCHEMA}".labour_risk_scores (uscc, period, scheme_version, score, level, level_rank, band_ids, override_ids, since, scored_at, run_id)
-       SELECT uscc, $1, $4, score, level, rank, NULLIF(band_ids, '{}'), NULLIF(override_ids, '{}'), CASE WHEN p_level = level THEN p_since ELSE $5 END, $5, $6
+       INSERT INTO "${SCHEMA}".labour_risk_scores (uscc, period, scheme_version, score, level, level_rank, band_ids, override_ids, since, scored_at, run_id, stale, reported_period)
+       SELECT uscc, $1, scheme_version, score, level, rank, NULLIF(band_ids, '{}'), NULLIF(override_ids, '{}'), CASE WHEN p_level = level THEN p_since ELSE $5 END, $5, $6,
+         stale, reported_period
        FROM scored WHERE p_period IS DISTINCT FROM $1
        RETURNING 1),
      rises AS (
-       SELECT jsonb_build_object('uscc', uscc, 'level', level, 'previousLevel', coalesce(p_level, 'NORMAL'), 'score', score, 'schemeVersion', $4::int,
-                'bandIds', band_ids, 'overrideIds', override_ids) AS rise
-       FROM scored WHERE rank = ANY($7::int[]) AND rank > coalesce(p_rank, 0)),
+       SELECT jsonb_build_object('kind', 'LEVEL_RISE', 'uscc', uscc, 'level', level, 'previousLevel', coalesce(p_level, 'NORMAL'), 'score', score,
+                'schemeVersion', scheme_version, 'bandIds', band_ids, 'overrideIds', override_ids) AS rise
+       FROM scored WHERE rank = ANY($7::int[]) AND rank > coalesce(p_rank, 0)
+       UNION ALL
+       SELECT jsonb_build_object('kind', 'REPORTS_STOPPED', 'uscc', uscc, 'level', level, 'previousLevel', level, 'score', score,
+                'schemeVersion', scheme_version, 'bandIds', band_ids, 'overrideIds', override_ids,
+                'reportsStoppedSince', to_char(to_date(reported_period, 'YYYY-MM') + interval '1 month', 'YYYY-MM'))
+       FROM scored WHERE stale AND rank >= $11 AND ${monthNo('$1')} - ${monthNo('reported_period')} >= $12),
      moved AS (
        SELECT uscc FROM scored
        WHERE (level = ANY($8::text[])) IS DISTINCT FROM (coalesce(p_level = ANY($8::text[]), false))
           OR (level = ANY($9::text[])) IS DISTINCT FROM (p_level IS NULL OR p_level = ANY($9::text[])))
      SELECT ((SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted))::int AS scored,
             (SELECT coalesce(jsonb_agg(rise), '[]'::jsonb) FROM rises) AS rises, (SELECT array_agg(uscc) FROM moved) AS status_targets, $3::text AS chunk_end`,
-    [o.period, o.lo, o.hi, o.schemeVersion, o.at, o.runId, alertRanks, o.watchLevels, o.redLevels, o.division],
+    [o.period, o.lo, o.hi, o.schemeVersion, o.at, o.runId, alertRanks, o.watchLevels, o.redLevels, o.division, stoppedRank, scheme.reportsStopped.afterMonths],
   );
   return { scored: row.scored, rises: row.rises, statusTargets: row.status_targets };
 }

@@ -133,6 +133,8 @@ interface RiskRow {
   band_ids: number[] | null;
   override_ids: number[] | null;
   since: Date;
+  stale: boolean;
+  reported_period: string;
   wage_arrears_days: number | null;
   workers_owed: number;
   arrears_amount: string;
@@ -150,10 +152,10 @@ export function labourRiskLoader(ctx: Ctx) {
   return loader<string, LabourRisk | null>(ctx, 'labour-risk', async (usccs) => {
     const facts = await enterpriseFactsLoader(ctx).loadMany(usccs);
     const rows: RiskRow[] = await ctx.rt.ds.query(
-      `SELECT DISTINCT ON (s.uscc) s.uscc, s.period, s.scheme_version, s.score, s.level, s.band_ids, s.override_ids, s.since,
+      `SELECT DISTINCT ON (s.uscc) s.uscc, s.period, s.scheme_version, s.score, s.level, s.band_ids, s.override_ids, s.since, s.stale, s.reported_period,
           i.wage_arrears_days, i.workers_owed, i.arrears_amount, i.pay_cycle_days, i.rent_arrears_months, i.electricity_ratio,
           i.social_insurance_arrears_months, i.tax_arrears_months, i.petitions, i.group_incident
-       FROM "${SCHEMA}".labour_risk_scores s LEFT JOIN "${SCHEMA}".labour_indicators i ON i.period = s.period AND i.uscc = s.uscc
+       FROM "${SCHEMA}".labour_risk_scores s LEFT JOIN "${SCHEMA}".labour_indicators i ON i.period = s.reported_period AND i.uscc = s.uscc
        WHERE s.uscc = ANY($1) ORDER BY s.uscc, s.period DESC`,
       [usccs],
     );
@@ -181,11 +183,13 @@ export function labourRiskLoader(ctx: Ctx) {
         guidance: guidanceOf(scheme, r.level),
         since: r.since,
         schemeVersion: r.scheme_version,
+        stale: r.stale,
+        lastReportedPeriod: r.reported_period,
         indicators:
           r.wage_arrears_days == null
             ? null
             : {
-                period: r.period,
+                period: r.reported_period,
                 wageArrearsDays: r.wage_arrears_days,
                 workersOwed: r.workers_owed,
                 arrearsAmount: Number(r.arrears_amount),

@@ -36,6 +36,8 @@ export class LabourRisk {
   @Field(() => LabourIndicators, { nullable: true }) indicators: LabourIndicators | null;
   @Field(() => Date, { nullable: true }) since: Date | null;
   @Field(() => Int, { description: 'the labour-risk scheme version the score was computed under' }) schemeVersion: number;
+  @Field({ description: 'no report for the month scored: the level is that of the last report' }) stale: boolean;
+  @Field(() => String, { nullable: true, description: 'the last month the enterprise was reported for' }) lastReportedPeriod: string | null;
 }
 
 @ObjectType()

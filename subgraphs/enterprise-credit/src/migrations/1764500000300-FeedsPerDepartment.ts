@@ -4,7 +4,7 @@ import { DEFAULT_CREDIT_SCHEME } from '../seed/schemes.data';
 const S = 'enterprise_credit';
 
 /**
- * Feeds per department (DOMAIN.md §5, §6, §9): the credit scheme names the departments that
+ * Feeds per department (docs/domain/05-enterprise-credit.md, 06-labour-risk.md, 09-access.md): the credit scheme names the departments that
  * record each kind; a labour report is keyed by its department too, so one department's feed
  * never overwrites another's; idempotency keys belong to the caller that used them.
  */

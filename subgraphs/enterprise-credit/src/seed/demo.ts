@@ -3,7 +3,7 @@ import type { DemoOptions } from '@citypoints/federation';
 import { addMonths, cityDate, cityMonth, intBetween, seededRandom } from '@citypoints/kit';
 import { SCHEMA, type EnterpriseCreditRuntime } from '../runtime';
 import { creditSchemeOn, kindRule, type CreditKind } from '../credit/credit.scheme';
-import { publicUntilOf } from '../credit/credit.rules';
+import { publicUntilOf, repairableFromOf } from '../credit/credit.rules';
 import { recomputeStatuses } from '../credit/credit.status';
 import { mergeIndicators } from '../labour/labour.service';
 import { startScoringRun } from '../labour/labour.scoring';
@@ -41,11 +41,13 @@ export async function seedEnterpriseCreditDemo(rt: EnterpriseCreditRuntime, o: D
     for (let i = 0; i < e.length; i += 7) {
       const kind = kinds[(i / 7) % kinds.length];
       const occurredOn = addMonths(today, -intBetween(rnd, 1, 8));
-      const publicUntil = publicUntilOf(kindRule(scheme, kind), occurredOn, null, null);
+      const rule = kindRule(scheme, kind);
+      const area = rule.areaMinMonths ? 'GENERAL' : null;
+      const publicUntil = publicUntilOf(rule, occurredOn, null, area);
       await m.query(
-        `INSERT INTO "${SCHEMA}".credit_records (uscc, kind, department, occurred_on, public_until, note, scheme_version, idempotency_key, recorded_by)
-         VALUES ($1, $2, $3, $4, $5, 'demo record', $6, $7, 'demo') ON CONFLICT DO NOTHING`,
-        [e[i].uscc, kind, DEPARTMENT[kind], occurredOn, publicUntil, scheme.version, `demo:${o.seed}:${i}`],
+        `INSERT INTO "${SCHEMA}".credit_records (uscc, kind, area, repairable_from, department, occurred_on, public_until, note, scheme_version, idempotency_key, recorded_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'demo record', $8, $9, 'demo') ON CONFLICT DO NOTHING`,
+        [e[i].uscc, kind, area, repairableFromOf(rule, occurredOn, area), DEPARTMENT[kind], occurredOn, publicUntil, scheme.version, `demo:${o.seed}:${i}`],
       );
     }
     for (const x of e) {

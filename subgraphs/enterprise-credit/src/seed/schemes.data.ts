@@ -29,14 +29,14 @@ export const DEFAULT_CREDIT_SCHEME = {
   effectiveFrom: '2017-01-01',
   definition: {
     kinds: {
-      PENALTY: { negative: true, minMonths: 3, maxMonths: 36, defaultMonths: 12, repairAfterMonths: 3, categoryMinMonths: { WORK_SAFETY: 12, FIRE: 12, SPECIAL_EQUIPMENT: 12 } },
-      SEVERE_PENALTY: { negative: true, minMonths: 3, maxMonths: 36, defaultMonths: 36, repairAfterMonths: 3, categoryMinMonths: { WORK_SAFETY: 12, FIRE: 12, SPECIAL_EQUIPMENT: 12 } },
+      PENALTY: { negative: true, minMonths: 3, maxMonths: 36, defaultMonths: 12, repairAfterMonths: 3, areaMinMonths: { WORK_SAFETY: 12, FIRE_SAFETY: 12, SPECIAL_EQUIPMENT: 12 } },
+      SEVERE_PENALTY: { negative: true, minMonths: 3, maxMonths: 36, defaultMonths: 36, repairAfterMonths: 3, areaMinMonths: { WORK_SAFETY: 12, FIRE_SAFETY: 12, SPECIAL_EQUIPMENT: 12 } },
       DISHONEST_DEBTOR: { negative: true, openEnded: true, repairAfterMonths: 0 },
       WAGE_ARREARS_BLACKLIST: { negative: true, minMonths: 36, maxMonths: 36, defaultMonths: 36, repairAfterMonths: 6, earlyRemovalRequires: ['wagesPaid', 'pledgeSigned'] },
       A_TAXPAYER: { negative: false, minMonths: 12, maxMonths: 12, defaultMonths: 12 },
       HONOUR: { negative: false, minMonths: 1, maxMonths: 36, defaultMonths: 12 },
     },
-    // which departments' feeds record each kind (DOMAIN.md §5): the court its listings, human
+    // which departments' feeds record each kind (docs/domain/05-enterprise-credit.md): the court its listings, human
     // resources wage-arrears blacklistings, tax its ratings, any regulating department penalties
     recorders: {
       PENALTY: REGULATING_DEPARTMENTS,
@@ -71,6 +71,9 @@ export const DEFAULT_LABOUR_RISK_SCHEME = {
   version: 1,
   code: 'DG-LABOUR-RISK',
   effectiveFrom: '2017-01-01',
+  // an enterprise last at PROBLEM or above whose reports stop for 2 months in a row raises
+  // "reports stopped since YYYY-MM" at its last level (docs/domain/06-labour-risk.md)
+  reportsStopped: { afterMonths: 2, minLevel: 'PROBLEM' },
   bands: [
     { indicator: 'wage_arrears_days', lo: 0, hi: 1, points: 0, label: 'no wage arrears' },
     { indicator: 'wage_arrears_days', lo: 1, hi: 31, points: 20, label: 'wages 1–30 days overdue' },

@@ -267,7 +267,7 @@ export async function performAdmissionRun(rt: SettlementRuntime, runId: string, 
   }
 }
 
-/** Where a pool's current run stands on the way to the final list (DOMAIN.md §1). */
+/** Where a pool's current run stands on the way to the final list (docs/domain/01-school-admission.md). */
 export type ListPhase = 'RANKED' | 'PUBLICISED' | 'FINAL';
 
 export const listPhase = (publicised: boolean, finalised: boolean): ListPhase => (finalised ? 'FINAL' : publicised ? 'PUBLICISED' : 'RANKED');

@@ -37,7 +37,7 @@ export class SchoolApplication {
   schemeId: string;
   priorityClaim: boolean;
   disqualifiedReason: string | null;
-  /** the scheme's eligibility conditions not verified yet (DOMAIN.md §1) */
+  /** the scheme's eligibility conditions not verified yet (docs/domain/01-school-admission.md) */
   unmetConditions: string[];
 }
 

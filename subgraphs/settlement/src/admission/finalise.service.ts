@@ -18,7 +18,7 @@ export interface FinaliseOutcome {
 }
 
 /**
- * One pool's way to its final list (DOMAIN.md §1), under the pool's lock. The current run must
+ * One pool's way to its final list (docs/domain/01-school-admission.md), under the pool's lock. The current run must
  * have been publicised and its window closed. A run of the pool still queued or running decides
  * nothing yet; an unanswered re-check holds the pool; a line change the run has not seen (an
  * answer that changed a line, a verification, a withdrawal) re-runs the pool with the same seed,

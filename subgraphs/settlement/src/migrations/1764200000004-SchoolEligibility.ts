@@ -4,7 +4,7 @@ import { DG_SCHOOL_ELIGIBILITY, DG_SCHOOL_ELIGIBILITY_YEAR } from './default-sch
 const S = 'settlement';
 
 /**
- * School admission as DOMAIN.md §1 now states it: eligibility (a new default scheme version),
+ * School admission as docs/domain/01-school-admission.md now states it: eligibility (a new default scheme version),
  * applications kept out of the pool as INELIGIBLE with the reason named, and the final list —
  * a run's publicity window, its finalisation, and the pool's count of line changes a run must
  * have seen before it may be final.

@@ -54,7 +54,7 @@ export const DG_SCHOOL: SchemeDefinition = {
 };
 
 /**
- * DG-SCHOOL version 2, in force from the 2026 school year (DOMAIN.md §1, eligibility): the scoring
+ * DG-SCHOOL version 2, in force from the 2026 school year (docs/domain/01-school-admission.md, eligibility): the scoring
  * parent must be MIGRANT, and the residence permit and social insurance in the city are 0-point
  * lines that must both be verified when ranking runs. Points are those of version 1.
  */

@@ -2,7 +2,7 @@ import { Arg, Authorized, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { JSONScalar } from '@citypoints/federation';
 import { requireRole } from '@citypoints/auth';
 import { PointsScheme, SchemeKind } from './scheme.type';
-import { publishScheme, schemeInForce } from './scheme.service';
+import { publishScheme, schemeHistory, schemeInForce } from './scheme.service';
 import { Ctx } from '../runtime';
 
 @Resolver(() => PointsScheme)
@@ -11,6 +11,16 @@ export class SchemeResolver {
   @Query(() => PointsScheme, { nullable: true, description: 'the scheme in force for the year: the latest version of the latest scheme year not after it' })
   pointsScheme(@Arg('kind', () => SchemeKind) kind: SchemeKind, @Arg('year', () => Int) year: number, @Ctx() ctx: Ctx): Promise<PointsScheme | null> {
     return schemeInForce(ctx.rt.ds, kind, year);
+  }
+
+  @Authorized()
+  @Query(() => [PointsScheme], { description: 'every published version of a kind (of one code, when given), newest in force first; old versions keep explaining old scores' })
+  pointsSchemeHistory(
+    @Arg('kind', () => SchemeKind) kind: SchemeKind,
+    @Arg('code', () => String, { nullable: true }) code: string | null,
+    @Ctx() ctx: Ctx,
+  ): Promise<PointsScheme[]> {
+    return schemeHistory(ctx.rt.ds, kind, code);
   }
 
   @Authorized('CITY_ADMIN')

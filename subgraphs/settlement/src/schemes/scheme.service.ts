@@ -1,7 +1,9 @@
 import type { EntityManager } from 'typeorm';
+import { z } from 'zod';
 import { byKeys, loader } from '@citypoints/federation';
-import { badInput, notFound } from '@citypoints/kit';
+import { badInput, DomainError, notFound } from '@citypoints/kit';
 import type { Caller } from '@citypoints/auth';
+import { publishVersion, schemeTable, versionHistory, versionInForce, yearUnit, type SchemeTable, type SchemeVersion } from '@citypoints/schemes';
 import { SCHEMA } from '../context';
 import { validateDefinition, type SchemeDefinition } from './engine';
 import { SchemeKind, type PointsScheme } from './scheme.type';
@@ -12,6 +14,51 @@ export interface StoredScheme extends PointsScheme {
 }
 
 type Q = Pick<EntityManager, 'query'>;
+
+/** A kind's definition as the engine validates it (SCHEME_FORMAT.md), in the shape libs/schemes asks for. */
+function definitionOf(kind: SchemeKind) {
+  return z.unknown().transform((raw, ctx): SchemeDefinition => {
+    try {
+      return validateDefinition(kind, raw);
+    } catch (e) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message, params: e instanceof DomainError ? e.details : undefined });
+      return z.NEVER;
+    }
+  });
+}
+
+function tableOf(kind: SchemeKind): SchemeTable<SchemeDefinition, number> {
+  return schemeTable({
+    schema: SCHEMA,
+    table: 'schemes',
+    unit: yearUnit(2000, 2100),
+    definition: definitionOf(kind),
+    columns: { effectiveFrom: 'year' },
+    // versions count up per scheme code across years, so (code, version) names one definition
+    versionPer: ['kind', 'code'],
+    invalid: (issues) => badInput(issues[0]?.message ?? 'scheme definition: not valid', { field: 'definition', ...((issues[0] as { params?: Record<string, unknown> })?.params ?? {}) }),
+  });
+}
+
+/**
+ * Settlement's schemes on the one versioned-scheme module (libs/schemes): one table, versions
+ * per (kind, code), in force by school or application year, validated per kind by the engine.
+ */
+export const SCHEME_TABLES: Readonly<Record<SchemeKind, SchemeTable<SchemeDefinition, number>>> = Object.freeze({
+  [SchemeKind.SCHOOL_ADMISSION]: tableOf(SchemeKind.SCHOOL_ADMISSION),
+  [SchemeKind.HOUSEHOLD_REGISTRATION]: tableOf(SchemeKind.HOUSEHOLD_REGISTRATION),
+});
+
+const fromVersion = (v: SchemeVersion<SchemeDefinition, number>): StoredScheme => ({
+  id: String(v.row.id),
+  kind: v.row.kind as SchemeKind,
+  code: String(v.row.code),
+  year: v.effectiveFrom,
+  version: v.version,
+  threshold: v.row.threshold == null ? null : Number(v.row.threshold),
+  definition: v.definition,
+  publishedAt: v.publishedAt,
+});
 
 interface SchemeRow {
   id: string;
@@ -37,11 +84,8 @@ const toScheme = (r: SchemeRow): StoredScheme => ({
 
 /** The scheme in force for a year: the latest version of the latest scheme year not after it. */
 export async function schemeInForce(m: Q, kind: SchemeKind, year: number): Promise<StoredScheme | null> {
-  const rows: SchemeRow[] = await m.query(
-    `SELECT * FROM "${SCHEMA}".schemes WHERE kind = $1 AND year <= $2 ORDER BY year DESC, version DESC, published_at DESC LIMIT 1`,
-    [kind, year],
-  );
-  return rows.length ? toScheme(rows[0]) : null;
+  const v = await versionInForce(SCHEME_TABLES[kind], m, year, { kind });
+  return v ? fromVersion(v) : null;
 }
 
 export async function requireSchemeInForce(m: Q, kind: SchemeKind, year: number): Promise<StoredScheme> {
@@ -50,6 +94,13 @@ export async function requireSchemeInForce(m: Q, kind: SchemeKind, year: number)
   return s;
 }
 
+/** Every version of a kind (of one code, when given), newest in force first: old versions keep explaining old scores. */
+export async function schemeHistory(m: Q, kind: SchemeKind, code?: string | null): Promise<StoredScheme[]> {
+  const versions = await versionHistory(SCHEME_TABLES[kind], m, code ? { kind, code } : { kind });
+  return versions.map(fromVersion);
+}
+
+/** Schemes by id (the version an application was scored under), batched. */
 export function schemeLoader(ctx: Ctx) {
   const rt = ctx.rt;
   return loader<string, StoredScheme | null>(ctx, 'scheme', async (ids) => {
@@ -61,16 +112,12 @@ export function schemeLoader(ctx: Ctx) {
 export async function publishScheme(rt: SettlementRuntime, caller: Caller, kind: SchemeKind, code: string, year: number, raw: unknown): Promise<StoredScheme> {
   if (!/^[A-Z][A-Z0-9-]{1,31}$/.test(code)) throw badInput('code must be 2–32 capitals, digits or hyphens', { field: 'code' });
   if (!Number.isInteger(year) || year < 2000 || year > 2100) throw badInput('year must be 2000..2100', { field: 'year' });
-  const definition = validateDefinition(kind, raw);
-  return rt.ds.transaction(async (m) => {
-    // versions count up per scheme code across years, so (code, version) names one definition
-    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scheme:${kind}:${code}`]);
-    const rows: SchemeRow[] = await m.query(
-      `INSERT INTO "${SCHEMA}".schemes (kind, code, year, version, threshold, definition, published_by)
-       SELECT $1, $2, $3, COALESCE(MAX(version), 0) + 1, $4, $5::jsonb, $6 FROM "${SCHEMA}".schemes WHERE kind = $1 AND code = $2
-       RETURNING *`,
-      [kind, code, year, definition.threshold ?? null, JSON.stringify(definition), caller.sub],
-    );
-    return toScheme(rows[0]);
+  const v = await publishVersion(SCHEME_TABLES[kind], rt.ds, {
+    effectiveFrom: year,
+    definition: raw,
+    by: caller.sub,
+    values: { kind, code },
+    extra: (d) => ({ threshold: (d as SchemeDefinition).threshold ?? null }),
   });
+  return fromVersion(v);
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { canReachDivision, requireCaller, type Caller } from '@citypoints/auth';
+import { canReachDivision, mustAuditRead, requireCaller, writeAudit, type Caller } from '@citypoints/auth';
 import { loader } from '@citypoints/federation';
 import { badInput, conflict, DomainError, ErrorCode, forbidden, invalidState } from '@citypoints/kit';
 import { SCHEMA } from '../context';
@@ -102,15 +102,23 @@ export function talentCardLoader(ctx: Ctx) {
         )
       : [];
     const map = new Map(rows.map((r) => [r.holder_id, toCard(r)]));
+    if (mustAuditRead(ctx.caller) && rows.length) {
+      await writeAudit(rt.ds, SCHEMA, ctx.caller, { action: 'read', subjectType: 'TalentCard', subjectIds: rows.map((r) => r.card_no), fields: ['category', 'year', 'status', 'benefits'] });
+    }
     return ids.map((id) => map.get(id) ?? null);
   });
 }
 
 export function talentHolderLoader(ctx: Ctx) {
   const rt = ctx.rt;
+  // whether a parent holds a card (priority placement), not the card itself: nothing of the card is read
   return loader<string, boolean>(ctx, 'talentHolder', async (ids) => {
-    const cards = await talentCardLoader(ctx).loadMany(ids);
-    return cards.map((c) => !!c && !(c instanceof Error));
+    const valid = ids.filter(isUuid);
+    const rows: { holder_id: string }[] = valid.length
+      ? await rt.ds.query(`SELECT DISTINCT holder_id FROM "${SCHEMA}".talent_cards WHERE holder_id = ANY($1::uuid[]) AND status = 'ISSUED'`, [valid])
+      : [];
+    const holders = new Set(rows.map((r) => r.holder_id));
+    return ids.map((id) => holders.has(id));
   });
 }
 

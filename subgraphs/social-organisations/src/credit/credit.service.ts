@@ -2,7 +2,7 @@ import { parseUscc } from '@citypoints/kit';
 import { SCHEMA, type SocialOrganisationsRuntime } from '../runtime';
 import { requireOrganisation } from '../grading/grading.service';
 import { creditFor } from '../grading/grading.rules';
-import { assertYear, schemeById } from '../scheme/scheme.service';
+import { assertYear, schemeByVersion } from '../scheme/scheme.service';
 import type { Grade } from '../scheme/scheme.rules';
 import type { OrganisationCreditCheck, OrganisationCreditPurpose } from './credit.type';
 
@@ -16,14 +16,14 @@ export async function checkOrganisationCredit(rt: SocialOrganisationsRuntime, ra
   if (year != null) assertYear(year);
   const { ds } = rt;
   await requireOrganisation(ds, uscc);
-  const rows: { year: number; grade: Grade; scheme_id: number }[] = await ds.query(
-    `SELECT year, grade, scheme_id FROM "${SCHEMA}".gradings WHERE uscc = $1 AND ($2::int IS NULL OR year = $2) ORDER BY year DESC LIMIT 1`,
+  const rows: { year: number; grade: Grade; scheme_code: string; scheme_version: number }[] = await ds.query(
+    `SELECT year, grade, scheme_code, scheme_version FROM "${SCHEMA}".gradings WHERE uscc = $1 AND ($2::int IS NULL OR year = $2) ORDER BY year DESC LIMIT 1`,
     [uscc, year],
   );
   if (!rows.length) {
     return { uscc, purpose, year, grade: null, allowed: true, priority: false, reasons: ['not graded'], schemeCode: null, schemeVersion: null };
   }
-  const scheme = await schemeById(ds, rows[0].scheme_id);
+  const scheme = await schemeByVersion(ds, rows[0].scheme_code, rows[0].scheme_version);
   const verdict = creditFor(scheme.definition, rows[0].grade, purpose);
   return { uscc, purpose, year: rows[0].year, grade: rows[0].grade as OrganisationCreditCheck['grade'], ...verdict, schemeCode: scheme.code, schemeVersion: scheme.version };
 }

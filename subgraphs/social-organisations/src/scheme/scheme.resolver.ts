@@ -3,7 +3,7 @@ import type { Ctx as Context } from '../runtime';
 import { JSONScalar } from '@citypoints/federation';
 import { requireCityManager } from '../organisations/access';
 import type { GradingScheme } from './scheme.rules';
-import { assertYear, findScheme, publishScheme } from './scheme.service';
+import { assertYear, findScheme, publishScheme, schemeHistory } from './scheme.service';
 import { OrganisationGradingScheme } from './scheme.type';
 
 const toType = (s: GradingScheme): OrganisationGradingScheme => ({ ...s, id: String(s.id) });
@@ -15,6 +15,12 @@ export class SchemeResolver {
   async organisationGradingScheme(@Arg('year', () => Int) year: number, @Ctx() ctx: Context): Promise<OrganisationGradingScheme> {
     assertYear(year);
     return toType(await findScheme(ctx.rt, year));
+  }
+
+  @Authorized()
+  @Query(() => [OrganisationGradingScheme], { description: 'every version of a grading scheme, newest effective first' })
+  async organisationGradingSchemes(@Arg('code') code: string, @Ctx() ctx: Context): Promise<OrganisationGradingScheme[]> {
+    return (await schemeHistory(ctx.rt, code)).map(toType);
   }
 
   @Authorized('CITY_ADMIN', 'DATA_FEED')

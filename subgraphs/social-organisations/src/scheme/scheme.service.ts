@@ -1,46 +1,44 @@
-import type { EntityManager } from 'typeorm';
-import { badInput, notFound } from '@citypoints/kit';
+import { badInput, notFound, type Queryable } from '@citypoints/kit';
 import type { Caller } from '@citypoints/auth';
+import { publishVersion, schemeTable, versionByNumber, versionHistory, versionInForce, yearUnit, type SchemeVersion } from '@citypoints/schemes';
 import { SCHEMA, type SocialOrganisationsRuntime } from '../runtime';
-import { schemeDefinition, type GradingScheme } from './scheme.rules';
+import { schemeDefinition, type GradingScheme, type SchemeDefinition } from './scheme.rules';
 
-interface SchemeRow {
-  id: number;
-  code: string;
-  version: number;
-  effective_from_year: number;
-  definition: unknown;
-  published_at: Date;
+/** The grading schemes' versions: numbered per code, in force from a year on. */
+export const gradingSchemes = schemeTable({
+  schema: SCHEMA,
+  table: 'grading_schemes',
+  unit: yearUnit(2000, 2100),
+  definition: schemeDefinition,
+  columns: { effectiveFrom: 'effective_from_year' },
+  versionPer: ['code'],
+});
+
+function toScheme(v: SchemeVersion<SchemeDefinition, number>): GradingScheme {
+  return { id: Number(v.row.id), code: String(v.row.code), version: v.version, effectiveFromYear: v.effectiveFrom, definition: v.definition, publishedAt: v.publishedAt! };
 }
 
-const COLUMNS = 'id, code, version, effective_from_year, definition, published_at';
-
-function toScheme(r: SchemeRow): GradingScheme {
-  const parsed = schemeDefinition.safeParse(r.definition);
-  if (!parsed.success) throw new Error(`grading scheme ${r.code} v${r.version} is malformed: ${parsed.error.message}`);
-  return { id: r.id, code: r.code, version: r.version, effectiveFromYear: r.effective_from_year, definition: parsed.data, publishedAt: r.published_at };
-}
-
-type Queryable = Pick<EntityManager, 'query'>;
-
-/** The scheme in force for a year: the latest version among those effective from that year or before. */
+/** The scheme in force for a year: the latest version among those effective from that year or before, whatever its code. */
 export async function schemeForYear(m: Queryable, year: number): Promise<GradingScheme> {
-  const rows: SchemeRow[] = await m.query(
-    `SELECT ${COLUMNS} FROM "${SCHEMA}".grading_schemes WHERE effective_from_year <= $1 ORDER BY effective_from_year DESC, version DESC LIMIT 1`,
-    [year],
-  );
-  if (!rows.length) throw notFound('grading scheme for year', String(year));
-  return toScheme(rows[0]);
+  const v = await versionInForce(gradingSchemes, m, year);
+  if (!v) throw notFound('grading scheme for year', String(year));
+  return toScheme(v);
 }
 
-export async function schemeById(m: Queryable, id: number): Promise<GradingScheme> {
-  const rows: SchemeRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".grading_schemes WHERE id = $1`, [id]);
-  if (!rows.length) throw notFound('grading scheme', String(id));
-  return toScheme(rows[0]);
+/** The version that graded a stored grading. */
+export async function schemeByVersion(m: Queryable, code: string, version: number): Promise<GradingScheme> {
+  const v = await versionByNumber(gradingSchemes, m, version, { code });
+  if (!v) throw notFound('grading scheme', `${code} v${version}`);
+  return toScheme(v);
 }
 
 export function findScheme(rt: SocialOrganisationsRuntime, year: number): Promise<GradingScheme> {
   return schemeForYear(rt.ds, year);
+}
+
+/** Every version of a scheme, newest effective first. */
+export async function schemeHistory(rt: SocialOrganisationsRuntime, code: string): Promise<GradingScheme[]> {
+  return (await versionHistory(gradingSchemes, rt.ds, { code })).map(toScheme);
 }
 
 /**
@@ -50,18 +48,7 @@ export function findScheme(rt: SocialOrganisationsRuntime, year: number): Promis
 export async function publishScheme(rt: SocialOrganisationsRuntime, caller: Caller, code: string, effectiveFromYear: number, definition: unknown): Promise<GradingScheme> {
   if (!/^[A-Z][A-Z0-9-]{1,39}$/.test(code)) throw badInput('code is 2 to 40 capital letters, digits or hyphens', { field: 'code' });
   assertYear(effectiveFromYear, 'effectiveFromYear');
-  const parsed = schemeDefinition.safeParse(definition);
-  if (!parsed.success) throw badInput(`definition: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`, { field: 'definition' });
-  return rt.ds.transaction(async (m) => {
-    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`so-scheme:${code}`]);
-    const rows: SchemeRow[] = await m.query(
-      `INSERT INTO "${SCHEMA}".grading_schemes (code, version, effective_from_year, definition, published_by)
-       SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3::jsonb, $4 FROM "${SCHEMA}".grading_schemes WHERE code = $1
-       RETURNING ${COLUMNS}`,
-      [code, effectiveFromYear, JSON.stringify(parsed.data), caller.sub],
-    );
-    return toScheme(rows[0]);
-  });
+  return toScheme(await publishVersion(gradingSchemes, rt.ds, { effectiveFrom: effectiveFromYear, definition, by: caller.sub, values: { code } }));
 }
 
 export function assertYear(year: number, field = 'year'): void {

@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { requireRole } from '@citypoints/auth';
 import type { Ctx as Context } from '../runtime';
 import { VolunteerScheme, VolunteerSchemeRulesInput } from './scheme.type';
-import { publishScheme, schemeAt, toSchemeType } from './scheme.service';
+import { publishScheme, schemeAt, schemeHistory, toSchemeType } from './scheme.service';
 
 @Resolver(() => VolunteerScheme)
 export class SchemeResolver {
@@ -10,6 +10,12 @@ export class SchemeResolver {
   @Query(() => VolunteerScheme, { description: 'the time-bank rules in force at a time (now unless given)' })
   async volunteerScheme(@Ctx() ctx: Context, @Arg('at', () => Date, { nullable: true }) at?: Date): Promise<VolunteerScheme> {
     return toSchemeType(await schemeAt(ctx.rt.ds, at ?? ctx.rt.clock.now()));
+  }
+
+  @Authorized()
+  @Query(() => [VolunteerScheme], { description: 'every version of the time-bank rules, newest effective first' })
+  async volunteerSchemes(@Ctx() ctx: Context): Promise<VolunteerScheme[]> {
+    return (await schemeHistory(ctx.rt)).map(toSchemeType);
   }
 
   @Authorized('CITY_ADMIN')

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { badInput } from '@citypoints/kit';
 
 /** The time bank's rules as a scheme row holds them (docs/domain/08-volunteering.md defaults seeded by the migration). */
@@ -37,28 +38,25 @@ export interface ServiceAward {
 /** Two decimals are what the tables keep. */
 export const roundHours = (h: number) => Math.round(h * 100) / 100;
 
+const nonNegative = (name: string) => z.number({ message: `scheme rule ${name} must be a non-negative number` }).finite(`scheme rule ${name} must be a non-negative number`).nonnegative(`scheme rule ${name} must be a non-negative number`);
+
+/** The time bank's rules as a scheme version holds them; a publish is refused unless they parse. */
+export const schemeRulesDefinition: z.ZodType<SchemeRules, z.ZodTypeDef, unknown> = z.object({
+  pointsPerHour: nonNegative('pointsPerHour').int('scheme rule pointsPerHour must be a whole number'),
+  maxCreditedHoursPerService: nonNegative('maxCreditedHoursPerService'),
+  starThresholds: z
+    .array(z.number().finite().positive(), { message: 'scheme rule starThresholds must be ascending positive numbers' })
+    .refine((t) => t.every((v, i) => i === 0 || v > t[i - 1]), 'scheme rule starThresholds must be ascending positive numbers'),
+  pointValidityMonths: nonNegative('pointValidityMonths').int('scheme rule pointValidityMonths must be a whole number of months').min(1, 'scheme rule pointValidityMonths must be a whole number of months'),
+  autoConfirmHours: nonNegative('autoConfirmHours'),
+  backupGraceMinutes: nonNegative('backupGraceMinutes'),
+});
+
+/** The rules checked, or BAD_USER_INPUT naming what is wrong. */
 export function parseRules(raw: unknown): SchemeRules {
-  const r = raw as Partial<SchemeRules>;
-  const positive = (v: unknown, name: string) => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw badInput(`scheme rule ${name} must be a non-negative number`);
-    return v;
-  };
-  const thresholds = r.starThresholds;
-  if (!Array.isArray(thresholds) || thresholds.some((t, i) => typeof t !== 'number' || t <= 0 || (i > 0 && t <= thresholds[i - 1]))) {
-    throw badInput('scheme rule starThresholds must be ascending positive numbers');
-  }
-  const months = positive(r.pointValidityMonths, 'pointValidityMonths');
-  if (!Number.isInteger(months) || months < 1) throw badInput('scheme rule pointValidityMonths must be a whole number of months');
-  const rate = positive(r.pointsPerHour, 'pointsPerHour');
-  if (!Number.isInteger(rate)) throw badInput('scheme rule pointsPerHour must be a whole number');
-  return {
-    pointsPerHour: rate,
-    maxCreditedHoursPerService: positive(r.maxCreditedHoursPerService, 'maxCreditedHoursPerService'),
-    starThresholds: [...thresholds],
-    pointValidityMonths: months,
-    autoConfirmHours: positive(r.autoConfirmHours, 'autoConfirmHours'),
-    backupGraceMinutes: positive(r.backupGraceMinutes, 'backupGraceMinutes'),
-  };
+  const parsed = schemeRulesDefinition.safeParse(raw);
+  if (!parsed.success) throw badInput(parsed.error.issues.map((i) => i.message).join('; '), { field: 'rules' });
+  return parsed.data;
 }
 
 /**
