@@ -90,6 +90,26 @@ describe('settlement data by role, and the audit of department reads', () => {
     });
   }
 
+  it('scopes idempotency keys to the caller: another caller’s key never returns their application', async () => {
+    const SUBMIT = `mutation($i: SubmitHouseholdApplicationInput!) { submitHouseholdApplication(input: $i) { applicationNo } }`;
+    const people: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const p = await seed(city).resident({ hukou: 'MIGRANT', divisionCode: VILLAGE });
+      await eventually(async () => (await city.instances.settlement.dataSource.query(`SELECT 1 FROM settlement.residents WHERE id = $1`, [p.id])).length === 1);
+      people.push(p.id);
+    }
+    const first = await city.token('RESIDENT', { sub: people[0] });
+    const second = await city.token('RESIDENT', { sub: people[1] });
+    const input = (who: string) => ({ i: { applicantId: who, townCode: TOWN, indicators: [{ code: 'EDUCATION', value: 'COLLEGE' }], idempotencyKey: 'household-key-0001' } });
+    const mine = ok(await city.query(SUBMIT, input(people[0]), first)).submitHouseholdApplication.applicationNo;
+    expect(ok(await city.query(SUBMIT, input(people[0]), first)).submitHouseholdApplication.applicationNo).toBe(mine);
+    const theirs = ok(await city.query(SUBMIT, input(people[1]), second)).submitHouseholdApplication.applicationNo;
+    expect(theirs).not.toBe(mine);
+    // an official of the town using the same key acts under their own key, for their own request
+    const official = await city.token('HUKOU_OFFICER', { sub: 'hukou-keys', division: TOWN });
+    expect(codes(await city.query(SUBMIT, input(people[0]), official))).toEqual(['CONFLICT']); // people[0] has an open application already
+  });
+
   it('writes an audit row, with the token’s purpose, for each department read of a talent card and the applications', async () => {
     const token = await city.token('DEPARTMENT_ANALYST', { sub: 'analyst-audit', department: 'human-resources', purpose: 'talent policy review' });
     ok(await city.query(`query($id: ID!) { resident(id: $id) { settlement { ${FIELDS.talentCard} ${FIELDS.schoolApplications} ${FIELDS.householdApplications} } } }`, { id: holder }, token));

@@ -79,6 +79,11 @@ describe('rhythm jobs: monthly stars, RED settlement, bulletin, evaluation', () 
       { rank: 4, points: 3, resident: { id: a4.id } },
     ]);
 
+    const analyst = await city.token('DEPARTMENT_ANALYST', { sub: 'analyst-stars', department: 'CIVILISATION_OFFICE', purpose: 'monthly review' });
+    expect(ok(await city.query(`{ civilityStars(month: "2026-04", divisionCode: "${A.slice(0, 9)}") { rank } }`, {}, analyst)).civilityStars).toHaveLength(4);
+    const audited = await ds.query(`SELECT subject_id, purpose FROM civic.audit_log WHERE actor = 'analyst-stars' AND subject_type = 'CivilityStar' ORDER BY subject_id`);
+    expect(audited).toEqual([a1.id, a2.id, a3.id, a4.id].sort().map((id) => ({ subject_id: id, purpose: 'monthly review' })));
+
     const logger = ds.logger;
     const original = logger.logQuery.bind(logger);
     const cardReads: string[] = [];

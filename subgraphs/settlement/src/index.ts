@@ -10,6 +10,8 @@ import { Init1764200000000 } from './migrations/1764200000000-Init';
 import { Publicity1764200000001 } from './migrations/1764200000001-Publicity';
 import { Calendar1764200000002, Procedure1764200000003 } from './migrations/1764200000003-Procedure';
 import { SchoolEligibility1764200000004 } from './migrations/1764200000004-SchoolEligibility';
+import { VerifiableRankings1764200000005 } from './migrations/1764200000005-VerifiableRankings';
+import { CallerScopedKeys1764200000006 } from './migrations/1764200000006-CallerScopedKeys';
 import { LookupAttempts1764200000090 } from './lookup/lookup.migration';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { residentEventHandlers } from './residents/resident.projection';
@@ -24,7 +26,7 @@ export const settlement: SubgraphModule = {
   buildSchema: buildSettlementSchema,
   async create(deps): Promise<SubgraphInstance<SettlementRuntime>> {
     const log = deps.log ?? (() => undefined);
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001, Calendar1764200000002, Procedure1764200000003, SchoolEligibility1764200000004, LookupAttempts1764200000090, EventVersions1764900000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001, Calendar1764200000002, Procedure1764200000003, SchoolEligibility1764200000004, VerifiableRankings1764200000005, CallerScopedKeys1764200000006, LookupAttempts1764200000090, EventVersions1764900000000] });
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
     const rt: SettlementRuntime = {

@@ -235,6 +235,13 @@ describe('school admission through the gateway', () => {
     expect(rejected).toEqual({ status: 'REJECTED', rank: null, rejectedReason: 'NEGATIVE_POINTS' });
   });
 
+  it('verifies the run from its canonical inputs: the independent recomputation agrees with the SQL ranking, lottery ties and priority included', async () => {
+    const runs = await city.instances.settlement.dataSource.query(`SELECT id FROM settlement.admission_runs WHERE completed_at IS NOT NULL ORDER BY run_no DESC LIMIT 1`);
+    const v = ok(await city.query(`query($id: ID!) { verifyAdmissionRun(id: $id) { identical outputDigest recomputedOutputDigest differences } }`, { id: runs[0].id }, officer)).verifyAdmissionRun;
+    expect(v).toMatchObject({ identical: true, differences: [] });
+    expect(v.recomputedOutputDigest).toBe(v.outputDigest);
+  });
+
   it('gives identical ranks for the same inputs and seed, and a retried job rewrites the same results', async () => {
     const again = await run('dg-2026');
     const ds = city.instances.settlement.dataSource;

@@ -327,17 +327,18 @@ describe('volunteering through the gateway', () => {
     expect(new Set([...page1.nodes, ...page2.nodes].map((n: { id: string }) => n.id)).size).toBe(3);
 
     const humenOfficial = await city.token('TOWN_OFFICIAL', { division: '441900121' });
-    const own = ok(await city.query(q, {}, humenOfficial)).serviceNeeds;
+    // a page size given: the gateway costs a list whose size it does not know at the largest page
+    const own = ok(await city.query(q, { f: 20 }, humenOfficial)).serviceNeeds;
     expect(own.totalCount).toBe(4);
     expect(own.nodes.every((n: { division: { code: string } }) => n.division.code.startsWith('441900121'))).toBe(true);
-    expect(codes(await city.query(q, { d: '441900003' }, humenOfficial))).toEqual(['FORBIDDEN']);
+    expect(codes(await city.query(q, { d: '441900003', f: 20 }, humenOfficial))).toEqual(['FORBIDDEN']);
     expect(codes(await city.query(q, { f: 0 }, inHumen.token))).toEqual(['BAD_USER_INPUT']);
     const helper = await volunteer({ divisionCode: '441900121002' });
     ok(await take(helper, page2.nodes[0].id, 'PRIMARY'));
     const mine = `{ myServiceNeeds { totalCount nodes { id } } }`;
     expect(ok(await city.query(mine, {}, inHumen.token)).myServiceNeeds.totalCount).toBe(4);
     expect(ok(await city.query(mine, {}, helper.token)).myServiceNeeds.nodes).toEqual([{ id: page2.nodes[0].id }]);
-    expect(codes(await city.query(q, {}))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await city.query(q, { f: 20 }))).toEqual(['UNAUTHENTICATED']);
   });
 
   it('refuses bad needs with BAD_USER_INPUT and needs outside the requester\'s division with FORBIDDEN', async () => {

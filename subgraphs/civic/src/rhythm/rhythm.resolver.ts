@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
-import { hasRole, isCityWide, requireCaller, type Caller, type Role } from '@citypoints/auth';
+import { hasRole, isCityWide, mustAuditRead, requireCaller, writeAudit, type Caller, type Role } from '@citypoints/auth';
 import { badInput, divisionLevelOf, forbidden, isPeriod, isWithinDivision } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import type { Ctx as Context } from '../runtime';
@@ -54,6 +54,11 @@ async function requireTownReader(rt: CivicRuntime, c: Caller | null, townCode: s
   throw forbidden("the town's honour lists are for its residents and officials");
 }
 
+/** A department's read of residents' points leaves an audit row per resident. */
+async function auditDepartmentRead(ctx: Context, subjectType: string, residentIds: string[]): Promise<void> {
+  if (mustAuditRead(ctx.caller)) await writeAudit(ctx.rt.ds, SCHEMA, ctx.caller, { action: 'read', subjectType, subjectIds: residentIds, fields: ['points'] });
+}
+
 @Resolver()
 export class RhythmResolver {
   @Authorized()
@@ -66,6 +71,7 @@ export class RhythmResolver {
       `SELECT rank, resident_id, points FROM "${SCHEMA}".civility_stars WHERE month = $1 AND town_code = $2 ORDER BY rank`,
       [month, divisionCode],
     );
+    await auditDepartmentRead(ctx, 'CivilityStar', rows.map((r) => r.resident_id));
     return rows.map((r) => Object.assign(new CivilityStar(), { month, divisionCode, rank: r.rank, resident: residentRef(r.resident_id), points: r.points }));
   }
 
@@ -82,6 +88,7 @@ export class RhythmResolver {
     );
     if (!rows.length) return null;
     const b = rows[0];
+    await auditDepartmentRead(ctx, 'CivicBulletin', b.top_residents.map((t) => t.residentId));
     return Object.assign(new CivicBulletin(), {
       quarter,
       divisionCode,

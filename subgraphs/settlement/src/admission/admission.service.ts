@@ -11,6 +11,7 @@ import { badInput, offsetFromCursor, offsetPage, pageSize } from '@citypoints/ki
 import { SCHEMA } from '../context';
 import { requireTownCode } from '../schools/school.service';
 import type { SchoolGrade } from '../schools/school.type';
+import { inputDocument, outputDocument, sha256, type CanonicalApplication, type CanonicalResult } from './canonical';
 import { ApplicationStatus, RunStatus, type AdmissionRun, type RankingConnection, type RankingEntry } from './application.type';
 import type { Ctx, SettlementRuntime } from '../runtime';
 
@@ -29,6 +30,8 @@ interface RunRow {
   publicised_on: string | null;
   publicity_until: string | null;
   finalised_at: Date | null;
+  input_digest: string | null;
+  output_digest: string | null;
   status: RunStatus;
   progress: number;
   result: { ranked?: number; placed?: number; waitlisted?: number; rejected?: number; ineligible?: number } | null;
@@ -37,7 +40,7 @@ interface RunRow {
 }
 
 const RUN_SELECT = `SELECT r.id, r.year, r.town_code, r.grade, r.seed, r.pool_size, r.totals_sum, r.inputs_digest, r.cutoffs,
-  to_char(r.publicised_on, 'YYYY-MM-DD') AS publicised_on, to_char(r.publicity_until, 'YYYY-MM-DD') AS publicity_until, r.finalised_at, j.status, j.progress, j.result, j.counters, j.error
+  to_char(r.publicised_on, 'YYYY-MM-DD') AS publicised_on, to_char(r.publicity_until, 'YYYY-MM-DD') AS publicity_until, r.finalised_at, r.input_digest, r.output_digest, j.status, j.progress, j.result, j.counters, j.error
   FROM "${SCHEMA}".admission_runs r JOIN "${SCHEMA}".job_runs j ON j.id = r.id`;
 
 const toRun = (r: RunRow): AdmissionRun => ({
@@ -60,6 +63,8 @@ const toRun = (r: RunRow): AdmissionRun => ({
   publicisedOn: r.publicised_on,
   publicityUntil: r.publicity_until,
   finalisedAt: r.finalised_at,
+  inputDigest: r.input_digest,
+  outputDigest: r.output_digest,
   cutoffs: Object.entries(r.cutoffs ?? {})
     .map(([schoolId, cutoff]) => ({ schoolId, cutoff }))
     .sort((a, b) => a.schoolId.localeCompare(b.schoolId)),
@@ -111,16 +116,26 @@ const RANKING = `
   WITH pool AS (
     SELECT a.application_no, a.total, a.tie1, a.tie2, a.submitted_at, a.preferences, (a.total >= 0 AND cardinality(a.unmet_conditions) = 0) AS ranked,
            array_to_string(a.unmet_conditions, ',') AS unmet,
-           (a.priority_claim OR EXISTS (SELECT 1 FROM "${SCHEMA}".talent_cards t WHERE t.holder_id = a.parent_id AND t.status = 'ISSUED')) AS priority
-    FROM "${SCHEMA}".school_applications a
+           (a.priority_claim OR EXISTS (SELECT 1 FROM "${SCHEMA}".talent_cards t WHERE t.holder_id = a.parent_id AND t.status = 'ISSUED')) AS priority,
+           s.code || '/' || s.version AS scheme,
+           to_char(a.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS submitted,
+           encode(sha256(convert_to(a.application_no || '|' || COALESCE((
+             SELECT string_agg((l->>'code') || '=' || (l->>'verified') || '=' || (l->>'points'), ';' ORDER BY o)
+             FROM jsonb_array_elements(a.breakdown->'lines') WITH ORDINALITY AS x(l, o) WHERE l->>'status' = 'VERIFIED'), ''), 'UTF8')), 'hex') AS lines
+    FROM "${SCHEMA}".school_applications a JOIN "${SCHEMA}".schemes s ON s.id = a.scheme_id
     WHERE a.year = $1 AND a.town_code = $2 AND a.grade = $3 AND a.status IN ('SUBMITTED','VERIFIED'))
   SELECT application_no, total::float8, tie1::float8, tie2::float8, priority, array_to_string(preferences, ','), ranked, unmet,
          (row_number() OVER (PARTITION BY ranked ORDER BY priority DESC, CASE WHEN priority THEN submitted_at END, total DESC, tie1 DESC, tie2 DESC,
-                             encode(sha256(convert_to($4 || application_no, 'UTF8')), 'hex') COLLATE "C", application_no COLLATE "C"))::int
+                             encode(sha256(convert_to($4 || application_no, 'UTF8')), 'hex') COLLATE "C", application_no COLLATE "C"))::int,
+         scheme, submitted, lines
   FROM pool`;
 
-/** A ranked row as RANKING returns it: applicationNo, total, tie1, tie2, priority, preferences (comma-joined), ranked, unmet conditions (comma-joined), rank. */
-type RankedRow = [string, number, number, number, boolean, string, boolean, string, number];
+/**
+ * A ranked row as RANKING returns it: applicationNo, total, tie1, tie2, priority, preferences
+ * (comma-joined), ranked, unmet conditions (comma-joined), rank, then for the canonical inputs the
+ * scheme (code/version), the submission time (UTC, microseconds) and the commitment to the verified lines.
+ */
+type RankedRow = [string, number, number, number, boolean, string, boolean, string, number, string, string, string];
 
 /**
  * Rows come back as arrays on the transaction's own connection: a pool has thousands of them,
@@ -199,6 +214,29 @@ export async function rankAndPlace(m: EntityManager, run: PoolRun, opts: { repla
     inputs[i] = `${no}|${total}|${tie1}|${tie2}|${priority ? 1 : 0}|${preferences}|${inPool ? 'pool' : unmet ? `ineligible:${unmet}` : 'rejected'}\n`;
   });
   const digest = createHash('sha256').update(inputs.join('') + run.seats.map(([school, seats]) => `seats|${school}|${seats}\n`).join(''));
+  const canonicalApps: CanonicalApplication[] = rows.map((r) => ({
+    app: r[0],
+    scheme: r[9],
+    total: r[1],
+    tie: [r[2], r[3]],
+    priority: r[4],
+    submittedAt: r[10],
+    preferences: r[5] ? r[5].split(',') : [],
+    eligible: !r[7],
+    lines: r[11],
+  }));
+  const canonicalResults: CanonicalResult[] = rows.map((r, i) => ({
+    rank: r[6] ? r[8] : null,
+    app: r[0],
+    school: placements[i],
+    outcome: r[6] ? (placements[i] ? 'ADMITTED' : 'WAITLISTED') : r[7] ? 'INELIGIBLE' : 'REJECTED',
+  }));
+  const inputDoc = inputDocument(
+    { year: run.year, town: run.townCode, grade: run.grade, seed: run.seed },
+    run.seats.map(([school, seats]) => ({ school, seats })),
+    canonicalApps,
+  );
+  const outputDigest = sha256(outputDocument(canonicalResults));
   // in key order the primary-key index grows at its right edge instead of splitting pages all over
   const byKey = rows.map((_, i) => i).sort((a, b) => (rows[a][0] < rows[b][0] ? -1 : rows[a][0] > rows[b][0] ? 1 : 0));
   const copy = byKey.map((i) => {
@@ -213,12 +251,13 @@ export async function rankAndPlace(m: EntityManager, run: PoolRun, opts: { repla
   // a late retry of an older run must not displace a newer run's published result
   await m.query(
     `WITH run AS (
-       UPDATE "${SCHEMA}".admission_runs SET pool_size = $2, totals_sum = $3, seats_total = $4, inputs_digest = $5, cutoffs = $6::jsonb, completed_at = now(), line_changes_seen = $7
+       UPDATE "${SCHEMA}".admission_runs SET pool_size = $2, totals_sum = $3, seats_total = $4, inputs_digest = $5, cutoffs = $6::jsonb, completed_at = now(), line_changes_seen = $7,
+         input_document = $8, input_digest = $9, output_digest = $10
        WHERE id = $1 RETURNING id, year, town_code, grade)
      INSERT INTO "${SCHEMA}".admission_current (year, town_code, grade, run_id) SELECT year, town_code, grade, id FROM run
      ON CONFLICT (year, town_code, grade) DO UPDATE SET run_id = EXCLUDED.run_id
      WHERE (SELECT created_at FROM "${SCHEMA}".job_runs WHERE id = admission_current.run_id) <= (SELECT created_at FROM "${SCHEMA}".job_runs WHERE id = EXCLUDED.run_id)`,
-    [run.id, ranked, Math.round(totalsSum * 100) / 100, run.seats.reduce((sum, [, n]) => sum + n, 0), digest.digest('hex'), JSON.stringify(cutoffs), seen[0]?.n ?? 0],
+    [run.id, ranked, Math.round(totalsSum * 100) / 100, run.seats.reduce((sum, [, n]) => sum + n, 0), digest.digest('hex'), JSON.stringify(cutoffs), seen[0]?.n ?? 0, inputDoc, sha256(inputDoc), outputDigest],
   );
   const ineligible = rows.filter((r) => !r[6] && r[7]).length;
   return { ranked, placed, waitlisted: ranked - placed, rejected: rows.length - ranked - ineligible, ineligible };
@@ -338,8 +377,8 @@ export async function schoolRanking(rt: SettlementRuntime, year: number, townCod
   requireTownCode(townCode);
   const size = pageSize(first);
   const offset = offsetFromCursor(after);
-  const current: { run_no: string; pool_size: number; publicised: boolean; finalised: boolean }[] = await rt.ds.query(
-    `SELECT ar.run_no, ar.pool_size, ar.publicised_on IS NOT NULL AS publicised, ar.finalised_at IS NOT NULL AS finalised FROM "${SCHEMA}".admission_current c JOIN "${SCHEMA}".admission_runs ar ON ar.id = c.run_id
+  const current: { id: string; run_no: string; pool_size: number; publicised: boolean; finalised: boolean; input_digest: string | null; output_digest: string | null }[] = await rt.ds.query(
+    `SELECT ar.id, ar.run_no, ar.pool_size, ar.input_digest, ar.output_digest, ar.publicised_on IS NOT NULL AS publicised, ar.finalised_at IS NOT NULL AS finalised FROM "${SCHEMA}".admission_current c JOIN "${SCHEMA}".admission_runs ar ON ar.id = c.run_id
      WHERE c.year = $1 AND c.town_code = $2 AND c.grade = $3`,
     [year, townCode, grade],
   );
@@ -363,5 +402,5 @@ export async function schoolRanking(rt: SettlementRuntime, year: number, townCod
     priority: r.priority,
     placementId: r.school_id,
   }));
-  return offsetPage(nodes, offset, size, current[0].pool_size);
+  return { ...offsetPage(nodes, offset, size, current[0].pool_size), runId: current[0].id, inputDigest: current[0].input_digest, outputDigest: current[0].output_digest };
 }

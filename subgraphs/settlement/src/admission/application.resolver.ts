@@ -8,7 +8,7 @@ import { PointsBreakdown } from '../schemes/scheme.type';
 import { School, SchoolGrade } from '../schools/school.type';
 import { schoolLoader } from '../schools/school.service';
 import { talentHolderLoader } from '../talent/talent.service';
-import { AdmissionRun, ApplicationStatus, SchoolCutoff, IndicatorVerdictInput, RankingConnection, RankingEntry, SchoolApplication, SubmitSchoolApplicationInput } from './application.type';
+import { AdmissionRun, AdmissionRunDocuments, RunVerification, ApplicationStatus, SchoolCutoff, IndicatorVerdictInput, RankingConnection, RankingEntry, SchoolApplication, SubmitSchoolApplicationInput } from './application.type';
 import {
   disqualifySchoolApplication,
   mySchoolApplications,
@@ -21,6 +21,7 @@ import {
 import { admissionRun, listedStatus, requestAdmissionRun, resultLoader, schoolRanking } from './admission.service';
 import { answerRecheck, publiciseAdmissionRun, rechecksLoader, requestRecheck } from './publicity.service';
 import { Recheck } from './publicity.type';
+import { admissionRunDocuments, verifyAdmissionRun } from './verify.service';
 import { Ctx } from '../runtime';
 
 @Resolver(() => SchoolApplication)
@@ -171,6 +172,18 @@ export class AdmissionRunResolver {
   @Query(() => AdmissionRun, { nullable: true })
   admissionRun(@Arg('id', () => ID) id: string, @Ctx() ctx: Ctx): Promise<AdmissionRun | null> {
     return admissionRun(ctx.rt, id);
+  }
+
+  @Authorized()
+  @Query(() => RunVerification, { description: 'recomputes a run’s list from its stored inputs and compares it with the published one (docs/verifiable-rankings.md)' })
+  verifyAdmissionRun(@Arg('id', () => ID) id: string, @Ctx() ctx: Ctx): Promise<RunVerification> {
+    return verifyAdmissionRun(ctx.rt, ctx.caller, id);
+  }
+
+  @Authorized()
+  @Query(() => AdmissionRunDocuments, { description: 'a run’s canonical input document and its published list, to check with tools/verify-ranking.mjs' })
+  admissionRunDocuments(@Arg('id', () => ID) id: string, @Ctx() ctx: Ctx): Promise<AdmissionRunDocuments> {
+    return admissionRunDocuments(ctx.rt, ctx.caller, id);
   }
 
   @Authorized('EDUCATION_OFFICER')

@@ -87,8 +87,9 @@ export function scoreSchoolLines(def: SchemeDefinition, lines: IndicatorState[])
   return { breakdown, total: breakdown.total, tie1: linePoints(breakdown, t1), tie2: linePoints(breakdown, t2), priority: breakdown.priority, unmet: unmetConditions(def, lines) };
 }
 
-async function byKey(m: Q, key: string): Promise<ApplicationRow | null> {
-  const rows: ApplicationRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE idempotency_key = $1`, [key]);
+/** The application a caller submitted under a key: keys are the caller's own, another caller's never match. */
+async function byKey(m: Q, caller: Caller, key: string): Promise<ApplicationRow | null> {
+  const rows: ApplicationRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".school_applications WHERE idempotency_caller = $1 AND idempotency_key = $2`, [caller.sub, key]);
   return rows[0] ?? null;
 }
 
@@ -104,8 +105,8 @@ export async function submitSchoolApplication(rt: SettlementRuntime, c: Caller |
   if (new Set(prefs).size !== prefs.length || !prefs.every(isUuid)) throw badInput('preferences must be distinct school ids', { field: 'preferences' });
   return rt.ds.transaction(async (m) => {
     if (key) {
-      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`school-application:${key}`]);
-      const first = await byKey(m, key);
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`school-application:${caller.sub}:${key}`]);
+      const first = await byKey(m, caller, key);
       if (first) {
         requireActingFor(caller, first.parent_id, first.town_code, [...OFFICIALS]);
         if (first.parent_id !== input.parentId) throw conflict('this idempotency key belongs to another application', { field: 'idempotencyKey' });
@@ -140,10 +141,10 @@ export async function submitSchoolApplication(rt: SettlementRuntime, c: Caller |
     const s = scoreSchoolLines(scheme.definition, lines);
     const rows: ApplicationRow[] = await m.query(
       `INSERT INTO "${SCHEMA}".school_applications
-        (application_no, year, grade, town_code, parent_id, child_name, child_id_number, scheme_id, status, preferences, indicators, breakdown, total, tie1, tie2, priority_claim, submitted_at, idempotency_key, unmet_conditions)
-       VALUES ('SA' || $1::int || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, $4, $5, $6, $7, 'SUBMITTED', $8::uuid[], $9::jsonb, $10::jsonb, $11, $12, $13, $14, $15, $16, $17)
+        (application_no, year, grade, town_code, parent_id, child_name, child_id_number, scheme_id, status, preferences, indicators, breakdown, total, tie1, tie2, priority_claim, submitted_at, idempotency_key, unmet_conditions, idempotency_caller)
+       VALUES ('SA' || $1::int || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, $4, $5, $6, $7, 'SUBMITTED', $8::uuid[], $9::jsonb, $10::jsonb, $11, $12, $13, $14, $15, $16, $17, $18)
        RETURNING ${COLUMNS}`,
-      [input.year, input.grade, townCode, parent.id, childName, child.idNumber, scheme.id, prefs, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, now, key, s.unmet],
+      [input.year, input.grade, townCode, parent.id, childName, child.idNumber, scheme.id, prefs, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, now, key, s.unmet, key ? caller.sub : null],
     );
     return toApplication(rows[0]);
   });

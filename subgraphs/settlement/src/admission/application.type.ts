@@ -69,6 +69,8 @@ export class AdmissionRun {
   @Field(() => String, { nullable: true, description: 'last day re-checks are taken, YYYY-MM-DD' }) publicityUntil: string | null;
   @Field(() => Int, { nullable: true, description: 'applications kept out of the pool because an eligibility condition was not verified' }) ineligible: number | null;
   @Field(() => Date, { nullable: true, description: 'when the finalising job made this run the final list (ADMITTED / WAITLISTED)' }) finalisedAt: Date | null;
+  @Field(() => String, { nullable: true, description: 'SHA-256 of the canonical input document (docs/verifiable-rankings.md)' }) inputDigest: string | null;
+  @Field(() => String, { nullable: true, description: 'SHA-256 of the canonical output document: the ranked, placed list' }) outputDigest: string | null;
 }
 
 @ObjectType()
@@ -87,6 +89,28 @@ export class RankingConnection {
   @Field(() => [RankingEntry]) nodes: RankingEntry[];
   @Field(() => Int) totalCount: number;
   @Field(() => PageInfo) pageInfo: PageInfo;
+  @Field(() => ID, { nullable: true, description: 'the run this list comes from' }) runId?: string | null;
+  @Field(() => String, { nullable: true, description: 'SHA-256 of the run’s canonical inputs' }) inputDigest?: string | null;
+  @Field(() => String, { nullable: true, description: 'SHA-256 of the run’s canonical output, which anyone can recompute from the inputs' }) outputDigest?: string | null;
+}
+
+@ObjectType({ description: 'verifyAdmissionRun: the output recomputed from the stored inputs, compared with the published list' })
+export class RunVerification {
+  @Field(() => ID) runId: string;
+  @Field() identical: boolean;
+  @Field() inputDigest: string;
+  @Field() outputDigest: string;
+  @Field() recomputedOutputDigest: string;
+  @Field(() => [String], { description: 'what differs, row by row, when not identical' }) differences: string[];
+}
+
+@ObjectType({ description: 'the canonical documents of a run, for anyone to check with tools/verify-ranking.mjs' })
+export class AdmissionRunDocuments {
+  @Field(() => ID) runId: string;
+  @Field({ description: 'the input document, JSON lines' }) inputs: string;
+  @Field({ description: 'the published list as an output document, JSON lines' }) outputs: string;
+  @Field() inputDigest: string;
+  @Field() outputDigest: string;
 }
 
 @InputType()

@@ -69,8 +69,9 @@ export async function submitHouseholdApplication(rt: SettlementRuntime, c: Calle
   if (key != null && !/^[A-Za-z0-9:_-]{8,100}$/.test(key)) throw badInput('idempotencyKey must be 8–100 letters, digits, :, _ or -', { field: 'idempotencyKey' });
   return rt.ds.transaction(async (m) => {
     if (key) {
-      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`household-application:${key}`]);
-      const first: HouseholdRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".household_applications WHERE idempotency_key = $1`, [key]);
+      // keys are the caller's own: another caller's key never returns their application
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`household-application:${caller.sub}:${key}`]);
+      const first: HouseholdRow[] = await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".household_applications WHERE idempotency_caller = $1 AND idempotency_key = $2`, [caller.sub, key]);
       if (first.length) {
         requireActingFor(caller, first[0].applicant_id, first[0].town_code, [...OFFICIALS]);
         if (first[0].applicant_id !== input.applicantId) throw conflict('this idempotency key belongs to another application', { field: 'idempotencyKey' });
@@ -96,10 +97,10 @@ export async function submitHouseholdApplication(rt: SettlementRuntime, c: Calle
     const { eligible, status } = assess(scheme.definition, lines, verifiedConditions, claimed.length === verifiedConditions.length, breakdown);
     const rows: HouseholdRow[] = await m.query(
       `INSERT INTO "${SCHEMA}".household_applications
-        (application_no, applicant_id, town_code, scheme_id, status, conditions_claimed, conditions_verified, indicators, breakdown, total, eligible, submitted_on, submitted_at, idempotency_key)
-       VALUES ('HA' || $12::text || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $13, $14)
+        (application_no, applicant_id, town_code, scheme_id, status, conditions_claimed, conditions_verified, indicators, breakdown, total, eligible, submitted_on, submitted_at, idempotency_key, idempotency_caller)
+       VALUES ('HA' || $12::text || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $13, $14, $15)
        RETURNING ${COLUMNS}`,
-      [applicant.id, townCode, scheme.id, status, claimed, verifiedConditions, JSON.stringify(lines), JSON.stringify(breakdown), breakdown.total, eligible, today, today.slice(0, 4), now, key],
+      [applicant.id, townCode, scheme.id, status, claimed, verifiedConditions, JSON.stringify(lines), JSON.stringify(breakdown), breakdown.total, eligible, today, today.slice(0, 4), now, key, key ? caller.sub : null],
     );
     const due = scheduleStages(await loadProcedure(m), today, new Map(), await workingDays(rt, m));
     await m.query(
