@@ -42,6 +42,9 @@ export const invalidState = (message: string, details?: Record<string, unknown>)
   new DomainError(ErrorCode.INVALID_STATE, message, details);
 
 const PG_UNIQUE_VIOLATION = '23505';
+const PG_CHECK_VIOLATION = '23514';
+/** SQLSTATE class 22: data exceptions (invalid text, NUL bytes, out-of-range numbers and dates) */
+const PG_DATA_EXCEPTION_CLASS = '22';
 
 /**
  * The one mapping from thrown errors to GraphQL errors. Domain errors keep their code; argument
@@ -61,6 +64,12 @@ export function toGraphQLError(err: unknown): GraphQLError {
   }
   if (anyErr?.code === PG_UNIQUE_VIOLATION) {
     return new GraphQLError('already exists', { extensions: { code: ErrorCode.CONFLICT } });
+  }
+  // the database is the last validator: a value it cannot store (a NUL character, a number out of
+  // range, a check constraint) was the caller's input; the transaction rolled back, and the message
+  // names no table or constraint
+  if (typeof anyErr?.code === 'string' && (anyErr.code.startsWith(PG_DATA_EXCEPTION_CLASS) || anyErr.code === PG_CHECK_VIOLATION)) {
+    return new GraphQLError('a value of the input cannot be stored as given', { extensions: { code: ErrorCode.BAD_USER_INPUT } });
   }
   if (err instanceof GraphQLError) {
     const code = err.extensions?.code;
