@@ -1,8 +1,6 @@
-import type { EntityManager } from 'typeorm';
-import { DomainError, ErrorCode } from '@citypoints/kit';
+import { DomainError, ErrorCode, type Queryable as Q } from '@citypoints/kit';
 import { SCHEMA } from './context';
 
-type Q = Pick<EntityManager, 'query'>;
 export type BarScope = 'SCHOOL' | 'HUKOU';
 
 export function addYears(day: string, years: number): string {

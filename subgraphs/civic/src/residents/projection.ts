@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { DomainEvent, EventHandler } from '@citypoints/events';
 import { SCHEMA } from '../context';
-import { isUuid } from '../ids';
+import { isUuid } from '@citypoints/kit';
 
 interface ResidentPayload {
   id: string;

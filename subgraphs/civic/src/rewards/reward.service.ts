@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { canReachDivision, hasRole, isCityAdmin, requireRole, requireRoleIn, type Caller } from '@citypoints/auth';
-import { badInput, conflict, divisionLevelOf, DomainError, ErrorCode, forbidden, notFound } from '@citypoints/kit';
+import { badInput, conflict, divisionLevelOf, DomainError, ErrorCode, forbidden, isUuid, notFound } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import type { CivicRuntime } from '../runtime';
 import { cardByNo, merchantAccount, passbookAccount } from '../cards/card.service';
@@ -8,7 +8,6 @@ import { PassbookKind } from '../cards/card.type';
 import { Merchant, Redemption, RewardItem, type RedeemInput } from './reward.type';
 import { isCode, liveCode } from './redemption-code.service';
 import { lockCallerKey, validKey } from '../idempotency';
-import { isUuid } from '../ids';
 
 interface RewardRow {
   id: string;

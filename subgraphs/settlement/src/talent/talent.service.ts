@@ -1,13 +1,10 @@
-import type { EntityManager } from 'typeorm';
 import { canReachDivision, mustAuditRead, requireCaller, writeAudit, type Caller } from '@citypoints/auth';
 import { loader } from '@citypoints/federation';
-import { badInput, conflict, DomainError, ErrorCode, forbidden, invalidState } from '@citypoints/kit';
+import { badInput, conflict, DomainError, ErrorCode, forbidden, invalidState, isUuid, type Queryable as Q } from '@citypoints/kit';
 import { SCHEMA } from '../context';
-import { isUuid, residentFacts } from '../residents/resident.projection';
+import { residentFacts } from '../residents/resident.projection';
 import type { TalentCard, TalentCategory, TalentQuota } from './talent.type';
 import type { Ctx, SettlementRuntime } from '../runtime';
-
-type Q = Pick<EntityManager, 'query'>;
 
 interface CardRow {
   card_no: string;

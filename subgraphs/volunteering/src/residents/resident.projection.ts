@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { DomainEvent, EventHandler } from '@citypoints/events';
 import { SCHEMA } from '../runtime';
+import { isUuid } from '@citypoints/kit';
 
 interface ResidentPayload {
   id: string;
@@ -13,7 +14,6 @@ interface HouseholdPayload {
   householdId: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A registration or change carries the resident's whole state; each part is taken only when the
@@ -21,7 +21,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 async function applyResident(m: EntityManager, e: DomainEvent): Promise<void> {
   const p = e.payload as Partial<ResidentPayload>;
-  if (!UUID.test(p.id ?? '')) return;
+  if (!isUuid(p.id ?? '')) return;
   await m.query(
     `INSERT INTO "${SCHEMA}".residents (id, division_code, household_id, state_at, household_at) VALUES ($1, $2, $3, $4, $4)
      ON CONFLICT (id) DO UPDATE SET
@@ -35,7 +35,7 @@ async function applyResident(m: EntityManager, e: DomainEvent): Promise<void> {
 
 async function applyHousehold(m: EntityManager, e: DomainEvent, joined: boolean): Promise<void> {
   const p = e.payload as Partial<HouseholdPayload>;
-  if (!UUID.test(p.residentId ?? '')) return;
+  if (!isUuid(p.residentId ?? '')) return;
   await m.query(
     `INSERT INTO "${SCHEMA}".residents (id, household_id, household_at) VALUES ($1, $2, $3)
      ON CONFLICT (id) DO UPDATE SET
@@ -63,7 +63,7 @@ export interface ProjectedResident {
 }
 
 export async function projectedResidents(ids: readonly string[], m: Pick<EntityManager, 'query'>): Promise<Map<string, ProjectedResident>> {
-  const valid = [...new Set(ids.filter((id) => UUID.test(id)))];
+  const valid = [...new Set(ids.filter(isUuid))];
   if (!valid.length) return new Map();
   const rows: { id: string; division_code: string | null; household_id: string | null }[] = await m.query(
     `SELECT id, division_code, household_id FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`,
@@ -72,4 +72,3 @@ export async function projectedResidents(ids: readonly string[], m: Pick<EntityM
   return new Map(rows.map((r) => [r.id, { id: r.id, divisionCode: r.division_code, householdId: r.household_id }]));
 }
 
-export const isUuid = (s: string | null | undefined) => !!s && UUID.test(s);
