@@ -1,6 +1,6 @@
 import { canReachDivision, hasRole, isCityWide, mustAuditRead, requireCaller, requireRoleIn, writeAudit, type Caller } from '@citypoints/auth';
 import { loader } from '@citypoints/federation';
-import { ageOn, badInput, checkIdempotencyKey, cityDate, conflict, DomainError, ErrorCode, forbidden, invalidState, isUuid, notFound, parseIdNumber, type Queryable as Q, townOf } from '@citypoints/kit';
+import { ageOn, badInput, checkIdempotencyKey, cityDate, conflict, DomainError, forbidden, invalidState, isUuid, notFound, parseIdNumber, type Queryable as Q, townOf } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import { requireActingFor, requireFullView } from '../access';
 import { residentFacts } from '../residents/resident.projection';
@@ -13,6 +13,7 @@ import { returning } from '../sql';
 import { addYears, barUntil, checkNotBarred } from '../bars';
 import type { SchoolApplication, SubmitSchoolApplicationInput } from './application.type';
 import type { Ctx, SettlementRuntime } from '../runtime';
+import { INELIGIBLE } from '../errors';
 
 export interface ApplicationRow {
   application_no: string;
@@ -117,7 +118,7 @@ export async function submitSchoolApplication(rt: SettlementRuntime, c: Caller |
     const scheme = await requireSchemeInForce(m, SchemeKind.SCHOOL_ADMISSION, input.year);
     const wanted = scheme.definition.parentHukou;
     if (wanted && parent.hukou !== wanted) {
-      throw new DomainError(ErrorCode.INELIGIBLE, `the scoring parent must be ${wanted} in registry; a ${parent.hukou} family's child is placed through the catchment system, not by points`, { reason: `PARENT_${parent.hukou}` });
+      throw new DomainError(INELIGIBLE, `the scoring parent must be ${wanted} in registry; a ${parent.hukou} family's child is placed through the catchment system, not by points`, { reason: `PARENT_${parent.hukou}` });
     }
     const now = rt.clock.now();
     const today = cityDate(now);
