@@ -15,7 +15,7 @@
 import fc from 'fast-check';
 import { buildClientSchema, getIntrospectionQuery, getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType, isObjectType, isScalarType, type GraphQLArgument, type GraphQLField, type GraphQLInputType, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
 import { CITY } from '../../infra/src/city';
-import { genIdNumber, genUscc, ok, seed, startCity, withWrongCheck, type TestCity } from '@citypoints/testing';
+import { genIdNumber, genUscc, ok, seed, startCity, withWrongCheck, type TestCity } from '@citypoints/test-city';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;

@@ -1,26 +1,26 @@
 import { GraphQLError } from 'graphql';
 
-/** The stable codes a client may see in `extensions.code` (CONTRACT.graphql). */
+/** The generic codes a client may see in `extensions.code` (CONTRACT.graphql); domains add their own. */
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
-  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
-  APPLICANT_BARRED: 'APPLICANT_BARRED',
-  INSUFFICIENT_POINTS: 'INSUFFICIENT_POINTS',
-  OUT_OF_STOCK: 'OUT_OF_STOCK',
   INVALID_STATE: 'INVALID_STATE',
-  /** an applicant who does not meet a scheme's conditions (second release) */
-  INELIGIBLE: 'INELIGIBLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * A code a domain defines next to its rules (OUT_OF_STOCK in civic, APPLICANT_BARRED in settlement,
+ * INSUFFICIENT_POINTS in the ledger), listed in the contract like the generic ones.
+ */
+export type DomainCode = Uppercase<string>;
 
 /** A domain error: a code from the contract, a message for people, optional details. */
 export class DomainError extends Error {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: ErrorCode | DomainCode,
     message: string,
     readonly details?: Record<string, unknown>,
   ) {
