@@ -83,7 +83,11 @@ export const TABLE: Row[] = [
   Q('division', 'the division tree is reference data for every signed-in caller', signedIn()),
   Q('divisions', 'the division tree is reference data for every signed-in caller', signedIn()),
   Q('resident', '§9: full record for the city-wide callers, the town official and the resident; name and division for the officers of the division; the masked name for outsiders; an official outside their division is refused', only({ ...RESIDENT_RECORD, ...DIVISION_OFFICERS, ...OUTSIDERS_MASKED })),
-  Q('residentByIdNumber', '§9: answers only officials and department analysts, so an ID number cannot be confirmed by trying', signedIn({ REGULATOR: 'denied', DATA_FEED: 'denied', MERCHANT: 'denied', RESIDENT: 'denied' })),
+  Q(
+    'residentByIdNumber',
+    '§9: answers only officials and department analysts, so an ID number cannot be confirmed by trying; an official gets nothing for a resident outside their division',
+    only({ DEPARTMENT_ANALYST: 'allowed', TOWN_OFFICIAL: OWN_MASKED, VILLAGE_REGISTRAR: OWN_MASKED, VILLAGE_REVIEWER: OWN_MASKED, PUBLICITY_CLERK: OWN_MASKED, TOWN_REVIEWER: OWN_MASKED, EDUCATION_OFFICER: OWN_MASKED, HUKOU_OFFICER: OWN_MASKED }),
+  ),
   Q('enterprise', 'an enterprise\'s name and division are public register data (its credit and labour risk are fields below)', signedIn()),
   Q('socialOrganisation', 'an organisation\'s register entry is public (its grading is a field below)', signedIn()),
   M('createDivision', 'the division tree is the city\'s', only()),
