@@ -172,17 +172,17 @@ describe('the authorisation table through the gateway', () => {
     for (const ph of [0, 1, 2]) {
       const batch = cells.filter((c) => phase(c) === ph);
       for (let i = 0; i < batch.length; i += 40) {
-      await Promise.all(
-        batch.slice(i, i + 40).map(async (c) => {
-          const call = (CALLS[c.row.name] ?? FIELD_CALLS[c.row.name])(f, c.s);
-          const res = await city.query(call.query, call.variables, tokens[c.p]);
-          const got = observed(c.row, res);
-          (probe[c.row.name] ??= {})[`${c.p}/${c.s}`] = `${got.access}${got.detail ? ' ' + got.detail : ''}`;
-          // a masked cell may also answer nothing at all (null) — that shows no more than the mask
-          const fine = got.access === c.want || (c.want === 'masked' && got.access === 'allowed' && (res.data == null || Object.values(res.data)[0] == null) && !res.errors?.some((e) => !['NOT_FOUND'].includes(String(e.extensions?.code))));
-          if (!fine) wrong.push(`${c.row.name} ${c.p} ${c.s}: table says ${c.want}, gateway ${got.access}${got.detail ? ` (${got.detail})` : ''}${got.access === 'allowed' && c.want === 'masked' ? ' ' + JSON.stringify(res.data).slice(0, 120) : ''}`);
-        }),
-      );
+        await Promise.all(
+          batch.slice(i, i + 40).map(async (c) => {
+            const call = (CALLS[c.row.name] ?? FIELD_CALLS[c.row.name])(f, c.s);
+            const res = await city.query(call.query, call.variables, tokens[c.p]);
+            const got = observed(c.row, res);
+            (probe[c.row.name] ??= {})[`${c.p}/${c.s}`] = `${got.access}${got.detail ? ' ' + got.detail : ''}`;
+            // a masked cell may also answer nothing at all (null) — that shows no more than the mask
+            const fine = got.access === c.want || (c.want === 'masked' && got.access === 'allowed' && (res.data == null || Object.values(res.data)[0] == null) && !res.errors?.some((e) => !['NOT_FOUND'].includes(String(e.extensions?.code))));
+            if (!fine) wrong.push(`${c.row.name} ${c.p} ${c.s}: table says ${c.want}, gateway ${got.access}${got.detail ? ` (${got.detail})` : ''}${got.access === 'allowed' && c.want === 'masked' ? ' ' + JSON.stringify(res.data).slice(0, 120) : ''}`);
+          }),
+        );
       }
     }
     if (PROBE) fs.writeFileSync(PROBE, JSON.stringify(probe, null, 1));
