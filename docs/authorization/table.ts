@@ -117,7 +117,7 @@ export const TABLE: Row[] = [
   M('setPublicityWindow', '§4: the town sets its publicity window', only({ TOWN_OFFICIAL: OWN })),
   M('registerCivicRecord', '§4: step 1, the village registrar of the resident\'s village', only({ VILLAGE_REGISTRAR: OWN })),
   M('reviewCivicRecord', '§4: step 2, the village reviewer', only({ VILLAGE_REVIEWER: OWN })),
-  M('publiciseCivicRecord', '§4: step 3, the publicity clerk only (no person performs two steps of a record)', nobody({ PUBLICITY_CLERK: OWN })),
+  M('publiciseCivicRecord', '§4: step 3, the publicity clerk (and the city admin, who may do everything; no person performs two steps of one record)', only({ PUBLICITY_CLERK: OWN })),
   M('objectToCivicRecord', '§4: a resident of the record\'s village objects during publicity', nobody({ RESIDENT: OWN })),
   M('approveCivicRecord', '§4: step 4, the town re-reviewer only', nobody({ TOWN_REVIEWER: OWN })),
   M('defineRewardItem', '§4, issue 10: a merchant stocks their own shop, a town official the shops of their town', only({ TOWN_OFFICIAL: OWN, MERCHANT: OWN })),
