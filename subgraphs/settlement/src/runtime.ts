@@ -8,6 +8,10 @@ export interface AdmissionJob {
   runId: string;
 }
 
+export interface SimulationJob {
+  simulationId: string;
+}
+
 /**
  * Everything settlement's code reaches at run time, built once by `create()` and handed down:
  * to resolvers as `ctx.rt`, to services and job processors as a parameter.
@@ -20,6 +24,7 @@ export interface SettlementRuntime {
     admission: JobQueue<AdmissionJob>;
     overdue: JobQueue<Record<string, never>>;
     finalise: JobQueue<Record<string, never>>;
+    simulation: JobQueue<SimulationJob>;
   };
   /** every closable (workers, queues, consumer, database) in shutdown order */
   lifecycle: Lifecycle;
