@@ -6,7 +6,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { toGraphQLError, DomainError } from '@citypoints/kit';
 import { verifyForwardedCaller, CALLER_HEADER } from '@citypoints/auth';
-import { logger, metrics, serveMetrics, withLogContext } from '@citypoints/log';
+import { initTracing, logger, metrics, serveMetrics, withLogContext, withServerSpan } from '@citypoints/log';
 import type { SubgraphContext } from './context';
 
 const log = logger('graphql');
@@ -81,12 +81,13 @@ export async function serveApollo<C extends object>(opts: {
   extra?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
   maxBodyBytes?: number;
 }): Promise<RunningServer> {
+  initTracing();
   await opts.server.start();
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const httpServer = http.createServer((req, res) => {
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
-    void withLogContext({ requestId }, () => handle(req, res));
+    void withLogContext({ requestId }, () => withServerSpan(`${req.method ?? 'GET'} ${(req.url ?? '').split('?')[0]}`, req, res, () => handle(req, res)));
   });
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     try {

@@ -2,7 +2,7 @@ import { env, subgraphSecret, type Env } from '@citypoints/config';
 import { Lifecycle, resolveQueueConnection, type QueueConnection } from '@citypoints/jobs';
 import { startSubgraphServer, type SubgraphModule, type SubgraphInstance } from '@citypoints/federation';
 import { systemClock } from '@citypoints/kit';
-import { logger, logFn, startProbeServer } from '@citypoints/log';
+import { initTracing, logger, logFn, shutdownTracing, startProbeServer } from '@citypoints/log';
 import { pingRedis } from '@citypoints/jobs';
 import { Client } from 'pg';
 
@@ -38,6 +38,8 @@ async function open(m: SubgraphModule, log: (s: string) => void): Promise<{ inst
 export function runSubgraphServer(m: SubgraphModule): void {
   const log = logFn(m.name);
   const lifecycle = new Lifecycle({ log });
+  initTracing(m.name);
+  lifecycle.connection('tracing', { close: shutdownTracing });
   (async () => {
     const { inst, deps } = await open(m, log);
     // the instance (pools, queues, its own lifecycle) closes after the server stopped taking requests
@@ -57,6 +59,8 @@ export function runSubgraphServer(m: SubgraphModule): void {
 export function runSubgraphWorker(m: SubgraphModule): void {
   const log = logFn(`${m.name}-worker`);
   const lifecycle = new Lifecycle({ log });
+  initTracing(`${m.name}-worker`);
+  lifecycle.connection('tracing', { close: shutdownTracing });
   (async () => {
     const { inst, deps } = await open(m, log);
     lifecycle.connection(`${m.name} instance`, inst);

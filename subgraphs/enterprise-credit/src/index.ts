@@ -51,7 +51,7 @@ export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOption
         publisher: creditPublisher(),
         labourSchemes: new Map(),
         metrics: { calendarMissing: {} },
-        queue: { queue: deps.queue, queuePrefix: prefix },
+        connection: { queue: deps.queue, queuePrefix: prefix },
         lifecycle,
         log,
       };

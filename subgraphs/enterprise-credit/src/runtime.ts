@@ -31,7 +31,7 @@ export interface EnterpriseCreditRuntime {
   /** published labour-risk scheme versions never change: each is read once per runtime */
   labourSchemes: Map<number, LabourRiskScheme>;
   /** how workers reach the queue backend */
-  queue: Pick<SubgraphDeps, 'queue' | 'queuePrefix'>;
+  connection: Pick<SubgraphDeps, 'queue' | 'queuePrefix'>;
   /** counters of this instance: working-day computations that reached a year without a calendar */
   metrics: { calendarMissing: Record<number, number> };
   /** every closable of this instance; its `shutdown()` is the instance's `close()` */
