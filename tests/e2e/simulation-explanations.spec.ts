@@ -26,6 +26,8 @@ describe('scores explain themselves by the scheme version that computed them', (
 
   it('a labour-risk score keeps its scheme version and table after a new version is published', async () => {
     const enterprise = await seed(city).enterprise({ divisionCode: '441900121' });
+    const ec = city.instances['enterprise-credit'].dataSource;
+    await eventually(async () => (await ec.query(`SELECT 1 FROM enterprise_credit.enterprises WHERE uscc = $1`, [enterprise.uscc])).length === 1);
     const calm = { wageArrearsDays: 0, workersOwed: 0, arrearsAmount: 0, payCycleDays: 30, rentArrearsMonths: 0, electricityRatio: 1, socialInsuranceArrearsMonths: 0, taxArrearsMonths: 0, groupIncident: false };
     ok(await city.query(`mutation($r: [LabourIndicatorsInput!]!) { reportLabourIndicators(reports: $r) }`, { r: [{ uscc: enterprise.uscc, period: '2026-06', source: 'hr', ...calm, petitions: 1 }] }, feed));
     const run = ok(await city.query(`mutation { runLabourRiskScoring(period: "2026-06") { id } }`, {}, admin)).runLabourRiskScoring;
