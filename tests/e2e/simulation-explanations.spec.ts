@@ -1,11 +1,14 @@
+import { civic } from '@citypoints/civic';
 import { enterpriseCreditModule } from '@citypoints/enterprise-credit';
+import { DAY } from '@citypoints/kit';
 import { registry } from '@citypoints/registry';
 import { socialOrganisationsModule } from '@citypoints/social-organisations';
 import { eventually, FixedClock, genUscc, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { approve, clerks, projectedResident, publicise, register, review } from '../../subgraphs/civic/test/helpers';
 
 /**
  * Explanations through the gateway: a labour-risk score and an organisation grading name the
- * scheme version they were computed under and show that version as it was published; after a new
+ * scheme version they were computed under (a civic record's credited points, the civic rules version) and show that version as it was published; after a new
  * version is published, the earlier score's explanation is unchanged. (School and hukou
  * applications: tests/e2e/simulation-what-if.spec.ts.)
  */
@@ -17,7 +20,7 @@ describe('scores explain themselves by the scheme version that computed them', (
   const clock = new FixedClock(new Date('2026-06-15T02:00:00Z'));
 
   beforeAll(async () => {
-    city = await startCity({ modules: [registry, enterpriseCreditModule({ webhookAllowPrivate: true }), socialOrganisationsModule()], workers: true, clock, label: 'simulation_explanations' });
+    city = await startCity({ modules: [registry, civic, enterpriseCreditModule({ webhookAllowPrivate: true }), socialOrganisationsModule()], workers: true, clock, label: 'simulation_explanations' });
     admin = await city.token('CITY_ADMIN', { sub: 'admin-explain' });
     feed = await city.token('DATA_FEED', { sub: 'hr-feed', department: 'HUMAN_RESOURCES' });
     civilAffairs = await city.token('DATA_FEED', { sub: 'civil-explain', department: 'CIVIL_AFFAIRS' });
@@ -63,5 +66,28 @@ describe('scores explain themselves by the scheme version that computed them', (
     const again = listed.find((n: { organisation: { uscc: string } }) => n.organisation.uscc === uscc);
     expect({ ...again, organisation: undefined }).toEqual({ ...graded, organisation: undefined });
     expect(again.scheme.definition).not.toEqual(published.definition);
+  });
+
+  it('a civic record keeps the rules version its credited points were computed under after new rules are published', async () => {
+    const VILLAGE = '441900003001';
+    const r = await projectedResident(city, VILLAGE);
+    const c = await clerks(city, VILLAGE);
+    const rec = ok(await register(city, c.registrar, r.id, 'HELP_NEIGHBOUR', '2026-06-14')).registerCivicRecord;
+    ok(await review(city, c.reviewer, rec.id));
+    ok(await publicise(city, c.clerk, rec.id));
+    clock.advance(5 * DAY);
+    ok(await approve(city, c.townReviewer, rec.id));
+    const EXPLAIN = `query($id: ID!) { civicRecord(id: $id) { creditedPoints breakdown rulesVersion rules { version effectiveFrom definition } } }`;
+    const before = ok(await city.query(EXPLAIN, { id: rec.id }, admin)).civicRecord;
+    const inForce = ok(await city.query(`{ civicRules { version effectiveFrom definition } }`, {}, admin)).civicRules;
+    expect(before).toMatchObject({ creditedPoints: 3, rulesVersion: inForce.version, rules: inForce });
+    expect(before.breakdown.rulesVersion).toBe(inForce.version);
+    const published = ok(
+      await city.query(`mutation($d: JSON!, $on: Date!) { publishCivicRules(definition: $d, effectiveFrom: $on) { version definition } }`, { d: { ...inForce.definition, starsPerTown: inForce.definition.starsPerTown + 1 }, on: '2026-06-20' }, admin),
+    ).publishCivicRules;
+    expect(published.version).toBe(inForce.version + 1);
+    clock.advance(1 * DAY);
+    expect(ok(await city.query(`{ civicRules { version } }`, {}, admin)).civicRules.version).toBe(published.version);
+    expect(ok(await city.query(EXPLAIN, { id: rec.id }, admin)).civicRecord).toEqual(before);
   });
 });
