@@ -177,4 +177,32 @@ describe('scheme simulation and explanations', () => {
     expect(after).toEqual(before);
     expect(after.scheme.definition.items.find((i: { code: string }) => i.code === 'EDUCATION').options.HIGH_SCHOOL_OR_BELOW).toBe(30);
   });
+
+  it('a hukou draft raising one option moves an application across the threshold; its score keeps its explanation after the draft is published', async () => {
+    const hukou = await city.token('HUKOU_OFFICER', { sub: 'hukou-sim-2', division: TOWN });
+    const p = await seed(city).resident({ hukou: 'MIGRANT' });
+    await eventually(async () => (await city.instances.settlement.dataSource.query(`SELECT 1 FROM settlement.residents WHERE id = $1`, [p.id])).length === 1);
+    const no = ok(await city.query(`mutation($i: SubmitHouseholdApplicationInput!) { submitHouseholdApplication(input: $i) { applicationNo } }`, { i: { applicantId: p.id, townCode: TOWN, indicators: [{ code: 'EDUCATION', value: 'COLLEGE' }] } }, hukou))
+      .submitHouseholdApplication.applicationNo;
+    const EXPLAIN = `eligible status points { total schemeCode schemeVersion scheme { code version definition } }`;
+    const verified = ok(await city.query(`mutation($n: ID!) { verifyHouseholdIndicators(applicationNo: $n, verdicts: [{ code: "EDUCATION", status: VERIFIED }]) { ${EXPLAIN} } }`, { n: no }, hukou)).verifyHouseholdIndicators;
+    const scheme = ok(await city.query(`{ pointsScheme(kind: HOUSEHOLD_REGISTRATION, year: 2026) { code version threshold definition } }`, {}, hukou)).pointsScheme;
+    expect(verified.points).toMatchObject({ schemeCode: scheme.code, schemeVersion: scheme.version, scheme: { code: scheme.code, version: scheme.version, definition: scheme.definition } });
+    expect(verified.eligible).toBe(false);
+    const total = verified.points.total;
+    const raise = scheme.threshold - total + 10;
+    const d = JSON.parse(JSON.stringify(scheme.definition));
+    d.items.find((i: { code: string }) => i.code === 'EDUCATION').options.COLLEGE += raise;
+    const queued = ok(await city.query(SIMULATE, { kind: 'HOUSEHOLD_REGISTRATION', year: 2026, d, town: TOWN }, hukou)).simulatePointsScheme;
+    const sim = await completed(queued.id, hukou);
+    expect(sim).toMatchObject({ status: 'COMPLETED', applications: 1, changedEligibility: 1, changedPlacement: 0, pointChanges: { [String(raise)]: 1 }, cutoffChanges: [] });
+    expect(sim.movers).toEqual([
+      { applicationNo: no, parentNameMasked: expect.stringContaining('*'), totalBefore: total, totalAfter: total + raise, rankBefore: null, rankAfter: null, placementBefore: null, placementAfter: null },
+    ]);
+    const READ = `query($n: ID!) { householdApplication(applicationNo: $n) { ${EXPLAIN} } }`;
+    expect(ok(await city.query(READ, { n: no }, hukou)).householdApplication).toEqual(verified);
+    const published = ok(await city.query(`mutation($c: String!, $d: JSON!) { publishPointsScheme(kind: HOUSEHOLD_REGISTRATION, code: $c, year: 2026, definition: $d) { version } }`, { c: scheme.code, d }, admin)).publishPointsScheme;
+    expect(published.version).toBe(scheme.version + 1);
+    expect(ok(await city.query(READ, { n: no }, hukou)).householdApplication).toEqual(verified);
+  });
 });
