@@ -87,7 +87,10 @@ class CallerForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext>
           const timedOut = (e as Error).name === 'TimeoutError';
           stop({ outcome: timedOut ? 'timeout' : 'error' });
           if (timedOut) log.warn({ subgraph: name, timeoutMs }, 'subgraph fetch timed out');
-          throw timedOut ? new Error(`subgraph ${name} did not answer within ${timeoutMs} ms`) : e;
+          // the client learns which service is missing (its other fields are answered), not how
+          throw new GraphQLError(timedOut ? `subgraph ${name} did not answer within ${timeoutMs} ms` : `subgraph ${name} is unavailable`, {
+            extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: name },
+          });
         }
       });
     };

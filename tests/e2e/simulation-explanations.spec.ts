@@ -3,7 +3,7 @@ import { enterpriseCreditModule } from '@citypoints/enterprise-credit';
 import { DAY } from '@citypoints/kit';
 import { registry } from '@citypoints/registry';
 import { socialOrganisationsModule } from '@citypoints/social-organisations';
-import { eventually, FixedClock, genUscc, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { eventually, FixedClock, genUscc, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 import { approve, clerks, projectedResident, publicise, register, review } from '../../subgraphs/civic/test/helpers';
 
 /**

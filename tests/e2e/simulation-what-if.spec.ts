@@ -1,7 +1,7 @@
 import { makeIdNumber } from '@citypoints/kit';
 import { registry } from '@citypoints/registry';
 import { settlement } from '@citypoints/settlement';
-import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 
 /**
  * What-if simulation of a draft school scheme through the gateway: raising one option's points

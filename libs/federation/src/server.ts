@@ -179,6 +179,8 @@ export interface SubgraphServerOptions {
   plugins?: ApolloServerPlugin<SubgraphContext>[];
   /** the subgraph's runtime, given to every resolver as `ctx.rt` */
   runtime?: unknown;
+  /** the instance's internal routes, answered before /graphql */
+  routes?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
 }
 
 /** Starts one subgraph: /graphql for the gateway, /health and /ready for the orchestrator. */
@@ -200,6 +202,7 @@ export async function startSubgraphServer(o: SubgraphServerOptions): Promise<Run
       return { caller, requestId: requestIdOf(req), clientAddress: req.headers['x-client-address'] as string | undefined, loaders: new Map(), rt: o.runtime };
     },
     async extra(req, res) {
+      if (o.routes && (await o.routes(req, res))) return true;
       const path = (req.url ?? '').split('?')[0];
       if (path === '/health') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', subgraph: o.name }));

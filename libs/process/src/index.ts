@@ -28,9 +28,16 @@ export async function processDeps(log: (m: string) => void): Promise<ProcessDeps
   return { env: e, databaseUrl: e.DATABASE_URL, queue };
 }
 
+/** Where another subgraph listens, by the port variable its module names (`enterprise-credit` → ENTERPRISE_CREDIT_PORT). */
+function subgraphUrl(e: Env, name: string): string | undefined {
+  const port = (e as unknown as Record<string, unknown>)[`${name.toUpperCase().replace(/-/g, '_')}_PORT`];
+  return typeof port === 'number' ? `http://${e.SUBGRAPH_HOST}:${port}/graphql` : undefined;
+}
+
 async function open(m: SubgraphModule, log: (s: string) => void): Promise<{ inst: SubgraphInstance; deps: ProcessDeps }> {
   const deps = await processDeps(log);
-  const inst = await m.create({ databaseUrl: deps.databaseUrl, queue: deps.queue, queuePrefix: deps.env.QUEUE_PREFIX, clock: systemClock, log });
+  const internal = { urlOf: (name: string) => subgraphUrl(deps.env, name), secret: subgraphSecret(deps.env) };
+  const inst = await m.create({ databaseUrl: deps.databaseUrl, queue: deps.queue, queuePrefix: deps.env.QUEUE_PREFIX, clock: systemClock, log, internal });
   return { inst, deps };
 }
 
@@ -44,7 +51,7 @@ export function runSubgraphServer(m: SubgraphModule): void {
     const { inst, deps } = await open(m, log);
     // the instance (pools, queues, its own lifecycle) closes after the server stopped taking requests
     lifecycle.connection(`${m.name} instance`, inst);
-    const server = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: deps.env[m.portVariable], host: deps.env.SUBGRAPH_HOST, subgraphSecret: subgraphSecret(deps.env), ready: inst.ready, readyChecks: { queues: () => queueReachable(deps.queue) }, runtime: inst.runtime });
+    const server = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: deps.env[m.portVariable], host: deps.env.SUBGRAPH_HOST, subgraphSecret: subgraphSecret(deps.env), ready: inst.ready, readyChecks: { queues: () => queueReachable(deps.queue) }, runtime: inst.runtime, routes: inst.routes?.bind(inst) });
     lifecycle.worker(`${m.name} server`, server);
     // handlers before the ready line: whoever waits for it may signal at once
     lifecycle.installSignalHandlers();

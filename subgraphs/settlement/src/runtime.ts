@@ -1,3 +1,4 @@
+import type { OwnerClient } from '@citypoints/events';
 import type { DataSource } from 'typeorm';
 import { Ctx as ContextDecorator } from 'type-graphql';
 import type { SubgraphContext } from '@citypoints/federation';
@@ -26,6 +27,8 @@ export interface SettlementRuntime {
     finalise: JobQueue<Record<string, never>>;
     simulation: JobQueue<SimulationJob>;
   };
+  /** asks registry for a resident, enterprise or organisation this subgraph has not heard of yet (read-your-writes) */
+  registry?: OwnerClient;
   /** every closable (workers, queues, consumer, database) in shutdown order */
   lifecycle: Lifecycle;
   /** counters an operator watches: working-day computations that reached a year without a calendar, by year */

@@ -1,11 +1,12 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer } from '@citypoints/events';
+import { EventConsumer, declareSubscription, registryClientFor } from '@citypoints/events';
 import type { SubgraphModule } from '@citypoints/federation';
 import { createQueue, Lifecycle } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
 import { SCHEMA, type VolunteeringRuntime } from './runtime';
 import { JOBS_QUEUE, startVolunteeringJobs } from './jobs/volunteering.jobs';
 import { Init1764700000000 } from './migrations/1764700000000-Init';
+import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { openSystemAccounts } from './points/points.service';
 import { residentEventHandlers } from './residents/resident.projection';
 import { buildVolunteeringSchema } from './schema';
@@ -18,12 +19,14 @@ export const volunteering: SubgraphModule = {
   buildSchema: buildVolunteeringSchema,
   async create(deps) {
     const log = deps.log ?? (() => undefined);
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764700000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764700000000, EventVersions1764900000000] });
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
     const jobsQueue = lifecycle.queue('jobs', createQueue<Record<string, never>, number>(JOBS_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
-    const rt: VolunteeringRuntime = { ds, clock: deps.clock, ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }), jobsQueue, lifecycle, log };
+    const rt: VolunteeringRuntime = { ds, clock: deps.clock, ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }), jobsQueue, lifecycle, log, registry: registryClientFor('volunteering', deps.internal) };
     await ds.transaction((m) => openSystemAccounts(rt, m));
+    // before any relay of a fresh deployment runs, so no event goes to nobody
+    await declareSubscription(deps.queue, deps.queuePrefix, 'volunteering', residentEventHandlers);
     const federated = await buildVolunteeringSchema();
     return {
       name: 'volunteering',

@@ -1,13 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, isCityWide, mustAuditRead, writeAudit, type Caller, type Role } from '@citypoints/auth';
-import { forbidden, isWithinDivision, notFound, unauthenticated } from '@citypoints/kit';
+import { forbidden, isUuid, isWithinDivision, notFound, unauthenticated } from '@citypoints/kit';
 import { loader } from '@citypoints/federation';
 import type { LedgerAccount } from '@citypoints/ledger';
 import { SCHEMA } from '../context';
 import type { CivicRuntime, Ctx } from '../runtime';
 import { residentRef } from '../residents/resident.type';
+import { ensureResidents } from '../residents/projection';
 import { CivicCard, Passbook, PassbookKind } from './card.type';
-import { isUuid } from '../ids';
 import { newCardNumber } from './card-number';
 
 const ISSUE_SHARDS = 16;
@@ -163,6 +163,7 @@ export function cardLoader(ctx: Ctx) {
 }
 
 export async function requireCard(ctx: Ctx, residentId: string): Promise<CivicCard> {
+  await ensureResidents(ctx, [residentId]);
   const card = await cardLoader(ctx).load(residentId);
   if (!card) throw notFound('resident', residentId);
   return card;

@@ -1,18 +1,16 @@
+/**
+ * The city test harness: subgraphs and a gateway in the test process. It lives outside libs
+ * because it starts the gateway (docs/architecture.md, imports point down).
+ */
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@citypoints/db';
 import type { QueueConnection } from '@citypoints/jobs';
 import { startSubgraphServer, type RunningServer, type SubgraphInstance, type SubgraphModule } from '@citypoints/federation';
-import { FixedClock, systemClock, type Clock } from '@citypoints/kit';
+import { systemClock, type Clock } from '@citypoints/kit';
 import { composeSupergraph, startGateway } from '@citypoints/gateway';
-import { TEST_JWT_SECRET, TEST_SUBGRAPH_SECRET, tokenFor, type TokenClaims } from './tokens';
-import { gql, type GraphQLResponse } from './graphql-client';
+import { gql, TEST_JWT_SECRET, TEST_SUBGRAPH_SECRET, testQueueConnection, tokenFor, type GraphQLResponse, type TokenClaims } from '@citypoints/testing';
 import type { Role } from '@citypoints/auth';
 
-/** The queue backend of the test run: Redis when jest found one, else BullMQ's PostgreSQL backend. */
-export function testQueueConnection(databaseUrl: string): QueueConnection {
-  const redis = process.env.CITYPOINTS_TEST_REDIS_URL;
-  return redis ? { kind: 'redis', url: redis } : { kind: 'postgres', url: databaseUrl, schema: 'bullmq' };
-}
 
 export interface TestCity {
   db: TestDatabase;
@@ -52,9 +50,9 @@ export async function startCity(o: StartCityOptions): Promise<TestCity> {
   let gateway: RunningServer | null = null;
   try {
     for (const m of o.modules) {
-      const inst = await m.create({ databaseUrl: db.url, queue, queuePrefix, clock });
+      const inst = await m.create({ databaseUrl: db.url, queue, queuePrefix, clock, internal: { urlOf: (name) => servers[name]?.url, secret: TEST_SUBGRAPH_SECRET } });
       instances[m.name] = inst;
-      servers[m.name] = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: 0, subgraphSecret: TEST_SUBGRAPH_SECRET, ready: inst.ready, runtime: inst.runtime });
+      servers[m.name] = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: 0, subgraphSecret: TEST_SUBGRAPH_SECRET, ready: inst.ready, runtime: inst.runtime, routes: inst.routes?.bind(inst) });
     }
     const supergraphSdl = composeSupergraph(o.modules.map((m) => ({ name: m.name, sdl: instances[m.name].federated.sdl, url: servers[m.name].url })));
     gateway = await startGateway({
@@ -99,4 +97,3 @@ export async function startCity(o: StartCityOptions): Promise<TestCity> {
   };
 }
 
-export { FixedClock };
