@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { CITY } from '../../infra/src/city';
-import { eventually, FixedClock, genIdNumber, genUscc, ok, seed, startCity, type GraphQLResponse, type TestCity } from '@citypoints/testing';
+import { eventually, FixedClock, genIdNumber, genUscc, ok, seed, startCity, type GraphQLResponse, type TestCity } from '@citypoints/test-city';
 import { render, RENDERED_PATH } from '../../docs/authorization/render';
 import { PRINCIPALS, SCOPES, TABLE, cellOf, type Access, type Principal, type Scope } from '../../docs/authorization/table';
 import { CALLS, FIELD_CALLS, type Fixtures } from './authz-calls';

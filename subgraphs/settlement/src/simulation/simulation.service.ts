@@ -17,6 +17,9 @@ export const SIMULATION_RUN_KIND = 'scheme-simulation';
 /** how many of the largest movers a simulation keeps */
 export const MOVERS_KEPT = 200;
 
+/** the roles that may simulate some scheme somewhere (the city admin passes every role check) */
+const SIMULATORS = ['EDUCATION_OFFICER', 'HUKOU_OFFICER', 'TOWN_OFFICIAL'] as const;
+
 const OFFICER = { [SchemeKind.SCHOOL_ADMISSION]: 'EDUCATION_OFFICER', [SchemeKind.HOUSEHOLD_REGISTRATION]: 'HUKOU_OFFICER' } as const;
 
 /**
@@ -86,8 +89,9 @@ export async function requestSimulation(rt: SettlementRuntime, c: Caller | null,
   return sim;
 }
 
-/** A simulation, for those who may run one of its kind and town; null when unknown. */
+/** A simulation, for those who may run one of its kind and town; null when unknown (to those who may run simulations at all). */
 export async function schemeSimulation(rt: SettlementRuntime, caller: Caller | null, id: string): Promise<SchemeSimulation | null> {
+  requireRole(caller, ...SIMULATORS);
   if (!isUuid(id)) return null;
   const rows: SimulationRow[] = await rt.ds.query(`${SELECT} WHERE s.id = $1`, [id]);
   if (!rows.length) return null;
