@@ -119,7 +119,7 @@ export const TABLE: Row[] = [
   M('reviewCivicRecord', '§4: step 2, the village reviewer', only({ VILLAGE_REVIEWER: OWN })),
   M('publiciseCivicRecord', '§4: step 3, the publicity clerk (and the city admin, who may do everything; no person performs two steps of one record)', only({ PUBLICITY_CLERK: OWN })),
   M('objectToCivicRecord', '§4: a resident of the record\'s village objects during publicity', nobody({ RESIDENT: OWN })),
-  M('approveCivicRecord', '§4: step 4, the town re-reviewer only', nobody({ TOWN_REVIEWER: OWN })),
+  M('approveCivicRecord', '§4: step 4, the town re-reviewer (and the city admin, who may do everything; no person performs two steps of one record)', only({ TOWN_REVIEWER: OWN })),
   M('defineRewardItem', '§4, issue 10: a merchant stocks their own shop, a town official the shops of their town', only({ TOWN_OFFICIAL: OWN, MERCHANT: OWN })),
   M('redeem', '§4, §9: only with the holder\'s consent — the holder on their own card; a merchant (or anyone) without the holder\'s code is refused', nobody({ RESIDENT: OWN })),
   M('issueRedemptionCode', '§4: the holder issues the one-time code for their own card', only({ RESIDENT: 'allowed' })),

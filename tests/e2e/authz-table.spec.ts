@@ -162,6 +162,8 @@ describe('the authorisation table through the gateway', () => {
     return { access: 'allowed', detail: codes.join(',') };
   }
 
+  const CIVIC_STEPS_ROWS = new Set(['Mutation.registerCivicRecord', 'Mutation.reviewCivicRecord', 'Mutation.publiciseCivicRecord', 'Mutation.approveCivicRecord']);
+
   it('answers every cell as the table says', async () => {
     const cells: { row: (typeof TABLE)[number]; p: Principal; s: Scope; want: Access }[] = [];
     for (const row of TABLE) for (const p of PRINCIPALS) for (const s of SCOPES) cells.push({ row, p, s, want: cellOf(row, p, s) });
@@ -175,7 +177,10 @@ describe('the authorisation table through the gateway', () => {
         await Promise.all(
           batch.slice(i, i + 40).map(async (c) => {
             const call = (CALLS[c.row.name] ?? FIELD_CALLS[c.row.name])(f, c.s);
-            const res = await city.query(call.query, call.variables, tokens[c.p]);
+            // "no person performs two steps of one record" is about a person: the city admin takes each civic step as
+            // another person, so the cell shows the role's right and not which of the steps happened to run first
+            const token = c.p === 'CITY_ADMIN' && CIVIC_STEPS_ROWS.has(c.row.name) ? await city.token('CITY_ADMIN', { sub: `authz-admin-${c.row.name.split('.')[1]}` }) : tokens[c.p];
+            const res = await city.query(call.query, call.variables, token);
             const got = observed(c.row, res);
             (probe[c.row.name] ??= {})[`${c.p}/${c.s}`] = `${got.access}${got.detail ? ' ' + got.detail : ''}`;
             // a masked cell may also answer nothing at all (null) — that shows no more than the mask
