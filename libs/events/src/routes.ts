@@ -15,6 +15,9 @@ export const ROUTES: readonly Route[] = [
   { prefix: 'registry.membership.', consumers: ['enterprise-credit', 'social-organisations'] },
   { prefix: 'registry.organisation.', consumers: ['social-organisations'] },
   { prefix: 'enterprise-credit.', consumers: ['social-organisations'] },
+  // volunteer points at the points supermarket: civic asks, volunteering decides (one saga)
+  { prefix: 'civic.volunteer-redemption.', consumers: ['volunteering'] },
+  { prefix: 'volunteering.supermarket-debit.', consumers: ['civic'] },
 ];
 
 /** The consumers of a topic, each once, in route order. */
