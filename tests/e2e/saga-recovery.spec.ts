@@ -38,6 +38,15 @@ describe('the volunteer-points saga recovers from a worker killed between the st
     await q.obliterate({ force: true });
     await q.close();
   }
+  /** what the civic worker's relay sent before it died */
+  async function relayCivicOnce(): Promise<void> {
+    const relay = new OutboxRelay({ dataSource: civicRt().ds, schema: 'civic', connection: city.queue, prefix: city.queuePrefix });
+    try {
+      expect(await relay.relayOnce()).toBe(1);
+    } finally {
+      await relay.stop();
+    }
+  }
   const civicRt = () => city.instances.civic.runtime as CivicRuntime;
   const volRt = () => city.instances.volunteering.runtime as VolunteeringRuntime;
   const decided = (id: string) =>
@@ -84,7 +93,7 @@ describe('the volunteer-points saga recovers from a worker killed between the st
     expect(p.status).toBe('PENDING');
     expect(await f.stock(item.merchantId, item.id)).toBe(2);
     // the dying worker's relay got the request out; volunteering debits and answers ...
-    await new OutboxRelay({ dataSource: civicRt().ds, schema: 'civic', connection: city.queue, prefix: city.queuePrefix }).relayOnce();
+    await relayCivicOnce();
     expect(await decided(p.id)).toBe('DEBITED');
     expect(await f.volunteerPoints(r)).toBe(30);
     // ... and the answer is lost with civic's queue; the restarted worker has nothing to act on
@@ -142,7 +151,7 @@ describe('the volunteer-points saga recovers from a worker killed between the st
 
     await kill(civicWorker);
     const p = ok(await f.redeem(r.token, r.cardNo, item.id)).redeem;
-    await new OutboxRelay({ dataSource: civicRt().ds, schema: 'civic', connection: city.queue, prefix: city.queuePrefix }).relayOnce();
+    await relayCivicOnce();
     expect(await decided(p.id)).toBe('REFUSED');
     await loseQueue('civic');
     civicWorker = await startWorker(civic);

@@ -23,7 +23,7 @@ describe('volunteer points at the points supermarket, through the gateway', () =
 
   const lots = (residentId: string) =>
     city.instances.volunteering.dataSource.query(
-      `SELECT original_amount, remaining FROM volunteering.ledger_lots WHERE account_id = $1 ORDER BY expires_at, created_at`,
+      `SELECT original_amount::int, remaining::int FROM volunteering.ledger_lots WHERE account_id = $1 ORDER BY expires_at, created_at`,
       [`vol:POINTS:${residentId}`],
     ) as Promise<{ original_amount: number; remaining: number }[]>;
   const invariants = async () => {
