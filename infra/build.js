@@ -49,7 +49,7 @@ function walk(dir, out = []) {
   for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
     const rel = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (['node_modules', 'test', 'jest', 'k8s'].includes(entry.name)) continue;
+      if (['node_modules', 'test', 'jest', 'k8s', 'deploy'].includes(entry.name)) continue;
       walk(rel, out);
     } else out.push(rel);
   }

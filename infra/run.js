@@ -6,7 +6,7 @@
 const path = require('node:path');
 const { build, isStale, DIST } = require('./build');
 
-const ENTRIES = { start: 'infra/start.js', workers: 'infra/workers.js', token: 'infra/token.js', compose: 'infra/compose.js', import: 'infra/import/main.js' };
+const ENTRIES = { start: 'infra/start.js', workers: 'infra/workers.js', migrate: 'infra/migrate.js', token: 'infra/token.js', compose: 'infra/compose.js', import: 'infra/import/main.js' };
 
 async function main() {
   const name = process.argv[2] && ENTRIES[process.argv[2]] ? process.argv.splice(2, 1)[0] : 'start';

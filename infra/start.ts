@@ -59,10 +59,11 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
 }
 
 /** The supergraph composed from the instances' SDL, with the URLs the gateway is configured with. */
-function compose(e: Env, instances: SubgraphInstance[]): string {
+function compose(e: Env, instances: SubgraphInstance[], o: { write: boolean }): string {
   const urls = subgraphUrls(e);
   const supergraph = composeSupergraph(instances.map((i) => ({ name: i.name, sdl: i.federated.sdl, url: urls[i.name as keyof typeof urls] })));
-  fs.writeFileSync(SUPERGRAPH_PATH, supergraph);
+  // a gateway process of its own reads the file; the one-process city hands it over in memory (an image's files are read-only)
+  if (o.write) fs.writeFileSync(SUPERGRAPH_PATH, supergraph);
   log(`supergraph composed from ${instances.length} subgraphs`);
   return supergraph;
 }
@@ -168,7 +169,7 @@ async function main() {
 
   try {
     instances = await createInstances(CITY, e, databaseUrl, queue, log);
-    const supergraph = compose(e, instances);
+    const supergraph = compose(e, instances, { write: chosen === 'split' });
     if (chosen === 'combined') {
       // the workers' process starts while this one opens its servers: migrations are done
       const workers = run('all', 'worker', 'infra/workers.ts');
@@ -176,7 +177,9 @@ async function main() {
         const inst = instances[k];
         servers.push(await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: e[m.portVariable], host: e.SUBGRAPH_HOST, subgraphSecret: subgraphSecret(e), ready: inst.ready, runtime: inst.runtime }));
       }
-      gateway = await startGateway(await gatewayOptionsFromEnv(e, { supergraphSdl: supergraph }));
+      // the gateway's rate limits and job dashboard use the database and queue backend this city runs on
+      const gatewayEnv: Env = { ...e, DATABASE_URL: databaseUrl, QUEUE_BACKEND: queue.kind, REDIS_URL: queue.kind === 'redis' ? queue.url : e.REDIS_URL };
+      gateway = await startGateway(await gatewayOptionsFromEnv(gatewayEnv, { supergraphSdl: supergraph }));
       if (workers.exitCode !== null) throw new Error(`the workers exited with code ${workers.exitCode}`);
       // the city answers while the demo data loads (a first start only)
       demo = seedDemo(e, instances).catch((err) => console.error('[city] demo data failed to load:', err));

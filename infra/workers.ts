@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { env } from '@citypoints/config';
+import { initTracing, logFn, logger, shutdownTracing, startProbeServer } from '@citypoints/log';
+import { queueReachable } from '@citypoints/process';
 import { CITY } from './src/city';
 import { closeInstances, createInstances, hostDeps } from './src/host';
 
@@ -9,15 +11,29 @@ import { closeInstances, createInstances, hostDeps } from './src/host';
  * queue), then queues, then pools; the supervisor waits for it.
  */
 async function main() {
-  const log = (m: string) => console.log(`[workers] ${m}`);
+  const log = logFn('workers');
   const e = env();
+  initTracing('workers');
   const { databaseUrl, queue } = await hostDeps(e, log);
   const instances = await createInstances(CITY, e, databaseUrl, queue, log);
+  // /health, /ready and /metrics of the workers on WORKER_HTTP_PORT (0: none)
+  const probe = e.WORKER_HTTP_PORT
+    ? await startProbeServer({
+        port: e.WORKER_HTTP_PORT,
+        service: 'workers',
+        ready: async () => ({
+          database: (await Promise.all(instances.map((i) => i.ready().catch(() => false)))).every(Boolean),
+          queues: await queueReachable(queue),
+        }),
+      })
+    : null;
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await probe?.close();
     await closeInstances(instances, log);
+    await shutdownTracing();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop());
@@ -30,6 +46,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error('[workers] failed to start:', err);
+  logger('workers').fatal({ err }, 'failed to start');
   process.exit(1);
 });

@@ -5,7 +5,7 @@ import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type Grap
 import { createBearerVerifier, signForwardedCaller, CALLER_HEADER, type Caller } from '@citypoints/auth';
 import { formatError, refuse, requestIdOf, runChecks, serveApollo, type RunningServer } from '@citypoints/federation';
 import { unauthenticated } from '@citypoints/kit';
-import { logger, metrics, serveMetrics } from '@citypoints/log';
+import { logger, metrics, serveMetrics, withClientSpan } from '@citypoints/log';
 import { costPlugin, queryLimits } from './limits';
 import { inputScalarsPlugin } from './input-scalars';
 import type { RateLimitStore } from './rate-limit';
@@ -75,16 +75,24 @@ class CallerForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     // closing, and a request then failed with ECONNRESET under bursts.
     const fetcher = async (input: string | URL, init?: RequestInit) => {
       const stop = metrics.subgraphFetch.startTimer({ subgraph: name });
-      try {
-        const res = await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-        stop({ outcome: res.ok ? 'ok' : `http_${res.status}` });
-        return res;
-      } catch (e) {
-        const timedOut = (e as Error).name === 'TimeoutError';
-        stop({ outcome: timedOut ? 'timeout' : 'error' });
-        if (timedOut) log.warn({ subgraph: name, timeoutMs }, 'subgraph fetch timed out');
-        throw timedOut ? new Error(`subgraph ${name} did not answer within ${timeoutMs} ms`) : e;
-      }
+      // a client span per fetch; its trace context travels in the request's headers
+      return withClientSpan(`subgraph ${name}`, { 'citypoints.subgraph': name }, async (trace, span) => {
+        try {
+          const headers = { ...(init?.headers as Record<string, string> | undefined), ...trace };
+          const res = await fetch(input, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
+          span.setAttribute('http.response.status_code', res.status);
+          stop({ outcome: res.ok ? 'ok' : `http_${res.status}` });
+          return res;
+        } catch (e) {
+          const timedOut = (e as Error).name === 'TimeoutError';
+          stop({ outcome: timedOut ? 'timeout' : 'error' });
+          if (timedOut) log.warn({ subgraph: name, timeoutMs }, 'subgraph fetch timed out');
+          // the client learns which service is missing (its other fields are answered), not how
+          throw new GraphQLError(timedOut ? `subgraph ${name} did not answer within ${timeoutMs} ms` : `subgraph ${name} is unavailable`, {
+            extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: name },
+          });
+        }
+      });
     };
     super({ url, fetcher: fetcher as unknown as RemoteGraphQLDataSource['fetcher'] });
   }

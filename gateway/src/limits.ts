@@ -68,8 +68,9 @@ export function queryLimits(maxDepth: number, maxCost: number, defaultListSize =
 
 /**
  * The cost of the operation about to run, with its variables: `first: $n` costs the value of
- * `$n`, a list given as a variable costs its length, and either costs the largest page when the
- * variable is not given. Refused with BAD_USER_INPUT before anything is fetched.
+ * `$n`, a list given as a variable costs its length; a variable left out costs the field's
+ * default page, and a value that is no size at all the largest page. Refused with BAD_USER_INPUT
+ * before anything is fetched.
  */
 export function costPlugin<C extends object>(maxCost: number, defaultListSize = 50, unknownSize = MAX_PAGE): ApolloServerPlugin<C> {
   return {

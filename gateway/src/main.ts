@@ -1,5 +1,5 @@
 import { env } from '@citypoints/config';
-import { logger } from '@citypoints/log';
+import { initTracing, logger, shutdownTracing } from '@citypoints/log';
 import { startGateway } from './gateway';
 import { gatewayOptionsFromEnv } from './options';
 
@@ -7,10 +7,12 @@ const log = logger('gateway');
 
 /** The gateway process: the supergraph composed ahead of time (or introspected in development); subgraph URLs from configuration. */
 async function main() {
+  initTracing('gateway');
   const server = await startGateway(await gatewayOptionsFromEnv(env()));
   log.info(`gateway listening on http://localhost:${server.port}/graphql`);
   const stop = async () => {
     await server.close();
+    await shutdownTracing();
     process.exit(0);
   };
   process.once('SIGTERM', stop);

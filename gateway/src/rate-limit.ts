@@ -79,6 +79,7 @@ export class PostgresRateLimitStore implements RateLimitStore {
   readonly kind = 'postgres';
   private readonly pool: Pool;
   private ready: Promise<void> | undefined;
+  private takes = 0;
 
   constructor(
     url: string,
@@ -122,6 +123,11 @@ export class PostgresRateLimitStore implements RateLimitStore {
       [key, perSecond, burst],
     );
     const { allowed, tokens } = rows[0];
+    // now and then, forget buckets that have been full again for a while (one row per caller)
+    if (++this.takes % 1000 === 0) {
+      const fullAfter = Math.ceil(burst / perSecond) + 60;
+      void this.pool.query(`DELETE FROM ${t} WHERE at < clock_timestamp() - make_interval(secs => $1)`, [fullAfter]).catch(() => undefined);
+    }
     return allowed ? { allowed: true, retryAfterMs: 0 } : { allowed: false, retryAfterMs: Math.ceil(((1 - Number(tokens)) * 1000) / perSecond) };
   }
 

@@ -3,13 +3,14 @@ import { resolveQueueConnection } from '@citypoints/jobs';
 import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
 import { systemClock } from '@citypoints/kit';
 import type { Env } from '@citypoints/config';
+import { logger } from '@citypoints/log';
 
 export type Log = (message: string) => void;
 
 /** Database and queue backend of a hosting process (DATABASE_URL must be set: the supervisor sets it). */
 export async function hostDeps(e: Env, log: Log): Promise<{ databaseUrl: string; queue: QueueConnection }> {
   if (!e.DATABASE_URL) {
-    console.error('invalid environment:\n  DATABASE_URL: required for a process hosting subgraphs or workers (npm start sets it)');
+    logger('host').fatal('invalid environment:\n  DATABASE_URL: required for a process hosting subgraphs or workers (npm start sets it)');
     process.exit(78);
   }
   const queue = await resolveQueueConnection({ redisUrl: e.REDIS_URL, databaseUrl: e.DATABASE_URL, backend: e.QUEUE_BACKEND, log });

@@ -196,6 +196,21 @@ describe('the parents’ lookup', () => {
         expect(vol).toContain('服务时长（小时）120');
         expect(vol).toContain('★');
         expect(await page.textContent('#resident-applications')).toContain(a.no);
+        if (label === 'phone') {
+          // the applicant asks for a re-check of a line during publicity, from the page
+          const form = page.locator(`form.recheck-form[data-application="${a.no}"]`);
+          await form.locator('button').click();
+          expect(await form.locator('.message').textContent()).toBe('请填写复核理由。');
+          await form.locator('select').selectOption('WORK_YEARS');
+          await form.locator('input').fill('劳动合同显示工作满4年');
+          await form.locator('button').click();
+          await page.waitForSelector(`form.recheck-form[data-application="${a.no}"] .message:has-text("复核申请已提交")`);
+          const asked = await city.instances.settlement.dataSource.query(`SELECT code, reason FROM settlement.rechecks WHERE application_no = $1`, [a.no]);
+          expect(asked).toEqual([{ code: 'WORK_YEARS', reason: '劳动合同显示工作满4年' }]);
+          await form.locator('input').fill('再次申请');
+          await form.locator('button').click();
+          await page.waitForSelector(`form.recheck-form[data-application="${a.no}"] .message:has-text("已有待答复")`);
+        }
         await shot(page, `resident-zh-${label}`);
         await page.close();
       }

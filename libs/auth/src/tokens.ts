@@ -119,3 +119,23 @@ export async function verifyForwardedCaller(secret: string, header: string | und
     throw unauthenticated('the forwarded caller is not signed by the gateway');
   }
 }
+
+export const SERVICE_HEADER = 'x-citypoints-service';
+const SERVICE_AUDIENCE = 'citypoints-internal';
+
+/** A subgraph's own identity on an internal call to another subgraph, signed with the secret they share. */
+export async function signServiceCall(secret: string, service: string): Promise<string> {
+  return new SignJWT({ service }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('2m').setAudience(SERVICE_AUDIENCE).sign(enc.encode(secret));
+}
+
+/** The calling service's name; anything not signed as a service call (a forwarded user caller included) is refused. */
+export async function verifyServiceCall(secret: string, header: string | undefined | null): Promise<string> {
+  if (!header) throw unauthenticated('internal calls carry a service identity');
+  try {
+    const { payload } = await jwtVerify(header, enc.encode(secret), { algorithms: ['HS256'], audience: SERVICE_AUDIENCE, requiredClaims: ['exp'] });
+    if (typeof payload.service !== 'string' || !/^[a-z][a-z-]*$/.test(payload.service)) throw new Error('no service');
+    return payload.service;
+  } catch {
+    throw unauthenticated('the service identity does not verify');
+  }
+}

@@ -1,11 +1,19 @@
 import { assertIdentifier, EntityManager } from '@citypoints/db';
 import { badInput } from '@citypoints/kit';
+import { contractOf, parsePayload, type PayloadOf, type TopicContract } from './contracts';
 
 /** What a consumer receives: the outbox row, plus the schema it came from. */
 export interface DomainEvent<P = Record<string, unknown>> {
   id: string;
   topic: string;
   aggregateId: string;
+  /**
+   * The producer's version of the aggregate's stream (`<subgraph>.<entity>` + aggregate id): 1, 2, …
+   * in the order the producing transactions committed their changes to that aggregate.
+   */
+  version: number;
+  /** version of the topic's payload schema */
+  schemaVersion: number;
   payload: P;
   /** ISO timestamp of the publishing transaction's insert */
   createdAt: string;
@@ -17,6 +25,7 @@ export interface PublishInput {
   topic: string;
   aggregateId: string;
   payload: Record<string, unknown>;
+  schemaVersion?: number;
 }
 
 /** `<subgraph>.<entity>.<verb>`, lower case, words joined by hyphens. */
@@ -49,43 +58,139 @@ export function eventsMigrationSql(schema: string): { up: string[]; down: string
 }
 
 /**
+ * The channel a publishing transaction notifies on commit (PostgreSQL delivers NOTIFY only when
+ * the transaction commits), so the relay sends at once instead of at its next poll.
+ */
+export function outboxChannel(schema: string): string {
+  return `citypoints_outbox_${schema}`;
+}
+
+/** The stream an event's version counts in: `<subgraph>.<entity>` of its topic. */
+export function streamOf(topic: string): string {
+  return topic.slice(0, topic.lastIndexOf('.'));
+}
+
+/**
+ * SQL of the migration that versions every event: `outbox.version` is the aggregate's sequence
+ * number, assigned from `outbox_sequence` in the producing transaction (the row lock orders two
+ * writers of one aggregate as their transactions commit).
+ */
+export function eventVersionsMigrationSql(schema: string): { up: string[]; down: string[] } {
+  assertIdentifier(schema);
+  return {
+    up: [
+      `CREATE TABLE "${schema}"."outbox_sequence" (
+        "stream" text NOT NULL,
+        "aggregate_id" text NOT NULL,
+        "version" bigint NOT NULL,
+        PRIMARY KEY ("stream", "aggregate_id")
+      )`,
+      `ALTER TABLE "${schema}"."outbox" ADD COLUMN "version" bigint NOT NULL DEFAULT 0, ADD COLUMN "schema_version" int NOT NULL DEFAULT 1`,
+    ],
+    down: [`ALTER TABLE "${schema}"."outbox" DROP COLUMN "schema_version", DROP COLUMN "version"`, `DROP TABLE IF EXISTS "${schema}"."outbox_sequence"`],
+  };
+}
+
+function requireTransaction(manager: EntityManager): void {
+  if (!manager.queryRunner?.isTransactionActive) {
+    throw new Error('publish needs the EntityManager of an open transaction (dataSource.transaction(m => ...))');
+  }
+}
+
+/**
  * Writes an event to the outbox in the caller's transaction: it exists exactly when the change
  * it describes commits. Refuses a manager outside a transaction, where that would not hold.
  */
 export async function publish(manager: EntityManager, schema: string, input: PublishInput): Promise<string> {
   assertIdentifier(schema);
-  if (!manager.queryRunner?.isTransactionActive) {
-    throw new Error('publish needs the EntityManager of an open transaction (dataSource.transaction(m => ...))');
-  }
-  if (!TOPIC_PATTERN.test(input.topic)) {
-    throw badInput(`topic ${input.topic} is not <subgraph>.<entity>.<verb>`, { field: 'topic' });
-  }
-  if (!input.aggregateId) throw badInput('an event needs the id of the aggregate it is about', { field: 'aggregateId' });
+  requireTransaction(manager);
+  const e = checkedInput(input);
   const rows: { id: string }[] = await manager.query(
-    `INSERT INTO "${schema}"."outbox" ("topic", "aggregate_id", "payload") VALUES ($1, $2, $3::jsonb) RETURNING "id"`,
-    [input.topic, input.aggregateId, JSON.stringify(input.payload ?? {})],
+    `WITH seq AS (
+       INSERT INTO "${schema}"."outbox_sequence" ("stream", "aggregate_id", "version") VALUES ($4, $2, 1)
+       ON CONFLICT ("stream", "aggregate_id") DO UPDATE SET "version" = "outbox_sequence"."version" + 1
+       RETURNING "version")
+     , ins AS (
+       INSERT INTO "${schema}"."outbox" ("topic", "aggregate_id", "payload", "version", "schema_version")
+       SELECT $1, $2, $3::jsonb, seq."version", $5 FROM seq RETURNING "id")
+     SELECT ins."id", pg_notify($6, '') FROM ins`,
+    [e.topic, e.aggregateId, JSON.stringify(e.payload), streamOf(e.topic), e.schemaVersion, outboxChannel(schema)],
   );
   return rows[0].id;
 }
 
 /**
+ * The topic's shape, and the payload under its contract when the topic has one (every topic a
+ * subgraph publishes does): a producer cannot put a payload its consumers would refuse.
+ */
+function checkedInput(input: PublishInput): Required<PublishInput> {
+  if (!TOPIC_PATTERN.test(input.topic)) throw badInput(`topic ${input.topic} is not <subgraph>.<entity>.<verb>`, { field: 'topic' });
+  if (!input.aggregateId) throw badInput('an event needs the id of the aggregate it is about', { field: 'aggregateId' });
+  const contract = contractOf(input.topic);
+  if (!contract) return { ...input, payload: input.payload ?? {}, schemaVersion: input.schemaVersion ?? 1 };
+  return { ...input, payload: parsePayload(contract, input.payload) as Record<string, unknown>, schemaVersion: contract.schemaVersion };
+}
+
+/** Publishes a fact under its contract: the payload is validated (and stripped to it) first. */
+export async function publishFact<C extends TopicContract>(
+  manager: EntityManager,
+  schema: string,
+  contract: C,
+  aggregateId: string,
+  payload: PayloadOf<C>,
+): Promise<string> {
+  const valid = parsePayload(contract, payload) as Record<string, unknown>;
+  return publish(manager, schema, { topic: contract.topic, aggregateId, payload: valid, schemaVersion: contract.schemaVersion });
+}
+
+/** `publishFact` for many aggregates at once (see `publishMany`). */
+export async function publishFacts<C extends TopicContract>(
+  manager: EntityManager,
+  schema: string,
+  contract: C,
+  facts: { aggregateId: string; payload: PayloadOf<C> }[],
+): Promise<number> {
+  return publishMany(
+    manager,
+    schema,
+    facts.map((f) => ({ topic: contract.topic, aggregateId: f.aggregateId, payload: parsePayload(contract, f.payload) as Record<string, unknown>, schemaVersion: contract.schemaVersion })),
+  );
+}
+
+/**
  * `publish` for many events of one transaction in one statement (a batch job can change
- * thousands of aggregates at once): the same checks, the same outbox rows. Returns how many.
+ * thousands of aggregates at once): the same checks, the same outbox rows, and each aggregate's
+ * events numbered on from its stream's last version in the order given. Returns how many.
  */
 export async function publishMany(manager: EntityManager, schema: string, inputs: PublishInput[]): Promise<number> {
   assertIdentifier(schema);
-  if (!manager.queryRunner?.isTransactionActive) {
-    throw new Error('publishMany needs the EntityManager of an open transaction (dataSource.transaction(m => ...))');
-  }
-  for (const input of inputs) {
-    if (!TOPIC_PATTERN.test(input.topic)) throw badInput(`topic ${input.topic} is not <subgraph>.<entity>.<verb>`, { field: 'topic' });
-    if (!input.aggregateId) throw badInput('an event needs the id of the aggregate it is about', { field: 'aggregateId' });
-  }
-  if (!inputs.length) return 0;
+  requireTransaction(manager);
+  const checked = inputs.map(checkedInput);
+  if (!checked.length) return 0;
   await manager.query(
-    `INSERT INTO "${schema}"."outbox" ("topic", "aggregate_id", "payload")
-     SELECT e.topic, e.aggregate_id, e.payload::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e(topic, aggregate_id, payload, n) ORDER BY e.n`,
-    [inputs.map((i) => i.topic), inputs.map((i) => i.aggregateId), inputs.map((i) => JSON.stringify(i.payload ?? {}))],
+    `WITH e AS (
+       SELECT e.*, row_number() OVER (PARTITION BY e.stream, e.aggregate_id ORDER BY e.n) AS k,
+              count(*) OVER (PARTITION BY e.stream, e.aggregate_id) AS c
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[]) WITH ORDINALITY AS e(topic, aggregate_id, payload, stream, schema_version, n)),
+     seq AS (
+       INSERT INTO "${schema}"."outbox_sequence" ("stream", "aggregate_id", "version")
+       SELECT DISTINCT stream, aggregate_id, c FROM e
+       ON CONFLICT ("stream", "aggregate_id") DO UPDATE SET "version" = "outbox_sequence"."version" + EXCLUDED."version"
+       RETURNING "stream", "aggregate_id", "version")
+     , ins AS (
+       INSERT INTO "${schema}"."outbox" ("topic", "aggregate_id", "payload", "version", "schema_version")
+       SELECT e.topic, e.aggregate_id, e.payload::jsonb, seq."version" - e.c + e.k, e.schema_version
+       FROM e JOIN seq ON seq."stream" = e.stream AND seq."aggregate_id" = e.aggregate_id ORDER BY e.n
+       RETURNING 1)
+     SELECT pg_notify($6, '') FROM (SELECT 1 FROM ins LIMIT 1) x`,
+    [
+      checked.map((i) => i.topic),
+      checked.map((i) => i.aggregateId),
+      checked.map((i) => JSON.stringify(i.payload)),
+      checked.map((i) => streamOf(i.topic)),
+      checked.map((i) => i.schemaVersion),
+      outboxChannel(schema),
+    ],
   );
-  return inputs.length;
+  return checked.length;
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '@citypoints/kit';
 import type { QueueConnection } from '@citypoints/jobs';
@@ -10,6 +11,14 @@ export interface SubgraphDeps {
   queuePrefix?: string;
   clock: Clock;
   log?: (message: string) => void;
+  /** internal calls between subgraphs (read-your-writes): where each one listens, and the secret that signs a service's identity */
+  internal?: InternalCalls;
+}
+
+export interface InternalCalls {
+  /** the GraphQL URL of a subgraph, e.g. `http://127.0.0.1:4101/graphql` */
+  urlOf(subgraph: string): string | undefined;
+  secret: string;
 }
 
 export interface DemoOptions {
@@ -26,6 +35,8 @@ export interface SubgraphInstance<R = unknown> {
   federated: FederatedSchema;
   dataSource: DataSource;
   ready(): Promise<boolean>;
+  /** HTTP routes beside /graphql for other subgraphs only (e.g. registry's `/internal/lookup`); true when it answered */
+  routes?(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** starts the BullMQ workers, job schedulers, the outbox relay and event consumers */
   startWorkers(): Promise<void>;
   /** loads demo data once (a second call finds it loaded and does nothing) */

@@ -6,7 +6,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { toGraphQLError, DomainError } from '@citypoints/kit';
 import { verifyForwardedCaller, CALLER_HEADER } from '@citypoints/auth';
-import { logger, metrics, serveMetrics, withLogContext } from '@citypoints/log';
+import { initTracing, logger, metrics, serveMetrics, withLogContext, withServerSpan } from '@citypoints/log';
 import type { SubgraphContext } from './context';
 
 const log = logger('graphql');
@@ -81,12 +81,13 @@ export async function serveApollo<C extends object>(opts: {
   extra?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
   maxBodyBytes?: number;
 }): Promise<RunningServer> {
+  initTracing();
   await opts.server.start();
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const httpServer = http.createServer((req, res) => {
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
-    void withLogContext({ requestId }, () => handle(req, res));
+    void withLogContext({ requestId }, () => withServerSpan(`${req.method ?? 'GET'} ${(req.url ?? '').split('?')[0]}`, req, res, () => handle(req, res)));
   });
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     try {
@@ -178,6 +179,8 @@ export interface SubgraphServerOptions {
   plugins?: ApolloServerPlugin<SubgraphContext>[];
   /** the subgraph's runtime, given to every resolver as `ctx.rt` */
   runtime?: unknown;
+  /** the instance's internal routes, answered before /graphql */
+  routes?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
 }
 
 /** Starts one subgraph: /graphql for the gateway, /health and /ready for the orchestrator. */
@@ -199,6 +202,7 @@ export async function startSubgraphServer(o: SubgraphServerOptions): Promise<Run
       return { caller, requestId: requestIdOf(req), clientAddress: req.headers['x-client-address'] as string | undefined, loaders: new Map(), rt: o.runtime };
     },
     async extra(req, res) {
+      if (o.routes && (await o.routes(req, res))) return true;
       const path = (req.url ?? '').split('?')[0];
       if (path === '/health') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', subgraph: o.name }));

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import pino, { type Logger, type LevelWithSilent } from 'pino';
 import { currentLogContext } from './context';
 import { REDACT_PATHS, scrubber } from './redact';
+import { activeTraceIds } from './tracing';
 
 export type { Logger } from 'pino';
 
@@ -70,8 +71,8 @@ export const rootLogger: Logger = pino(
     formatters: { level: (label) => ({ level: label }) },
     mixin() {
       const c = currentLogContext();
-      if (!c) return {};
-      return { ...(c.requestId ? { requestId: c.requestId } : {}), ...(c.traceId ? { traceId: c.traceId, spanId: c.spanId } : {}) };
+      const t = activeTraceIds() ?? (c?.traceId ? { traceId: c.traceId, spanId: c.spanId } : undefined);
+      return { ...(c?.requestId ? { requestId: c.requestId } : {}), ...(t ? { traceId: t.traceId, spanId: t.spanId } : {}) };
     },
   },
   sink,

@@ -2,7 +2,7 @@ import { env, subgraphSecret, type Env } from '@citypoints/config';
 import { Lifecycle, resolveQueueConnection, type QueueConnection } from '@citypoints/jobs';
 import { startSubgraphServer, type SubgraphModule, type SubgraphInstance } from '@citypoints/federation';
 import { systemClock } from '@citypoints/kit';
-import { logger, logFn, startProbeServer } from '@citypoints/log';
+import { initTracing, logger, logFn, shutdownTracing, startProbeServer } from '@citypoints/log';
 import { pingRedis } from '@citypoints/jobs';
 import { Client } from 'pg';
 
@@ -28,9 +28,16 @@ export async function processDeps(log: (m: string) => void): Promise<ProcessDeps
   return { env: e, databaseUrl: e.DATABASE_URL, queue };
 }
 
+/** Where another subgraph listens, by the port variable its module names (`enterprise-credit` → ENTERPRISE_CREDIT_PORT). */
+function subgraphUrl(e: Env, name: string): string | undefined {
+  const port = (e as unknown as Record<string, unknown>)[`${name.toUpperCase().replace(/-/g, '_')}_PORT`];
+  return typeof port === 'number' ? `http://${e.SUBGRAPH_HOST}:${port}/graphql` : undefined;
+}
+
 async function open(m: SubgraphModule, log: (s: string) => void): Promise<{ inst: SubgraphInstance; deps: ProcessDeps }> {
   const deps = await processDeps(log);
-  const inst = await m.create({ databaseUrl: deps.databaseUrl, queue: deps.queue, queuePrefix: deps.env.QUEUE_PREFIX, clock: systemClock, log });
+  const internal = { urlOf: (name: string) => subgraphUrl(deps.env, name), secret: subgraphSecret(deps.env) };
+  const inst = await m.create({ databaseUrl: deps.databaseUrl, queue: deps.queue, queuePrefix: deps.env.QUEUE_PREFIX, clock: systemClock, log, internal });
   return { inst, deps };
 }
 
@@ -38,11 +45,13 @@ async function open(m: SubgraphModule, log: (s: string) => void): Promise<{ inst
 export function runSubgraphServer(m: SubgraphModule): void {
   const log = logFn(m.name);
   const lifecycle = new Lifecycle({ log });
+  initTracing(m.name);
+  lifecycle.connection('tracing', { close: shutdownTracing });
   (async () => {
     const { inst, deps } = await open(m, log);
     // the instance (pools, queues, its own lifecycle) closes after the server stopped taking requests
     lifecycle.connection(`${m.name} instance`, inst);
-    const server = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: deps.env[m.portVariable], host: deps.env.SUBGRAPH_HOST, subgraphSecret: subgraphSecret(deps.env), ready: inst.ready, readyChecks: { queues: () => queueReachable(deps.queue) }, runtime: inst.runtime });
+    const server = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: deps.env[m.portVariable], host: deps.env.SUBGRAPH_HOST, subgraphSecret: subgraphSecret(deps.env), ready: inst.ready, readyChecks: { queues: () => queueReachable(deps.queue) }, runtime: inst.runtime, routes: inst.routes?.bind(inst) });
     lifecycle.worker(`${m.name} server`, server);
     // handlers before the ready line: whoever waits for it may signal at once
     lifecycle.installSignalHandlers();
@@ -57,6 +66,8 @@ export function runSubgraphServer(m: SubgraphModule): void {
 export function runSubgraphWorker(m: SubgraphModule): void {
   const log = logFn(`${m.name}-worker`);
   const lifecycle = new Lifecycle({ log });
+  initTracing(`${m.name}-worker`);
+  lifecycle.connection('tracing', { close: shutdownTracing });
   (async () => {
     const { inst, deps } = await open(m, log);
     lifecycle.connection(`${m.name} instance`, inst);

@@ -52,9 +52,9 @@ export async function startCity(o: StartCityOptions): Promise<TestCity> {
   let gateway: RunningServer | null = null;
   try {
     for (const m of o.modules) {
-      const inst = await m.create({ databaseUrl: db.url, queue, queuePrefix, clock });
+      const inst = await m.create({ databaseUrl: db.url, queue, queuePrefix, clock, internal: { urlOf: (name) => servers[name]?.url, secret: TEST_SUBGRAPH_SECRET } });
       instances[m.name] = inst;
-      servers[m.name] = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: 0, subgraphSecret: TEST_SUBGRAPH_SECRET, ready: inst.ready, runtime: inst.runtime });
+      servers[m.name] = await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: 0, subgraphSecret: TEST_SUBGRAPH_SECRET, ready: inst.ready, runtime: inst.runtime, routes: inst.routes?.bind(inst) });
     }
     const supergraphSdl = composeSupergraph(o.modules.map((m) => ({ name: m.name, sdl: instances[m.name].federated.sdl, url: servers[m.name].url })));
     gateway = await startGateway({

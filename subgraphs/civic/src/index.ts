@@ -1,5 +1,5 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer, OutboxRelay } from '@citypoints/events';
+import { EventConsumer, OutboxRelay, declareSubscription, registryClientFor } from '@citypoints/events';
 import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
 import { createQueue, createWorker, JobRuns, Lifecycle, schedule } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
@@ -8,6 +8,7 @@ import { Init1764400000000 } from './migrations/1764400000000-Init';
 import { HolderConsent1764600000000 } from './migrations/1764600000000-HolderConsent';
 import { CallerScopedKeys1764700000000 } from './migrations/1764700000000-CallerScopedKeys';
 import { PausedPublicity1764800000000 } from './migrations/1764800000000-PausedPublicity';
+import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { VolunteerExchange1764950000000 } from './migrations/1764950000000-VolunteerExchange';
 import { exchangeHandlers } from './exchange/volunteer-redemption';
 import { startExchangeJobs } from './exchange/exchange.jobs';
@@ -26,7 +27,7 @@ const RHYTHM_SCHEDULES: readonly { id: string; pattern: string; data: RhythmJobD
   { id: 'civic:yearly-evaluation', pattern: '0 2 1 1 *', data: { kind: 'YEARLY_EVALUATION' } },
 ]);
 
-export const MIGRATIONS = Object.freeze([Init1764400000000, HolderConsent1764600000000, CallerScopedKeys1764700000000, PausedPublicity1764800000000, VolunteerExchange1764950000000]);
+export const MIGRATIONS = Object.freeze([Init1764400000000, HolderConsent1764600000000, CallerScopedKeys1764700000000, PausedPublicity1764800000000, EventVersions1764900000000, VolunteerExchange1764950000000]);
 
 export const civic: SubgraphModule = {
   name: 'civic',
@@ -37,13 +38,16 @@ export const civic: SubgraphModule = {
     const lifecycle = new Lifecycle({ log: deps.log });
     const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [...MIGRATIONS] });
     lifecycle.connection('database', { close: () => ds.destroy() });
-    const rt: CivicRuntime = { ds, clock: deps.clock, ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }), runs: new JobRuns(SCHEMA), lifecycle, log: deps.log };
+    const rt: CivicRuntime = { ds, clock: deps.clock, ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }), runs: new JobRuns(SCHEMA), lifecycle, log: deps.log, registry: registryClientFor('civic', deps.internal) };
     try {
       await ds.transaction((m) => openSystemAccounts(rt, m));
     } catch (e) {
       await lifecycle.shutdown();
       throw e;
     }
+    // before any relay of a fresh deployment runs, so no event goes to nobody
+    const handlers = { ...residentHandlers, ...exchangeHandlers(rt) };
+    await declareSubscription(deps.queue, deps.queuePrefix, 'civic', handlers);
     const federated = await buildCivicSchema();
     return {
       name: 'civic',
@@ -52,7 +56,6 @@ export const civic: SubgraphModule = {
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
       async startWorkers() {
-        const handlers = { ...residentHandlers, ...exchangeHandlers(rt) };
         const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'civic', connection: deps.queue, handlers, prefix: deps.queuePrefix, log: deps.log });
         lifecycle.worker('events', { close: () => consumer.stop() });
         await consumer.start();

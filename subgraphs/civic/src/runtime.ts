@@ -1,3 +1,4 @@
+import type { OwnerClient } from '@citypoints/events';
 import type { DataSource } from 'typeorm';
 import type { SubgraphContext } from '@citypoints/federation';
 import type { JobRuns, Lifecycle } from '@citypoints/jobs';
@@ -13,6 +14,8 @@ export interface CivicRuntime {
   clock: Clock;
   ledger: Ledger;
   runs: JobRuns;
+  /** asks registry for a resident, enterprise or organisation this subgraph has not heard of yet (read-your-writes) */
+  registry?: OwnerClient;
   /** every closable of the instance (workers, queues, the pool) is registered here */
   lifecycle: Lifecycle;
   log?: (message: string) => void;

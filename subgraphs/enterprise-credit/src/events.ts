@@ -1,11 +1,12 @@
 import type { EntityManager } from 'typeorm';
-import { publish, publishMany, type PublishInput } from '@citypoints/events';
+import { CREDIT_TOPICS, publish, publishMany, type PublishInput } from '@citypoints/events';
 import { SCHEMA } from './runtime';
 
+/** The topics of enterprise-credit's contracts; `publish` validates each payload against its contract. */
 export const TOPICS = {
-  recorded: 'enterprise-credit.record.recorded',
-  repaired: 'enterprise-credit.record.repaired',
-  statusChanged: 'enterprise-credit.status.changed',
+  recorded: CREDIT_TOPICS.recordRecorded.topic,
+  repaired: CREDIT_TOPICS.recordRepaired.topic,
+  statusChanged: CREDIT_TOPICS.statusChanged.topic,
 } as const;
 
 export interface StatusChange {

@@ -1,3 +1,5 @@
+import { declareSubscription, registryClientFor } from '@citypoints/events';
+import { enterpriseHandlers } from './enterprises/enterprise.projection';
 import { openSubgraphDataSource } from '@citypoints/db';
 import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
 import { createQueue, JobRuns, Lifecycle } from '@citypoints/jobs';
@@ -8,6 +10,7 @@ import { Init1764500000000 } from './migrations/1764500000000-Init';
 import { SeedSchemes1764500000100 } from './migrations/1764500000100-SeedSchemes';
 import { sealWebhookSecretsMigration } from './migrations/1764500000200-SealWebhookSecrets';
 import { FeedsPerDepartment1764500000300 } from './migrations/1764500000300-FeedsPerDepartment';
+import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { AreasAndStaleReports1764500000400 } from './migrations/1764500000400-AreasAndStaleReports';
 import { calendarMigration } from '@citypoints/calendar';
 import { SCHEMA, type DeliveryJob, type EnterpriseCreditRuntime, type ScoringJob } from './runtime';
@@ -23,6 +26,7 @@ export const migrations = (webhookSecretKey: Buffer) => [
   AreasAndStaleReports1764500000400,
   // the State Council's working-day arrangements, read by the escalation of alerts
   calendarMigration(SCHEMA, 1764500000500),
+  EventVersions1764900000000,
 ];
 
 /** The module with its job options; tests shrink chunks and backoff through it. */
@@ -41,6 +45,7 @@ export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOption
       const prefix = deps.queuePrefix;
       const rt: EnterpriseCreditRuntime = {
         ds,
+        registry: registryClientFor('enterprise-credit', deps.internal),
         clock: deps.clock,
         options,
         runs: new JobRuns(SCHEMA),
@@ -51,10 +56,12 @@ export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOption
         publisher: creditPublisher(),
         labourSchemes: new Map(),
         metrics: { calendarMissing: {} },
-        queue: { queue: deps.queue, queuePrefix: prefix },
+        connection: { queue: deps.queue, queuePrefix: prefix },
         lifecycle,
         log,
       };
+      // before any relay of a fresh deployment runs, so no event goes to nobody
+      await declareSubscription(deps.queue, deps.queuePrefix, 'enterprise-credit', enterpriseHandlers);
       const federated = await buildEnterpriseCreditSchema();
       return {
         name: 'enterprise-credit',

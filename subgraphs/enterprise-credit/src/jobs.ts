@@ -46,7 +46,7 @@ async function runMaintenance(rt: EnterpriseCreditRuntime, task: MaintenanceTask
  */
 export async function startWorkers(rt: EnterpriseCreditRuntime): Promise<void> {
   const { lifecycle } = rt;
-  const { queue: connection, queuePrefix: prefix } = rt.queue;
+  const { queue: connection, queuePrefix: prefix } = rt.connection;
   const relay = new OutboxRelay({ dataSource: rt.ds, schema: SCHEMA, connection, prefix, log: rt.log });
   relay.start();
   lifecycle.worker('outbox-relay', { close: () => relay.stop() });

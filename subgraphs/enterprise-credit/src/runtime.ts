@@ -1,3 +1,4 @@
+import type { OwnerClient } from '@citypoints/events';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '@citypoints/kit';
 import type { SubgraphContext, SubgraphDeps } from '@citypoints/federation';
@@ -26,12 +27,14 @@ export interface EnterpriseCreditRuntime {
   /** the `job_runs` rows of scoring runs */
   runs: JobRuns;
   queues: { scoring: JobQueue<ScoringJob>; deliveries: JobQueue<DeliveryJob> };
+  /** asks registry for a resident, enterprise or organisation this subgraph has not heard of yet (read-your-writes) */
+  registry?: OwnerClient;
   /** domain events, into this subgraph's outbox in the caller's transaction */
   publisher: CreditPublisher;
   /** published labour-risk scheme versions never change: each is read once per runtime */
   labourSchemes: Map<number, LabourRiskScheme>;
   /** how workers reach the queue backend */
-  queue: Pick<SubgraphDeps, 'queue' | 'queuePrefix'>;
+  connection: Pick<SubgraphDeps, 'queue' | 'queuePrefix'>;
   /** counters of this instance: working-day computations that reached a year without a calendar */
   metrics: { calendarMissing: Record<number, number> };
   /** every closable of this instance; its `shutdown()` is the instance's `close()` */

@@ -4,8 +4,10 @@ import type { SubgraphModule } from '@citypoints/federation';
 import { Lifecycle } from '@citypoints/jobs';
 import { registryEntities } from './entities';
 import { Init1764100000000 } from './migrations/1764100000000-Init';
+import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { SCHEMA, type RegistryRuntime } from './runtime';
 import { buildRegistrySchema } from './schema';
+import { internalRoutes } from './internal/lookup.route';
 import { seedRegistryDemo } from './seed/demo';
 
 export const registry: SubgraphModule = {
@@ -15,7 +17,7 @@ export const registry: SubgraphModule = {
   buildSchema: buildRegistrySchema,
   async create(deps) {
     const log = deps.log ?? (() => undefined);
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: registryEntities, migrations: [Init1764100000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: registryEntities, migrations: [Init1764100000000, EventVersions1764900000000] });
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
     const rt: RegistryRuntime = { ds, clock: deps.clock, lifecycle, log };
@@ -26,6 +28,7 @@ export const registry: SubgraphModule = {
       federated,
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
+      routes: internalRoutes(rt, deps.internal?.secret),
       async startWorkers() {
         const relay = new OutboxRelay({ dataSource: ds, schema: SCHEMA, connection: deps.queue, prefix: deps.queuePrefix, log });
         lifecycle.worker('outbox-relay', { close: () => relay.stop() });

@@ -1,5 +1,5 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer } from '@citypoints/events';
+import { EventConsumer, declareSubscription, registryClientFor } from '@citypoints/events';
 import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
 import { JobRuns, Lifecycle } from '@citypoints/jobs';
 import { createAdmissionQueue, startAdmissionWorker } from './admission/admission.jobs';
@@ -13,6 +13,7 @@ import { SchoolEligibility1764200000004 } from './migrations/1764200000004-Schoo
 import { VerifiableRankings1764200000005 } from './migrations/1764200000005-VerifiableRankings';
 import { CallerScopedKeys1764200000006 } from './migrations/1764200000006-CallerScopedKeys';
 import { LookupAttempts1764200000090 } from './lookup/lookup.migration';
+import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { residentEventHandlers } from './residents/resident.projection';
 import type { SettlementRuntime } from './runtime';
 import { buildSettlementSchema } from './schema';
@@ -25,11 +26,12 @@ export const settlement: SubgraphModule = {
   buildSchema: buildSettlementSchema,
   async create(deps): Promise<SubgraphInstance<SettlementRuntime>> {
     const log = deps.log ?? (() => undefined);
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001, Calendar1764200000002, Procedure1764200000003, SchoolEligibility1764200000004, VerifiableRankings1764200000005, CallerScopedKeys1764200000006, LookupAttempts1764200000090] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001, Calendar1764200000002, Procedure1764200000003, SchoolEligibility1764200000004, VerifiableRankings1764200000005, CallerScopedKeys1764200000006, LookupAttempts1764200000090, EventVersions1764900000000] });
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
     const rt: SettlementRuntime = {
       ds,
+      registry: registryClientFor('settlement', deps.internal),
       clock: deps.clock,
       runs: new JobRuns(SCHEMA),
       queues: {
@@ -41,6 +43,8 @@ export const settlement: SubgraphModule = {
       metrics: { calendarMissing: {} },
       log,
     };
+    // before any relay of a fresh deployment runs, so no event goes to nobody
+    await declareSubscription(deps.queue, deps.queuePrefix, CONSUMER, residentEventHandlers);
     const federated = await buildSettlementSchema();
     return {
       name: 'settlement',

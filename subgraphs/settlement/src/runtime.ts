@@ -1,3 +1,4 @@
+import type { OwnerClient } from '@citypoints/events';
 import type { DataSource } from 'typeorm';
 import { Ctx as ContextDecorator } from 'type-graphql';
 import type { SubgraphContext } from '@citypoints/federation';
@@ -21,6 +22,8 @@ export interface SettlementRuntime {
     overdue: JobQueue<Record<string, never>>;
     finalise: JobQueue<Record<string, never>>;
   };
+  /** asks registry for a resident, enterprise or organisation this subgraph has not heard of yet (read-your-writes) */
+  registry?: OwnerClient;
   /** every closable (workers, queues, consumer, database) in shutdown order */
   lifecycle: Lifecycle;
   /** counters an operator watches: working-day computations that reached a year without a calendar, by year */

@@ -1,5 +1,5 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer } from '@citypoints/events';
+import { EventConsumer, declareSubscription, registryClientFor } from '@citypoints/events';
 import type { SubgraphModule } from '@citypoints/federation';
 import { createQueue, createQueueEvents, JobRuns, Lifecycle } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
@@ -8,6 +8,7 @@ import { Init1764600000000 } from './migrations/1764600000000-Init';
 import { CallerScopedKeys1764600000100 } from './migrations/1764600000100-CallerScopedKeys';
 import { BlacklistingLifts1764600000200 } from './migrations/1764600000200-BlacklistingLifts';
 import { GradingRunItems1764600000300 } from './migrations/1764600000300-GradingRunItems';
+import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { buildSocialOrganisationsSchema } from './schema';
 import { registryHandlers } from './organisations/projection.handlers';
 import { enterpriseCreditHandlers } from './member-effects/member-effect.handlers';
@@ -23,13 +24,14 @@ export function socialOrganisationsModule(overrides: Partial<SocialOrganisations
     buildSchema: buildSocialOrganisationsSchema,
     async create(deps) {
       const log = deps.log ?? (() => undefined);
-      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764600000000, CallerScopedKeys1764600000100, BlacklistingLifts1764600000200, GradingRunItems1764600000300] });
+      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764600000000, CallerScopedKeys1764600000100, BlacklistingLifts1764600000200, GradingRunItems1764600000300, EventVersions1764900000000] });
       const lifecycle = new Lifecycle({ log });
       lifecycle.connection('database', { close: () => ds.destroy() });
       const gradingQueue = lifecycle.queue('grading', createQueue<GradingJob>(GRADING_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
       const gradingEvents = lifecycle.queue('grading-events', createQueueEvents(GRADING_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
       const rt: SocialOrganisationsRuntime = {
         ds,
+        registry: registryClientFor('social-organisations', deps.internal),
         clock: deps.clock,
         ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }),
         runs: new JobRuns(SCHEMA),
@@ -39,6 +41,8 @@ export function socialOrganisationsModule(overrides: Partial<SocialOrganisations
         lifecycle,
         log,
       };
+      // before any relay of a fresh deployment runs, so no event goes to nobody
+      await declareSubscription(deps.queue, deps.queuePrefix, CONSUMER, { ...registryHandlers(rt), ...enterpriseCreditHandlers(rt) });
       const federated = await buildSocialOrganisationsSchema();
       return {
         name: 'social-organisations',
@@ -53,7 +57,7 @@ export function socialOrganisationsModule(overrides: Partial<SocialOrganisations
             consumer: CONSUMER,
             connection: deps.queue,
             prefix: deps.queuePrefix,
-            handlers: { ...registryHandlers, ...enterpriseCreditHandlers(rt) },
+            handlers: { ...registryHandlers(rt), ...enterpriseCreditHandlers(rt) },
             log,
           });
           lifecycle.worker('events', { close: () => consumer.stop() });

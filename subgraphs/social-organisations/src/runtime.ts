@@ -1,3 +1,4 @@
+import type { OwnerClient } from '@citypoints/events';
 import type { DataSource } from 'typeorm';
 import type { SubgraphContext } from '@citypoints/federation';
 import type { JobQueue, JobQueueEvents, JobRuns, Lifecycle } from '@citypoints/jobs';
@@ -29,6 +30,8 @@ export interface SocialOrganisationsRuntime {
   /** the gradings' points accounts */
   ledger: Ledger;
   runs: JobRuns;
+  /** asks registry for a resident, enterprise or organisation this subgraph has not heard of yet (read-your-writes) */
+  registry?: OwnerClient;
   gradingQueue: JobQueue<GradingJob>;
   /** completions of grading jobs, for a request that waits for its run */
   gradingEvents: JobQueueEvents;

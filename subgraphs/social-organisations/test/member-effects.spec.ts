@@ -1,5 +1,5 @@
 import { openSubgraphDataSource, type DataSource } from '@citypoints/db';
-import { consumerQueueName, eventsMigrationSql, OutboxRelay, publish, type DomainEvent, type EventOutcome } from '@citypoints/events';
+import { consumerQueueName, eventsMigrationSql, eventVersionsMigrationSql, OutboxRelay, publish, type DomainEvent, type EventOutcome } from '@citypoints/events';
 import { createQueue, type JobQueue } from '@citypoints/jobs';
 import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
 import { registry } from '@citypoints/registry';
@@ -47,7 +47,7 @@ describe('member-enterprise effects from enterprise-credit events', () => {
     city = await startCity({ modules: [registry, socialOrganisations], workers: true, clock: new FixedClock(new Date('2034-12-01T00:00:00Z')) });
     admin = await city.token('CITY_ADMIN', { sub: 'admin-1' });
     ec = await openSubgraphDataSource({ url: city.db.url, schema: PUBLISHER, entities: [], migrations: [] });
-    for (const sql of eventsMigrationSql(PUBLISHER).up) await ec.query(sql);
+    for (const sql of [...eventsMigrationSql(PUBLISHER).up, ...eventVersionsMigrationSql(PUBLISHER).up]) await ec.query(sql);
     relay = new OutboxRelay({ dataSource: ec, schema: PUBLISHER, connection: city.queue, prefix: city.queuePrefix, pollMs: 50 });
     relay.start();
     consumerQueue = createQueue<DomainEvent, EventOutcome>(consumerQueueName('social-organisations'), city.queue, { prefix: city.queuePrefix });
@@ -181,5 +181,23 @@ describe('member-enterprise effects from enterprise-credit events', () => {
     expect(row).toEqual({ name: '东莞市模具行业协会', kind: 'INDUSTRY_ASSOCIATION', division_code: '441900004' });
     const [g] = await so().query(`SELECT points FROM social_organisations.gradings WHERE uscc = $1 AND year = 2034`, [org]);
     expect(Number(g.points)).toBe(-5);
+  });
+
+  it('lowers a chamber by 10 exactly once when its member was blacklisted before the membership arrived', async () => {
+    const s = seed(city);
+    const member = (await s.enterprise()).uscc;
+    const chamber = (await s.organisation()).uscc;
+    await outcome(await emit('enterprise-credit.status.changed', member, { uscc: member, previous: 'NORMAL', status: 'BLACK', changedAt: '2034-05-02T00:00:00.000Z' }));
+    const joined = { organisationUscc: chamber, enterpriseUscc: member, kind: 'CHAMBER_OF_COMMERCE' };
+    const first = await emit('registry.membership.added', chamber, joined);
+    expect(await outcome(first)).toBe('applied');
+    const g = await grading(chamber, 2034);
+    expect(g!.points).toBe(-10);
+    expect(memberLines(g, 'MEMBER_BLACKLISTED')).toEqual([{ category: 'MEMBER_BLACKLISTED', points: -10, note: `member ${member} turned BLACK on 2034-05-02` }]);
+    // the status turn delivered again after the membership: still one line
+    await outcome(await emit('enterprise-credit.status.changed', member, { uscc: member, previous: 'NORMAL', status: 'BLACK', changedAt: '2034-05-02T00:00:00.000Z' }));
+    expect((await grading(chamber, 2034))!.points).toBe(-10);
+    const [{ balance }] = await so().query(`SELECT balance FROM social_organisations.ledger_accounts WHERE id = $1`, [`so:grading:${chamber}:2034`]);
+    expect(Number(balance)).toBe(-1000);
   });
 });

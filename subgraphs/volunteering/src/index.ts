@@ -1,11 +1,12 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer, OutboxRelay } from '@citypoints/events';
+import { EventConsumer, OutboxRelay, declareSubscription, registryClientFor } from '@citypoints/events';
 import type { SubgraphModule } from '@citypoints/federation';
 import { createQueue, Lifecycle } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
 import { SCHEMA, type VolunteeringRuntime } from './runtime';
 import { JOBS_QUEUE, startVolunteeringJobs } from './jobs/volunteering.jobs';
 import { Init1764700000000 } from './migrations/1764700000000-Init';
+import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { SupermarketDebits1764950000000 } from './migrations/1764950000000-SupermarketDebits';
 import { supermarketHandlers } from './exchange/supermarket';
 import { openSystemAccounts } from './points/points.service';
@@ -20,12 +21,15 @@ export const volunteering: SubgraphModule = {
   buildSchema: buildVolunteeringSchema,
   async create(deps) {
     const log = deps.log ?? (() => undefined);
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764700000000, SupermarketDebits1764950000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764700000000, EventVersions1764900000000, SupermarketDebits1764950000000] });
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
     const jobsQueue = lifecycle.queue('jobs', createQueue<Record<string, never>, number>(JOBS_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
-    const rt: VolunteeringRuntime = { ds, clock: deps.clock, ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }), jobsQueue, lifecycle, log };
+    const rt: VolunteeringRuntime = { ds, clock: deps.clock, ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }), jobsQueue, lifecycle, log, registry: registryClientFor('volunteering', deps.internal) };
     await ds.transaction((m) => openSystemAccounts(rt, m));
+    // before any relay of a fresh deployment runs, so no event goes to nobody
+    const handlers = { ...residentEventHandlers, ...supermarketHandlers(rt) };
+    await declareSubscription(deps.queue, deps.queuePrefix, 'volunteering', handlers);
     const federated = await buildVolunteeringSchema();
     return {
       name: 'volunteering',
@@ -34,7 +38,7 @@ export const volunteering: SubgraphModule = {
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
       async startWorkers() {
-        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'volunteering', connection: deps.queue, prefix: deps.queuePrefix, handlers: { ...residentEventHandlers, ...supermarketHandlers(rt) }, log });
+        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'volunteering', connection: deps.queue, prefix: deps.queuePrefix, handlers, log });
         lifecycle.worker('events', { close: () => consumer.stop() });
         await consumer.start();
         const relay = new OutboxRelay({ dataSource: ds, schema: SCHEMA, connection: deps.queue, prefix: deps.queuePrefix, log });

@@ -1,3 +1,4 @@
+import type { OwnerClient } from '@citypoints/events';
 import type { DataSource } from 'typeorm';
 import type { SubgraphContext } from '@citypoints/federation';
 import type { JobQueue, Lifecycle } from '@citypoints/jobs';
@@ -16,6 +17,8 @@ export interface VolunteeringRuntime {
   /** the time bank's points */
   ledger: Ledger;
   jobsQueue: JobQueue<Record<string, never>, number>;
+  /** asks registry for a resident, enterprise or organisation this subgraph has not heard of yet (read-your-writes) */
+  registry?: OwnerClient;
   lifecycle: Lifecycle;
   log: (message: string) => void;
 }

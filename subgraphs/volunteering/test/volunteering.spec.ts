@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
 import { createQueue } from '@citypoints/jobs';
 import { DAY, HOUR } from '@citypoints/kit';
@@ -283,22 +284,31 @@ describe('volunteering through the gateway', () => {
 
   it('keeps the household projection right whatever order registry\'s events arrive in', async () => {
     const id = '0f8a4b1e-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
-    const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
-    const event = (topic: string, payload: Record<string, unknown>, s: number) => ({ id: `${s}`, topic, aggregateId: id, payload, createdAt: at(s), source: 'registry' });
+    // each registration or change carries the resident's whole state and registry's version of it
+    const event = (topic: string, version: number, divisionCode: string, householdId: string | null) => ({
+      id: randomUUID(),
+      topic,
+      aggregateId: id,
+      version,
+      schemaVersion: 1,
+      payload: { id, nameMasked: '李*', idNumberMasked: '441900********0011', birthDate: '1990-01-01', hukou: 'MIGRANT', divisionCode, householdId },
+      createdAt: new Date().toISOString(),
+      source: 'registry',
+    });
     const deliver = (...events: ReturnType<typeof event>[]) => ds().transaction(async (m) => {
       for (const e of events) await residentEventHandlers[e.topic](m, e);
     });
     const row = async () => (await ds().query(`SELECT division_code, household_id FROM volunteering.residents WHERE id = $1`, [id]))[0];
-    // joined H-2 (t3) arrives before the registration in H-1 (t1) and its leaving H-1 (t2)
-    await deliver(event('registry.household.joined', { residentId: id, householdId: 'H-2' }, 3));
-    await deliver(event('registry.resident.registered', { id, divisionCode: '441900003001', householdId: 'H-1' }, 1));
-    await deliver(event('registry.household.left', { residentId: id, householdId: 'H-1' }, 2));
+    // joined H-2 (v3) arrives before the registration in H-1 (v1) and its leaving H-1 (v2)
+    await deliver(event('registry.resident.changed', 3, '441900003001', 'H-2'));
+    await deliver(event('registry.resident.registered', 1, '441900003001', 'H-1'));
+    await deliver(event('registry.resident.changed', 2, '441900003001', null));
     expect(await row()).toEqual({ division_code: '441900003001', household_id: 'H-2' });
     // a change delivered late does not undo a later one
-    await deliver(event('registry.resident.changed', { id, divisionCode: '441900003002', householdId: 'H-2' }, 5));
-    await deliver(event('registry.resident.changed', { id, divisionCode: '441900003003', householdId: 'H-1' }, 4));
+    await deliver(event('registry.resident.changed', 5, '441900003002', 'H-2'));
+    await deliver(event('registry.resident.changed', 4, '441900003003', 'H-1'));
     expect(await row()).toEqual({ division_code: '441900003002', household_id: 'H-2' });
-    await deliver(event('registry.household.left', { residentId: id, householdId: 'H-2' }, 6));
+    await deliver(event('registry.resident.changed', 6, '441900003002', null));
     expect(await row()).toEqual({ division_code: '441900003002', household_id: null });
   });
 

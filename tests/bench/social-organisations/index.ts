@@ -114,6 +114,8 @@ async function main() {
       id: randomUUID(),
       topic: 'enterprise-credit.record.recorded',
       aggregateId: 'ENT' + String(i + 1).padStart(15, '0'),
+      version: 1,
+      schemaVersion: 1,
       payload: { recordId: `bench-rec-${i}`, uscc: 'ENT' + String(i + 1).padStart(15, '0'), kind: 'PENALTY', occurredOn: `${YEAR}-06-01`, publicUntil: `${YEAR + 1}-06-01` },
       createdAt: new Date().toISOString(),
       source: 'enterprise_credit',

@@ -25,6 +25,9 @@
       civicCard: '文明积分卡', cardNo: '卡号', balance: '余额', passbooks: '存折', kind: '存折', earned: '累计获得', spent: '累计使用',
       records: '近期记录', volunteer: '志愿服务', hours: '服务时长（小时）', points: '积分', stars: '星级', notVolunteer: '尚未注册为志愿者。',
       myApplications: '我的入学申请', privileges: '优待', noCard: '暂无文明积分卡。',
+      askRecheck: '申请复核', recheckLine: '积分项', recheckReason: '理由', submitRecheck: '提交复核申请',
+      recheckSent: '复核申请已提交，将在最终名单公布前答复。', recheckNeedReason: '请填写复核理由。',
+      recheckInvalidState: '当前不在公示期，不能申请复核。', recheckConflict: '该项已有待答复的复核申请。',
       S: { SUBMITTED: '已提交', VERIFIED: '已核定', RANKED: '已排名', PUBLICISED: '公示中', ADMITTED: '已录取', WAITLISTED: '候补', REJECTED: '未通过', WITHDRAWN: '已撤回', DISQUALIFIED: '已取消资格', ELIGIBLE: '符合条件', INELIGIBLE: '不符合条件', CLAIMED: '待核定', QUEUED: '排队中', RUNNING: '进行中', COMPLETED: '已完成', FAILED: '失败', APPROVED: '已通过', REGISTERED: '已登记', VILLAGE_REVIEWED: '村已审查', OBJECTED: '有异议' },
       G: { PRIMARY_1: '小学一年级', JUNIOR_1: '初中一年级' },
       P: { CIVIC: '文明积分', RED: '红色存折', GREEN: '绿色存折' },
@@ -52,6 +55,9 @@
       civicCard: 'Civic card', cardNo: 'Card number', balance: 'Balance', passbooks: 'Passbooks', kind: 'Passbook', earned: 'Earned', spent: 'Spent',
       records: 'Recent records', volunteer: 'Volunteering', hours: 'Hours', points: 'Points', stars: 'Stars', notVolunteer: 'Not registered as a volunteer.',
       myApplications: 'My school applications', privileges: 'Privileges', noCard: 'No civic card yet.',
+      askRecheck: 'Ask for a re-check', recheckLine: 'Line', recheckReason: 'Reason', submitRecheck: 'Send the request',
+      recheckSent: 'Your request is in; it is answered before the final list.', recheckNeedReason: 'Please give a reason.',
+      recheckInvalidState: 'Re-checks are taken during the publicity period only.', recheckConflict: 'This line already has a re-check waiting for an answer.',
       S: { SUBMITTED: 'Submitted', VERIFIED: 'Verified', RANKED: 'Ranked', PUBLICISED: 'Publicised', ADMITTED: 'Admitted', WAITLISTED: 'Waitlisted', REJECTED: 'Rejected', WITHDRAWN: 'Withdrawn', DISQUALIFIED: 'Disqualified', ELIGIBLE: 'Eligible', INELIGIBLE: 'Ineligible', CLAIMED: 'Claimed', QUEUED: 'Queued', RUNNING: 'Running', COMPLETED: 'Completed', FAILED: 'Failed', APPROVED: 'Approved', REGISTERED: 'Registered', VILLAGE_REVIEWED: 'Village reviewed', OBJECTED: 'Objected' },
       G: { PRIMARY_1: 'Primary, grade 1', JUNIOR_1: 'Junior middle, grade 1' },
       P: { CIVIC: 'Civic', RED: 'Red', GREEN: 'Green' },
@@ -65,7 +71,8 @@
     ' run { status completedAt publicisedOn publicityUntil seed } recheckOpen rechecks { code requestedAt answeredAt answerStatus } } }';
   var RESIDENT = 'query MyPoints { myCivicCard { cardNo balance privileges passbooks { kind balance lifetimeEarned lifetimeSpent }' +
     ' records(first: 10) { nodes { item { label } points status occurredOn } } }' +
-    ' myVolunteerProfile { registered hours points stars } mySchoolApplications { applicationNo status rank poolSize placement { name } } }';
+    ' myVolunteerProfile { registered hours points stars } mySchoolApplications { applicationNo status rank poolSize placement { name } points { lines { code label claimed verified } } } }';
+  var RECHECK = 'mutation RequestRecheck($no: ID!, $code: String!, $reason: String!) { requestRecheck(applicationNo: $no, code: $code, reason: $reason) { applicationNo } }';
 
   var params = new URLSearchParams(location.search);
   var lang = params.get('lang') === 'en' || (params.get('lang') !== 'zh' && safeGet('lookup.lang') === 'en') ? 'en' : 'zh';
@@ -293,11 +300,59 @@
         det.appendChild(badge(a.status));
         if (a.placement) det.appendChild(document.createTextNode(' ' + a.placement.name));
         li.appendChild(det);
+        li.appendChild(recheckForm(a));
         ul2.appendChild(li);
       });
       s.appendChild(ul2);
       out.appendChild(s);
     }
+  }
+
+  /** the applicant asks, during publicity, for one line to be checked again */
+  function recheckForm(a) {
+    var f = el('form', 'recheck-form detail');
+    f.setAttribute('data-application', a.applicationNo);
+    f.noValidate = true;
+    f.appendChild(el('label', null, t('recheckLine')));
+    var select = el('select');
+    select.name = 'code';
+    (a.points ? a.points.lines : []).filter(function (l) { return l.claimed != null || l.verified != null; }).forEach(function (l) {
+      var o = el('option', null, l.label + (lang === 'en' ? ' · ' + l.code : ''));
+      o.value = l.code;
+      select.appendChild(o);
+    });
+    f.appendChild(select);
+    f.appendChild(el('label', null, t('recheckReason')));
+    var reason = el('input');
+    reason.name = 'reason';
+    reason.maxLength = 500;
+    f.appendChild(reason);
+    var button = el('button', null, t('submitRecheck'));
+    button.type = 'submit';
+    f.appendChild(button);
+    var msg = el('p', 'message');
+    msg.setAttribute('role', 'status');
+    f.appendChild(msg);
+    f.addEventListener('submit', async function (ev) {
+      ev.preventDefault();
+      msg.textContent = '';
+      if (!reason.value.trim()) { msg.textContent = t('recheckNeedReason'); return; }
+      button.disabled = true;
+      try {
+        var body = await graphql(RECHECK, { no: a.applicationNo, code: select.value, reason: reason.value.trim() }, $('token').value.trim());
+        var code = codeOf(body);
+        if (!code) { msg.textContent = t('recheckSent'); reason.value = ''; }
+        else if (code === 'INVALID_STATE') msg.textContent = t('recheckInvalidState');
+        else if (code === 'CONFLICT') msg.textContent = t('recheckConflict');
+        else if (code === 'BAD_USER_INPUT') msg.textContent = t('recheckNeedReason');
+        else msg.textContent = t('failed');
+      } catch (e) {
+        msg.textContent = t('failed');
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return f;
   }
 
   async function onLookup(ev) {

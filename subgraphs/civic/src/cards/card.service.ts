@@ -6,6 +6,7 @@ import type { LedgerAccount } from '@citypoints/ledger';
 import { SCHEMA } from '../context';
 import type { CivicRuntime, Ctx } from '../runtime';
 import { residentRef } from '../residents/resident.type';
+import { ensureResidents } from '../residents/projection';
 import { CivicCard, Passbook, PassbookKind } from './card.type';
 import { isUuid } from '../ids';
 import { newCardNumber } from './card-number';
@@ -163,6 +164,7 @@ export function cardLoader(ctx: Ctx) {
 }
 
 export async function requireCard(ctx: Ctx, residentId: string): Promise<CivicCard> {
+  await ensureResidents(ctx, [residentId]);
   const card = await cardLoader(ctx).load(residentId);
   if (!card) throw notFound('resident', residentId);
   return card;

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { publish, type DomainEvent, type EventHandler } from '@citypoints/events';
+import { EXCHANGE_TOPICS, parsePayload, publishFact, type DomainEvent, type EventHandler } from '@citypoints/events';
 import { SCHEMA } from '../context';
 import type { CivicRuntime } from '../runtime';
 
@@ -20,9 +20,6 @@ import type { CivicRuntime } from '../runtime';
  * than a while. Volunteering answers a repeated request with its first decision, so the points
  * and the stock move once whatever is repeated.
  */
-export const REQUEST_TOPIC = 'civic.volunteer-redemption.requested';
-export const DECISION_TOPIC = 'volunteering.supermarket-debit.decided';
-
 /** How long a redemption stays pending before the recovery job asks volunteering again. */
 export const RESUME_AFTER_MS = 60_000;
 
@@ -39,11 +36,8 @@ export interface ReserveInput {
   totalPoints: number;
 }
 
-const request = (redemptionId: string, residentId: string, points: number) => ({
-  topic: REQUEST_TOPIC,
-  aggregateId: redemptionId,
-  payload: { redemptionId, residentId, points },
-});
+const request = (m: EntityManager, redemptionId: string, residentId: string, points: number) =>
+  publishFact(m, SCHEMA, EXCHANGE_TOPICS.redemptionRequested, redemptionId, { redemptionId, residentId, points });
 
 /** Step 1, inside the redeem transaction (reward rows locked, stock checked). */
 export async function reserveVolunteerRedemption(rt: CivicRuntime, m: EntityManager, r: ReserveInput): Promise<void> {
@@ -64,7 +58,7 @@ export async function reserveVolunteerRedemption(rt: CivicRuntime, m: EntityMana
        FROM unnest($2::uuid[], $3::int[]) AS x(id, qty) JOIN "${SCHEMA}".reward_items i ON i.id = x.id`,
     [r.redemptionId, [...r.lines.keys()], [...r.lines.values()]],
   );
-  await publish(m, SCHEMA, request(r.redemptionId, r.residentId, r.totalPoints));
+  await request(m, r.redemptionId, r.residentId, r.totalPoints);
 }
 
 export interface DebitDecision {
@@ -118,7 +112,7 @@ export async function resumePendingRedemptions(rt: CivicRuntime, o: { olderThanM
           WHERE status = 'PENDING' AND requested_at <= $1 ORDER BY requested_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [new Date(now.getTime() - olderThanMs), batchSize],
       );
-      for (const r of due) await publish(m, SCHEMA, request(r.id, r.resident_id, r.total_points));
+      for (const r of due) await request(m, r.id, r.resident_id, r.total_points);
       if (due.length) {
         await m.query(`UPDATE "${SCHEMA}".redemptions SET requested_at = $2, requests = requests + 1 WHERE id = ANY($1::uuid[])`, [due.map((r) => r.id), now]);
       }
@@ -132,8 +126,8 @@ export async function resumePendingRedemptions(rt: CivicRuntime, o: { olderThanM
 /** Volunteering's decisions, applied as they arrive. */
 export function exchangeHandlers(rt: CivicRuntime): Record<string, EventHandler> {
   return {
-    [DECISION_TOPIC]: async (m: EntityManager, e: DomainEvent) => {
-      await applyDebitDecision(rt, m, e.payload as unknown as DebitDecision);
+    [EXCHANGE_TOPICS.debitDecided.topic]: async (m: EntityManager, e: DomainEvent) => {
+      await applyDebitDecision(rt, m, parsePayload(EXCHANGE_TOPICS.debitDecided, e.payload));
     },
   };
 }

@@ -1,44 +1,38 @@
 import type { EntityManager } from 'typeorm';
-import type { DomainEvent, EventHandler } from '@citypoints/events';
+import { defineProjection, defineReadThrough, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
 import { SCHEMA } from '../context';
 import { isUuid } from '../ids';
+import type { Ctx } from '../runtime';
 
-interface ResidentPayload {
-  id: string;
-  nameMasked: string;
-  divisionCode: string;
-  householdId: string | null;
-}
-
-interface HouseholdPayload {
-  residentId: string;
-  householdId: string;
-}
-
-async function upsertResident(m: EntityManager, e: DomainEvent): Promise<void> {
-  const p = e.payload as unknown as ResidentPayload;
-  await m.query(
-    `INSERT INTO "${SCHEMA}".residents (id, division_code, household_id, name_masked, updated_at) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (id) DO UPDATE SET division_code = EXCLUDED.division_code, household_id = EXCLUDED.household_id,
-       name_masked = EXCLUDED.name_masked, updated_at = EXCLUDED.updated_at
-     WHERE "${SCHEMA}".residents.updated_at <= EXCLUDED.updated_at`,
-    [p.id, p.divisionCode, p.householdId ?? null, p.nameMasked, e.createdAt],
-  );
-}
-
-/** Registry's resident facts, kept as a local projection: division (for scoping) and household. */
-export const residentHandlers: Record<string, EventHandler> = {
-  'registry.resident.registered': upsertResident,
-  'registry.resident.changed': upsertResident,
-  'registry.household.joined': async (m, e) => {
-    const p = e.payload as unknown as HouseholdPayload;
-    await m.query(`UPDATE "${SCHEMA}".residents SET household_id = $2 WHERE id = $1 AND updated_at <= $3`, [p.residentId, p.householdId, e.createdAt]);
-  },
-  'registry.household.left': async (m, e) => {
-    const p = e.payload as unknown as HouseholdPayload;
-    await m.query(`UPDATE "${SCHEMA}".residents SET household_id = NULL WHERE id = $1 AND household_id = $2 AND updated_at <= $3`, [p.residentId, p.householdId, e.createdAt]);
-  },
+const residentGroups = {
+  place: { division_code: (p: ResidentState) => p.divisionCode },
+  household: { household_id: (p: ResidentState) => p.householdId },
+  identity: { name_masked: (p: ResidentState) => p.nameMasked },
 };
+
+/** Registry's resident facts, kept as a local projection: division (for scoping), household and masked name. */
+export const residentProjection = defineProjection({
+  schema: SCHEMA,
+  table: 'residents',
+  keyColumn: 'id',
+  keyType: 'uuid',
+  sources: [
+    { contract: REGISTRY_TOPICS.residentRegistered, key: (p) => p.id, groups: residentGroups },
+    { contract: REGISTRY_TOPICS.residentChanged, key: (p) => p.id, groups: residentGroups },
+  ],
+});
+
+export const residentHandlers = residentProjection.handlers;
+
+/** A resident registry knows but no event has brought yet is asked of registry and projected before the answer (read-your-writes). */
+export const residentReadThrough = defineReadThrough({
+  kind: 'residents',
+  projection: residentProjection,
+  contract: REGISTRY_TOPICS.residentChanged,
+  known: (m, ids) => m.query(`SELECT id::text AS id FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [ids.filter(isUuid)]).then((rows: { id: string }[]) => rows.map((r) => r.id)),
+});
+
+export const ensureResidents = (ctx: Ctx, ids: readonly string[]) => residentReadThrough.ensure(ctx, ctx.rt, ids.filter(isUuid));
 
 export interface ProjectedResident {
   id: string;

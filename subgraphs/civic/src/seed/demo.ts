@@ -27,9 +27,9 @@ export async function seedCivicDemo(rt: CivicRuntime, o: DemoOptions): Promise<v
     }
     const now = rt.clock.now();
     await m.query(
-      `INSERT INTO "${SCHEMA}".residents (id, division_code, household_id, name_masked, updated_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) ON CONFLICT DO NOTHING`,
-      [pop.residents.map((r) => r.id), pop.residents.map((r) => r.divisionCode), pop.residents.map((r) => r.householdId), pop.residents.map((r) => maskName(r.name)), pop.residents.map(() => new Date(0))],
+      `INSERT INTO "${SCHEMA}".residents (id, division_code, household_id, name_masked)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
+      [pop.residents.map((r) => r.id), pop.residents.map((r) => r.divisionCode), pop.residents.map((r) => r.householdId), pop.residents.map((r) => maskName(r.name))],
     );
     const active = pop.residents.filter((_, i) => i % 10 === 0);
     const cards = await ensureCards(rt, m, active.map((r) => r.id), now);

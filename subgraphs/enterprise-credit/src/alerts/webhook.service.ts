@@ -169,6 +169,8 @@ export async function deliverWebhook(rt: EnterpriseCreditRuntime, job: Job<Deliv
     deliveryId: d.id,
     alert: {
       id: alert.id,
+      kind: alert.kind,
+      reportsStoppedSince: alert.reportsStoppedSince,
       uscc: alert.uscc,
       enterpriseName: facts?.name ?? null,
       level: alert.level,

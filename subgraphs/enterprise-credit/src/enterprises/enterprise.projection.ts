@@ -1,5 +1,4 @@
-import type { EntityManager } from 'typeorm';
-import type { DomainEvent, EventHandler } from '@citypoints/events';
+import { defineProjection, defineReadThrough, REGISTRY_TOPICS, type EnterpriseState } from '@citypoints/events';
 import { byKeys, loader } from '@citypoints/federation';
 import { SCHEMA, type Ctx } from '../runtime';
 
@@ -9,28 +8,39 @@ export interface EnterpriseFacts {
   divisionCode: string;
 }
 
-type Registered = { uscc: string; name: string; divisionCode: string };
+/** registry.enterprise.registered → our projection, at the highest version of the enterprise seen. */
+export const enterpriseProjection = defineProjection({
+  schema: SCHEMA,
+  table: 'enterprises',
+  keyColumn: 'uscc',
+  keyType: 'text',
+  sources: [
+    {
+      contract: REGISTRY_TOPICS.enterpriseRegistered,
+      key: (p) => p.uscc,
+      groups: { identity: { name: (p: EnterpriseState) => p.name, division_code: (p: EnterpriseState) => p.divisionCode } },
+    },
+  ],
+});
 
-/** registry.enterprise.registered → our projection; a repeat leaves the newest facts. */
-async function onRegistered(m: EntityManager, e: DomainEvent): Promise<void> {
-  const p = e.payload as Registered;
-  await m.query(
-    `INSERT INTO "${SCHEMA}".enterprises (uscc, name, division_code, updated_at) VALUES ($1, $2, $3, now())
-     ON CONFLICT (uscc) DO UPDATE SET name = EXCLUDED.name, division_code = EXCLUDED.division_code, updated_at = now()`,
-    [p.uscc, p.name, p.divisionCode],
-  );
-}
+export const enterpriseHandlers = enterpriseProjection.handlers;
 
-export const enterpriseHandlers: Record<string, EventHandler> = {
-  'registry.enterprise.registered': onRegistered,
-};
+/** An enterprise registry knows but no event has brought yet is asked of registry and projected first (read-your-writes). */
+export const enterpriseReadThrough = defineReadThrough({
+  kind: 'enterprises',
+  projection: enterpriseProjection,
+  contract: REGISTRY_TOPICS.enterpriseRegistered,
+  known: (m, usccs) => m.query(`SELECT uscc FROM "${SCHEMA}".enterprises WHERE uscc = ANY($1)`, [usccs]).then((rows: { uscc: string }[]) => rows.map((r) => r.uscc)),
+});
 
 export function enterpriseFactsLoader(ctx: Ctx) {
   return loader<string, EnterpriseFacts | null>(ctx, 'enterprise-facts', async (usccs) => {
-    const rows: { uscc: string; name: string; division_code: string }[] = await ctx.rt.ds.query(
-      `SELECT uscc, name, division_code FROM "${SCHEMA}".enterprises WHERE uscc = ANY($1)`,
-      [usccs],
-    );
+    const read = (keys: readonly string[]): Promise<{ uscc: string; name: string; division_code: string }[]> =>
+      keys.length ? ctx.rt.ds.query(`SELECT uscc, name, division_code FROM "${SCHEMA}".enterprises WHERE uscc = ANY($1)`, [keys]) : Promise.resolve([]);
+    const rows = await read(usccs);
+    // enterprises registry knows but no event has brought yet: asked of registry, then read
+    const missing = usccs.filter((u) => !rows.some((r) => r.uscc === u));
+    if (missing.length) rows.push(...(await read([...(await enterpriseReadThrough.fill(ctx, ctx.rt, missing))])));
     return byKeys(usccs, rows.map((r) => ({ uscc: r.uscc, name: r.name, divisionCode: r.division_code })), (r) => r.uscc);
   });
 }

@@ -1,7 +1,7 @@
 import { isCityWide, type Caller } from '@citypoints/auth';
 import { badInput, conflict, forbidden, isWithinDivision, parseUscc } from '@citypoints/kit';
 import { byKeys, loader } from '@citypoints/federation';
-import { publish } from '@citypoints/events';
+import { enterpriseRegistered } from '../events/registry.facts';
 import type { EntityManager } from 'typeorm';
 import { SCHEMA, type Ctx, type RegistryRuntime } from '../runtime';
 import { requireDivisionExists } from '../divisions/division.service';
@@ -30,11 +30,7 @@ export async function insertEnterprise(m: EntityManager, v: { uscc: string; name
     [v.uscc, v.name, v.divisionCode, v.industry, v.employees],
   );
   if (!rows.length) throw conflict(`enterprise ${v.uscc} is registered already`, { field: 'uscc' });
-  await publish(m, SCHEMA, {
-    topic: 'registry.enterprise.registered',
-    aggregateId: v.uscc,
-    payload: { uscc: v.uscc, name: v.name, divisionCode: v.divisionCode, industry: v.industry, employees: v.employees },
-  });
+  await enterpriseRegistered(m, { uscc: v.uscc, name: v.name, divisionCode: v.divisionCode, industry: v.industry, employees: v.employees });
   return rows[0];
 }
 

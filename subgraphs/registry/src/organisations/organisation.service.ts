@@ -1,7 +1,7 @@
 import { isCityWide, type Caller } from '@citypoints/auth';
 import { badInput, conflict, forbidden, isWithinDivision, notFound, parseUscc } from '@citypoints/kit';
 import { byKeys, loader } from '@citypoints/federation';
-import { publish } from '@citypoints/events';
+import { membershipAdded, organisationRegistered } from '../events/registry.facts';
 import { SCHEMA, type Ctx, type RegistryRuntime } from '../runtime';
 import { requireDivisionExists } from '../divisions/division.service';
 import type { RegisterSocialOrganisationInput, SocialOrganisation } from './organisation.type';
@@ -53,7 +53,7 @@ export async function registerOrganisation(rt: RegistryRuntime, caller: Caller, 
       [uscc, name, input.kind, division.code],
     );
     if (!rows.length) throw conflict(`social organisation ${uscc} is registered already`, { field: 'uscc' });
-    await publish(m, SCHEMA, { topic: 'registry.organisation.registered', aggregateId: uscc, payload: { uscc, name, kind: input.kind, divisionCode: division.code } });
+    await organisationRegistered(m, { uscc, name, kind: input.kind, divisionCode: division.code });
     return toOrg(rows[0]);
   });
 }
@@ -72,7 +72,7 @@ export async function addMember(rt: RegistryRuntime, caller: Caller, organisatio
       [org, ent],
     );
     if (inserted.length) {
-      await publish(m, SCHEMA, { topic: 'registry.membership.added', aggregateId: org, payload: { organisationUscc: org, enterpriseUscc: ent, kind: orgs[0].kind } });
+      await membershipAdded(m, { uscc: org, kind: orgs[0].kind }, ent);
     }
     return toOrg(orgs[0]);
   });

@@ -1,12 +1,12 @@
 import { hasRole, isCityWide, mustAuditRead, writeAudit, type Caller, type Role } from '@citypoints/auth';
 import { badInput, conflict, forbidden, isWithinDivision, maskIdNumber, maskName, notFound, parseIdNumber, unauthenticated } from '@citypoints/kit';
 import { byKeys, loader } from '@citypoints/federation';
-import { publish } from '@citypoints/events';
 import type { EntityManager } from 'typeorm';
 import { SCHEMA, type Ctx, type RegistryRuntime } from '../runtime';
 import { requireDivisionExists } from '../divisions/division.service';
 import type { RegisterResidentInput, Resident, ResidentAccess, UpdateResidentInput } from './resident.type';
 import { HukouStatus } from './resident.type';
+import { residentChanged, residentRegistered, type ResidentFactsSource } from '../events/registry.facts';
 
 interface ResidentDbRow {
   id: string;
@@ -128,17 +128,15 @@ function validHousehold(raw: string | null | undefined): string | null {
   return raw;
 }
 
-function eventPayload(r: ResidentDbRow) {
-  return {
-    id: r.id,
-    nameMasked: maskName(r.name),
-    idNumberMasked: maskIdNumber(r.id_number),
-    birthDate: r.birth_date,
-    hukou: r.hukou,
-    divisionCode: r.division_code,
-    householdId: r.household_id,
-  };
-}
+const factsOf = (r: ResidentDbRow): ResidentFactsSource => ({
+  id: r.id,
+  idNumber: r.id_number,
+  name: r.name,
+  birthDate: r.birth_date,
+  hukou: r.hukou,
+  divisionCode: r.division_code,
+  householdId: r.household_id,
+});
 
 async function insertResident(m: EntityManager, v: { idNumber: string; name: string; birthDate: string; hukou: string; divisionCode: string; householdId: string | null }): Promise<ResidentDbRow> {
   const rows: ResidentDbRow[] = await m.query(
@@ -147,10 +145,7 @@ async function insertResident(m: EntityManager, v: { idNumber: string; name: str
     [v.idNumber, v.name, v.birthDate, v.hukou, v.divisionCode, v.householdId],
   );
   if (!rows.length) throw conflict('a resident with this ID number is registered already', { field: 'idNumber' });
-  await publish(m, SCHEMA, { topic: 'registry.resident.registered', aggregateId: rows[0].id, payload: eventPayload(rows[0]) });
-  if (rows[0].household_id) {
-    await publish(m, SCHEMA, { topic: 'registry.household.joined', aggregateId: rows[0].household_id, payload: { residentId: rows[0].id, householdId: rows[0].household_id } });
-  }
+  await residentRegistered(m, factsOf(rows[0]));
   return rows[0];
 }
 
@@ -188,11 +183,7 @@ export async function updateResident(rt: RegistryRuntime, caller: Caller, id: st
       [id, name, divisionCode, householdId, hukou],
     );
     const after = updated[0];
-    await publish(m, SCHEMA, { topic: 'registry.resident.changed', aggregateId: id, payload: eventPayload(after) });
-    if (before.household_id !== after.household_id) {
-      if (before.household_id) await publish(m, SCHEMA, { topic: 'registry.household.left', aggregateId: before.household_id, payload: { residentId: id, householdId: before.household_id } });
-      if (after.household_id) await publish(m, SCHEMA, { topic: 'registry.household.joined', aggregateId: after.household_id, payload: { residentId: id, householdId: after.household_id } });
-    }
+    await residentChanged(m, { householdId: before.household_id }, factsOf(after));
     return toResident(after, 'full');
   });
 }

@@ -1,9 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { demoPopulation } from '@citypoints/demo';
-import { publish } from '@citypoints/events';
-import { maskIdNumber, maskName } from '@citypoints/kit';
 import type { DemoOptions } from '@citypoints/federation';
 import { SCHEMA } from '../runtime';
+import { enterpriseRegistered, membershipAdded, organisationRegistered, residentRegistered } from '../events/registry.facts';
 
 /** Loads the demo population once per seed; each row's event goes through the outbox as usual. */
 export async function seedRegistryDemo(ds: DataSource, o: DemoOptions): Promise<void> {
@@ -21,24 +20,20 @@ export async function seedRegistryDemo(ds: DataSource, o: DemoOptions): Promise<
          ON CONFLICT DO NOTHING`,
         [r.id, r.idNumber, r.name, r.birthDate, r.hukou, r.divisionCode, r.householdId],
       );
-      await publish(m, SCHEMA, {
-        topic: 'registry.resident.registered',
-        aggregateId: r.id,
-        payload: { id: r.id, nameMasked: maskName(r.name), idNumberMasked: maskIdNumber(r.idNumber), birthDate: r.birthDate, hukou: r.hukou, divisionCode: r.divisionCode, householdId: r.householdId },
-      });
+      await residentRegistered(m, r);
     }
     for (const e of pop.enterprises) {
       await m.query(`INSERT INTO "${SCHEMA}".enterprises (uscc, name, division_code, industry, employees) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING`, [
         e.uscc, e.name, e.divisionCode, e.industry, e.employees,
       ]);
-      await publish(m, SCHEMA, { topic: 'registry.enterprise.registered', aggregateId: e.uscc, payload: { uscc: e.uscc, name: e.name, divisionCode: e.divisionCode, industry: e.industry, employees: e.employees } });
+      await enterpriseRegistered(m, { uscc: e.uscc, name: e.name, divisionCode: e.divisionCode, industry: e.industry, employees: e.employees });
     }
     for (const g of pop.organisations) {
       await m.query(`INSERT INTO "${SCHEMA}".social_organisations (uscc, name, kind, division_code) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING`, [g.uscc, g.name, g.kind, g.divisionCode]);
-      await publish(m, SCHEMA, { topic: 'registry.organisation.registered', aggregateId: g.uscc, payload: { uscc: g.uscc, name: g.name, kind: g.kind, divisionCode: g.divisionCode } });
+      await organisationRegistered(m, { uscc: g.uscc, name: g.name, kind: g.kind, divisionCode: g.divisionCode });
       for (const member of g.members) {
         await m.query(`INSERT INTO "${SCHEMA}".organisation_members (organisation_uscc, enterprise_uscc) VALUES ($1,$2) ON CONFLICT DO NOTHING`, [g.uscc, member]);
-        await publish(m, SCHEMA, { topic: 'registry.membership.added', aggregateId: g.uscc, payload: { organisationUscc: g.uscc, enterpriseUscc: member, kind: g.kind } });
+        await membershipAdded(m, g, member);
       }
     }
     await m.query(`INSERT INTO "${SCHEMA}".demo_seeds (seed) VALUES ($1)`, [o.seed]);

@@ -2,6 +2,7 @@ import { Arg, Authorized, FieldResolver, ID, Int, Mutation, Query, Resolver, Roo
 import { maskName } from '@citypoints/kit';
 import { DivisionRef, divisionRef } from '../divisions/division.ref';
 import { ResidentRef } from '../residents/resident.ref';
+import { ensureResidents } from '../residents/resident.projection';
 import { schemeLoader } from '../schemes/scheme.service';
 import { PointsBreakdown } from '../schemes/scheme.type';
 import { School, SchoolGrade } from '../schools/school.type';
@@ -137,7 +138,8 @@ export class SchoolApplicationResolver {
 
   @Authorized()
   @Mutation(() => SchoolApplication)
-  submitSchoolApplication(@Arg('input') input: SubmitSchoolApplicationInput, @Ctx() ctx: Ctx): Promise<SchoolApplication> {
+  async submitSchoolApplication(@Arg('input') input: SubmitSchoolApplicationInput, @Ctx() ctx: Ctx): Promise<SchoolApplication> {
+    await ensureResidents(ctx, [input.parentId]);
     return submitSchoolApplication(ctx.rt, ctx.caller, input);
   }
 

@@ -11,6 +11,6 @@ export class AdmissionLookupResolver {
       'public: a parent looks up their school application with its number and the last 6 characters of the child’s ID number; null when the pair does not match an application (whether or not the number exists); RATE_LIMITED when a client address or an application number has been tried too often',
   })
   admissionLookup(@Arg('applicationNo', () => ID) applicationNo: string, @Arg('idNumberLast6') idNumberLast6: string, @Ctx() ctx: Ctx): Promise<AdmissionLookup | null> {
-    return admissionLookup(ctx.rt, ctx.clientAddress, applicationNo, idNumberLast6);
+    return admissionLookup(ctx, applicationNo, idNumberLast6);
   }
 }

@@ -2,9 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { badInput, cityDate, maskName } from '@citypoints/kit';
 import type { RunStatus } from '@citypoints/federation';
-import { listedStatus, listPhase, type RunOutcome } from '../admission/admission.service';
 import { ApplicationStatus } from '../admission/application.type';
-import type { SettlementRuntime } from '../runtime';
+import type { Ctx, SettlementRuntime } from '../runtime';
+import { listedStatus, resultLoader } from '../admission/admission.service';
 import type { ScoredLine } from '../schemes/engine';
 import { VerificationStatus } from '../schemes/scheme.type';
 import type { AdmissionLookup } from './lookup.type';
@@ -13,6 +13,7 @@ const S = 'settlement';
 
 /** What the lookup needs of settlement's runtime. */
 export type LookupRuntime = Pick<SettlementRuntime, 'ds' | 'clock'>;
+
 
 interface Limit {
   attempts: number;
@@ -79,7 +80,9 @@ interface ApplicationRow {
  * and the pair is compared in constant time. Attempts are limited per client address and per
  * application number.
  */
-export async function admissionLookup(rt: LookupRuntime, clientAddress: string | undefined, applicationNo: string, idNumberLast6: string): Promise<AdmissionLookup | null> {
+export async function admissionLookup(ctx: Ctx, applicationNo: string, idNumberLast6: string): Promise<AdmissionLookup | null> {
+  const rt = ctx.rt;
+  const clientAddress = ctx.clientAddress;
   const no = (applicationNo ?? '').trim().toUpperCase();
   const last6 = (idNumberLast6 ?? '').trim().toUpperCase();
   const limit = await limits(rt);
@@ -100,34 +103,24 @@ export async function admissionLookup(rt: LookupRuntime, clientAddress: string |
   const row = rows[0];
   const same = timingSafeEqual(digest(last6), row ? digest(row.child_id_number.slice(-6).toUpperCase()) : ABSENT);
   if (!row || !same) return null;
-  return describe(rt, row);
+  return describe(ctx, row);
 }
 
-async function describe(rt: LookupRuntime, a: ApplicationRow): Promise<AdmissionLookup> {
-  const results: {
-    rank: number | null;
-    school_id: string | null;
-    outcome: RunOutcome | null;
-    finalised: boolean;
-    pool_size: number | null;
-    cutoffs: Record<string, number> | null;
-    completed_at: Date | null;
-    publicised_on: string | null;
-    publicity_until: string | null;
-    seed: string;
-    run_status: RunStatus;
-  }[] = await rt.ds.query(
-    `SELECT res.rank, res.school_id, res.outcome, ar.finalised_at IS NOT NULL AS finalised, ar.pool_size, ar.cutoffs, ar.completed_at, ar.seed, j.status AS run_status,
+async function describe(ctx: Ctx, a: ApplicationRow): Promise<AdmissionLookup> {
+  const rt = ctx.rt;
+  // rank, placement and status exactly as the application's own fields resolve them
+  const placed = await resultLoader(ctx).load(a.application_no);
+  const runs: { completed_at: Date | null; publicised_on: string | null; publicity_until: string | null; seed: string; run_status: RunStatus }[] = await rt.ds.query(
+    `SELECT ar.completed_at, ar.seed, j.status AS run_status,
             to_char(ar.publicised_on, 'YYYY-MM-DD') AS publicised_on, to_char(ar.publicity_until, 'YYYY-MM-DD') AS publicity_until
      FROM "${S}".admission_current c
      JOIN "${S}".admission_runs ar ON ar.id = c.run_id
      JOIN "${S}".job_runs j ON j.id = ar.id
-     LEFT JOIN "${S}".admission_results res ON res.run_no = ar.run_no AND res.application_no = $1
-     WHERE c.year = $2 AND c.town_code = $3 AND c.grade = $4`,
-    [a.application_no, a.year, a.town_code, a.grade],
+     WHERE c.year = $1 AND c.town_code = $2 AND c.grade = $3`,
+    [a.year, a.town_code, a.grade],
   );
-  const r = results[0];
-  const schoolIds = [...a.preferences, ...(r?.school_id ? [r.school_id] : [])];
+  const r = runs[0];
+  const schoolIds = [...a.preferences, ...(placed?.schoolId ? [placed.schoolId] : [])];
   const schools: { id: string; name: string; town_code: string }[] = await rt.ds.query(`SELECT id, name, town_code FROM "${S}".schools WHERE id = ANY($1::uuid[])`, [schoolIds]);
   const school = (id: string) => {
     const s = schools.find((x) => x.id === id);
@@ -139,13 +132,8 @@ async function describe(rt: LookupRuntime, a: ApplicationRow): Promise<Admission
   );
   const today = cityDate(rt.clock.now());
   const withdrawn = a.status === 'WITHDRAWN' || a.status === 'DISQUALIFIED';
-  const placed = r?.outcome ? r : null;
-  const status = withdrawn
-    ? ApplicationStatus[a.status as 'WITHDRAWN' | 'DISQUALIFIED']
-    : placed?.outcome
-      ? listedStatus(placed.outcome, listPhase(!!placed.publicised_on, placed.finalised))
-      : ApplicationStatus[a.status as 'SUBMITTED' | 'VERIFIED'];
-  const recheckOpen = !withdrawn && !!placed && !!r?.publicised_on && !!r.publicity_until && r.publicised_on <= today && today <= r.publicity_until;
+  const status = withdrawn ? ApplicationStatus[a.status as 'WITHDRAWN' | 'DISQUALIFIED'] : placed ? listedStatus(placed.outcome, placed.phase) : ApplicationStatus[a.status as 'SUBMITTED' | 'VERIFIED'];
+  const recheckOpen = !withdrawn && placed?.phase === 'PUBLICISED' && !!r?.publicised_on && !!r.publicity_until && r.publicised_on <= today && today <= r.publicity_until;
   return {
     applicationNo: a.application_no,
     year: a.year,
@@ -170,9 +158,10 @@ async function describe(rt: LookupRuntime, a: ApplicationRow): Promise<Admission
     })),
     preferences: a.preferences.map(school).filter((s): s is NonNullable<typeof s> => !!s),
     rank: placed?.rank ?? null,
-    poolSize: placed ? placed.pool_size : null,
-    placement: placed?.school_id ? school(placed.school_id) : null,
-    cutoff: placed?.school_id ? (placed.cutoffs?.[placed.school_id] ?? null) : null,
+    poolSize: placed?.poolSize ?? null,
+    placement: placed?.schoolId ? school(placed.schoolId) : null,
+    cutoff: placed?.cutoff ?? null,
+    outOfPoolReason: placed?.reason ?? null,
     run: r
       ? { status: r.run_status, completedAt: r.completed_at, publicisedOn: r.publicised_on, publicityUntil: r.publicity_until, seed: r.seed }
       : null,

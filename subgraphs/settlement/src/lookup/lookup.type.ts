@@ -53,6 +53,7 @@ export class AdmissionLookup {
   @Field(() => Int, { nullable: true }) poolSize: number | null;
   @Field(() => School, { nullable: true }) placement: School | null;
   @Field(() => Float, { nullable: true, description: 'lowest total placed by points at the school placed in' }) cutoff: number | null;
+  @Field(() => String, { nullable: true, description: 'why the run kept the application out of the pool: NEGATIVE_POINTS, or the conditions not verified' }) outOfPoolReason: string | null;
   @Field(() => AdmissionLookupRun, { nullable: true }) run: AdmissionLookupRun | null;
   @Field({ description: 'true while the publicity window is open: a re-check may be asked for' }) recheckOpen: boolean;
   @Field(() => [AdmissionLookupRecheck]) rechecks: AdmissionLookupRecheck[];

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { DomainEvent, EventHandler } from '@citypoints/events';
+import { defineProjection, defineReadThrough, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
 import { byKeys, loader } from '@citypoints/federation';
 import { notFound } from '@citypoints/kit';
 import { SCHEMA } from '../context';
@@ -7,15 +7,6 @@ import type { Ctx, SettlementRuntime } from '../runtime';
 
 /** A resident as settlement knows them: enough to score, scope and publish a ranking. */
 export interface ResidentFacts {
-  id: string;
-  nameMasked: string;
-  birthDate: string;
-  divisionCode: string;
-  householdId: string | null;
-  hukou: 'LOCAL' | 'MIGRANT';
-}
-
-interface ResidentPayload {
   id: string;
   nameMasked: string;
   birthDate: string;
@@ -35,40 +26,35 @@ const toFacts = (r: { id: string; name_masked: string; birth_date: string; divis
   hukou: r.hukou,
 });
 
-/**
- * Events arrive at least once and in no fixed order, so each upsert only moves the row forward
- * in time: an older event delivered late never overwrites a newer one.
- */
-export async function upsertResident(m: EntityManager, p: ResidentPayload, at: string): Promise<void> {
-  await m.query(
-    `INSERT INTO "${SCHEMA}".residents (id, name_masked, birth_date, division_code, household_id, hukou, event_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (id) DO UPDATE SET name_masked = EXCLUDED.name_masked, birth_date = EXCLUDED.birth_date, division_code = EXCLUDED.division_code,
-       household_id = EXCLUDED.household_id, hukou = EXCLUDED.hukou, event_at = EXCLUDED.event_at
-     WHERE residents.event_at <= EXCLUDED.event_at`,
-    [p.id, p.nameMasked, p.birthDate, p.divisionCode, p.householdId ?? null, p.hukou, at],
-  );
-}
-
-const onResident: EventHandler = (m, e: DomainEvent) => upsertResident(m, e.payload as unknown as ResidentPayload, e.createdAt);
-
-const onHousehold =
-  (joined: boolean): EventHandler =>
-  async (m, e) => {
-    const p = e.payload as { residentId: string; householdId: string };
-    await m.query(
-      `UPDATE "${SCHEMA}".residents SET household_id = $3, event_at = $4
-       WHERE id = $1 AND event_at <= $4 AND ($2::boolean OR household_id = $5)`,
-      [p.residentId, joined, joined ? p.householdId : null, e.createdAt, p.householdId],
-    );
-  };
-
-export const residentEventHandlers: Record<string, EventHandler> = {
-  'registry.resident.registered': onResident,
-  'registry.resident.changed': onResident,
-  'registry.household.joined': onHousehold(true),
-  'registry.household.left': onHousehold(false),
+const residentGroups = {
+  identity: { name_masked: (p: ResidentState) => p.nameMasked, birth_date: (p: ResidentState) => p.birthDate, hukou: (p: ResidentState) => p.hukou },
+  place: { division_code: (p: ResidentState) => p.divisionCode },
+  household: { household_id: (p: ResidentState) => p.householdId },
 };
+
+/** Registry's residents as settlement keeps them; an older fact delivered late never overwrites a newer one. */
+export const residentProjection = defineProjection({
+  schema: SCHEMA,
+  table: 'residents',
+  keyColumn: 'id',
+  keyType: 'uuid',
+  sources: [
+    { contract: REGISTRY_TOPICS.residentRegistered, key: (p) => p.id, groups: residentGroups },
+    { contract: REGISTRY_TOPICS.residentChanged, key: (p) => p.id, groups: residentGroups },
+  ],
+});
+
+export const residentEventHandlers = residentProjection.handlers;
+
+/** A resident registry knows but no event has brought yet is asked of registry and projected before the answer (read-your-writes). */
+export const residentReadThrough = defineReadThrough({
+  kind: 'residents',
+  projection: residentProjection,
+  contract: REGISTRY_TOPICS.residentChanged,
+  known: (m, ids) => m.query(`SELECT id::text AS id FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [ids.filter(isUuid)]).then((rows: { id: string }[]) => rows.map((r) => r.id)),
+});
+
+export const ensureResidents = (ctx: Ctx, ids: readonly string[]) => residentReadThrough.ensure(ctx, ctx.rt, ids.filter(isUuid));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string) => UUID.test(s);
@@ -83,7 +69,11 @@ export function residentFactsLoader(ctx: Ctx) {
   const rt = ctx.rt;
   return loader<string, ResidentFacts | null>(ctx, 'residentFacts', async (ids) => {
     const valid = ids.filter(isUuid);
-    const rows = valid.length ? await rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [valid]) : [];
+    const read = (keys: string[]) => (keys.length ? rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [keys]) : []);
+    const rows = await read(valid);
+    // residents registry knows but no event has brought yet: asked of registry, then read
+    const missing = valid.filter((id) => !rows.some((r: { id: string }) => r.id === id));
+    if (missing.length) rows.push(...(await read([...(await residentReadThrough.fill(ctx, ctx.rt, missing))])));
     return byKeys<string, ResidentFacts>(ids, rows.map(toFacts), (r) => r.id);
   });
 }

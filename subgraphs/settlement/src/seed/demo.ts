@@ -59,8 +59,8 @@ export async function seedSettlementDemo(rt: SettlementRuntime, o: DemoOptions):
     }
     const r = pop.residents;
     await m.query(
-      `INSERT INTO "${SCHEMA}".residents (id, name_masked, birth_date, division_code, household_id, hukou, event_at)
-       SELECT * , 'epoch'::timestamptz FROM unnest($1::uuid[], $2::text[], $3::date[], $4::text[], $5::text[], $6::text[]) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO "${SCHEMA}".residents (id, name_masked, birth_date, division_code, household_id, hukou)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::date[], $4::text[], $5::text[], $6::text[]) ON CONFLICT (id) DO NOTHING`,
       [r.map((x) => x.id), r.map((x) => maskName(x.name)), r.map((x) => x.birthDate), r.map((x) => x.divisionCode), r.map((x) => x.householdId), r.map((x) => x.hukou)],
     );
     const schoolsByTown = new Map<string, string[]>();

@@ -5,18 +5,21 @@ import { OrganisationGrading } from '../grading/grading.type';
 import type { StoredGrading } from '../grading/grading.service';
 import { OrganisationIndicatorInput, OrganisationViolationInput } from './indicator.type';
 import { recordIndicator, recordViolation } from './indicator.service';
+import { ensureOrganisations } from '../organisations/projection.handlers';
 
 @Resolver()
 export class IndicatorResolver {
   @Authorized('CITY_ADMIN', 'DATA_FEED', 'TOWN_OFFICIAL')
   @Mutation(() => OrganisationGrading, { description: "a positive indicator of a category for the year; the category's cap applies in the grading" })
-  recordOrganisationIndicator(@Arg('input') input: OrganisationIndicatorInput, @Ctx() ctx: Context): Promise<StoredGrading> {
+  async recordOrganisationIndicator(@Arg('input') input: OrganisationIndicatorInput, @Ctx() ctx: Context): Promise<StoredGrading> {
+    await ensureOrganisations(ctx, [input.uscc]);
     return recordIndicator(ctx.rt, requireCaller(ctx.caller), input);
   }
 
   @Authorized('CITY_ADMIN', 'DATA_FEED', 'TOWN_OFFICIAL')
   @Mutation(() => OrganisationGrading, { description: "the organisation's own violation, deducting its severity" })
-  recordOrganisationViolation(@Arg('input') input: OrganisationViolationInput, @Ctx() ctx: Context): Promise<StoredGrading> {
+  async recordOrganisationViolation(@Arg('input') input: OrganisationViolationInput, @Ctx() ctx: Context): Promise<StoredGrading> {
+    await ensureOrganisations(ctx, [input.uscc]);
     return recordViolation(ctx.rt, requireCaller(ctx.caller), input);
   }
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { publish, type DomainEvent, type EventHandler } from '@citypoints/events';
+import { EXCHANGE_TOPICS, parsePayload, publishFact, type DomainEvent, type EventHandler } from '@citypoints/events';
 import { DomainError, ErrorCode } from '@citypoints/kit';
 import { SCHEMA, type VolunteeringRuntime } from '../runtime';
 import { ensurePointsAccount } from '../points/points.service';
@@ -11,8 +11,6 @@ import { ensurePointsAccount } from '../points/points.service';
  * event. The first decision on a redemption is kept and is final: a repeated request (a
  * redelivery, or civic's recovery job asking again) gets the same answer and debits nothing more.
  */
-export const REQUEST_TOPIC = 'civic.volunteer-redemption.requested';
-export const DECISION_TOPIC = 'volunteering.supermarket-debit.decided';
 
 /** Where redeemed points go: out of circulation, to the city's supermarket account (redemption is final). */
 export const SUPERMARKET_ACCOUNT = 'vol:SUPERMARKET';
@@ -93,15 +91,15 @@ export async function decideRedemption(rt: VolunteeringRuntime, m: EntityManager
       [r.redemptionId, r.residentId, r.points, decision.outcome, transactionId, balanceAfter, rt.clock.now()],
     );
   }
-  await publish(m, SCHEMA, { topic: DECISION_TOPIC, aggregateId: r.redemptionId, payload: { ...decision } });
+  await publishFact(m, SCHEMA, EXCHANGE_TOPICS.debitDecided, r.redemptionId, { ...decision });
   return decision;
 }
 
 /** The event handlers of the exchange: civic's requests for volunteer points. */
 export function supermarketHandlers(rt: VolunteeringRuntime): Record<string, EventHandler> {
   return {
-    [REQUEST_TOPIC]: async (m: EntityManager, e: DomainEvent) => {
-      await decideRedemption(rt, m, e.payload as unknown as RedemptionRequest);
+    [EXCHANGE_TOPICS.redemptionRequested.topic]: async (m: EntityManager, e: DomainEvent) => {
+      await decideRedemption(rt, m, parsePayload(EXCHANGE_TOPICS.redemptionRequested, e.payload));
     },
   };
 }

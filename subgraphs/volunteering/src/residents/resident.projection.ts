@@ -1,60 +1,38 @@
 import type { EntityManager } from 'typeorm';
-import type { DomainEvent, EventHandler } from '@citypoints/events';
+import { defineProjection, defineReadThrough, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
+import type { Ctx } from '../runtime';
 import { SCHEMA } from '../runtime';
-
-interface ResidentPayload {
-  id: string;
-  divisionCode: string;
-  householdId: string | null;
-}
-
-interface HouseholdPayload {
-  residentId: string;
-  householdId: string;
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/**
- * A registration or change carries the resident's whole state; each part is taken only when the
- * event is newer than what set it last, so a late redelivery cannot undo a later change.
- */
-async function applyResident(m: EntityManager, e: DomainEvent): Promise<void> {
-  const p = e.payload as Partial<ResidentPayload>;
-  if (!UUID.test(p.id ?? '')) return;
-  await m.query(
-    `INSERT INTO "${SCHEMA}".residents (id, division_code, household_id, state_at, household_at) VALUES ($1, $2, $3, $4, $4)
-     ON CONFLICT (id) DO UPDATE SET
-       division_code = CASE WHEN residents.state_at IS NULL OR residents.state_at <= EXCLUDED.state_at THEN EXCLUDED.division_code ELSE residents.division_code END,
-       state_at = greatest(residents.state_at, EXCLUDED.state_at),
-       household_id = CASE WHEN residents.household_at IS NULL OR residents.household_at <= EXCLUDED.household_at THEN EXCLUDED.household_id ELSE residents.household_id END,
-       household_at = greatest(residents.household_at, EXCLUDED.household_at)`,
-    [p.id, p.divisionCode ?? null, p.householdId ?? null, e.createdAt],
-  );
-}
-
-async function applyHousehold(m: EntityManager, e: DomainEvent, joined: boolean): Promise<void> {
-  const p = e.payload as Partial<HouseholdPayload>;
-  if (!UUID.test(p.residentId ?? '')) return;
-  await m.query(
-    `INSERT INTO "${SCHEMA}".residents (id, household_id, household_at) VALUES ($1, $2, $3)
-     ON CONFLICT (id) DO UPDATE SET
-       household_id = CASE
-         WHEN residents.household_at IS NOT NULL AND residents.household_at > EXCLUDED.household_at THEN residents.household_id
-         WHEN $4::boolean THEN EXCLUDED.household_id
-         WHEN residents.household_id = $5::text THEN NULL
-         ELSE residents.household_id END,
-       household_at = greatest(residents.household_at, EXCLUDED.household_at)`,
-    [p.residentId, joined ? p.householdId : null, e.createdAt, joined, p.householdId],
-  );
-}
-
-export const residentEventHandlers: Record<string, EventHandler> = {
-  'registry.resident.registered': (m, e) => applyResident(m, e),
-  'registry.resident.changed': (m, e) => applyResident(m, e),
-  'registry.household.joined': (m, e) => applyHousehold(m, e, true),
-  'registry.household.left': (m, e) => applyHousehold(m, e, false),
+const residentGroups = {
+  place: { division_code: (p: ResidentState) => p.divisionCode },
+  household: { household_id: (p: ResidentState) => p.householdId },
 };
+
+/** Registry's residents as volunteering keeps them: division and household, each at the highest version seen. */
+export const residentProjection = defineProjection({
+  schema: SCHEMA,
+  table: 'residents',
+  keyColumn: 'id',
+  keyType: 'uuid',
+  sources: [
+    { contract: REGISTRY_TOPICS.residentRegistered, key: (p) => p.id, groups: residentGroups },
+    { contract: REGISTRY_TOPICS.residentChanged, key: (p) => p.id, groups: residentGroups },
+  ],
+});
+
+export const residentEventHandlers = residentProjection.handlers;
+
+/** A resident registry knows but no event has brought yet is asked of registry and projected before the answer (read-your-writes). */
+export const residentReadThrough = defineReadThrough({
+  kind: 'residents',
+  projection: residentProjection,
+  contract: REGISTRY_TOPICS.residentChanged,
+  known: (m, ids) => m.query(`SELECT id::text AS id FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [ids.filter((id) => UUID.test(id))]).then((rows: { id: string }[]) => rows.map((r) => r.id)),
+});
+
+export const ensureResidents = (ctx: Ctx, ids: readonly string[]) => residentReadThrough.ensure(ctx, ctx.rt, ids.filter((id) => UUID.test(id)));
 
 export interface ProjectedResident {
   id: string;

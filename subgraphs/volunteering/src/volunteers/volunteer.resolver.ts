@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, R
 import { hasRole, requireCaller } from '@citypoints/auth';
 import type { Ctx as Context } from '../runtime';
 import { ResidentRef } from '../residents/resident.reference';
-import { isUuid } from '../residents/resident.projection';
+import { ensureResidents, isUuid } from '../residents/resident.projection';
 import { donatePoints, givePoints } from '../points/points.service';
 import { HoursRecord, VolunteerProfile } from './volunteer.type';
 import { profileLoader, profileOf, readHours, recordAdministratorHours, registerVolunteer } from './volunteer.service';
@@ -34,7 +34,8 @@ export class VolunteerResolver {
 
   @Authorized('RESIDENT', 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR')
   @Mutation(() => VolunteerProfile)
-  registerVolunteer(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: Context, @Arg('skills', () => [String], { nullable: true }) skills?: string[]): Promise<VolunteerProfile> {
+  async registerVolunteer(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: Context, @Arg('skills', () => [String], { nullable: true }) skills?: string[]): Promise<VolunteerProfile> {
+    await ensureResidents(ctx, [residentId]);
     return registerVolunteer(ctx.rt, requireCaller(ctx.caller), residentId, skills);
   }
 

@@ -1,0 +1,3 @@
+import { fuzzMutations } from './fuzz-mutations';
+
+fuzzMutations(2, 2);
