@@ -5,7 +5,7 @@ import { settlement } from '@citypoints/settlement';
 import { civic } from '@citypoints/civic';
 import { volunteering } from '@citypoints/volunteering';
 import { makeIdNumber } from '@citypoints/kit';
-import { codes, eventually, FixedClock, gql, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, gql, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /**

@@ -1,5 +1,5 @@
 import { CITY } from '../../infra/src/city';
-import { eventually, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { eventually, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 
 /** A department's cross-domain view through one supergraph, over all six subgraphs. */
 describe('the whole city through the gateway', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { registry } from '@citypoints/registry';
 import { civic } from '@citypoints/civic';
-import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 
 const VILLAGE = '441900123001';
 const TOWN = '441900123';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { registry } from '@citypoints/registry';
 import { civic } from '@citypoints/civic';
 import { DAY, maskName } from '@citypoints/kit';
-import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 
 const VILLAGE = '441900006003';
 const TOWN = '441900006';

@@ -1,4 +1,4 @@
-import { codes, eventually, FixedClock, genUscc, ok, seed, startCity, type EnterpriseInput, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, genUscc, ok, seed, startCity, type EnterpriseInput, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { enterpriseCredit } from '@citypoints/enterprise-credit';
 import { DEFAULT_CREDIT_SCHEME } from '../../subgraphs/enterprise-credit/src/seed/schemes.data';

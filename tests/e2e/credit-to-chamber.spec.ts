@@ -1,6 +1,6 @@
 import { consumerQueueName, type DomainEvent, type EventOutcome } from '@citypoints/events';
 import { createQueue, type JobQueue } from '@citypoints/jobs';
-import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { enterpriseCredit } from '@citypoints/enterprise-credit';
 import { socialOrganisations } from '@citypoints/social-organisations';

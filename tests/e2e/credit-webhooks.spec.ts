@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { codes, eventually, FixedClock, ok, seed, startCity, type EnterpriseInput, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, ok, seed, startCity, type EnterpriseInput, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { enterpriseCreditModule, type EnterpriseCreditRuntime } from '@citypoints/enterprise-credit';
 import { sealWebhookSecretsMigration } from '../../subgraphs/enterprise-credit/src/migrations/1764500000200-SealWebhookSecrets';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CITY } from '../../infra/src/city';
 import { makeIdNumber } from '@citypoints/kit';
 import { SERVICE_HEADER, signForwardedCaller, signServiceCall } from '@citypoints/auth';
-import { enterpriseInput, FixedClock, ok, seed, startCity, TEST_SUBGRAPH_SECRET, type TestCity } from '@citypoints/testing';
+import { enterpriseInput, FixedClock, ok, seed, startCity, TEST_SUBGRAPH_SECRET, type TestCity } from '@citypoints/test-city';
 
 const TOWN = '441900003';
 const VILLAGE = '441900003001';

@@ -15,7 +15,7 @@
 import fc from 'fast-check';
 import { buildClientSchema, getIntrospectionQuery, getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType, isObjectType, isScalarType, type GraphQLArgument, type GraphQLField, type GraphQLInputType, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
 import { CITY } from '../../infra/src/city';
-import { genIdNumber, genUscc, ok, seed, startCity, withWrongCheck, type TestCity } from '@citypoints/testing';
+import { genIdNumber, genUscc, ok, seed, startCity, withWrongCheck, type TestCity } from '@citypoints/test-city';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
@@ -133,8 +133,14 @@ describe(`every mutation under hostile input, through the gateway (part ${part} 
     known = { residents: residents.map((r) => r.id), usccs: enterprises.map((e) => e.uscc), organisations: [org.uscc], divisions: ['441900', '441900003', '441900003001', '441900121001'] };
     const introspection = ok(await city.query<IntrospectionQuery>(getIntrospectionQuery(), {}, admin));
     schema = buildClientSchema(introspection);
+    // projections of registry's entities (the tables with a `versions` column) are left out: a
+    // read-through fills them with the owner's facts, which their event brings anyway — a cache, not
+    // the call's effect
     const tables: { schema: string; table: string }[] = await city.instances.registry.dataSource.query(
-      `SELECT table_schema AS schema, table_name AS "table" FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema = ANY($1) ORDER BY 1, 2`,
+      `SELECT t.table_schema AS schema, t.table_name AS "table" FROM information_schema.tables t
+        WHERE t.table_type = 'BASE TABLE' AND t.table_schema = ANY($1)
+          AND NOT EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.column_name = 'versions' AND t.table_schema <> 'registry')
+        ORDER BY 1, 2`,
       [SCHEMAS],
     );
     const ds = city.instances.registry.dataSource;

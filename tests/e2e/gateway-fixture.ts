@@ -2,7 +2,7 @@ import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 
 import { buildFederatedSchema, DateScalar, type SubgraphContext, type SubgraphModule } from '@citypoints/federation';
 import { openSubgraphDataSource, type DataSource } from '@citypoints/db';
 import { composeSupergraph } from '@citypoints/gateway';
-import type { TestCity } from '@citypoints/testing';
+import type { TestCity } from '@citypoints/test-city';
 
 interface GaugeRuntime {
   ds: DataSource;

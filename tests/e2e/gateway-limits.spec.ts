@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import { registry } from '@citypoints/registry';
-import { codes, ok, startCity, TEST_JWT_SECRET, TEST_SUBGRAPH_SECRET, type TestCity } from '@citypoints/testing';
+import { codes, ok, startCity, TEST_JWT_SECRET, TEST_SUBGRAPH_SECRET, type TestCity } from '@citypoints/test-city';
 import { composeSupergraph, startGateway, rateLimitStoreFor, PostgresRateLimitStore, RedisRateLimitStore, type RateLimitStore } from '@citypoints/gateway';
 import type { RunningServer } from '@citypoints/federation';
 import { gauge, composeSupergraphFrom } from './gateway-fixture';

@@ -2,7 +2,7 @@ import { registry } from '@citypoints/registry';
 import { CITY_QUEUES } from '@citypoints/config';
 import { createQueue, type QueueConnection } from '@citypoints/jobs';
 import { startProbeServer } from '@citypoints/log';
-import { ok, startCity, TEST_JWT_SECRET, TEST_SUBGRAPH_SECRET, type TestCity } from '@citypoints/testing';
+import { ok, startCity, TEST_JWT_SECRET, TEST_SUBGRAPH_SECRET, type TestCity } from '@citypoints/test-city';
 import { startGateway, MemoryRateLimitStore } from '@citypoints/gateway';
 import type { RunningServer } from '@citypoints/federation';
 import { gauge, composeSupergraphFrom } from './gateway-fixture';

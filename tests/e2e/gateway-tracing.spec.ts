@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { captureLogs } from '@citypoints/log';
 import { registry } from '@citypoints/registry';
-import { startCity, TEST_JWT_SECRET, TEST_SUBGRAPH_SECRET, type TestCity } from '@citypoints/testing';
+import { startCity, TEST_JWT_SECRET, TEST_SUBGRAPH_SECRET, type TestCity } from '@citypoints/test-city';
 import { gauge } from './gateway-fixture';
 
 describe('one trace from the gateway through the subgraphs', () => {

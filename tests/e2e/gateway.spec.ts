@@ -1,5 +1,5 @@
 import { registry } from '@citypoints/registry';
-import { codes, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { codes, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 import { probe } from '../support/probe-subgraph';
 
 describe('gateway', () => {

@@ -1,6 +1,6 @@
 import { registry } from '@citypoints/registry';
 import { volunteering } from '@citypoints/volunteering';
-import { codes, eventually, seed, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, seed, startCity, type TestCity } from '@citypoints/test-city';
 
 /** Registry's household changes reach the time bank as events, and decide who may receive a gift. */
 describe('household gifts follow registry', () => {

@@ -1,7 +1,7 @@
 import { registry } from '@citypoints/registry';
 import { volunteering } from '@citypoints/volunteering';
 import { DAY, HOUR } from '@citypoints/kit';
-import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 
 /**
  * Volunteer points are valid three years from when they were earned; moving them — a gift inside

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HOUR } from '@citypoints/kit';
-import { eventually, ok, seed, type TestCity } from '@citypoints/testing';
+import { eventually, ok, seed, type TestCity } from '@citypoints/test-city';
 
 /**
  * What the volunteer-points saga tests share: residents known to civic and volunteering, volunteer

@@ -4,7 +4,7 @@ import { decideRedemption, volunteering, type VolunteeringRuntime } from '@cityp
 import { consumerQueueName, OutboxRelay } from '@citypoints/events';
 import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
 import { createQueue } from '@citypoints/jobs';
-import { eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/testing';
+import { eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/test-city';
 import { sagaFixture } from './saga-fixture';
 
 /**

@@ -4,7 +4,7 @@ import { civic } from '@citypoints/civic';
 import { volunteering, type VolunteeringRuntime } from '@citypoints/volunteering';
 import type { CivicRuntime } from '@citypoints/civic';
 import { DAY } from '@citypoints/kit';
-import { codes, FixedClock, ok, startCity, type TestCity } from '@citypoints/testing';
+import { codes, FixedClock, ok, startCity, type TestCity } from '@citypoints/test-city';
 import { sagaFixture } from './saga-fixture';
 
 /**

@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { registry } from '@citypoints/registry';
 import { captureLogs, type LogCapture } from '@citypoints/log';
-import { codes, genIdNumber, ok, startCity, TEST_JWT_SECRET, TEST_SUBGRAPH_SECRET, type TestCity } from '@citypoints/testing';
+import { codes, genIdNumber, ok, startCity, TEST_JWT_SECRET, TEST_SUBGRAPH_SECRET, type TestCity } from '@citypoints/test-city';
 import { gauge } from './gateway-fixture';
 
 const ID_NUMBER = /(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])/;

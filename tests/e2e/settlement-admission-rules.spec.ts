@@ -2,7 +2,7 @@ import { createQueue, type JobQueue } from '@citypoints/jobs';
 import { makeIdNumber } from '@citypoints/kit';
 import { registry } from '@citypoints/registry';
 import { settlement } from '@citypoints/settlement';
-import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 import { FINALISE_QUEUE } from '../../subgraphs/settlement/src/admission/finalise.jobs';
 
 /**

@@ -1,7 +1,7 @@
 import { createQueue, type JobQueue } from '@citypoints/jobs';
 import { registry } from '@citypoints/registry';
 import { settlement } from '@citypoints/settlement';
-import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 import { OVERDUE_QUEUE } from '../../subgraphs/settlement/src/household/household.jobs';
 import type { SettlementRuntime } from '../../subgraphs/settlement/src/runtime';
 

@@ -2,7 +2,7 @@ import type { Role } from '@citypoints/auth';
 import { makeIdNumber } from '@citypoints/kit';
 import { registry } from '@citypoints/registry';
 import { settlement } from '@citypoints/settlement';
-import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 
 /**
  * Who sees a resident's settlement data (docs/domain/09-access.md), through the gateway, field by

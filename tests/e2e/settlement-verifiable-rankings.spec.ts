@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { makeIdNumber } from '@citypoints/kit';
 import { registry } from '@citypoints/registry';
 import { settlement } from '@citypoints/settlement';
-import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 
 /**
  * Verifiable rankings (docs/verifiable-rankings.md) through the gateway: a real run verifies as

@@ -1,4 +1,4 @@
-import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { enterpriseCredit } from '@citypoints/enterprise-credit';
 import { socialOrganisations } from '@citypoints/social-organisations';

@@ -1,7 +1,7 @@
 import { registry } from '@citypoints/registry';
 import { volunteering } from '@citypoints/volunteering';
 import { socialOrganisations } from '@citypoints/social-organisations';
-import { codes, eventually, genIdNumber, gql, ok, seed, startCity, type GraphQLResponse, type TestCity } from '@citypoints/testing';
+import { codes, eventually, genIdNumber, gql, ok, seed, startCity, type GraphQLResponse, type TestCity } from '@citypoints/test-city';
 
 /**
  * docs/domain/09-access.md through the gateway, for registry, volunteering and social-organisations: who may

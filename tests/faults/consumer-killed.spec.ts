@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { makeIdNumber } from '@citypoints/kit';
-import { eventually, startCity, type TestCity } from '@citypoints/testing';
+import { eventually, startCity, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { civic } from '@citypoints/civic';
 import { insertResident } from '../../subgraphs/registry/src/residents/resident.service';

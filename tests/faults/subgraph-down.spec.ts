@@ -1,5 +1,5 @@
 import { startSubgraphServer, type RunningServer } from '@citypoints/federation';
-import { eventually, seed, startCity, TEST_SUBGRAPH_SECRET, type TestCity } from '@citypoints/testing';
+import { eventually, seed, startCity, TEST_SUBGRAPH_SECRET, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { civic } from '@citypoints/civic';
 

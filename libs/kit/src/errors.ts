@@ -1,26 +1,26 @@
 import { GraphQLError } from 'graphql';
 
-/** The stable codes a client may see in `extensions.code` (CONTRACT.graphql). */
+/** The generic codes a client may see in `extensions.code` (CONTRACT.graphql); domains add their own. */
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
-  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
-  APPLICANT_BARRED: 'APPLICANT_BARRED',
-  INSUFFICIENT_POINTS: 'INSUFFICIENT_POINTS',
-  OUT_OF_STOCK: 'OUT_OF_STOCK',
   INVALID_STATE: 'INVALID_STATE',
-  /** an applicant who does not meet a scheme's conditions (second release) */
-  INELIGIBLE: 'INELIGIBLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * A code a domain defines next to its rules (OUT_OF_STOCK in civic, APPLICANT_BARRED in settlement,
+ * INSUFFICIENT_POINTS in the ledger), listed in the contract like the generic ones.
+ */
+export type DomainCode = Uppercase<string>;
 
 /** A domain error: a code from the contract, a message for people, optional details. */
 export class DomainError extends Error {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: ErrorCode | DomainCode,
     message: string,
     readonly details?: Record<string, unknown>,
   ) {
@@ -42,6 +42,9 @@ export const invalidState = (message: string, details?: Record<string, unknown>)
   new DomainError(ErrorCode.INVALID_STATE, message, details);
 
 const PG_UNIQUE_VIOLATION = '23505';
+const PG_CHECK_VIOLATION = '23514';
+/** SQLSTATE class 22: data exceptions (invalid text, NUL bytes, out-of-range numbers and dates) */
+const PG_DATA_EXCEPTION_CLASS = '22';
 
 /**
  * The one mapping from thrown errors to GraphQL errors. Domain errors keep their code; argument
@@ -61,6 +64,12 @@ export function toGraphQLError(err: unknown): GraphQLError {
   }
   if (anyErr?.code === PG_UNIQUE_VIOLATION) {
     return new GraphQLError('already exists', { extensions: { code: ErrorCode.CONFLICT } });
+  }
+  // the database is the last validator: a value it cannot store (a NUL character, a number out of
+  // range, a check constraint) was the caller's input; the transaction rolled back, and the message
+  // names no table or constraint
+  if (typeof anyErr?.code === 'string' && (anyErr.code.startsWith(PG_DATA_EXCEPTION_CLASS) || anyErr.code === PG_CHECK_VIOLATION)) {
+    return new GraphQLError('a value of the input cannot be stored as given', { extensions: { code: ErrorCode.BAD_USER_INPUT } });
   }
   if (err instanceof GraphQLError) {
     const code = err.extensions?.code;

@@ -1,4 +1,5 @@
 export { ledgerMigrationSql, ledgerTables } from './schema';
+export { INSUFFICIENT_POINTS } from './types';
 export {
   Ledger,
   type AccountPolicy,

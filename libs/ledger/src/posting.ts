@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { badInput, conflict, DomainError, ErrorCode, notFound } from '@citypoints/kit';
+import { badInput, conflict, DomainError, notFound } from '@citypoints/kit';
 import { ACCOUNT_COLUMNS, checkText, findTransaction, MAX_ID, MAX_KEY, RESERVED_KEY_PREFIX, toAccount, type AccountRow, type LedgerScope } from './internal';
 import { carriedParts, lotsDebitedBy, takeFromLots, type LotMode } from './lots';
 import type { LedgerAccount, PostInput, PostingEntry, PostResult } from './types';
+import { INSUFFICIENT_POINTS } from './types';
 
 interface PlannedPosting {
   accountId: string;
@@ -81,7 +82,7 @@ export async function postWith(s: LedgerScope, m: EntityManager, input: PostInpu
     // it is what spent the points: a retry gets its result, not a refusal
     const first = await replay(s, m, input.idempotencyKey, hash);
     if (first) return first;
-    throw new DomainError(ErrorCode.INSUFFICIENT_POINTS, 'not enough points', { shortfalls });
+    throw new DomainError(INSUFFICIENT_POINTS, 'not enough points', { shortfalls });
   }
   if (credits.length) {
     const sources = keepExpiry === undefined ? null : [

@@ -1,5 +1,8 @@
 import type { Clock } from '@citypoints/kit';
 
+/** The code of a post refused for lack of points (CONTRACT.graphql). */
+export const INSUFFICIENT_POINTS = 'INSUFFICIENT_POINTS';
+
 export interface AccountPolicy {
   /** credits become lots valid this many months; debits spend the lot expiring first */
   expiryMonths?: number;

@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { randomName, seededRandom } from '@citypoints/kit';
-import type { TestCity } from './city';
-import { ok } from './graphql-client';
+import type { Role } from '@citypoints/auth';
+import { ok, type GraphQLResponse } from './graphql-client';
+import type { TokenClaims } from './tokens';
 import { genIdNumber, genUscc } from './identity';
 
 const rnd = seededRandom(randomInt(1, 2 ** 31));
@@ -43,7 +44,13 @@ export const enterpriseInput = (o: Partial<EnterpriseInput> = {}): EnterpriseInp
  * Registers test data through the gateway with a city admin's token, as a clerk would:
  * `const r = await seed(city).resident({ hukou: 'MIGRANT' })`.
  */
-export function seed(city: TestCity) {
+/** What the builders need of a running city: GraphQL through its gateway, and tokens. */
+export interface CityClient {
+  query<T = Record<string, any>>(q: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
+  token(roles: Role | Role[], claims?: TokenClaims): Promise<string>;
+}
+
+export function seed(city: CityClient) {
   const admin = () => city.token('CITY_ADMIN', { sub: 'test-admin' });
   return {
     async resident(o: Partial<ResidentInput> & { birthDate?: string } = {}) {

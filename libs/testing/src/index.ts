@@ -1,5 +1,6 @@
 export * from './identity';
 export * from './tokens';
 export * from './graphql-client';
-export * from './city';
+export * from './queue';
+export { FixedClock } from '@citypoints/kit';
 export * from './builders';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, openSubgraphDataSource, type TestDatabase } from '@citypoints/db';
 import type { DataSource } from 'typeorm';
-import { codes, FixedClock, ok, startCity, type TestCity } from '@citypoints/testing';
+import { codes, FixedClock, ok, startCity, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { civic } from '@citypoints/civic';
 import { DAY } from '@citypoints/kit';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventually, ok, seed, type TestCity } from '@citypoints/testing';
+import { eventually, ok, seed, type TestCity } from '@citypoints/test-city';
 
 export const RECORD_FIELDS = `id status points creditedPoints breakdown occurredOn registeredBy reviewedBy publicisedBy approvedBy publicisedUntil item { code points monthlyCap } resident { id }`;
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { codes, eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { civic } from '@citypoints/civic';
 import { clerks, projectedResident, register } from './helpers';

@@ -1,4 +1,4 @@
-import { codes, eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { civic, runRhythmJob, type CivicRuntime, type RhythmJobData } from '@citypoints/civic';
 import { createQueue } from '@citypoints/jobs';

@@ -1,4 +1,4 @@
-import { codes, eventually, FixedClock, genUscc, ok, seed, startCity, withWrongCheck, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, genUscc, ok, seed, startCity, withWrongCheck, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { createQueue } from '@citypoints/jobs';
 import { enterpriseCredit } from '@citypoints/enterprise-credit';

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { codes, eventually, FixedClock, ok, seed, startCity, type EnterpriseInput, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, ok, seed, startCity, type EnterpriseInput, type TestCity } from '@citypoints/test-city';
 import { HOUR } from '@citypoints/kit';
 import { registry } from '@citypoints/registry';
 import { enterpriseCreditModule } from '@citypoints/enterprise-credit';

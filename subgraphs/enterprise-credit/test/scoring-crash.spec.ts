@@ -2,7 +2,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { addMonths, cityDate } from '@citypoints/kit';
-import { eventually, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { eventually, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { enterpriseCreditModule } from '@citypoints/enterprise-credit';
 

@@ -1,4 +1,4 @@
-import { codes, genIdNumber, genUscc, ok, residentInput, seed, startCity, withWrongCheck, type TestCity } from '@citypoints/testing';
+import { codes, genIdNumber, genUscc, ok, residentInput, seed, startCity, withWrongCheck, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 
 describe('registry through the gateway', () => {

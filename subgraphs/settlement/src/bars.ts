@@ -1,8 +1,7 @@
-import type { EntityManager } from 'typeorm';
-import { DomainError, ErrorCode } from '@citypoints/kit';
+import { DomainError, type Queryable as Q } from '@citypoints/kit';
 import { SCHEMA } from './context';
+import { APPLICANT_BARRED } from './errors';
 
-type Q = Pick<EntityManager, 'query'>;
 export type BarScope = 'SCHOOL' | 'HUKOU';
 
 export function addYears(day: string, years: number): string {
@@ -29,5 +28,5 @@ export async function checkNotBarred(m: Q, residentId: string, scope: BarScope, 
     `SELECT to_char(max(barred_until), 'YYYY-MM-DD') AS until FROM "${SCHEMA}".bars WHERE resident_id = $1 AND scope = $2 AND barred_until > $3`,
     [residentId, scope, today],
   );
-  if (rows[0]?.until) throw new DomainError(ErrorCode.APPLICANT_BARRED, `barred from ${scope === 'SCHOOL' ? 'school' : 'household'} applications until ${rows[0].until} for false documents`, { until: rows[0].until });
+  if (rows[0]?.until) throw new DomainError(APPLICANT_BARRED, `barred from ${scope === 'SCHOOL' ? 'school' : 'household'} applications until ${rows[0].until} for false documents`, { until: rows[0].until });
 }

@@ -1,5 +1,5 @@
 import { CALLER_HEADER, signForwardedCaller } from '@citypoints/auth';
-import { codes, ok, TEST_SUBGRAPH_SECRET, type TestCity, type FixedClock } from '@citypoints/testing';
+import { codes, ok, TEST_SUBGRAPH_SECRET, type TestCity, type FixedClock } from '@citypoints/test-city';
 import { performAdmissionRun } from '../src/admission/admission.service';
 import type { SettlementRuntime } from '../src/runtime';
 import { childIdNumber, lottery, residents, startSettlementCity, SUBMIT, TOWN, upsertSchool, waitForRun } from './helpers';

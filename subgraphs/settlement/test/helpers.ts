@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { registry } from '@citypoints/registry';
-import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 import { makeIdNumber } from '@citypoints/kit';
 import { settlement } from '../src';
 

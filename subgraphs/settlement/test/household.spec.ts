@@ -1,6 +1,6 @@
 import { saveCalendarYear } from '@citypoints/calendar';
 import { createQueue } from '@citypoints/jobs';
-import { codes, eventually, ok, type FixedClock, type TestCity } from '@citypoints/testing';
+import { codes, eventually, ok, type FixedClock, type TestCity } from '@citypoints/test-city';
 import { OVERDUE_QUEUE } from '../src/household/household.jobs';
 import { residents, startSettlementCity, TOWN } from './helpers';
 

@@ -1,4 +1,4 @@
-import { codes, ok, type FixedClock, type TestCity } from '@citypoints/testing';
+import { codes, ok, type FixedClock, type TestCity } from '@citypoints/test-city';
 import { DG_SCHOOL } from '../src/migrations/default-schemes';
 import { childIdNumber, residents, startSettlementCity, SUBMIT, TOWN, upsertSchool, waitForRun } from './helpers';
 

@@ -1,4 +1,4 @@
-import { codes, ok, type TestCity } from '@citypoints/testing';
+import { codes, ok, type TestCity } from '@citypoints/test-city';
 import { residents, startSettlementCity } from './helpers';
 
 const ISSUE = `mutation($r: ID!, $c: TalentCategory!) { issueTalentCard(residentId: $r, category: $c, year: 2027) { cardNo category } }`;

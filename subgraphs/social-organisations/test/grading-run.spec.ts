@@ -1,5 +1,5 @@
 import { createWorker, type JobWorker } from '@citypoints/jobs';
-import { codes, eventually, FixedClock, genUscc, ok, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, genUscc, ok, startCity, type TestCity } from '@citypoints/test-city';
 import { socialOrganisationsModule, type SocialOrganisationsRuntime } from '@citypoints/social-organisations';
 import { GRADING_QUEUE, processGradingJob, type GradingJob } from '../src/grading/grading.jobs';
 import { gradeRun } from '../src/grading/grading.run';

@@ -1,7 +1,7 @@
 import { openSubgraphDataSource, type DataSource } from '@citypoints/db';
 import { consumerQueueName, eventsMigrationSql, eventVersionsMigrationSql, OutboxRelay, publish, type DomainEvent, type EventOutcome } from '@citypoints/events';
 import { createQueue, type JobQueue } from '@citypoints/jobs';
-import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { socialOrganisations } from '@citypoints/social-organisations';
 

@@ -1,4 +1,4 @@
-import { codes, eventually, FixedClock, genUscc, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, genUscc, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { socialOrganisations, type SocialOrganisationsRuntime } from '@citypoints/social-organisations';
 import { createQueue } from '@citypoints/jobs';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/testing';
+import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 import { createQueue } from '@citypoints/jobs';
 import { DAY, HOUR } from '@citypoints/kit';
 import { Ledger } from '@citypoints/ledger';

@@ -10,7 +10,7 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { startCity, ok, type TestCity } from '@citypoints/testing';
+import { startCity, ok, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { civic } from '@citypoints/civic';
 import { Ledger } from '@citypoints/ledger';

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { FixedClock, HOUR } from '@citypoints/kit';
 import { Ledger } from '@citypoints/ledger';
 import { registry } from '@citypoints/registry';
-import { ok, startCity, type TestCity } from '@citypoints/testing';
+import { ok, startCity, type TestCity } from '@citypoints/test-city';
 import { runVolunteeringJob, volunteering, type VolunteeringRuntime } from '@citypoints/volunteering';
 
 process.env.CITYPOINTS_TEST_PG_URL ??= process.env.CITYPOINTS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

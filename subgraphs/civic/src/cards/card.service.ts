@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, isCityWide, mustAuditRead, writeAudit, type Caller, type Role } from '@citypoints/auth';
-import { forbidden, isWithinDivision, notFound, unauthenticated } from '@citypoints/kit';
+import { forbidden, isUuid, isWithinDivision, notFound, unauthenticated } from '@citypoints/kit';
 import { loader } from '@citypoints/federation';
 import type { LedgerAccount } from '@citypoints/ledger';
 import { SCHEMA } from '../context';
@@ -8,7 +8,6 @@ import type { CivicRuntime, Ctx } from '../runtime';
 import { residentRef } from '../residents/resident.type';
 import { ensureResidents } from '../residents/projection';
 import { CivicCard, Passbook, PassbookKind } from './card.type';
-import { isUuid } from '../ids';
 import { newCardNumber } from './card-number';
 
 const ISSUE_SHARDS = 16;

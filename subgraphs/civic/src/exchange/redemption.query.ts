@@ -1,8 +1,7 @@
 import { hasRole, isCityAdmin, requireRole, type Caller } from '@citypoints/auth';
-import { notFound } from '@citypoints/kit';
+import { isUuid, notFound } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import type { CivicRuntime } from '../runtime';
-import { isUuid } from '../ids';
 import { REDEMPTION_COLUMNS, toRedemption } from '../rewards/reward.service';
 import type { Redemption } from '../rewards/reward.type';
 

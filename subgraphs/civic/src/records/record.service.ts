@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, isCityAdmin, isCityWide, mustAuditRead, requireRole, requireRoleIn, writeAudit, type Caller, type Role } from '@citypoints/auth';
-import { badInput, cityDate, cityMonth, conflict, DAY, forbidden, invalidState, isIsoDate, isWithinDivision, notFound, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
+import { badInput, cityDate, cityMonth, conflict, DAY, forbidden, invalidState, isIsoDate, isUuid, isWithinDivision, notFound, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import type { CivicRuntime } from '../runtime';
 import { ensureCards, issueAccount, openPassbook, passbookAccount } from '../cards/card.service';
@@ -11,7 +11,6 @@ import { residentRef } from '../residents/resident.type';
 import { currentRules } from '../rules/rules.service';
 import { creditFor } from './record.rules';
 import { CivicRecord, RecordStatus, RecordStep, type RegisterCivicRecordInput } from './record.type';
-import { isUuid } from '../ids';
 import { lockCallerKey, validKey } from '../idempotency';
 
 interface RecordRow {

@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { defineProjection, defineReadThrough, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
 import { SCHEMA } from '../context';
-import { isUuid } from '../ids';
 import type { Ctx } from '../runtime';
+import { isUuid } from '@citypoints/kit';
 
 const residentGroups = {
   place: { division_code: (p: ResidentState) => p.divisionCode },

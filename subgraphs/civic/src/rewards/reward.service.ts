@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { canReachDivision, hasRole, isCityAdmin, requireRole, requireRoleIn, type Caller } from '@citypoints/auth';
-import { badInput, conflict, divisionLevelOf, DomainError, ErrorCode, forbidden, notFound } from '@citypoints/kit';
+import { badInput, conflict, divisionLevelOf, DomainError, forbidden, isUuid, notFound } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import type { CivicRuntime } from '../runtime';
 import { cardByNo, merchantAccount, passbookAccount } from '../cards/card.service';
@@ -8,9 +8,10 @@ import { PassbookKind } from '../cards/card.type';
 import { Merchant, Redemption, RewardItem, type RedeemInput } from './reward.type';
 import { isCode, liveCode } from './redemption-code.service';
 import { lockCallerKey, validKey } from '../idempotency';
-import { isUuid } from '../ids';
 import { PointsKind, RedemptionStatus } from '../exchange/exchange.type';
 import { reserveVolunteerRedemption } from '../exchange/volunteer-redemption';
+import { INSUFFICIENT_POINTS } from '@citypoints/ledger';
+import { OUT_OF_STOCK } from '../errors';
 
 interface RewardRow {
   id: string;
@@ -186,7 +187,7 @@ export async function redeem(rt: CivicRuntime, c: Caller | null, input: RedeemIn
     if (!asHolder && !isCityAdmin(caller) && rewards.some((r) => r.merchant_id !== caller.sub)) throw forbidden('a merchant redeems only its own reward items');
     const short = rewards.filter((r) => r.stock < lines.get(r.id)!);
     if (short.length) {
-      throw new DomainError(ErrorCode.OUT_OF_STOCK, 'not enough stock', { items: short.map((r) => ({ rewardId: r.id, stock: r.stock, requested: lines.get(r.id) })) });
+      throw new DomainError(OUT_OF_STOCK, 'not enough stock', { items: short.map((r) => ({ rewardId: r.id, stock: r.stock, requested: lines.get(r.id) })) });
     }
     const perMerchant = new Map<string, number>();
     let total = 0;
@@ -224,7 +225,7 @@ export async function redeem(rt: CivicRuntime, c: Caller | null, input: RedeemIn
       })
       .catch((e: unknown) => {
         // the ledger names the balance it fell short of: only the holder may learn it
-        if (!showBalance && e instanceof DomainError && e.code === ErrorCode.INSUFFICIENT_POINTS) throw new DomainError(ErrorCode.INSUFFICIENT_POINTS, 'not enough points', { required: total });
+        if (!showBalance && e instanceof DomainError && e.code === INSUFFICIENT_POINTS) throw new DomainError(INSUFFICIENT_POINTS, 'not enough points', { required: total });
         throw e;
       });
     await m.query(

@@ -3,9 +3,9 @@ import { SERVICE_HEADER, verifyServiceCall } from '@citypoints/auth';
 import { OWNER_LOOKUP_PATH, streamOf, REGISTRY_TOPICS, type LookupRequest, type LookupResponse, type OwnedState } from '@citypoints/events';
 import { residentState } from '../events/registry.facts';
 import { SCHEMA, type RegistryRuntime } from '../runtime';
+import { isUuid } from '@citypoints/kit';
 
 const MAX_KEYS = 500;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const keysOf = (v: unknown): string[] => (Array.isArray(v) ? [...new Set(v.filter((k): k is string => typeof k === 'string' && k.length > 0 && k.length <= 64))] : []);
 
@@ -16,7 +16,7 @@ const keysOf = (v: unknown): string[] => (Array.isArray(v) ? [...new Set(v.filte
  * with a service identity. The states are the payloads registry publishes, built by the same code.
  */
 export async function lookup(rt: Pick<RegistryRuntime, 'ds'>, request: LookupRequest): Promise<LookupResponse> {
-  const residents = keysOf(request.residents).filter((k) => UUID.test(k));
+  const residents = keysOf(request.residents).filter((k) => isUuid(k));
   const enterprises = keysOf(request.enterprises);
   const organisations = keysOf(request.organisations);
   if (residents.length + enterprises.length + organisations.length > MAX_KEYS) throw new Error(`at most ${MAX_KEYS} keys per lookup`);

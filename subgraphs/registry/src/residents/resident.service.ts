@@ -1,5 +1,5 @@
 import { hasRole, isCityWide, mustAuditRead, writeAudit, type Caller, type Role } from '@citypoints/auth';
-import { badInput, conflict, forbidden, isWithinDivision, maskIdNumber, maskName, notFound, parseIdNumber, unauthenticated } from '@citypoints/kit';
+import { badInput, conflict, forbidden, isUuid, isWithinDivision, maskIdNumber, maskName, notFound, parseIdNumber, unauthenticated } from '@citypoints/kit';
 import { byKeys, loader } from '@citypoints/federation';
 import type { EntityManager } from 'typeorm';
 import { SCHEMA, type Ctx, type RegistryRuntime } from '../runtime';
@@ -73,7 +73,7 @@ async function audited(ctx: Ctx, rows: ResidentDbRow[], action: string): Promise
 /** Batched loading with authorisation and one audit insert per batch. */
 export function residentLoader(ctx: Ctx) {
   return loader<string, Resident | null>(ctx, 'resident', async (ids) => {
-    const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+    const valid = ids.filter(isUuid);
     const rows: ResidentDbRow[] = valid.length ? await ctx.rt.ds.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [valid]) : [];
     const results = byKeys(ids, rows, (r) => r.id);
     const seen: ResidentDbRow[] = [];
@@ -162,7 +162,7 @@ export async function registerResident(rt: RegistryRuntime, caller: Caller, inpu
 
 export async function updateResident(rt: RegistryRuntime, caller: Caller, id: string, input: UpdateResidentInput): Promise<Resident> {
   return rt.ds.transaction(async (m) => {
-    const rows: ResidentDbRow[] = /^[0-9a-f-]{36}$/i.test(id) ? await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = $1 FOR UPDATE`, [id]) : [];
+    const rows: ResidentDbRow[] = isUuid(id) ? await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = $1 FOR UPDATE`, [id]) : [];
     if (!rows.length) throw notFound('resident', id);
     const before = rows[0];
     if (!isCityWide(caller) && !isWithinDivision(before.division_code, caller.division)) throw forbidden('outside the caller\'s division');

@@ -7,7 +7,7 @@ import type { EntityManager } from 'typeorm';
 import { requireRoleIn, type Caller } from '@citypoints/auth';
 import { loader } from '@citypoints/federation';
 import type { JobRun } from '@citypoints/jobs';
-import { badInput, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
+import { badInput, isUuid, offsetFromCursor, offsetPage, pageSize } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import { requireTownCode } from '../schools/school.service';
 import type { SchoolGrade } from '../schools/school.type';
@@ -71,7 +71,7 @@ const toRun = (r: RunRow): AdmissionRun => ({
 });
 
 export async function admissionRun(rt: SettlementRuntime, id: string): Promise<AdmissionRun | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!isUuid(id)) return null;
   const rows: RunRow[] = await rt.ds.query(`${RUN_SELECT} WHERE r.id = $1`, [id]);
   return rows.length ? toRun(rows[0]) : null;
 }

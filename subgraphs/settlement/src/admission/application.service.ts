@@ -1,10 +1,9 @@
-import type { EntityManager } from 'typeorm';
 import { canReachDivision, hasRole, isCityWide, mustAuditRead, requireCaller, requireRoleIn, writeAudit, type Caller } from '@citypoints/auth';
 import { loader } from '@citypoints/federation';
-import { ageOn, badInput, cityDate, conflict, DomainError, ErrorCode, forbidden, invalidState, notFound, parseIdNumber, townOf } from '@citypoints/kit';
+import { ageOn, badInput, checkIdempotencyKey, cityDate, conflict, DomainError, forbidden, invalidState, isUuid, notFound, parseIdNumber, type Queryable as Q, townOf } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import { requireActingFor, requireFullView } from '../access';
-import { residentFacts, isUuid } from '../residents/resident.projection';
+import { residentFacts } from '../residents/resident.projection';
 import { linePoints, scoreApplication, unmetConditions, type Breakdown, type IndicatorState, type SchemeDefinition } from '../schemes/engine';
 import { allDecided, applyVerdicts, parseClaims, type IndicatorVerdict } from '../schemes/indicators';
 import { requireSchemeInForce } from '../schemes/scheme.service';
@@ -14,8 +13,7 @@ import { returning } from '../sql';
 import { addYears, barUntil, checkNotBarred } from '../bars';
 import type { SchoolApplication, SubmitSchoolApplicationInput } from './application.type';
 import type { Ctx, SettlementRuntime } from '../runtime';
-
-type Q = Pick<EntityManager, 'query'>;
+import { INELIGIBLE } from '../errors';
 
 export interface ApplicationRow {
   application_no: string;
@@ -67,7 +65,7 @@ function validChildName(raw: string): string {
 
 function validKey(key: string | null | undefined): string | null {
   if (key == null) return null;
-  if (!/^[A-Za-z0-9:_-]{8,100}$/.test(key)) throw badInput('idempotencyKey must be 8–100 letters, digits, :, _ or -', { field: 'idempotencyKey' });
+  checkIdempotencyKey(key);
   return key;
 }
 
@@ -120,7 +118,7 @@ export async function submitSchoolApplication(rt: SettlementRuntime, c: Caller |
     const scheme = await requireSchemeInForce(m, SchemeKind.SCHOOL_ADMISSION, input.year);
     const wanted = scheme.definition.parentHukou;
     if (wanted && parent.hukou !== wanted) {
-      throw new DomainError(ErrorCode.INELIGIBLE, `the scoring parent must be ${wanted} in registry; a ${parent.hukou} family's child is placed through the catchment system, not by points`, { reason: `PARENT_${parent.hukou}` });
+      throw new DomainError(INELIGIBLE, `the scoring parent must be ${wanted} in registry; a ${parent.hukou} family's child is placed through the catchment system, not by points`, { reason: `PARENT_${parent.hukou}` });
     }
     const now = rt.clock.now();
     const today = cityDate(now);

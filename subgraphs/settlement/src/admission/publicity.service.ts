@@ -1,6 +1,6 @@
 import { requireCaller, requireRoleIn, hasRole, type Caller } from '@citypoints/auth';
 import { loader } from '@citypoints/federation';
-import { badInput, cityDate, conflict, forbidden, invalidState, notFound } from '@citypoints/kit';
+import { badInput, cityDate, conflict, forbidden, invalidState, isUuid, notFound } from '@citypoints/kit';
 import { workingDays } from '../calendar';
 import { SCHEMA } from '../context';
 import type { IndicatorVerdict } from '../schemes/indicators';
@@ -15,7 +15,7 @@ import type { Ctx, SettlementRuntime } from '../runtime';
  * working days, holidays skipped. Publicising the same run again changes nothing.
  */
 export async function publiciseAdmissionRun(rt: SettlementRuntime, caller: Caller | null, runId: string): Promise<AdmissionRun> {
-  if (!/^[0-9a-f-]{36}$/i.test(runId)) throw notFound('admission run', runId);
+  if (!isUuid(runId)) throw notFound('admission run', runId);
   await rt.ds.transaction(async (m) => {
     const rows: { id: string; town_code: string; status: string; current: boolean; publicised_on: string | null }[] = await m.query(
       `SELECT r.id, r.town_code, j.status, r.publicised_on,

@@ -1,11 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { canReachDivision, hasRole, mustAuditRead, requireCaller, requireRoleIn, writeAudit, type Caller } from '@citypoints/auth';
 import { loader } from '@citypoints/federation';
-import { badInput, cityDate, conflict, invalidState, notFound, townOf } from '@citypoints/kit';
+import { badInput, checkIdempotencyKey, cityDate, conflict, invalidState, isUuid, notFound, type Queryable as Q, townOf } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import { requireActingFor, requireFullView } from '../access';
 import { addYears, barUntil, checkNotBarred } from '../bars';
-import { isUuid, residentFacts } from '../residents/resident.projection';
+import { residentFacts } from '../residents/resident.projection';
 import { scoreApplication, type Breakdown, type IndicatorState, type SchemeDefinition } from '../schemes/engine';
 import { allDecided, applyVerdicts, parseClaims, type IndicatorVerdict } from '../schemes/indicators';
 import { requireSchemeInForce } from '../schemes/scheme.service';
@@ -18,7 +18,6 @@ import { loadProcedure, scheduleStages } from './procedure';
 import type { HouseholdApplication, HouseholdStage, OverdueStage, SubmitHouseholdApplicationInput } from './household.type';
 import type { Ctx, SettlementRuntime } from '../runtime';
 
-type Q = Pick<EntityManager, 'query'>;
 const OFFICIALS = ['HUKOU_OFFICER', 'TOWN_OFFICIAL'] as const;
 /** The condition a talent card confers (docs/domain/03-talent-card.md); verified by the card itself. */
 const TALENT_CONDITION = 'TALENT_CARD_HOLDER';
@@ -66,7 +65,7 @@ export async function submitHouseholdApplication(rt: SettlementRuntime, c: Calle
   const caller = requireCaller(c);
   const townCode = requireTownCode(input.townCode);
   const key = input.idempotencyKey ?? null;
-  if (key != null && !/^[A-Za-z0-9:_-]{8,100}$/.test(key)) throw badInput('idempotencyKey must be 8–100 letters, digits, :, _ or -', { field: 'idempotencyKey' });
+  if (key != null) checkIdempotencyKey(key);
   return rt.ds.transaction(async (m) => {
     if (key) {
       // keys are the caller's own: another caller's key never returns their application

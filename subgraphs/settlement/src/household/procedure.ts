@@ -1,9 +1,6 @@
-import type { EntityManager } from 'typeorm';
 import { CalendarMissingError, type WorkingDayCalendar } from '@citypoints/calendar';
-import { addDays, addMonths } from '@citypoints/kit';
+import { addDays, addMonths, type Queryable as Q } from '@citypoints/kit';
 import { SCHEMA } from '../context';
-
-type Q = Pick<EntityManager, 'query'>;
 
 export interface ProcedureStage {
   seq: number;

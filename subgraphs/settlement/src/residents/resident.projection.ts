@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { defineProjection, defineReadThrough, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
 import { byKeys, loader } from '@citypoints/federation';
-import { notFound } from '@citypoints/kit';
+import { isUuid, notFound } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import type { Ctx, SettlementRuntime } from '../runtime';
 
@@ -56,8 +56,6 @@ export const residentReadThrough = defineReadThrough({
 
 export const ensureResidents = (ctx: Ctx, ids: readonly string[]) => residentReadThrough.ensure(ctx, ctx.rt, ids.filter(isUuid));
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (s: string) => UUID.test(s);
 
 export async function residentFacts(m: Pick<EntityManager, 'query'>, id: string): Promise<ResidentFacts> {
   const rows = isUuid(id) ? await m.query(`SELECT ${COLUMNS} FROM "${SCHEMA}".residents WHERE id = $1`, [id]) : [];

@@ -1,7 +1,6 @@
-import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { byKeys, loader } from '@citypoints/federation';
-import { badInput, DomainError, notFound } from '@citypoints/kit';
+import { badInput, DomainError, notFound, type Queryable as Q } from '@citypoints/kit';
 import type { Caller } from '@citypoints/auth';
 import { publishVersion, schemeTable, versionHistory, versionInForce, yearUnit, type SchemeTable, type SchemeVersion } from '@citypoints/schemes';
 import { SCHEMA } from '../context';
@@ -12,8 +11,6 @@ import type { Ctx, SettlementRuntime } from '../runtime';
 export interface StoredScheme extends PointsScheme {
   definition: SchemeDefinition;
 }
-
-type Q = Pick<EntityManager, 'query'>;
 
 /** A kind's definition as the engine validates it (SCHEME_FORMAT.md), in the shape libs/schemes asks for. */
 function definitionOf(kind: SchemeKind) {

@@ -1,8 +1,7 @@
 import { byKeys, loader } from '@citypoints/federation';
-import { badInput, divisionLevelOf, forbidden, notFound } from '@citypoints/kit';
+import { badInput, divisionLevelOf, forbidden, isUuid, notFound } from '@citypoints/kit';
 import { canReachDivision, type Caller } from '@citypoints/auth';
 import { SCHEMA } from '../context';
-import { isUuid } from '../residents/resident.projection';
 import { returning } from '../sql';
 import type { School, UpsertSchoolInput } from './school.type';
 import type { Ctx, SettlementRuntime } from '../runtime';

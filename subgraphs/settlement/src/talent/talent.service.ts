@@ -1,13 +1,11 @@
-import type { EntityManager } from 'typeorm';
 import { canReachDivision, mustAuditRead, requireCaller, writeAudit, type Caller } from '@citypoints/auth';
 import { loader } from '@citypoints/federation';
-import { badInput, conflict, DomainError, ErrorCode, forbidden, invalidState } from '@citypoints/kit';
+import { badInput, conflict, DomainError, forbidden, invalidState, isUuid, type Queryable as Q } from '@citypoints/kit';
 import { SCHEMA } from '../context';
-import { isUuid, residentFacts } from '../residents/resident.projection';
+import { residentFacts } from '../residents/resident.projection';
 import type { TalentCard, TalentCategory, TalentQuota } from './talent.type';
 import type { Ctx, SettlementRuntime } from '../runtime';
-
-type Q = Pick<EntityManager, 'query'>;
+import { QUOTA_EXCEEDED } from '../errors';
 
 interface CardRow {
   card_no: string;
@@ -59,7 +57,7 @@ export async function issueTalentCard(rt: SettlementRuntime, c: Caller | null, r
     const share: { share_percent: number }[] = await m.query(`SELECT share_percent FROM "${SCHEMA}".talent_shares WHERE category = $1`, [category]);
     const allowed = Math.floor((quota[0].total * share[0].share_percent) / 100);
     const issued = Number((await m.query(`SELECT count(*) AS n FROM "${SCHEMA}".talent_cards WHERE year = $1 AND category = $2 AND status = 'ISSUED'`, [year, category]))[0].n);
-    if (issued >= allowed) throw new DomainError(ErrorCode.QUOTA_EXCEEDED, `the ${category} share of ${year} (${allowed} of ${quota[0].total}) is used up`, { category, year, share: allowed });
+    if (issued >= allowed) throw new DomainError(QUOTA_EXCEEDED, `the ${category} share of ${year} (${allowed} of ${quota[0].total}) is used up`, { category, year, share: allowed });
     const has = await m.query(`SELECT card_no FROM "${SCHEMA}".talent_cards WHERE holder_id = $1 AND year = $2`, [holder.id, year]);
     if (has.length) throw conflict(`resident ${holder.id} already holds card ${has[0].card_no} of ${year}`);
     const rows: CardRow[] = await m.query(

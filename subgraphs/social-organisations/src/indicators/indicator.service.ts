@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { badInput, conflict, parseUscc } from '@citypoints/kit';
+import { badInput, checkIdempotencyKey, conflict, parseUscc } from '@citypoints/kit';
 import type { Caller } from '@citypoints/auth';
 import { SCHEMA, type SocialOrganisationsRuntime } from '../runtime';
 import { assertYear, schemeForYear } from '../scheme/scheme.service';
@@ -9,7 +9,7 @@ import type { OrganisationIndicatorInput, OrganisationViolationInput } from './i
 
 function parseKey(raw: string): string {
   const key = raw.trim();
-  if (!key || key.length > 200) throw badInput('idempotencyKey must have 1 to 200 characters', { field: 'idempotencyKey' });
+  checkIdempotencyKey(key);
   return key;
 }
 

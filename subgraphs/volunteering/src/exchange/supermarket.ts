@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { EXCHANGE_TOPICS, parsePayload, publishFact, type DomainEvent, type EventHandler } from '@citypoints/events';
-import { DomainError, ErrorCode } from '@citypoints/kit';
+import { DomainError } from '@citypoints/kit';
+import { INSUFFICIENT_POINTS } from '@citypoints/ledger';
 import { SCHEMA, type VolunteeringRuntime } from '../runtime';
 import { ensurePointsAccount } from '../points/points.service';
 
@@ -83,7 +84,7 @@ export async function decideRedemption(rt: VolunteeringRuntime, m: EntityManager
       balanceAfter = posted.balances[account];
     } catch (e) {
       // the ledger checks before it writes: a refused debit leaves nothing behind
-      if (!(e instanceof DomainError && e.code === ErrorCode.INSUFFICIENT_POINTS)) throw e;
+      if (!(e instanceof DomainError && e.code === INSUFFICIENT_POINTS)) throw e;
     }
     decision = { redemptionId: r.redemptionId, outcome: transactionId ? 'DEBITED' : 'REFUSED', balanceAfter };
     await m.query(

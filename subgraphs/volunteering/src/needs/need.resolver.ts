@@ -2,8 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, R
 import { hasRole, isCityWide, requireCaller, type Caller } from '@citypoints/auth';
 import { loader } from '@citypoints/federation';
 import type { Ctx as Context } from '../runtime';
-import { forbidden, isWithinDivision } from '@citypoints/kit';
-import { isUuid } from '../residents/resident.projection';
+import { forbidden, isUuid, isWithinDivision } from '@citypoints/kit';
 import { NeedAward, NeedCategory, NeedStatus, NeedTransition, PostNeedInput, ServiceNeed, ServiceNeedConnection, VolunteerRole } from './need.type';
 import {
   cancelNeed,

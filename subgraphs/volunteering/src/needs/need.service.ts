@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, isCityWide, type Caller } from '@citypoints/auth';
-import { badInput, conflict, decodeCursor, divisionLevelOf, encodeCursor, forbidden, HOUR, invalidState, isWithinDivision, notFound, pageSize } from '@citypoints/kit';
+import { badInput, checkIdempotencyKey, conflict, decodeCursor, divisionLevelOf, encodeCursor, forbidden, HOUR, invalidState, isUuid, isWithinDivision, notFound, pageSize } from '@citypoints/kit';
 import { SCHEMA, type VolunteeringRuntime } from '../runtime';
-import { isUuid, projectedResidents } from '../residents/resident.projection';
+import { projectedResidents } from '../residents/resident.projection';
 import { divisionRef, residentRef } from '../residents/resident.reference';
 import { serviceAward } from '../scheme/scheme.rules';
 import { schemeAt } from '../scheme/scheme.service';
@@ -114,7 +114,7 @@ function validPost(input: PostNeedInput, now: Date) {
   const escrow = input.escrowPoints ?? 0;
   if (!Number.isInteger(escrow) || escrow < 0 || escrow > MAX_ESCROW) throw badInput(`escrowPoints must be a whole number from 0 to ${MAX_ESCROW}`, { field: 'escrowPoints' });
   const key = input.idempotencyKey ?? '';
-  if (key.length < 1 || key.length > 100) throw badInput('idempotencyKey must have 1 to 100 characters', { field: 'idempotencyKey' });
+  checkIdempotencyKey(key);
   return { title, description, category: input.category, divisionCode: input.divisionCode, start, end, escrow, key };
 }
 

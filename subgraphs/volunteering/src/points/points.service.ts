@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, type Caller } from '@citypoints/auth';
-import { badInput, forbidden, notFound } from '@citypoints/kit';
+import { badInput, checkIdempotencyKey, forbidden, notFound } from '@citypoints/kit';
 import type { VolunteeringRuntime } from '../runtime';
 import { projectedResidents } from '../residents/resident.projection';
 import { schemeAt } from '../scheme/scheme.service';
@@ -42,7 +42,7 @@ export async function openEscrowAccount(rt: VolunteeringRuntime, m: EntityManage
 
 function validTransfer(points: number, key: string): void {
   if (!Number.isInteger(points) || points < 1 || points > MAX_TRANSFER) throw badInput(`points must be a whole number from 1 to ${MAX_TRANSFER}`, { field: 'points' });
-  if (typeof key !== 'string' || key.length < 1 || key.length > 100) throw badInput('idempotencyKey must have 1 to 100 characters', { field: 'idempotencyKey' });
+  checkIdempotencyKey(key);
 }
 
 function residentCaller(caller: Caller): string {

@@ -2,8 +2,8 @@ import type { EntityManager } from 'typeorm';
 import { defineProjection, defineReadThrough, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
 import type { Ctx } from '../runtime';
 import { SCHEMA } from '../runtime';
+import { isUuid } from '@citypoints/kit';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const residentGroups = {
   place: { division_code: (p: ResidentState) => p.divisionCode },
@@ -29,10 +29,10 @@ export const residentReadThrough = defineReadThrough({
   kind: 'residents',
   projection: residentProjection,
   contract: REGISTRY_TOPICS.residentChanged,
-  known: (m, ids) => m.query(`SELECT id::text AS id FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [ids.filter((id) => UUID.test(id))]).then((rows: { id: string }[]) => rows.map((r) => r.id)),
+  known: (m, ids) => m.query(`SELECT id::text AS id FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [ids.filter(isUuid)]).then((rows: { id: string }[]) => rows.map((r) => r.id)),
 });
 
-export const ensureResidents = (ctx: Ctx, ids: readonly string[]) => residentReadThrough.ensure(ctx, ctx.rt, ids.filter((id) => UUID.test(id)));
+export const ensureResidents = (ctx: Ctx, ids: readonly string[]) => residentReadThrough.ensure(ctx, ctx.rt, ids.filter(isUuid));
 
 export interface ProjectedResident {
   id: string;
@@ -41,7 +41,7 @@ export interface ProjectedResident {
 }
 
 export async function projectedResidents(ids: readonly string[], m: Pick<EntityManager, 'query'>): Promise<Map<string, ProjectedResident>> {
-  const valid = [...new Set(ids.filter((id) => UUID.test(id)))];
+  const valid = [...new Set(ids.filter(isUuid))];
   if (!valid.length) return new Map();
   const rows: { id: string; division_code: string | null; household_id: string | null }[] = await m.query(
     `SELECT id, division_code, household_id FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`,
@@ -50,4 +50,3 @@ export async function projectedResidents(ids: readonly string[], m: Pick<EntityM
   return new Map(rows.map((r) => [r.id, { id: r.id, divisionCode: r.division_code, householdId: r.household_id }]));
 }
 
-export const isUuid = (s: string | null | undefined) => !!s && UUID.test(s);

@@ -2,10 +2,11 @@ import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, R
 import { hasRole, requireCaller } from '@citypoints/auth';
 import type { Ctx as Context } from '../runtime';
 import { ResidentRef } from '../residents/resident.reference';
-import { ensureResidents, isUuid } from '../residents/resident.projection';
+import { ensureResidents } from '../residents/resident.projection';
 import { donatePoints, givePoints } from '../points/points.service';
 import { HoursRecord, VolunteerProfile } from './volunteer.type';
 import { profileLoader, profileOf, readHours, recordAdministratorHours, registerVolunteer } from './volunteer.service';
+import { isUuid } from '@citypoints/kit';
 
 @Resolver(() => ResidentRef)
 export class ResidentVolunteerResolver {

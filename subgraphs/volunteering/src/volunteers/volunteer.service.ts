@@ -1,8 +1,8 @@
 import { hasRole, isCityWide, mustAuditRead, requireRoleIn, writeAudit, type Caller } from '@citypoints/auth';
 import { byKeys, loader } from '@citypoints/federation';
-import { badInput, conflict, forbidden, isWithinDivision, notFound, unauthenticated } from '@citypoints/kit';
+import { badInput, checkIdempotencyKey, conflict, forbidden, isUuid, isWithinDivision, notFound, unauthenticated } from '@citypoints/kit';
 import { SCHEMA, type Ctx, type VolunteeringRuntime } from '../runtime';
-import { isUuid, projectedResidents } from '../residents/resident.projection';
+import { projectedResidents } from '../residents/resident.projection';
 import { residentRef } from '../residents/resident.reference';
 import { administratorAward, nextStarAt, starsFor, type AwardLine as Line } from '../scheme/scheme.rules';
 import { schemeAt } from '../scheme/scheme.service';
@@ -140,7 +140,7 @@ export async function isRegisteredVolunteer(m: { query: (q: string, p: unknown[]
 /** Hours an administrator enters (e.g. from paper records): they count for stars and earn no points. */
 export async function recordAdministratorHours(rt: VolunteeringRuntime, caller: Caller, residentId: string, hours: number, note: string | null | undefined, key: string): Promise<VolunteerProfile> {
   if (!Number.isFinite(hours) || hours <= 0 || hours > 1000) throw badInput('hours must be more than 0 and at most 1000', { field: 'hours' });
-  if (typeof key !== 'string' || key.length < 1 || key.length > 100) throw badInput('idempotencyKey must have 1 to 100 characters', { field: 'idempotencyKey' });
+  checkIdempotencyKey(key);
   if (note != null && note.length > 500) throw badInput('note has at most 500 characters', { field: 'note' });
   const resident = (await projectedResidents([residentId], rt.ds)).get(residentId);
   if (!resident) throw notFound('resident', residentId);

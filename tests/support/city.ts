@@ -1,18 +1,16 @@
+/**
+ * The city test harness: subgraphs and a gateway in the test process. It lives outside libs
+ * because it starts the gateway (docs/architecture.md, imports point down).
+ */
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@citypoints/db';
 import type { QueueConnection } from '@citypoints/jobs';
 import { startSubgraphServer, type RunningServer, type SubgraphInstance, type SubgraphModule } from '@citypoints/federation';
-import { FixedClock, systemClock, type Clock } from '@citypoints/kit';
+import { systemClock, type Clock } from '@citypoints/kit';
 import { composeSupergraph, startGateway } from '@citypoints/gateway';
-import { TEST_JWT_SECRET, TEST_SUBGRAPH_SECRET, tokenFor, type TokenClaims } from './tokens';
-import { gql, type GraphQLResponse } from './graphql-client';
+import { gql, TEST_JWT_SECRET, TEST_SUBGRAPH_SECRET, testQueueConnection, tokenFor, type GraphQLResponse, type TokenClaims } from '@citypoints/testing';
 import type { Role } from '@citypoints/auth';
 
-/** The queue backend of the test run: Redis when jest found one, else BullMQ's PostgreSQL backend. */
-export function testQueueConnection(databaseUrl: string): QueueConnection {
-  const redis = process.env.CITYPOINTS_TEST_REDIS_URL;
-  return redis ? { kind: 'redis', url: redis } : { kind: 'postgres', url: databaseUrl, schema: 'bullmq' };
-}
 
 export interface TestCity {
   db: TestDatabase;
@@ -99,4 +97,3 @@ export async function startCity(o: StartCityOptions): Promise<TestCity> {
   };
 }
 
-export { FixedClock };
