@@ -94,9 +94,10 @@ describe('npm run import', () => {
     const usccs = [genUscc(), genUscc()];
     const enterprises = write('enterprises.csv', 'uscc,name,divisionCode,employees\n' + usccs.map((u, i) => `${u},东莞市导入${i}电子有限公司,441900003,${50 + i}`).join('\n') + '\n');
     expect(await runImport({ ...opts(), kind: 'enterprises', file: enterprises })).toMatchObject({ rows: 2, accepted: 2, rejected: 0 });
-    // enterprise-credit learns of the enterprises from registry's events, relayed by the workers
+    // enterprise-credit learns of the enterprises from registry's events, relayed by the workers;
+    // it declares its subscription when created, so before registry's relay runs (as `npm start` creates every subgraph first)
     const instances = [];
-    for (const m of [registry, enterpriseCredit]) {
+    for (const m of [enterpriseCredit, registry]) {
       const inst = await m.create({ ...opts(), clock: systemClock });
       instances.push(inst);
       await inst.startWorkers();

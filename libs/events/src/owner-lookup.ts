@@ -139,3 +139,16 @@ export function defineReadThrough(cfg: ReadThroughConfig): ReadThrough {
 export function registryClientFor(service: string, internal: { urlOf(subgraph: string): string | undefined; secret: string } | undefined): OwnerClient | undefined {
   return internal ? new OwnerClient({ service, owner: 'registry', urlOf: (s) => internal.urlOf(s), secret: internal.secret }) : undefined;
 }
+
+/**
+ * Runs `fn`; only when it fails NOT_FOUND does it ask the owner (`fill`) and, when the owner knew
+ * the entity, run once more. Input `fn` refuses is refused before anything is projected.
+ */
+export async function withReadThrough<T>(fn: () => Promise<T>, fill: () => Promise<Set<string>>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'NOT_FOUND' || !(await fill()).size) throw e;
+    return fn();
+  }
+}

@@ -163,8 +163,9 @@ export function cardLoader(ctx: Ctx) {
 }
 
 export async function requireCard(ctx: Ctx, residentId: string): Promise<CivicCard> {
-  await ensureResidents(ctx, [residentId]);
-  const card = await cardLoader(ctx).load(residentId);
+  let card = await cardLoader(ctx).load(residentId);
+  // a resident registry knows but no event has brought yet: asked of registry, then read again
+  if (!card && (await ensureResidents(ctx, [residentId])).size) card = await cardLoader(ctx).clear(residentId).load(residentId);
   if (!card) throw notFound('resident', residentId);
   return card;
 }

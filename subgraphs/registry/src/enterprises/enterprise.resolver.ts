@@ -20,10 +20,10 @@ export class EnterpriseResolver {
     return divisionLoader(ctx).load(e.divisionCode);
   }
 
-  @Authorized('CITY_ADMIN', 'TOWN_OFFICIAL', 'DATA_FEED')
+  @Authorized('CITY_ADMIN', 'TOWN_OFFICIAL')
   @Mutation(() => Enterprise)
   registerEnterprise(@Arg('input') input: RegisterEnterpriseInput, @Ctx() ctx: Context): Promise<Enterprise> {
-    return registerEnterprise(ctx.rt, requireRole(ctx.caller, 'CITY_ADMIN', 'TOWN_OFFICIAL', 'DATA_FEED'), input);
+    return registerEnterprise(ctx.rt, requireRole(ctx.caller, 'CITY_ADMIN', 'TOWN_OFFICIAL'), input);
   }
 }
 

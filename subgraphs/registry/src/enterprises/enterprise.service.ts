@@ -41,7 +41,8 @@ export async function registerEnterprise(rt: RegistryRuntime, caller: Caller, in
   if (input.employees != null && (input.employees < 0 || input.employees > 10_000_000)) throw badInput('employees must be 0 or more', { field: 'employees' });
   const division = await requireDivisionExists(rt.ds, input.divisionCode);
   if (division.level === 'CITY') throw badInput('an enterprise is registered in a town or village', { field: 'divisionCode' });
-  if (!isCityWide(caller) && caller.division && !isWithinDivision(division.code, caller.division)) throw forbidden('outside the caller\'s division');
+  // a town official without a division in their token reaches no division (DOMAIN §9)
+  if (!isCityWide(caller) && !isWithinDivision(division.code, caller.division)) throw forbidden('outside the caller\'s division');
   const row = await rt.ds.transaction((m) =>
     insertEnterprise(m, { uscc, name, divisionCode: division.code, industry: input.industry?.trim() || null, employees: input.employees ?? null }),
   );

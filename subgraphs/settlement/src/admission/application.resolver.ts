@@ -2,6 +2,7 @@ import { Arg, Authorized, FieldResolver, ID, Int, Mutation, Query, Resolver, Roo
 import { maskName } from '@citypoints/kit';
 import { DivisionRef, divisionRef } from '../divisions/division.ref';
 import { ResidentRef } from '../residents/resident.ref';
+import { withReadThrough } from '@citypoints/events';
 import { ensureResidents } from '../residents/resident.projection';
 import { schemeLoader } from '../schemes/scheme.service';
 import { PointsBreakdown } from '../schemes/scheme.type';
@@ -139,8 +140,7 @@ export class SchoolApplicationResolver {
   @Authorized()
   @Mutation(() => SchoolApplication)
   async submitSchoolApplication(@Arg('input') input: SubmitSchoolApplicationInput, @Ctx() ctx: Ctx): Promise<SchoolApplication> {
-    await ensureResidents(ctx, [input.parentId]);
-    return submitSchoolApplication(ctx.rt, ctx.caller, input);
+    return withReadThrough(() => submitSchoolApplication(ctx.rt, ctx.caller, input), () => ensureResidents(ctx, [input.parentId]));
   }
 
   @Authorized('EDUCATION_OFFICER')

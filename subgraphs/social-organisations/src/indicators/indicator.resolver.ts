@@ -5,6 +5,7 @@ import { OrganisationGrading } from '../grading/grading.type';
 import type { StoredGrading } from '../grading/grading.service';
 import { OrganisationIndicatorInput, OrganisationViolationInput } from './indicator.type';
 import { recordIndicator, recordViolation } from './indicator.service';
+import { withReadThrough } from '@citypoints/events';
 import { ensureOrganisations } from '../organisations/projection.handlers';
 
 @Resolver()
@@ -12,14 +13,12 @@ export class IndicatorResolver {
   @Authorized('CITY_ADMIN', 'DATA_FEED', 'TOWN_OFFICIAL')
   @Mutation(() => OrganisationGrading, { description: "a positive indicator of a category for the year; the category's cap applies in the grading" })
   async recordOrganisationIndicator(@Arg('input') input: OrganisationIndicatorInput, @Ctx() ctx: Context): Promise<StoredGrading> {
-    await ensureOrganisations(ctx, [input.uscc]);
-    return recordIndicator(ctx.rt, requireCaller(ctx.caller), input);
+    return withReadThrough(() => recordIndicator(ctx.rt, requireCaller(ctx.caller), input), () => ensureOrganisations(ctx, [input.uscc]));
   }
 
   @Authorized('CITY_ADMIN', 'DATA_FEED', 'TOWN_OFFICIAL')
   @Mutation(() => OrganisationGrading, { description: "the organisation's own violation, deducting its severity" })
   async recordOrganisationViolation(@Arg('input') input: OrganisationViolationInput, @Ctx() ctx: Context): Promise<StoredGrading> {
-    await ensureOrganisations(ctx, [input.uscc]);
-    return recordViolation(ctx.rt, requireCaller(ctx.caller), input);
+    return withReadThrough(() => recordViolation(ctx.rt, requireCaller(ctx.caller), input), () => ensureOrganisations(ctx, [input.uscc]));
   }
 }

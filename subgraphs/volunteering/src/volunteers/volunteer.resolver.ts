@@ -2,6 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, R
 import { hasRole, requireCaller } from '@citypoints/auth';
 import type { Ctx as Context } from '../runtime';
 import { ResidentRef } from '../residents/resident.reference';
+import { withReadThrough } from '@citypoints/events';
 import { ensureResidents } from '../residents/resident.projection';
 import { donatePoints, givePoints } from '../points/points.service';
 import { HoursRecord, VolunteerProfile } from './volunteer.type';
@@ -36,8 +37,7 @@ export class VolunteerResolver {
   @Authorized('RESIDENT', 'TOWN_OFFICIAL', 'VILLAGE_REGISTRAR')
   @Mutation(() => VolunteerProfile)
   async registerVolunteer(@Arg('residentId', () => ID) residentId: string, @Ctx() ctx: Context, @Arg('skills', () => [String], { nullable: true }) skills?: string[]): Promise<VolunteerProfile> {
-    await ensureResidents(ctx, [residentId]);
-    return registerVolunteer(ctx.rt, requireCaller(ctx.caller), residentId, skills);
+    return withReadThrough(() => registerVolunteer(ctx.rt, requireCaller(ctx.caller), residentId, skills), () => ensureResidents(ctx, [residentId]));
   }
 
   @Authorized('TOWN_OFFICIAL')
