@@ -108,6 +108,7 @@ export const TABLE: Row[] = [
   Q('behaviourItems', '§4: the behaviour catalogue is public rules', signedIn()),
   Q('civicRecord', '§4: the civic officers and the town official of the division, and the resident; analysts read scores, not records', only({ TOWN_OFFICIAL: OWN, ...CIVIC_STEPS, RESIDENT: OWN })),
   Q('rewardItems', '§4: what the points supermarkets offer is public', signedIn()),
+  Q('redemption', '§4, §8: a redemption and its saga status for the card\'s holder and the merchant who redeemed it; anyone else\'s is NOT_FOUND, as an unknown id', only({ MERCHANT: 'allowed', RESIDENT: 'allowed' })),
   Q('civilityStars', '§4: the division\'s honour list for its officials and residents; analysts audited', only({ DEPARTMENT_ANALYST: 'allowed', TOWN_OFFICIAL: OWN, ...CIVIC_STEPS, RESIDENT: OWN })),
   Q('civicBulletin', '§4: the division\'s quarterly bulletin for its officials and residents; analysts audited', only({ DEPARTMENT_ANALYST: 'allowed', TOWN_OFFICIAL: OWN, ...CIVIC_STEPS, RESIDENT: OWN })),
   Q('civicRules', '§4: the rules in force are public', signedIn()),

@@ -75,6 +75,7 @@ export const CALLS: Record<string, (f: Fixtures, s: Scope) => Call> = {
   'Mutation.objectToCivicRecord': (f, s) => q(`mutation($id: ID!) { objectToCivicRecord(id: $id, reason: "不实") { id } }`, { id: f.records[s] }),
   'Mutation.approveCivicRecord': (f, s) => q(`mutation($id: ID!) { approveCivicRecord(id: $id, approve: true) { id } }`, { id: f.records[s] }),
   'Mutation.defineRewardItem': (f, s) => q(`mutation($m: ID!) { defineRewardItem(merchantId: $m, name: "毛巾", pointsCost: 10, stock: 5) { id } }`, { m: f.merchants[s] }),
+  'Query.redemption': () => q(`query($id: ID!) { redemption(id: $id) { id status } }`, { id: randomUUID() }),
   'Mutation.redeem': (f, s) => q(`mutation($i: RedeemInput!) { redeem(input: $i) { id balanceAfter } }`, { i: { cardNo: f.cards[s], lines: [{ rewardId: f.rewards[s], quantity: 1 }], idempotencyKey: key() } }),
   'Mutation.issueRedemptionCode': () => q(`mutation { issueRedemptionCode { code } }`),
   'Mutation.registerMerchant': (f, s) => q(`mutation($t: ID!, $m: ID!) { registerMerchant(merchantId: $m, townCode: $t, name: "测试超市") { id } }`, { t: f.towns[s], m: `m-${key()}` }),

@@ -99,8 +99,22 @@ export const CREDIT_TOPICS = {
   ),
 } as const;
 
+/**
+ * Volunteer points at the points supermarket, a saga between civic and volunteering: civic asks
+ * for a redemption's points (versioned per redemption; asked again by its recovery job),
+ * volunteering answers with its decision, which is final and the same at every answer.
+ */
+export const EXCHANGE_TOPICS = {
+  redemptionRequested: defineTopic('civic.volunteer-redemption.requested', 1, z.object({ redemptionId: uuid, residentId: uuid, points: z.number().int().positive() })),
+  debitDecided: defineTopic(
+    'volunteering.supermarket-debit.decided',
+    1,
+    z.object({ redemptionId: uuid, outcome: z.enum(['DEBITED', 'REFUSED']), balanceAfter: z.number().int().nonnegative().nullable() }),
+  ),
+} as const;
+
 const BY_TOPIC: ReadonlyMap<string, TopicContract> = new Map(
-  [...Object.values(REGISTRY_TOPICS), ...Object.values(CREDIT_TOPICS)].map((c) => [c.topic, c as TopicContract]),
+  [...Object.values(REGISTRY_TOPICS), ...Object.values(CREDIT_TOPICS), ...Object.values(EXCHANGE_TOPICS)].map((c) => [c.topic, c as TopicContract]),
 );
 
 /** The contract of a topic, when one is defined here. */

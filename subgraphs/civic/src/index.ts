@@ -1,5 +1,5 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer, declareSubscription, registryClientFor } from '@citypoints/events';
+import { EventConsumer, OutboxRelay, declareSubscription, registryClientFor } from '@citypoints/events';
 import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
 import { createQueue, createWorker, JobRuns, Lifecycle, schedule } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
@@ -9,6 +9,9 @@ import { HolderConsent1764600000000 } from './migrations/1764600000000-HolderCon
 import { CallerScopedKeys1764700000000 } from './migrations/1764700000000-CallerScopedKeys';
 import { PausedPublicity1764800000000 } from './migrations/1764800000000-PausedPublicity';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
+import { VolunteerExchange1764950000000 } from './migrations/1764950000000-VolunteerExchange';
+import { exchangeHandlers } from './exchange/volunteer-redemption';
+import { startExchangeJobs } from './exchange/exchange.jobs';
 import { buildCivicSchema } from './schema';
 import { openSystemAccounts } from './cards/card.service';
 import { residentHandlers } from './residents/projection';
@@ -24,7 +27,7 @@ const RHYTHM_SCHEDULES: readonly { id: string; pattern: string; data: RhythmJobD
   { id: 'civic:yearly-evaluation', pattern: '0 2 1 1 *', data: { kind: 'YEARLY_EVALUATION' } },
 ]);
 
-export const MIGRATIONS = Object.freeze([Init1764400000000, HolderConsent1764600000000, CallerScopedKeys1764700000000, PausedPublicity1764800000000, EventVersions1764900000000]);
+export const MIGRATIONS = Object.freeze([Init1764400000000, HolderConsent1764600000000, CallerScopedKeys1764700000000, PausedPublicity1764800000000, EventVersions1764900000000, VolunteerExchange1764950000000]);
 
 export const civic: SubgraphModule = {
   name: 'civic',
@@ -43,7 +46,8 @@ export const civic: SubgraphModule = {
       throw e;
     }
     // before any relay of a fresh deployment runs, so no event goes to nobody
-    await declareSubscription(deps.queue, deps.queuePrefix, 'civic', residentHandlers);
+    const handlers = { ...residentHandlers, ...exchangeHandlers(rt) };
+    await declareSubscription(deps.queue, deps.queuePrefix, 'civic', handlers);
     const federated = await buildCivicSchema();
     return {
       name: 'civic',
@@ -52,9 +56,13 @@ export const civic: SubgraphModule = {
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
       async startWorkers() {
-        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'civic', connection: deps.queue, handlers: residentHandlers, prefix: deps.queuePrefix, log: deps.log });
+        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'civic', connection: deps.queue, handlers, prefix: deps.queuePrefix, log: deps.log });
         lifecycle.worker('events', { close: () => consumer.stop() });
         await consumer.start();
+        const relay = new OutboxRelay({ dataSource: ds, schema: SCHEMA, connection: deps.queue, prefix: deps.queuePrefix, log: deps.log });
+        lifecycle.worker('outbox-relay', { close: () => relay.stop() });
+        relay.start();
+        await startExchangeJobs(rt, deps.queue, deps.queuePrefix);
         const queue = lifecycle.queue('rhythm', createQueue<RhythmJobData>(RHYTHM_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
         for (const s of RHYTHM_SCHEDULES) {
           await schedule(queue, s.id, { pattern: s.pattern }, { name: s.data.kind, data: s.data, opts: { attempts: 5, backoff: { type: 'exponential', delay: 10_000 } } });
@@ -79,3 +87,4 @@ export { SCHEMA as CIVIC_SCHEMA };
 export type { CivicRuntime, Ctx as CivicContext } from './runtime';
 export { runRhythmJob, previousPeriod, type RhythmJobData, type RhythmKind } from './rhythm/rhythm.jobs';
 export { creditFor } from './records/record.rules';
+export { resumePendingRedemptions, RESUME_AFTER_MS } from './exchange/volunteer-redemption';

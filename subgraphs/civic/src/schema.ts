@@ -3,6 +3,7 @@ import { CivicCardResolver, ResidentCivicResolver, residentReference } from './c
 import { BehaviourItemResolver } from './items/item.resolver';
 import { CivicRecordResolver } from './records/record.resolver';
 import { RewardResolver } from './rewards/reward.resolver';
+import { ExchangeResolver } from './exchange/exchange.resolver';
 import { CardYearResolver, RhythmResolver } from './rhythm/rhythm.resolver';
 import { RulesResolver } from './rules/rules.resolver';
 import { GreenResolver } from './green/green.resolver';
@@ -10,7 +11,7 @@ import { ResidentRef } from './residents/resident.type';
 
 export function buildCivicSchema(): Promise<FederatedSchema> {
   return buildFederatedSchema({
-    resolvers: [CivicCardResolver, ResidentCivicResolver, BehaviourItemResolver, CivicRecordResolver, RewardResolver, RhythmResolver, CardYearResolver, RulesResolver, GreenResolver],
+    resolvers: [CivicCardResolver, ResidentCivicResolver, BehaviourItemResolver, CivicRecordResolver, RewardResolver, ExchangeResolver, RhythmResolver, CardYearResolver, RulesResolver, GreenResolver],
     orphanedTypes: [ResidentRef],
     referenceResolvers: { Resident: residentReference },
   });

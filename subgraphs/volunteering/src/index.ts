@@ -1,5 +1,5 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer, declareSubscription, registryClientFor } from '@citypoints/events';
+import { EventConsumer, OutboxRelay, declareSubscription, registryClientFor } from '@citypoints/events';
 import type { SubgraphModule } from '@citypoints/federation';
 import { createQueue, Lifecycle } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
@@ -7,6 +7,8 @@ import { SCHEMA, type VolunteeringRuntime } from './runtime';
 import { JOBS_QUEUE, startVolunteeringJobs } from './jobs/volunteering.jobs';
 import { Init1764700000000 } from './migrations/1764700000000-Init';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
+import { SupermarketDebits1764950000000 } from './migrations/1764950000000-SupermarketDebits';
+import { supermarketHandlers } from './exchange/supermarket';
 import { openSystemAccounts } from './points/points.service';
 import { residentEventHandlers } from './residents/resident.projection';
 import { buildVolunteeringSchema } from './schema';
@@ -19,14 +21,15 @@ export const volunteering: SubgraphModule = {
   buildSchema: buildVolunteeringSchema,
   async create(deps) {
     const log = deps.log ?? (() => undefined);
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764700000000, EventVersions1764900000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764700000000, EventVersions1764900000000, SupermarketDebits1764950000000] });
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
     const jobsQueue = lifecycle.queue('jobs', createQueue<Record<string, never>, number>(JOBS_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
     const rt: VolunteeringRuntime = { ds, clock: deps.clock, ledger: new Ledger({ schema: SCHEMA, clock: deps.clock }), jobsQueue, lifecycle, log, registry: registryClientFor('volunteering', deps.internal) };
     await ds.transaction((m) => openSystemAccounts(rt, m));
     // before any relay of a fresh deployment runs, so no event goes to nobody
-    await declareSubscription(deps.queue, deps.queuePrefix, 'volunteering', residentEventHandlers);
+    const handlers = { ...residentEventHandlers, ...supermarketHandlers(rt) };
+    await declareSubscription(deps.queue, deps.queuePrefix, 'volunteering', handlers);
     const federated = await buildVolunteeringSchema();
     return {
       name: 'volunteering',
@@ -35,9 +38,12 @@ export const volunteering: SubgraphModule = {
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
       async startWorkers() {
-        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'volunteering', connection: deps.queue, prefix: deps.queuePrefix, handlers: residentEventHandlers, log });
+        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'volunteering', connection: deps.queue, prefix: deps.queuePrefix, handlers, log });
         lifecycle.worker('events', { close: () => consumer.stop() });
         await consumer.start();
+        const relay = new OutboxRelay({ dataSource: ds, schema: SCHEMA, connection: deps.queue, prefix: deps.queuePrefix, log });
+        lifecycle.worker('outbox-relay', { close: () => relay.stop() });
+        relay.start();
         await startVolunteeringJobs(rt, deps.queue, deps.queuePrefix);
       },
       seedDemo: (o) => seedVolunteeringDemo(rt, o),
@@ -51,4 +57,5 @@ export type { VolunteeringRuntime } from './runtime';
 export { runVolunteeringJob, JOBS_QUEUE as VOLUNTEERING_JOBS_QUEUE, type VolunteeringJob } from './jobs/volunteering.jobs';
 export { serviceAward, administratorAward, starsFor, nextStarAt, type SchemeRules, type Scheme } from './scheme/scheme.rules';
 export { residentEventHandlers } from './residents/resident.projection';
+export { decideRedemption, SUPERMARKET_ACCOUNT } from './exchange/supermarket';
 export { TRANSITIONS as NEED_TRANSITIONS, canMove as canMoveNeed, NeedStatus } from './needs/need.rules';

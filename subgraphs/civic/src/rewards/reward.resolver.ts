@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { Ctx as Context } from '../runtime';
+import { PointsKind } from '../exchange/exchange.type';
 import { Merchant, Redemption, RedeemInput, RedemptionCode, RewardItem } from './reward.type';
 import { defineReward, listRewards, redeem, registerMerchant } from './reward.service';
 import { issueRedemptionCode } from './redemption-code.service';
@@ -19,9 +20,10 @@ export class RewardResolver {
     @Arg('pointsCost', () => Int) pointsCost: number,
     @Arg('stock', () => Int) stock: number,
     @Arg('merchantId', () => ID) merchantId: string,
+    @Arg('pointsKind', () => PointsKind, { defaultValue: PointsKind.CIVIC }) pointsKind: PointsKind,
     @Ctx() ctx: Context,
   ): Promise<RewardItem> {
-    return defineReward(ctx.rt, ctx.caller, name, pointsCost, stock, merchantId);
+    return defineReward(ctx.rt, ctx.caller, name, pointsCost, stock, merchantId, pointsKind);
   }
 
   @Authorized('RESIDENT', 'MERCHANT')

@@ -8,6 +8,8 @@ import { PassbookKind } from '../cards/card.type';
 import { Merchant, Redemption, RewardItem, type RedeemInput } from './reward.type';
 import { isCode, liveCode } from './redemption-code.service';
 import { lockCallerKey, validKey } from '../idempotency';
+import { PointsKind, RedemptionStatus } from '../exchange/exchange.type';
+import { reserveVolunteerRedemption } from '../exchange/volunteer-redemption';
 import { INSUFFICIENT_POINTS } from '@citypoints/ledger';
 import { OUT_OF_STOCK } from '../errors';
 
@@ -17,9 +19,10 @@ interface RewardRow {
   name: string;
   points_cost: number;
   stock: number;
+  points_kind: PointsKind;
 }
 
-const toReward = (r: RewardRow): RewardItem => Object.assign(new RewardItem(), { id: r.id, name: r.name, pointsCost: r.points_cost, stock: r.stock, merchantId: r.merchant_id });
+const toReward = (r: RewardRow): RewardItem => Object.assign(new RewardItem(), { id: r.id, name: r.name, pointsCost: r.points_cost, stock: r.stock, merchantId: r.merchant_id, pointsKind: r.points_kind });
 
 interface MerchantRow {
   merchant_id: string;
@@ -35,7 +38,7 @@ const MAX_LINES = 50;
 
 export async function listRewards(rt: CivicRuntime, merchantId: string | null | undefined): Promise<RewardItem[]> {
   const rows: RewardRow[] = await rt.ds.query(
-    `SELECT id, merchant_id, name, points_cost, stock FROM "${SCHEMA}".reward_items WHERE ($1::text IS NULL OR merchant_id = $1) ORDER BY merchant_id, name, id`,
+    `SELECT id, merchant_id, name, points_cost, stock, points_kind FROM "${SCHEMA}".reward_items WHERE ($1::text IS NULL OR merchant_id = $1) ORDER BY merchant_id, name, id`,
     [merchantId ?? null],
   );
   return rows.map(toReward);
@@ -65,7 +68,15 @@ export async function registerMerchant(rt: CivicRuntime, c: Caller | null, merch
 }
 
 /** A merchant stocks its own shelf; a town official the shelves of merchants registered with its town; the city any. */
-export async function defineReward(rt: CivicRuntime, c: Caller | null, name: string, pointsCost: number, stock: number, merchantId: string): Promise<RewardItem> {
+export async function defineReward(
+  rt: CivicRuntime,
+  c: Caller | null,
+  name: string,
+  pointsCost: number,
+  stock: number,
+  merchantId: string,
+  pointsKind: PointsKind = PointsKind.CIVIC,
+): Promise<RewardItem> {
   const caller = requireRole(c, 'MERCHANT', 'TOWN_OFFICIAL');
   const ownShelf = hasRole(caller, 'MERCHANT') && caller.sub === merchantId;
   if (!isCityAdmin(caller) && !ownShelf && !hasRole(caller, 'TOWN_OFFICIAL')) throw forbidden('a merchant stocks only its own points supermarket');
@@ -74,6 +85,7 @@ export async function defineReward(rt: CivicRuntime, c: Caller | null, name: str
   if (!Number.isInteger(pointsCost) || pointsCost < 1 || pointsCost > 1_000_000) throw badInput('pointsCost must be a whole number from 1 to 1000000', { field: 'pointsCost' });
   if (!Number.isInteger(stock) || stock < 0 || stock > 1_000_000) throw badInput('stock must be a whole number from 0 to 1000000', { field: 'stock' });
   if (!MERCHANT_ID.test(merchantId ?? '')) throw badInput('merchantId must be 1 to 64 letters, digits or _.:-', { field: 'merchantId' });
+  if (!Object.values(PointsKind).includes(pointsKind)) throw badInput('pointsKind must be CIVIC or VOLUNTEER', { field: 'pointsKind' });
   return rt.ds.transaction(async (m) => {
     if (!isCityAdmin(caller) && !ownShelf) {
       const registered: MerchantRow[] = await m.query(`SELECT merchant_id, town_code, name FROM "${SCHEMA}".merchants WHERE merchant_id = $1`, [merchantId]);
@@ -82,9 +94,9 @@ export async function defineReward(rt: CivicRuntime, c: Caller | null, name: str
     }
     await rt.ledger.openAccount(m, { id: merchantAccount(merchantId), ownerId: merchantId, kind: 'MERCHANT' });
     const rows: RewardRow[] = await m.query(
-      `INSERT INTO "${SCHEMA}".reward_items (merchant_id, name, points_cost, stock, created_at) VALUES ($1, $2, $3, $4, $5)
-       RETURNING id, merchant_id, name, points_cost, stock`,
-      [merchantId, n, pointsCost, stock, rt.clock.now()],
+      `INSERT INTO "${SCHEMA}".reward_items (merchant_id, name, points_cost, stock, created_at, points_kind) VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING id, merchant_id, name, points_cost, stock, points_kind`,
+      [merchantId, n, pointsCost, stock, rt.clock.now(), pointsKind],
     );
     return toReward(rows[0]);
   });
@@ -97,16 +109,28 @@ interface RedemptionRow {
   card_no: string;
   request_hash: string;
   total_points: number;
-  balance_after: number;
+  balance_after: number | null;
   holder_code_id: string | null;
   created_at: Date;
+  points_kind: PointsKind;
+  status: RedemptionStatus;
+  failure: string | null;
 }
 
-const REDEMPTION_COLUMNS = 'id, card_no, request_hash, total_points, balance_after, holder_code_id, created_at';
+export const REDEMPTION_COLUMNS = 'id, card_no, request_hash, total_points, balance_after, holder_code_id, created_at, points_kind, status, failure';
 
 /** The holder sees the balance their redemption left; a merchant does not (docs/domain/09-access.md). */
-const toRedemption = (r: RedemptionRow, showBalance: boolean): Redemption =>
-  Object.assign(new Redemption(), { id: r.id, cardNo: r.card_no, totalPoints: r.total_points, balanceAfter: showBalance ? r.balance_after : null, createdAt: r.created_at });
+export const toRedemption = (r: RedemptionRow, showBalance: boolean): Redemption =>
+  Object.assign(new Redemption(), {
+    id: r.id,
+    cardNo: r.card_no,
+    totalPoints: r.total_points,
+    balanceAfter: showBalance ? r.balance_after : null,
+    createdAt: r.created_at,
+    pointsKind: r.points_kind,
+    status: r.status,
+    failure: r.failure,
+  });
 
 function validLines(input: RedeemInput): Map<string, number> {
   if (!Array.isArray(input.lines) || input.lines.length < 1 || input.lines.length > MAX_LINES) throw badInput(`a redemption has 1 to ${MAX_LINES} lines`, { field: 'lines' });
@@ -155,7 +179,7 @@ export async function redeem(rt: CivicRuntime, c: Caller | null, input: RedeemIn
       return toRedemption(existing[0], showBalance);
     }
     const rewards: RewardRow[] = await m.query(
-      `SELECT id, merchant_id, name, points_cost, stock FROM "${SCHEMA}".reward_items WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      `SELECT id, merchant_id, name, points_cost, stock, points_kind FROM "${SCHEMA}".reward_items WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
       [[...lines.keys()]],
     );
     const byId = new Map(rewards.map((r) => [r.id, r]));
@@ -172,8 +196,26 @@ export async function redeem(rt: CivicRuntime, c: Caller | null, input: RedeemIn
       total += points;
       perMerchant.set(r.merchant_id, (perMerchant.get(r.merchant_id) ?? 0) + points);
     }
-    const cardAccount = passbookAccount(PassbookKind.CIVIC, card!.resident_id);
     const redemptionId = randomUUID();
+    const kinds = new Set(rewards.map((r) => r.points_kind));
+    if (kinds.size > 1) throw badInput('a redemption pays in one kind of points: redeem CIVIC and VOLUNTEER items apart', { field: 'lines' });
+    if (kinds.has(PointsKind.VOLUNTEER)) {
+      // volunteer points: the stock is reserved here and the points asked of volunteering (one saga)
+      await reserveVolunteerRedemption(rt, m, {
+        redemptionId,
+        cardNo: card!.card_no,
+        residentId: card!.resident_id,
+        idempotencyKey: key,
+        requestHash: hash,
+        redeemedBy: caller.sub,
+        holderCodeId: codeId,
+        lines,
+        totalPoints: total,
+      });
+      const rows: RedemptionRow[] = await m.query(`SELECT ${REDEMPTION_COLUMNS} FROM "${SCHEMA}".redemptions WHERE id = $1`, [redemptionId]);
+      return toRedemption(rows[0], showBalance);
+    }
+    const cardAccount = passbookAccount(PassbookKind.CIVIC, card!.resident_id);
     const posted = await rt.ledger
       .post(m, {
         idempotencyKey: `civic:redeem:${redemptionId}`,

@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { PointsKind, RedemptionStatus } from '../exchange/exchange.type';
 
 @ObjectType()
 export class RewardItem {
@@ -7,6 +8,7 @@ export class RewardItem {
   @Field(() => Int) pointsCost: number;
   @Field(() => Int) stock: number;
   @Field(() => ID) merchantId: string;
+  @Field(() => PointsKind, { description: 'VOLUNTEER: paid from the volunteering ledger' }) pointsKind: PointsKind;
 }
 
 @ObjectType()
@@ -17,6 +19,11 @@ export class Redemption {
   @Field(() => Int, { nullable: true, description: "the card's balance after the redemption; null for a caller who may not see the holder's balance (a merchant)" })
   balanceAfter: number | null;
   @Field(() => Date) createdAt: Date;
+  @Field(() => PointsKind) pointsKind: PointsKind;
+  @Field(() => RedemptionStatus, { description: 'a VOLUNTEER redemption is PENDING until volunteering has debited the points (COMPLETED) or refused (FAILED, the stock released)' })
+  status: RedemptionStatus;
+  @Field(() => String, { nullable: true, description: 'why a FAILED redemption failed (an error code, e.g. INSUFFICIENT_POINTS)' })
+  failure: string | null;
 }
 
 @InputType()

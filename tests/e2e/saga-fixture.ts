@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { HOUR } from '@citypoints/kit';
+import { eventually, ok, seed, type TestCity } from '@citypoints/test-city';
+
+/**
+ * What the volunteer-points saga tests share: residents known to civic and volunteering, volunteer
+ * points earned through real services, a supermarket shelf, and readings through the gateway.
+ */
+export function sagaFixture(city: () => TestCity, now: () => Date) {
+  const c = () => city();
+
+  async function resident() {
+    const r = await seed(c()).resident({});
+    await eventually(async () => {
+      const v = await c().instances.volunteering.dataSource.query(`SELECT 1 FROM volunteering.residents WHERE id = $1 AND division_code IS NOT NULL`, [r.id]);
+      const k = await c().instances.civic.dataSource.query(`SELECT 1 FROM civic.residents WHERE id = $1`, [r.id]);
+      return v.length === 1 && k.length === 1;
+    });
+    const token = await c().token('RESIDENT', { sub: r.id });
+    const cardNo = ok(await c().query(`{ myCivicCard { cardNo } }`, {}, token)).myCivicCard.cardNo as string;
+    return { ...r, token, cardNo };
+  }
+  type Person = Awaited<ReturnType<typeof resident>>;
+
+  const act = (p: Person, mutation: string, vars: Record<string, unknown>, args = '') =>
+    c().query(`mutation($id: ID!${args}) { ${mutation} { id status } }`, vars, p.token).then(ok);
+
+  /** one confirmed service: the volunteer earns hours × 10 points (a lot of their own) */
+  async function earn(v: Person, hours: number) {
+    ok(await c().query(`mutation($id: ID!) { registerVolunteer(residentId: $id, skills: ["陪护"]) { registered } }`, { id: v.id }, v.token));
+    const requester = await resident();
+    const input = {
+      category: 'MUTUAL_AID',
+      title: '陪同老人就医',
+      divisionCode: requester.divisionCode,
+      escrowPoints: 0,
+      idempotencyKey: randomUUID(),
+      windowStart: new Date(now().getTime() + HOUR).toISOString(),
+      windowEnd: new Date(now().getTime() + 5 * HOUR).toISOString(),
+    };
+    const need = ok(await c().query(`mutation($i: PostNeedInput!) { postNeed(input: $i) { id } }`, { i: input }, requester.token)).postNeed;
+    await act(v, 'takeNeed(needId: $id, role: PRIMARY)', { id: need.id });
+    await act(v, 'startService(needId: $id)', { id: need.id });
+    await act(v, 'completeService(needId: $id, hours: $h)', { id: need.id, h: hours }, ', $h: Float!');
+    await act(requester, 'confirmService(needId: $id, rating: 5)', { id: need.id });
+  }
+
+  const volunteerPoints = async (p: Person) => ok(await c().query(`{ myVolunteerProfile { points } }`, {}, p.token)).myVolunteerProfile.points as number;
+  const civicBalance = async (p: Person) => ok(await c().query(`{ myCivicCard { balance } }`, {}, p.token)).myCivicCard.balance as number;
+
+  async function shelf(pointsCost: number, stock: number, pointsKind: 'CIVIC' | 'VOLUNTEER' = 'VOLUNTEER') {
+    const merchantId = `supermarket-${randomUUID()}`;
+    const token = await c().token('MERCHANT', { sub: merchantId });
+    const item = ok(
+      await c().query(
+        `mutation($n: String!, $p: Int!, $s: Int!, $m: ID!, $k: PointsKind) { defineRewardItem(name: $n, pointsCost: $p, stock: $s, merchantId: $m, pointsKind: $k) { id pointsKind stock } }`,
+        { n: '大米 5kg', p: pointsCost, s: stock, m: merchantId, k: pointsKind },
+        token,
+      ),
+    ).defineRewardItem;
+    return { merchantId, token, id: item.id as string, pointsKind: item.pointsKind as string };
+  }
+
+  const stock = async (merchantId: string, id: string) =>
+    (ok(await c().query(`query($m: ID) { rewardItems(merchantId: $m) { id stock } }`, { m: merchantId }, await c().token('RESIDENT', { sub: randomUUID() }))).rewardItems as { id: string; stock: number }[]).find((i) => i.id === id)!.stock;
+
+  const REDEMPTION = 'id cardNo totalPoints balanceAfter pointsKind status failure';
+  const redeem = (token: string, cardNo: string, rewardId: string, o: { quantity?: number; key?: string; holderCode?: string } = {}) =>
+    c().query(`mutation($i: RedeemInput!) { redeem(input: $i) { ${REDEMPTION} } }`, { i: { cardNo, lines: [{ rewardId, quantity: o.quantity ?? 1 }], idempotencyKey: o.key ?? randomUUID(), holderCode: o.holderCode } }, token);
+  const redemption = async (token: string, id: string) => ok(await c().query(`query($id: ID!) { redemption(id: $id) { ${REDEMPTION} } }`, { id }, token)).redemption;
+  /** waits (no assertion on time) until the saga of a redemption has settled, and returns it */
+  const settled = (token: string, id: string) =>
+    eventually(async () => {
+      const r = await redemption(token, id);
+      return r.status !== 'PENDING' && r;
+    }, 60_000);
+
+  return { resident, earn, volunteerPoints, civicBalance, shelf, stock, redeem, redemption, settled };
+}
