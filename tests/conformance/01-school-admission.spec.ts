@@ -2,14 +2,16 @@
  * docs/domain/01-school-admission.md, rule by rule. The scheme figures are read from the rows the
  * settlement migrations seed (the scheme in force for the 2026 school year), not from a copy.
  */
-import type { TestDatabase } from '@citypoints/db';
-import type { DataSource } from 'typeorm';
-import { migratedSettlement } from './settlement-db';
+import { registry } from '@citypoints/registry';
+import { makeIdNumber } from '@citypoints/kit';
+import { codes, eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
+import { settlement } from '../../subgraphs/settlement/src';
 import { itemOf, itemPoints, scoreApplication, unmetConditions, type IndicatorState, type SchemeDefinition } from '../../subgraphs/settlement/src/schemes/engine';
 import { rankAndPlaceCanonical, sha256, type CanonicalApplication } from '../../subgraphs/settlement/src/admission/canonical';
 
-let db: TestDatabase;
-let ds: DataSource;
+const TOWN = '441900003';
+const VILLAGE = '441900003001';
+let city: TestCity;
 let scheme: SchemeDefinition;
 
 const pts = (code: string, value: string | number) => itemPoints(itemOf(scheme, code)!, String(value)).points;
@@ -29,17 +31,32 @@ const app = (no: string, o: Partial<CanonicalApplication> = {}): CanonicalApplic
 const H = { year: 2026, town: '441900003', grade: 'PRIMARY_1', seed: 'conformance-seed' };
 
 beforeAll(async () => {
-  ({ db, ds } = await migratedSettlement('conf_school'));
-  const [row] = await ds.query(`SELECT code, definition FROM settlement.schemes WHERE kind = 'SCHOOL_ADMISSION' AND year <= 2026 ORDER BY year DESC, version DESC LIMIT 1`);
+  city = await startCity({ modules: [registry, settlement], workers: true, clock: new FixedClock(new Date('2026-03-10T02:00:00Z')), label: 'conf_school' });
+  const [row] = await city.instances.settlement.dataSource.query(
+    `SELECT code, definition FROM settlement.schemes WHERE kind = 'SCHOOL_ADMISSION' AND year <= 2026 ORDER BY year DESC, version DESC LIMIT 1`,
+  );
   expect(row.code).toBe('DG-SCHOOL');
   scheme = row.definition;
 });
-afterAll(async () => {
-  await ds?.destroy();
-  await db?.drop();
-});
+afterAll(() => city?.close());
 
 describe('§1 Who may apply', () => {
+  it('A LOCAL parent is turned away at submission with INELIGIBLE', async () => {
+    const officer = await city.token('EDUCATION_OFFICER', { sub: 'conf-edu', division: TOWN });
+    const school = ok(await city.query(`mutation($i: UpsertSchoolInput!) { upsertSchool(input: $i) { id } }`, { i: { name: '东城一致性小学', townCode: TOWN, seats: [{ year: 2026, grade: 'PRIMARY_1', seats: 5 }] } }, officer)).upsertSchool.id;
+    const s = seed(city);
+    const local = await s.resident({ hukou: 'LOCAL', divisionCode: VILLAGE });
+    const migrant = await s.resident({ hukou: 'MIGRANT', divisionCode: VILLAGE });
+    await eventually(async () => (await city.instances.settlement.dataSource.query(`SELECT 1 FROM settlement.residents WHERE id = ANY($1::uuid[])`, [[local.id, migrant.id]])).length === 2);
+    const SUBMIT = `mutation($i: SubmitSchoolApplicationInput!) { submitSchoolApplication(input: $i) { applicationNo status } }`;
+    const input = (parentId: string, n: number) => ({ parentId, childName: '陈小军', childIdNumber: makeIdNumber('441900', '2020-03-15', 900 + n), year: 2026, grade: 'PRIMARY_1', townCode: TOWN, preferences: [school], indicators: [{ code: 'EDUCATION', value: 'COLLEGE' }] });
+    const before = (await city.instances.settlement.dataSource.query(`SELECT count(*)::int AS n FROM settlement.school_applications`))[0].n;
+    expect(codes(await city.query(SUBMIT, { i: input(local.id, 1) }, officer))).toEqual(['INELIGIBLE']);
+    expect((await city.instances.settlement.dataSource.query(`SELECT count(*)::int AS n FROM settlement.school_applications`))[0].n).toBe(before);
+    // the same application from a MIGRANT parent is taken
+    expect(ok(await city.query(SUBMIT, { i: input(migrant.id, 2) }, officer)).submitSchoolApplication.applicationNo).toBeTruthy();
+  });
+
   it('The scoring parent must be registered as MIGRANT (the shipped scheme names the hukou it requires)', () => {
     expect(scheme.parentHukou).toBe('MIGRANT');
   });
@@ -107,8 +124,11 @@ describe('§1 Scoring (default scheme DG-SCHOOL)', () => {
       ['PATENT', 'true'],
       ['SKILL_CONTEST', 'CITY'],
       ['FAMILY_PLANNING_COMPLIANT', 'true'],
-    ] as const)
-      expect([code, pts(code, value)]).toEqual([code, expect.any(Number)]), expect(pts(code, value)).toBeGreaterThan(0);
+    ] as const) {
+      const b = scoreApplication(scheme, [verified('EDUCATION', 'COLLEGE'), verified(code, value)]);
+      expect([code, b.total - 60]).toEqual([code, pts(code, value)]);
+      expect([code, pts(code, value) > 0]).toEqual([code, true]);
+    }
   });
 
   it('each criminal record in the last five years takes 100 away', () => {
