@@ -39,7 +39,8 @@ class GaugeResolver {
 
   @Mutation(() => Boolean, { description: 'runs SQL that fails, with personal data among its parameters' })
   async gaugeFailingSql(@Arg('idNumber') idNumber: string, @Arg('name') name: string, @Ctx() ctx: Ctx): Promise<boolean> {
-    await ctx.rt.ds.query('SELECT $1::int AS n, $2::int AS m', [idNumber, name]);
+    // a table that does not exist: an internal failure (not the caller's input) with personal data among the parameters
+    await ctx.rt.ds.query('SELECT $1::text AS n, $2::text AS m FROM gauge_missing_table', [idNumber, name]);
     return true;
   }
 }

@@ -14,6 +14,8 @@ import { VerifiableRankings1764200000005 } from './migrations/1764200000005-Veri
 import { CallerScopedKeys1764200000006 } from './migrations/1764200000006-CallerScopedKeys';
 import { LookupAttempts1764200000090 } from './lookup/lookup.migration';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
+import { SchemeSimulations1764200000095 } from './simulation/simulation.migration';
+import { createSimulationQueue, startSimulationWorker } from './simulation/simulation.jobs';
 import { residentEventHandlers } from './residents/resident.projection';
 import type { SettlementRuntime } from './runtime';
 import { buildSettlementSchema } from './schema';
@@ -26,7 +28,7 @@ export const settlement: SubgraphModule = {
   buildSchema: buildSettlementSchema,
   async create(deps): Promise<SubgraphInstance<SettlementRuntime>> {
     const log = deps.log ?? (() => undefined);
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001, Calendar1764200000002, Procedure1764200000003, SchoolEligibility1764200000004, VerifiableRankings1764200000005, CallerScopedKeys1764200000006, LookupAttempts1764200000090, EventVersions1764900000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001, Calendar1764200000002, Procedure1764200000003, SchoolEligibility1764200000004, VerifiableRankings1764200000005, CallerScopedKeys1764200000006, LookupAttempts1764200000090, SchemeSimulations1764200000095, EventVersions1764900000000] });
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
     const rt: SettlementRuntime = {
@@ -38,6 +40,7 @@ export const settlement: SubgraphModule = {
         admission: lifecycle.queue('admission', createAdmissionQueue(deps)),
         overdue: lifecycle.queue('hukou-overdue', createOverdueQueue(deps)),
         finalise: lifecycle.queue('admission-finalise', createFinaliseQueue(deps)),
+        simulation: lifecycle.queue('scheme-simulation', createSimulationQueue(deps)),
       },
       lifecycle,
       metrics: { calendarMissing: {} },
@@ -59,6 +62,7 @@ export const settlement: SubgraphModule = {
         lifecycle.worker('admission', startAdmissionWorker(rt, deps));
         lifecycle.worker('hukou-overdue', await startOverdueJobs(rt, deps));
         lifecycle.worker('admission-finalise', await startFinaliseJobs(rt, deps));
+        lifecycle.worker('scheme-simulation', startSimulationWorker(rt, deps));
       },
       seedDemo: (o) => seedSettlementDemo(rt, o),
       close: () => lifecycle.shutdown(),

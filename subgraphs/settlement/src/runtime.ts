@@ -9,6 +9,10 @@ export interface AdmissionJob {
   runId: string;
 }
 
+export interface SimulationJob {
+  simulationId: string;
+}
+
 /**
  * Everything settlement's code reaches at run time, built once by `create()` and handed down:
  * to resolvers as `ctx.rt`, to services and job processors as a parameter.
@@ -21,6 +25,7 @@ export interface SettlementRuntime {
     admission: JobQueue<AdmissionJob>;
     overdue: JobQueue<Record<string, never>>;
     finalise: JobQueue<Record<string, never>>;
+    simulation: JobQueue<SimulationJob>;
   };
   /** asks registry for a resident, enterprise or organisation this subgraph has not heard of yet (read-your-writes) */
   registry?: OwnerClient;

@@ -8,6 +8,7 @@ import { SchemeResolver } from './schemes/scheme.resolver';
 import { SchoolResolver } from './schools/school.resolver';
 import { TalentCardResolver } from './talent/talent.resolver';
 import { AdmissionLookupResolver } from './lookup/lookup.resolver';
+import { CutoffChangeResolver, SchemeSimulationResolver, SimulationMoverResolver } from './simulation/simulation.resolver';
 
 export function buildSettlementSchema(): Promise<FederatedSchema> {
   return buildFederatedSchema({
@@ -23,6 +24,9 @@ export function buildSettlementSchema(): Promise<FederatedSchema> {
       ResidentSettlementFieldResolver,
       ResidentSettlementResolver,
       AdmissionLookupResolver,
+      SchemeSimulationResolver,
+      SimulationMoverResolver,
+      CutoffChangeResolver,
     ],
     orphanedTypes: [ResidentRef, DivisionRef],
     referenceResolvers: { Resident: residentReference },

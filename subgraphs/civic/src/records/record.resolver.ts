@@ -3,11 +3,21 @@ import { loader } from '@citypoints/federation';
 import type { Ctx as Context } from '../runtime';
 import { BehaviourItem } from '../items/item.type';
 import { itemsByKey } from '../items/item.service';
+import { versionByNumber } from '@citypoints/schemes';
+import { CivicRuleSet } from '../rules/rules.resolver';
+import { ruleSets } from '../rules/rules.service';
 import { CivicRecord, RecordStep, RegisterCivicRecordInput } from './record.type';
 import { approveRecord, objectToRecord, publiciseRecord, recordById, recordSteps, registerRecord, reviewRecord } from './record.service';
 
 @Resolver(() => CivicRecord)
 export class CivicRecordResolver {
+  @FieldResolver(() => CivicRuleSet, { nullable: true, description: 'the civic rules as they were in the version the credited points were computed under' })
+  async rules(@Root() r: CivicRecord, @Ctx() ctx: Context): Promise<CivicRuleSet | null> {
+    if (r.rulesVersion == null) return null;
+    const v = await versionByNumber(ruleSets, ctx.rt.ds, r.rulesVersion);
+    return v && Object.assign(new CivicRuleSet(), { version: v.version, effectiveFrom: v.effectiveFrom, definition: v.definition });
+  }
+
   @Authorized()
   @Query(() => CivicRecord, { nullable: true })
   civicRecord(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<CivicRecord | null> {

@@ -26,6 +26,7 @@ interface RecordRow {
   points_requested: number;
   points_credited: number | null;
   breakdown: unknown;
+  rules_version: number | null;
   status: RecordStatus;
   occurred_on: string;
   evidence: string | null;
@@ -39,7 +40,7 @@ interface RecordRow {
 }
 
 const COLUMNS = `id, idempotency_key, resident_id, card_no, division_code, town_code, item_scope, item_code, passbook, points_requested,
-  points_credited, breakdown, status, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, evidence, registered_by, reviewed_by,
+  points_credited, breakdown, rules_version, status, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, evidence, registered_by, reviewed_by,
   publicised_by, approved_by, publicised_until, publicity_paused_at, publicity_remaining_ms`;
 
 type Step = 'REGISTER' | 'REVIEW' | 'PUBLICISE' | 'APPROVE';
@@ -59,6 +60,7 @@ function toRecord(r: RecordRow, view: RecordView = 'FULL'): CivicRecord {
     points: r.points_requested,
     creditedPoints: full ? r.points_credited : null,
     breakdown: full ? r.breakdown : null,
+    rulesVersion: full ? r.rules_version : null,
     status: r.status,
     occurredOn: r.occurred_on,
     evidence: full ? r.evidence : null,

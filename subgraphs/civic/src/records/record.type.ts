@@ -29,6 +29,7 @@ export class CivicRecord {
   @Field(() => Int, { description: 'the points the item gave when the record was registered' }) points: number;
   @Field(() => Int, { nullable: true, description: 'the points posted on approval, after the monthly cap and the balance floor' }) creditedPoints: number | null;
   @Field(() => GraphQLJSON, { nullable: true, description: 'how the credited points were computed, line by line, with the rules version' }) breakdown: unknown;
+  @Field(() => Int, { nullable: true, description: 'the civic rules version the credited points were computed under' }) rulesVersion: number | null;
   @Field(() => RecordStatus) status: RecordStatus;
   @Field(() => DateScalar) occurredOn: string;
   @Field(() => String, { nullable: true }) evidence: string | null;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Queryable } from '@citypoints/kit';
+import { badInput, type Queryable } from '@citypoints/kit';
 import { dateUnit, schemeTable, versionInForce } from '@citypoints/schemes';
 import { SCHEMA } from '../runtime';
 
@@ -57,7 +57,8 @@ export const creditSchemes = schemeTable({ schema: SCHEMA, table: 'credit_scheme
 /** The scheme in force on a day: the newest version effective by then. */
 export async function creditSchemeOn(m: Queryable, day: string): Promise<CreditScheme> {
   const v = await versionInForce(creditSchemes, m, day);
-  if (!v) throw new Error(`no credit scheme is in force on ${day}`);
+  // a day before the first scheme (a record dated 1969, say) is the caller's input to correct
+  if (!v) throw badInput(`no credit scheme is in force on ${day}`, { field: 'occurredOn' });
   return { version: v.version, code: String(v.row.code), definition: v.definition };
 }
 

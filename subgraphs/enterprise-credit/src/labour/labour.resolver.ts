@@ -1,10 +1,11 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireCaller } from '@citypoints/auth';
 import type { Ctx as Context } from '../runtime';
-import { LabourIndicatorsInput, ScoringRun } from './labour.type';
+import { LabourIndicatorsInput, LabourRisk, ScoringRun } from './labour.type';
+import { labourRiskScheme } from './labour.scheme';
 import { reportLabourIndicators } from './labour.service';
 import { runLabourRiskScoring, scoringRun } from './labour.scoring';
-import { LabourRiskSchemeInput, LabourRiskSchemeView, labourRiskSchemeFor, labourRiskSchemeHistoryFor, publishLabourRiskScheme } from './labour.scheme.publish';
+import { LabourRiskSchemeInput, LabourRiskSchemeView, labourRiskSchemeFor, labourRiskSchemeHistoryFor, publishLabourRiskScheme, toSchemeView } from './labour.scheme.publish';
 
 @Resolver()
 export class LabourResolver {
@@ -46,5 +47,14 @@ export class LabourResolver {
   @Mutation(() => LabourRiskSchemeView, { description: 'a new version of the scoring table, in force from its first month' })
   publishLabourRiskScheme(@Arg('input') input: LabourRiskSchemeInput, @Ctx() ctx: Context): Promise<LabourRiskSchemeView> {
     return publishLabourRiskScheme(ctx.rt, requireCaller(ctx.caller), input);
+  }
+}
+
+/** A score explains itself by the scheme version it was computed under, as that version was published. */
+@Resolver(() => LabourRisk)
+export class LabourRiskSchemeResolver {
+  @FieldResolver(() => LabourRiskSchemeView, { description: 'the scoring table of the version the score was computed under' })
+  async scheme(@Root() r: LabourRisk, @Ctx() ctx: Context): Promise<LabourRiskSchemeView> {
+    return toSchemeView(await labourRiskScheme(ctx.rt.ds, r.schemeVersion, ctx.rt.labourSchemes));
   }
 }

@@ -182,6 +182,7 @@ export function labourRiskLoader(ctx: Ctx) {
         reasons: reasonsOf(scheme, r.band_ids ?? [], r.override_ids ?? []),
         guidance: guidanceOf(scheme, r.level),
         since: r.since,
+        schemeCode: scheme.code,
         schemeVersion: r.scheme_version,
         stale: r.stale,
         lastReportedPeriod: r.reported_period,

@@ -35,6 +35,7 @@ export class LabourRisk {
   @Field() guidance: string;
   @Field(() => LabourIndicators, { nullable: true }) indicators: LabourIndicators | null;
   @Field(() => Date, { nullable: true }) since: Date | null;
+  @Field({ description: 'the labour-risk scheme the score was computed under' }) schemeCode: string;
   @Field(() => Int, { description: 'the labour-risk scheme version the score was computed under' }) schemeVersion: number;
   @Field({ description: 'no report for the month scored: the level is that of the last report' }) stale: boolean;
   @Field(() => String, { nullable: true, description: 'the last month the enterprise was reported for' }) lastReportedPeriod: string | null;

@@ -75,7 +75,7 @@ export class SchoolApplicationResolver {
   @FieldResolver(() => PointsBreakdown)
   async points(@Root() a: SchoolApplication, @Ctx() ctx: Ctx): Promise<PointsBreakdown> {
     const scheme = await schemeLoader(ctx).load(a.schemeId);
-    return { total: a.breakdown.total, schemeCode: scheme!.code, schemeVersion: scheme!.version, lines: a.breakdown.lines as PointsBreakdown['lines'] };
+    return { total: a.breakdown.total, schemeCode: scheme!.code, schemeVersion: scheme!.version, scheme: scheme!, lines: a.breakdown.lines as PointsBreakdown['lines'] };
   }
 
   @FieldResolver(() => Int, { nullable: true, description: '1-based within (year, town, grade) once ranked' })

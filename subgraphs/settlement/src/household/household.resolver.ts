@@ -50,7 +50,7 @@ export class HouseholdApplicationResolver {
   @FieldResolver(() => PointsBreakdown)
   async points(@Root() a: HouseholdApplication, @Ctx() ctx: Ctx): Promise<PointsBreakdown> {
     const scheme = await schemeLoader(ctx).load(a.schemeId);
-    return { total: a.breakdown.total, schemeCode: scheme!.code, schemeVersion: scheme!.version, lines: a.breakdown.lines as PointsBreakdown['lines'] };
+    return { total: a.breakdown.total, schemeCode: scheme!.code, schemeVersion: scheme!.version, scheme: scheme!, lines: a.breakdown.lines as PointsBreakdown['lines'] };
   }
 
   @FieldResolver(() => JSONScalar, { description: 'stage -> due date (YYYY-MM-DD), each counted in working days (libs/calendar) from the previous stage’s completion; null past the calendar' })

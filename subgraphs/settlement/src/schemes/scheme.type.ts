@@ -42,5 +42,6 @@ export class PointsBreakdown {
   @Field(() => Float) total: number;
   @Field() schemeCode: string;
   @Field(() => Int) schemeVersion: number;
+  @Field(() => PointsScheme, { description: 'the scheme version the score was computed under, as it was published' }) scheme: PointsScheme;
   @Field(() => [PointsLine]) lines: PointsLine[];
 }

@@ -4,6 +4,8 @@ import type { Ctx as Context } from '../runtime';
 import { requireCaller } from '@citypoints/auth';
 import { requireCityManager } from '../organisations/access';
 import { OrganisationGrade, OrganisationGrading, OrganisationGradingConnection, OrganisationGradingRun, SocialOrganisationKind, SocialOrganisationRef } from './grading.type';
+import { OrganisationGradingScheme } from '../scheme/scheme.type';
+import { schemeByVersion } from '../scheme/scheme.service';
 import { assertCanReadGrading, requireGradingReader, gradingKey, gradingLoader, listGradings, ranking, type StoredGrading } from './grading.service';
 
 export const GRADING_READERS = ['CITY_ADMIN', 'DEPARTMENT_ANALYST', 'DATA_FEED', 'TOWN_OFFICIAL'] as const;
@@ -73,6 +75,12 @@ export class GradingListResolver {
   @FieldResolver(() => SocialOrganisationRef)
   organisation(@Root() g: StoredGrading): SocialOrganisationRef {
     return { uscc: g.uscc };
+  }
+
+  @FieldResolver(() => OrganisationGradingScheme, { description: 'the grading scheme version the grading was computed under, as it was published' })
+  async scheme(@Root() g: StoredGrading, @Ctx() ctx: Context): Promise<OrganisationGradingScheme> {
+    const s = await schemeByVersion(ctx.rt.ds, g.schemeCode, g.schemeVersion);
+    return { ...s, id: String(s.id) };
   }
 }
 
