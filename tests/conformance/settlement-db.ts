@@ -7,6 +7,7 @@ import { SchoolEligibility1764200000004 } from '../../subgraphs/settlement/src/m
 import { VerifiableRankings1764200000005 } from '../../subgraphs/settlement/src/migrations/1764200000005-VerifiableRankings';
 import { CallerScopedKeys1764200000006 } from '../../subgraphs/settlement/src/migrations/1764200000006-CallerScopedKeys';
 import { LookupAttempts1764200000090 } from '../../subgraphs/settlement/src/lookup/lookup.migration';
+import { SchemeSimulations1764200000095 } from '../../subgraphs/settlement/src/simulation/simulation.migration';
 import { EventVersions1764900000000 } from '../../subgraphs/settlement/src/migrations/1764900000000-EventVersions';
 
 /** A fresh database with settlement's schema migrated as the subgraph ships it (the seeded rows included). */
@@ -25,6 +26,7 @@ export async function migratedSettlement(label: string): Promise<{ db: TestDatab
       VerifiableRankings1764200000005,
       CallerScopedKeys1764200000006,
       LookupAttempts1764200000090,
+      SchemeSimulations1764200000095,
       EventVersions1764900000000,
     ],
   });
