@@ -17,7 +17,7 @@ module.exports = {
   transform: { '^.+\\.ts$': swc, '^.+/node_modules/jose/.+\\.js$': swc },
   // jose is published as ESM only; jest's module system needs it in CommonJS
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
-  testMatch: ['<rootDir>/{libs,subgraphs,gateway}/**/test/**/*.spec.ts', '<rootDir>/tests/e2e/**/*.spec.ts', '<rootDir>/tests/browser/**/*.spec.ts', '<rootDir>/infra/**/test/**/*.spec.ts'],
+  testMatch: ['<rootDir>/{libs,subgraphs,gateway}/**/test/**/*.spec.ts', '<rootDir>/tests/conformance/**/*.spec.ts', '<rootDir>/tests/e2e/**/*.spec.ts', '<rootDir>/tests/browser/**/*.spec.ts', '<rootDir>/infra/**/test/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/tests/bench/'],
   globalSetup: '<rootDir>/infra/jest/global-setup.ts',
   globalTeardown: '<rootDir>/infra/jest/global-teardown.ts',
