@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 
-/** The generic codes a client may see in `extensions.code` (CONTRACT.graphql); domains add their own. */
+/** The generic codes a client may see in `extensions.code` (the public contract); domains add their own. */
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   UNAUTHENTICATED: 'UNAUTHENTICATED',

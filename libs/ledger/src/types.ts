@@ -1,6 +1,6 @@
 import type { Clock } from '@citypoints/kit';
 
-/** The code of a post refused for lack of points (CONTRACT.graphql). */
+/** The code of a post refused for lack of points (a code of the public contract). */
 export const INSUFFICIENT_POINTS = 'INSUFFICIENT_POINTS';
 
 export interface AccountPolicy {

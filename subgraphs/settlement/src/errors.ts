@@ -1,4 +1,4 @@
-/** Settlement's own error codes (CONTRACT.graphql); the generic ones are in @citypoints/kit. */
+/** Settlement's own error codes (of the public contract); the generic ones are in @citypoints/kit. */
 
 /** A talent-card category's share of the year is used up (docs/domain/03-talent-card.md). */
 export const QUOTA_EXCEEDED = 'QUOTA_EXCEEDED';
