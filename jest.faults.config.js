@@ -5,6 +5,6 @@ module.exports = {
   ...base,
   testMatch: ['<rootDir>/tests/faults/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
-  testTimeout: 180000,
+  testTimeout: 240000,
   maxWorkers: 1,
 };

@@ -62,7 +62,9 @@ describe('a consumer process killed mid-stream', () => {
     }
     expect(await applied()).toBeLessThan(RESIDENTS);
     child = startCivicWorker(city);
-    await eventually(async () => (await applied()) === RESIDENTS, 90_000);
+    // the job the killed process held comes back only when its lock has lapsed and a stalled-job
+    // check of the new worker finds it (BullMQ: 30 s each), so recovery takes up to about a minute
+    await eventually(async () => (await applied()) === RESIDENTS, 150_000);
     const [{ events, inbox }] = await cv.query(
       `SELECT count(DISTINCT o.id)::int AS events, count(i.event_id)::int AS inbox
        FROM registry.outbox o LEFT JOIN civic.inbox i ON i.event_id = o.id AND i.consumer = 'civic'
