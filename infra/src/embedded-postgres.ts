@@ -32,6 +32,9 @@ export async function startEmbeddedPostgres(dir: string, port: number, o: { ownS
     password: 'postgres',
     port,
     persistent: true,
+    // the whole city on one server: every subgraph's pool, the workers' pools and, without Redis,
+    // BullMQ's PostgreSQL backend, which holds connections per queue — PostgreSQL's default of 100 is too few
+    postgresFlags: ['-c', 'max_connections=500'],
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
     onError: () => undefined,
