@@ -5,3 +5,4 @@ export * from './relay';
 export * from './consumer';
 export * from './projection';
 export * from './owner-lookup';
+export * from './resident-projection';

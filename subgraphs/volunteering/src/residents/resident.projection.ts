@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { defineProjection, defineReadThrough, REGISTRY_TOPICS, type ResidentState } from '@citypoints/events';
+import { defineResidentProjection, type ResidentState } from '@citypoints/events';
 import type { Ctx } from '../runtime';
 import { SCHEMA } from '../runtime';
 import { isUuid } from '@citypoints/kit';
@@ -11,26 +11,9 @@ const residentGroups = {
 };
 
 /** Registry's residents as volunteering keeps them: division and household, each at the highest version seen. */
-export const residentProjection = defineProjection({
-  schema: SCHEMA,
-  table: 'residents',
-  keyColumn: 'id',
-  keyType: 'uuid',
-  sources: [
-    { contract: REGISTRY_TOPICS.residentRegistered, key: (p) => p.id, groups: residentGroups },
-    { contract: REGISTRY_TOPICS.residentChanged, key: (p) => p.id, groups: residentGroups },
-  ],
-});
+export const { projection: residentProjection, readThrough: residentReadThrough } = defineResidentProjection(SCHEMA, residentGroups);
 
 export const residentEventHandlers = residentProjection.handlers;
-
-/** A resident registry knows but no event has brought yet is asked of registry and projected before the answer (read-your-writes). */
-export const residentReadThrough = defineReadThrough({
-  kind: 'residents',
-  projection: residentProjection,
-  contract: REGISTRY_TOPICS.residentChanged,
-  known: (m, ids) => m.query(`SELECT id::text AS id FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [ids.filter(isUuid)]).then((rows: { id: string }[]) => rows.map((r) => r.id)),
-});
 
 export const ensureResidents = (ctx: Ctx, ids: readonly string[]) => residentReadThrough.ensure(ctx, ctx.rt, ids.filter(isUuid));
 
