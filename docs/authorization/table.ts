@@ -11,21 +11,9 @@
  * tests/e2e/authz-table.spec.ts calls every cell through the gateway; docs/authorization.md is
  * rendered from this file (`node -r @swc-node/register docs/authorization/render.ts`).
  */
-export const ROLES = [
-  'CITY_ADMIN',
-  'DEPARTMENT_ANALYST',
-  'TOWN_OFFICIAL',
-  'VILLAGE_REGISTRAR',
-  'VILLAGE_REVIEWER',
-  'PUBLICITY_CLERK',
-  'TOWN_REVIEWER',
-  'EDUCATION_OFFICER',
-  'HUKOU_OFFICER',
-  'REGULATOR',
-  'DATA_FEED',
-  'MERCHANT',
-  'RESIDENT',
-] as const;
+import { Roles } from '@citypoints/auth';
+/** The roles of the caller (libs/auth), each a column of the table. */
+export const ROLES = Roles;
 export const PRINCIPALS = [...ROLES, 'ANONYMOUS'] as const;
 export type Principal = (typeof PRINCIPALS)[number];
 export const SCOPES = ['own', 'other'] as const;
