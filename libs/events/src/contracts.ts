@@ -113,8 +113,30 @@ export const EXCHANGE_TOPICS = {
   ),
 } as const;
 
+/**
+ * Volunteering's facts. `hoursConfirmed` is one record of confirmed service hours (a service the
+ * requester or the 72-hour job confirmed, or hours an administrator entered), versioned per record:
+ * the hours credited, whose they are and when they were confirmed. Hours an administrator entered
+ * earn no points but count as hours.
+ */
+export const VOLUNTEERING_TOPICS = {
+  hoursConfirmed: defineTopic(
+    'volunteering.hours.confirmed',
+    1,
+    z.object({
+      recordId: z.string().min(1),
+      residentId: uuid,
+      /** the service need confirmed; null for hours an administrator entered */
+      needId: uuid.nullable(),
+      hours: z.number().nonnegative(),
+      confirmedAt: timestamp,
+      enteredBy: z.enum(['SERVICE', 'ADMINISTRATOR']),
+    }),
+  ),
+} as const;
+
 const BY_TOPIC: ReadonlyMap<string, TopicContract> = new Map(
-  [...Object.values(REGISTRY_TOPICS), ...Object.values(CREDIT_TOPICS), ...Object.values(EXCHANGE_TOPICS)].map((c) => [c.topic, c as TopicContract]),
+  [...Object.values(REGISTRY_TOPICS), ...Object.values(CREDIT_TOPICS), ...Object.values(EXCHANGE_TOPICS), ...Object.values(VOLUNTEERING_TOPICS)].map((c) => [c.topic, c as TopicContract]),
 );
 
 /** The contract of a topic, when one is defined here. */

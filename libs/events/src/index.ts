@@ -6,3 +6,4 @@ export * from './consumer';
 export * from './projection';
 export * from './owner-lookup';
 export * from './resident-projection';
+export * from './record-facts';

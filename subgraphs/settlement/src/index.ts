@@ -17,6 +17,8 @@ import { EventVersions1764900000000 } from './migrations/1764900000000-EventVers
 import { SchemeSimulations1764200000095 } from './simulation/simulation.migration';
 import { createSimulationQueue, startSimulationWorker } from './simulation/simulation.jobs';
 import { residentEventHandlers } from './residents/resident.projection';
+import { recordFactHandlers } from './records/record-facts.projection';
+import { VerifiedLines1765000000000 } from './migrations/1765000000000-VerifiedLines';
 import type { SettlementRuntime } from './runtime';
 import { buildSettlementSchema } from './schema';
 import { seedSettlementDemo } from './seed/demo';
@@ -28,7 +30,7 @@ export const settlement: SubgraphModule = {
   buildSchema: buildSettlementSchema,
   async create(deps): Promise<SubgraphInstance<SettlementRuntime>> {
     const log = deps.log ?? (() => undefined);
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001, Calendar1764200000002, Procedure1764200000003, SchoolEligibility1764200000004, VerifiableRankings1764200000005, CallerScopedKeys1764200000006, LookupAttempts1764200000090, SchemeSimulations1764200000095, EventVersions1764900000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001, Calendar1764200000002, Procedure1764200000003, SchoolEligibility1764200000004, VerifiableRankings1764200000005, CallerScopedKeys1764200000006, LookupAttempts1764200000090, SchemeSimulations1764200000095, EventVersions1764900000000, VerifiedLines1765000000000] });
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
     const rt: SettlementRuntime = {
@@ -46,8 +48,9 @@ export const settlement: SubgraphModule = {
       metrics: { calendarMissing: {} },
       log,
     };
+    const eventHandlers = { ...residentEventHandlers, ...recordFactHandlers };
     // before any relay of a fresh deployment runs, so no event goes to nobody
-    await declareSubscription(deps.queue, deps.queuePrefix, CONSUMER, residentEventHandlers);
+    await declareSubscription(deps.queue, deps.queuePrefix, CONSUMER, eventHandlers);
     const federated = await buildSettlementSchema();
     return {
       name: 'settlement',
@@ -56,7 +59,7 @@ export const settlement: SubgraphModule = {
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
       async startWorkers() {
-        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: CONSUMER, connection: deps.queue, handlers: residentEventHandlers, prefix: deps.queuePrefix, log: deps.log });
+        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: CONSUMER, connection: deps.queue, handlers: eventHandlers, prefix: deps.queuePrefix, log: deps.log });
         await consumer.start();
         lifecycle.worker('events', { close: () => consumer.stop() });
         lifecycle.worker('admission', startAdmissionWorker(rt, deps));

@@ -14,6 +14,8 @@ import { addYears, barUntil, checkNotBarred } from '../bars';
 import type { SchoolApplication, SubmitSchoolApplicationInput } from './application.type';
 import type { Ctx, SettlementRuntime } from '../runtime';
 import { INELIGIBLE } from '../errors';
+import { declares, lockRecordSubjects, sameLines, sameValues, verifyFromRecords } from '../schemes/record-lines';
+import type { RecordFact } from '@citypoints/events';
 
 export interface ApplicationRow {
   application_no: string;
@@ -135,7 +137,8 @@ export async function submitSchoolApplication(rt: SettlementRuntime, c: Caller |
     if (schools.length !== prefs.length) throw badInput(`every preferred school must be a school of town ${townCode}`, { field: 'preferences' });
     const live = await m.query(`SELECT 1 FROM "${SCHEMA}".school_applications WHERE child_id_number = $1 AND year = $2 AND status NOT IN ('WITHDRAWN','DISQUALIFIED')`, [child.idNumber, input.year]);
     if (live.length) throw conflict(`this child already has an application for ${input.year}`, { field: 'childIdNumber' });
-    const lines = parseClaims(scheme.definition, input.indicators);
+    await lockRecordSubjects(m, [parent.id]);
+    const lines = await verifyFromRecords(m, scheme.definition, parseClaims(scheme.definition, input.indicators), { PARENT: parent.id }, now);
     const s = scoreSchoolLines(scheme.definition, lines);
     const rows: ApplicationRow[] = await m.query(
       `INSERT INTO "${SCHEMA}".school_applications
@@ -166,13 +169,8 @@ export async function notePoolChange(m: Q, row: Pick<ApplicationRow, 'year' | 't
   await m.query(`UPDATE "${SCHEMA}".admission_current SET line_changes = line_changes + 1 WHERE year = $1 AND town_code = $2 AND grade = $3`, [row.year, row.town_code, row.grade]);
 }
 
-const sameLines = (a: IndicatorState[], b: IndicatorState[]) =>
-  a.length === b.length && a.every((l, i) => l.code === b[i].code && l.claimed === b[i].claimed && l.verified === b[i].verified && l.status === b[i].status);
-
-/** Applies an officer's verdicts to a locked application and rescores it under its own scheme version. */
-export async function judgeLines(m: Q, row: ApplicationRow, verdicts: IndicatorVerdict[]): Promise<{ app: SchoolApplication; changed: boolean }> {
-  const def: SchemeDefinition = (await m.query(`SELECT definition FROM "${SCHEMA}".schemes WHERE id = $1`, [row.scheme_id]))[0].definition;
-  const lines = applyVerdicts(def, row.indicators, verdicts);
+/** Stores new lines of a locked application, rescored under its own scheme version. */
+async function storeLines(m: Q, row: ApplicationRow, def: SchemeDefinition, lines: IndicatorState[]): Promise<ApplicationRow> {
   const s = scoreSchoolLines(def, lines);
   const updated = await returning<ApplicationRow>(
     m,
@@ -180,9 +178,48 @@ export async function judgeLines(m: Q, row: ApplicationRow, verdicts: IndicatorV
      WHERE application_no = $1 RETURNING ${COLUMNS}`,
     [row.application_no, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, allDecided(lines) ? 'VERIFIED' : 'SUBMITTED', s.unmet],
   );
-  const changed = !sameLines(row.indicators, lines);
+  return updated[0];
+}
+
+/**
+ * A record fact of a scoring parent arrived: their applications not yet ranked, under a scheme
+ * that verifies a line from it, take the amounts settlement now holds. A ranked application keeps
+ * the lines its run saw. Runs in the event's transaction, holding the parent's record lock.
+ */
+export async function refreshSchoolRecordLines(m: Q, fact: Pick<RecordFact, 'source' | 'fact'>, parentId: string): Promise<number> {
+  const rows: (ApplicationRow & { definition: SchemeDefinition })[] = await m.query(
+    `SELECT ${COLUMNS}, (SELECT s.definition FROM "${SCHEMA}".schemes s WHERE s.id = a.scheme_id) AS definition
+       FROM "${SCHEMA}".school_applications a
+      WHERE a.parent_id = $1::uuid AND a.status IN ('SUBMITTED', 'VERIFIED')
+        AND NOT EXISTS (SELECT 1 FROM "${SCHEMA}".admission_current c
+                          JOIN "${SCHEMA}".admission_runs r ON r.id = c.run_id
+                          JOIN "${SCHEMA}".admission_results x ON x.run_no = r.run_no AND x.application_no = a.application_no
+                         WHERE c.year = a.year AND c.town_code = a.town_code AND c.grade = a.grade)
+      ORDER BY a.application_no
+      FOR UPDATE`,
+    [parentId],
+  );
+  let changed = 0;
+  for (const { definition, ...row } of rows) {
+    if (!declares(definition, fact, 'PARENT')) continue;
+    const lines = await verifyFromRecords(m, definition, row.indicators, { PARENT: row.parent_id }, row.submitted_at);
+    if (sameLines(row.indicators, lines)) continue;
+    await storeLines(m, row, definition, lines);
+    changed++;
+  }
+  return changed;
+}
+
+/** Applies an officer's verdicts to a locked application and rescores it under its own scheme version. */
+export async function judgeLines(m: Q, row: ApplicationRow, verdicts: IndicatorVerdict[]): Promise<{ app: SchoolApplication; changed: boolean }> {
+  const def: SchemeDefinition = (await m.query(`SELECT definition FROM "${SCHEMA}".schemes WHERE id = $1`, [row.scheme_id]))[0].definition;
+  // a line the officer reopens goes back to what the city's records say
+  const reopened = new Set(verdicts.filter((v) => v.status === 'CLAIMED').map((v) => v.code));
+  const lines = await verifyFromRecords(m, def, applyVerdicts(def, row.indicators, verdicts), { PARENT: row.parent_id }, row.submitted_at, reopened);
+  const updated = await storeLines(m, row, def, lines);
+  const changed = !sameValues(row.indicators, lines);
   if (changed) await notePoolChange(m, row);
-  return { app: toApplication(updated[0]), changed };
+  return { app: toApplication(updated), changed };
 }
 
 export async function verifySchoolIndicators(rt: SettlementRuntime, caller: Caller | null, applicationNo: string, verdicts: IndicatorVerdict[]): Promise<SchoolApplication> {

@@ -8,6 +8,8 @@ import { addYears, barUntil, checkNotBarred } from '../bars';
 import { residentFacts } from '../residents/resident.projection';
 import { scoreApplication, type Breakdown, type IndicatorState, type SchemeDefinition } from '../schemes/engine';
 import { allDecided, applyVerdicts, parseClaims, type IndicatorVerdict } from '../schemes/indicators';
+import { declares, lockRecordSubjects, sameLines, verifyFromRecords } from '../schemes/record-lines';
+import type { RecordFact } from '@citypoints/events';
 import { requireSchemeInForce } from '../schemes/scheme.service';
 import { SchemeKind } from '../schemes/scheme.type';
 import { requireTownCode } from '../schools/school.service';
@@ -90,7 +92,8 @@ export async function submitHouseholdApplication(rt: SettlementRuntime, c: Calle
     for (const cond of claimed) if (!known.has(cond)) throw badInput(`${cond} is not an admission condition of ${scheme.code}`, { field: 'conditions', code: cond });
     const open = await m.query(`SELECT application_no FROM "${SCHEMA}".household_applications WHERE applicant_id = $1 AND status = 'SUBMITTED'`, [applicant.id]);
     if (open.length) throw conflict(`application ${open[0].application_no} of this applicant is still open`);
-    const lines = parseClaims(scheme.definition, input.indicators);
+    await lockRecordSubjects(m, [applicant.id]);
+    const lines = await verifyFromRecords(m, scheme.definition, parseClaims(scheme.definition, input.indicators), { APPLICANT: applicant.id }, now);
     const verifiedConditions = claimed.includes(TALENT_CONDITION) && (await holdsTalentCard(m, applicant.id)) ? [TALENT_CONDITION] : [];
     const breakdown = scoreApplication(scheme.definition, lines, { birthDate: applicant.birthDate, onDay: today });
     const { eligible, status } = assess(scheme.definition, lines, verifiedConditions, claimed.length === verifiedConditions.length, breakdown);
@@ -130,7 +133,9 @@ export async function verifyHouseholdIndicators(
     requireRoleIn(caller, row.town_code, 'HUKOU_OFFICER');
     if (row.status === 'REJECTED' || row.status === 'WITHDRAWN') throw invalidState(`application ${applicationNo} is ${row.status}`, { status: row.status });
     const def = await schemeDefinition(m, row.scheme_id);
-    const lines = applyVerdicts(def, row.indicators, verdicts);
+    // a line the officer reopens goes back to what the city's records say
+    const reopened = new Set(verdicts.filter((v) => v.status === 'CLAIMED').map((v) => v.code));
+    const lines = await verifyFromRecords(m, def, applyVerdicts(def, row.indicators, verdicts), { APPLICANT: row.applicant_id }, row.submitted_at, reopened);
     let conditions = row.conditions_verified;
     let reviewed = row.conditions_reviewed;
     if (verifiedConditions != null) {
@@ -149,6 +154,38 @@ export async function verifyHouseholdIndicators(
     );
     return toHousehold(updated[0]);
   });
+}
+
+/**
+ * A record fact of an applicant arrived: their applications still open and without a result,
+ * under a scheme that verifies a line from it, take the amounts settlement now holds and are
+ * assessed again. Runs in the event's transaction, holding the applicant's record lock.
+ */
+export async function refreshHouseholdRecordLines(m: Q, fact: Pick<RecordFact, 'source' | 'fact'>, applicantId: string): Promise<number> {
+  const rows: (HouseholdRow & { definition: SchemeDefinition })[] = await m.query(
+    `SELECT ${COLUMNS}, (SELECT s.definition FROM "${SCHEMA}".schemes s WHERE s.id = a.scheme_id) AS definition
+       FROM "${SCHEMA}".household_applications a
+      WHERE a.applicant_id = $1::uuid AND a.status NOT IN ('REJECTED', 'WITHDRAWN')
+        AND NOT EXISTS (SELECT 1 FROM "${SCHEMA}".household_stages st WHERE st.application_no = a.application_no AND st.stage = 'RESULT' AND st.completed_at IS NOT NULL)
+      ORDER BY a.application_no
+      FOR UPDATE`,
+    [applicantId],
+  );
+  let changed = 0;
+  for (const { definition: def, ...row } of rows) {
+    if (!declares(def, fact, 'APPLICANT')) continue;
+    const lines = await verifyFromRecords(m, def, row.indicators, { APPLICANT: row.applicant_id }, row.submitted_at);
+    if (sameLines(row.indicators, lines)) continue;
+    const facts = await residentFacts(m, row.applicant_id);
+    const breakdown = scoreApplication(def, lines, { birthDate: facts.birthDate, onDay: row.submitted_on });
+    const { eligible, status } = assess(def, lines, row.conditions_verified, row.conditions_reviewed || row.conditions_claimed.length === row.conditions_verified.length, breakdown);
+    await m.query(
+      `UPDATE "${SCHEMA}".household_applications SET indicators = $2::jsonb, breakdown = $3::jsonb, total = $4, eligible = $5, status = $6 WHERE application_no = $1`,
+      [row.application_no, JSON.stringify(lines), JSON.stringify(breakdown), breakdown.total, eligible, status],
+    );
+    changed++;
+  }
+  return changed;
 }
 
 /** False documents: rejected, and the applicant barred for the scheme's barYears. */

@@ -70,6 +70,27 @@ export const DG_SCHOOL_ELIGIBILITY: SchemeDefinition = {
   ],
 };
 
+/**
+ * The volunteer-hours lines verified from the city's own records (docs/domain/01-school-admission.md,
+ * "Verified from the city's own records"): the hours confirmed in volunteering, counted from 5
+ * years before the submission for the scoring parent, all of them for a hukou applicant.
+ */
+const PARENT_HOURS_FROM_RECORDS = { source: 'volunteering', fact: 'confirmedHours', subject: 'PARENT', windowYears: 5 } as const;
+const APPLICANT_HOURS_FROM_RECORDS = { source: 'volunteering', fact: 'confirmedHours', subject: 'APPLICANT' } as const;
+
+const withVerifiedFrom = (def: SchemeDefinition, from: Record<string, NonNullable<SchemeDefinition['items'][number]['verifiedFrom']>>): SchemeDefinition => ({
+  ...def,
+  items: def.items.map((i) => (from[i.code] ? { ...i, verifiedFrom: from[i.code] } : i)),
+});
+
+/**
+ * DG-SCHOOL version 3, in force from the 2026 school year: version 2 with the scoring parent's
+ * volunteer hours verified from volunteering. The child's hours stay with the officers until
+ * settlement knows the child as a resident.
+ */
+export const DG_SCHOOL_VERIFIED_YEAR = 2026;
+export const DG_SCHOOL_VERIFIED: SchemeDefinition = withVerifiedFrom(DG_SCHOOL_ELIGIBILITY, { PARENT_VOLUNTEER_HOURS_5Y: PARENT_HOURS_FROM_RECORDS });
+
 export const DG_HUKOU_YEAR = 2016;
 export const DG_HUKOU: SchemeDefinition = {
   threshold: 100,
@@ -109,6 +130,10 @@ export const DG_HUKOU: SchemeDefinition = {
     { code: 'NON_CRIMINAL_OFFENCES', label: '违法记录（非刑事）', kind: 'PER_UNIT', unit: 1, points: -80, cap: null },
   ],
 };
+
+/** DG-HUKOU version 2, in force from applications of 2026: version 1 with the applicant's volunteer hours verified from volunteering. */
+export const DG_HUKOU_VERIFIED_YEAR = 2026;
+export const DG_HUKOU_VERIFIED: SchemeDefinition = withVerifiedFrom(DG_HUKOU, { VOLUNTEER_HOURS: APPLICANT_HOURS_FROM_RECORDS });
 
 /** The household procedure (docs/domain/02-household-registration.md): each stage's due date counts from the previous one's. */
 export const HUKOU_STAGES: { seq: number; stage: string; amount: number; unit: 'WORKING_DAYS' | 'CALENDAR_DAYS' | 'MONTHS'; office: string }[] = [

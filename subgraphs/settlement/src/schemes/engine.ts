@@ -1,3 +1,4 @@
+import { recordFactOf } from '@citypoints/events';
 import { ageOn, badInput } from '@citypoints/kit';
 
 /** The JSON shape of a scheme (SCHEME_FORMAT.md); the engine interprets it and holds no figures. */
@@ -19,11 +20,27 @@ export interface AgeBand {
   perYear?: number;
 }
 
+/** Whose records verify a line: the school application's scoring parent, or the household applicant. */
+export type RecordSubject = 'PARENT' | 'APPLICANT';
+
+/**
+ * A line the city verifies from its own records (docs/domain/01-school-admission.md): the sum of
+ * a record fact (`source` + `fact`, a fact of libs/events' RECORD_FACTS) of the subject, counted
+ * from `windowYears` before the submission (all of them without it).
+ */
+export interface VerifiedFrom {
+  source: string;
+  fact: string;
+  subject: RecordSubject;
+  windowYears?: number;
+}
+
 interface ItemBase {
   code: string;
   label: string;
   category?: string;
   priority?: boolean;
+  verifiedFrom?: VerifiedFrom;
 }
 export type SchemeItem =
   | (ItemBase & { kind: 'OPTION'; options: Record<string, number> })
@@ -61,9 +78,12 @@ export type LineStatus = 'CLAIMED' | 'VERIFIED' | 'REJECTED';
 /** An indicator as the application holds it: what was claimed, what an officer verified. */
 export interface IndicatorState {
   code: string;
-  claimed: string;
+  /** null for a line the city's records verified without a claim */
+  claimed: string | null;
   verified: string | null;
   status: LineStatus;
+  /** where the verified value came from: 'officer', or the subgraph whose records verified it; absent while claimed only */
+  source?: string | null;
 }
 
 export interface ScoredLine {
@@ -74,6 +94,8 @@ export interface ScoredLine {
   status: LineStatus;
   points: number;
   capped: boolean;
+  /** as on the indicator; absent on lines nobody verified and on breakdowns stored before sources */
+  source?: string | null;
 }
 
 export interface Breakdown {
@@ -84,6 +106,8 @@ export interface Breakdown {
 }
 
 const KINDS = ['OPTION', 'BOOLEAN', 'PER_UNIT', 'TIERED', 'STEP', 'DERIVED_AGE'];
+/** the subjects a kind's applications name, whose records can verify a line */
+const SUBJECTS: Record<SchemeKind, RecordSubject[]> = { SCHOOL_ADMISSION: ['PARENT'], HOUSEHOLD_REGISTRATION: ['APPLICANT'] };
 const CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -116,6 +140,22 @@ function checkCap(item: Record<string, unknown>, path: string, required: boolean
   if (item.cap !== null && (!isNum(item.cap) || item.cap <= 0)) fail('cap must be a positive number or null', `${path}.cap`);
 }
 
+function checkVerifiedFrom(kind: SchemeKind, item: Record<string, unknown>, path: string): void {
+  const v = item.verifiedFrom as Record<string, unknown> | null;
+  const at = `${path}.verifiedFrom`;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) fail('verifiedFrom must be an object', at);
+  if (!['PER_UNIT', 'TIERED', 'STEP'].includes(item.kind as string)) fail(`item ${String(item.code)} counts records, so it must be PER_UNIT, TIERED or STEP`, at);
+  if (typeof v.source !== 'string' || typeof v.fact !== 'string' || !recordFactOf(v.source, v.fact)) {
+    fail(`verifiedFrom names no record fact the city keeps (${String(v.source)}/${String(v.fact)})`, at);
+  }
+  if (!SUBJECTS[kind].includes(v.subject as RecordSubject)) fail(`verifiedFrom.subject must be ${SUBJECTS[kind].join(' or ')}`, `${at}.subject`);
+  if (v.windowYears !== undefined && (!isNum(v.windowYears) || !Number.isInteger(v.windowYears) || v.windowYears < 1 || v.windowYears > 100)) {
+    fail('verifiedFrom.windowYears must be a whole number 1..100', `${at}.windowYears`);
+  }
+  const extra = Object.keys(v).filter((k) => !['source', 'fact', 'subject', 'windowYears'].includes(k));
+  if (extra.length) fail(`verifiedFrom does not take ${extra.join(', ')}`, at);
+}
+
 /** Validates an untrusted definition (publishPointsScheme) and returns it typed. */
 export function validateDefinition(kind: SchemeKind, raw: unknown): SchemeDefinition {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail('must be an object', '');
@@ -144,6 +184,7 @@ export function validateDefinition(kind: SchemeKind, raw: unknown): SchemeDefini
     if (!KINDS.includes(item.kind as string)) fail(`unknown item kind ${String(item.kind)}`, `${path}.kind`);
     if (item.category !== undefined && !catCodes.has(item.category as string)) fail(`item ${item.code} names the undefined category ${String(item.category)}`, `${path}.category`);
     if (item.priority !== undefined && typeof item.priority !== 'boolean') fail('priority must be true or false', `${path}.priority`);
+    if (item.verifiedFrom !== undefined) checkVerifiedFrom(kind, item, path);
     switch (item.kind) {
       case 'OPTION': {
         const o = item.options as Record<string, unknown>;
@@ -304,7 +345,17 @@ export function scoreApplication(def: SchemeDefinition, indicators: IndicatorSta
     }
     const scored = ind.status === 'VERIFIED' && ind.verified != null ? itemPoints(item, ind.verified) : { points: 0, capped: false };
     if (item.priority && ind.status === 'VERIFIED' && ind.verified === 'true') priority = true;
-    lines.push({ code: item.code, label: item.label, claimed: ind.claimed, verified: ind.verified, status: ind.status, points: scored.points, capped: scored.capped, category: item.category });
+    lines.push({
+      code: item.code,
+      label: item.label,
+      claimed: ind.claimed,
+      verified: ind.verified,
+      status: ind.status,
+      points: scored.points,
+      capped: scored.capped,
+      category: item.category,
+      ...(ind.source != null ? { source: ind.source } : {}),
+    });
   }
   for (const cat of def.categories ?? []) {
     let left = cat.cap;

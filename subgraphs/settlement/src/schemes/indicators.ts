@@ -38,12 +38,18 @@ export function applyVerdicts(def: SchemeDefinition, lines: IndicatorState[], ve
     if (!line) throw badInput(`${v.code} was not claimed on this application`, { field: 'verdicts', code: v.code });
     const item = itemOf(def, v.code)!;
     if (v.status === 'VERIFIED') {
-      line.verified = v.verifiedValue != null ? normaliseValue(item, v.verifiedValue, 'verdicts') : line.claimed;
+      const value = v.verifiedValue != null ? normaliseValue(item, v.verifiedValue, 'verdicts') : (line.claimed ?? line.verified);
+      if (value == null) throw badInput(`${v.code} has no claimed value; give the verified value`, { field: 'verdicts', code: v.code });
+      line.verified = value;
       line.status = 'VERIFIED';
+      line.source = 'officer';
     } else {
       if (v.verifiedValue != null) throw badInput(`a verified value goes with VERIFIED only (${v.code})`, { field: 'verdicts', code: v.code });
       line.verified = null;
       line.status = v.status;
+      // a rejection is a verdict; reopening (CLAIMED) gives the line back to its claim and records
+      if (v.status === 'REJECTED') line.source = 'officer';
+      else delete line.source;
     }
   }
   return out;

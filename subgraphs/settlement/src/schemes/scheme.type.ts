@@ -35,6 +35,8 @@ export class PointsLine {
   @Field(() => VerificationStatus) status: VerificationStatus;
   @Field(() => Float) points: number;
   @Field() capped: boolean;
+  @Field(() => String, { nullable: true, description: 'where the verified value came from: "officer", or the subgraph whose records verified it (e.g. "volunteering"); null while only claimed' })
+  source?: string | null;
 }
 
 @ObjectType()

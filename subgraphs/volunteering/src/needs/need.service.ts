@@ -8,6 +8,7 @@ import { serviceAward } from '../scheme/scheme.rules';
 import { schemeAt } from '../scheme/scheme.service';
 import { ensurePointsAccount, escrowAccountId, ISSUE_ACCOUNT, openEscrowAccount } from '../points/points.service';
 import { isRegisteredVolunteer } from '../volunteers/volunteer.service';
+import { publishConfirmedHours } from '../volunteers/hours.facts';
 import { assertMove, NeedStatus } from './need.rules';
 import { NeedCategory, VolunteerRole, type NeedAward, type NeedTransition, type PostNeedInput, type ServiceNeed, type ServiceNeedConnection } from './need.type';
 
@@ -241,11 +242,13 @@ async function settle(rt: VolunteeringRuntime, m: EntityManager, need: NeedRow, 
   const scheme = await schemeAt(m, need.completed_at!);
   const award = serviceAward(scheme, Number(need.hours), need.escrow_points);
   const confirmed = await move(rt, m, need, NeedStatus.CONFIRMED, { rating, confirmed_by: confirmedBy }, actor, confirmedBy === 'AUTO' ? 'confirmed automatically' : `rated ${rating}`, 'confirm');
-  await m.query(
+  const at = rt.clock.now();
+  const [record]: { id: string }[] = await m.query(
     `INSERT INTO "${SCHEMA}".service_hours (resident_id, source, need_id, idempotency_key, reported_hours, credited_hours, points, escrow_points, scheme_code, scheme_version, breakdown, entered_by, at)
-     VALUES ($1, 'SERVICE', $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)`,
-    [volunteer, need.id, `need:${need.id}`, award.reportedHours, award.creditedHours, award.points, award.escrowPoints, award.schemeCode, award.schemeVersion, JSON.stringify(award.lines), actor, rt.clock.now()],
+     VALUES ($1, 'SERVICE', $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12) RETURNING id::text AS id`,
+    [volunteer, need.id, `need:${need.id}`, award.reportedHours, award.creditedHours, award.points, award.escrowPoints, award.schemeCode, award.schemeVersion, JSON.stringify(award.lines), actor, at],
   );
+  await publishConfirmedHours(m, { recordId: record.id, residentId: volunteer, needId: need.id, hours: award.creditedHours, confirmedAt: at, enteredBy: 'SERVICE' });
   const account = await ensurePointsAccount(rt, m, volunteer);
   const entries = [{ accountId: account, amount: award.points + award.escrowPoints }];
   if (award.points > 0) entries.push({ accountId: ISSUE_ACCOUNT, amount: -award.points });

@@ -7,6 +7,7 @@ import { residentRef } from '../residents/resident.reference';
 import { administratorAward, nextStarAt, starsFor, type AwardLine as Line } from '../scheme/scheme.rules';
 import { schemeAt } from '../scheme/scheme.service';
 import { pointsAccountId } from '../points/points.service';
+import { publishConfirmedHours } from './hours.facts';
 import type { HoursRecord, VolunteerProfile } from './volunteer.type';
 
 /** Officials who look after residents of their own division. */
@@ -155,7 +156,9 @@ export async function recordAdministratorHours(rt: VolunteeringRuntime, caller: 
        VALUES ($1, 'ADMINISTRATOR', $2, $3, $3, 0, $4, $5, $6::jsonb, $7, $8, $9) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
       [residentId, scoped, award.creditedHours, award.schemeCode, award.schemeVersion, JSON.stringify(award.lines), caller.sub, note ?? null, now],
     );
-    if (!inserted.length) {
+    if (inserted.length) {
+      await publishConfirmedHours(m, { recordId: String(inserted[0].id), residentId, needId: null, hours: award.creditedHours, confirmedAt: now, enteredBy: 'ADMINISTRATOR' });
+    } else {
       const first: { resident_id: string; credited_hours: string }[] = await m.query(`SELECT resident_id, credited_hours FROM "${SCHEMA}".service_hours WHERE idempotency_key = $1`, [scoped]);
       if (first[0].resident_id !== residentId || Number(first[0].credited_hours) !== award.creditedHours) {
         throw conflict(`idempotency key ${key} was already used for other hours`, { field: 'idempotencyKey' });
