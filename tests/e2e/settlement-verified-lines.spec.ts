@@ -1,0 +1,236 @@
+import { applyOnce, type DomainEvent } from '@citypoints/events';
+import { makeIdNumber } from '@citypoints/kit';
+import { registry } from '@citypoints/registry';
+import { settlement } from '@citypoints/settlement';
+import { volunteering } from '@citypoints/volunteering';
+import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
+import { recordFactHandlers } from '../../subgraphs/settlement/src/records/record-facts.projection';
+
+/**
+ * Lines verified from the city's own records (docs/domain/01-school-admission.md), through the
+ * gateway: the volunteer hours volunteering confirms verify the scoring parent's and the hukou
+ * applicant's volunteer-hours lines, without a claim, kept current until the run; an officer's
+ * verdict overrides them and stays.
+ */
+const TOWN = '441900003';
+const VILLAGE = '441900003001';
+const NOW = '2026-03-10T02:00:00Z';
+
+const LINE = `code claimed verified status points source`;
+const SUBMIT = `mutation($i: SubmitSchoolApplicationInput!) { submitSchoolApplication(input: $i) { applicationNo points { total lines { ${LINE} } } } }`;
+const APP = `query($n: ID!) { schoolApplication(applicationNo: $n) { status points { total schemeCode schemeVersion lines { ${LINE} } } } }`;
+const VERIFY = `mutation($n: ID!, $v: [IndicatorVerdictInput!]!) { verifyIndicators(applicationNo: $n, verdicts: $v) { points { lines { ${LINE} } } } }`;
+const HOURS = `mutation($r: ID!, $h: Float!, $k: String!) { recordAdministratorHours(residentId: $r, hours: $h, idempotencyKey: $k) { hours } }`;
+const SUBMIT_HUKOU = `mutation($i: SubmitHouseholdApplicationInput!) { submitHouseholdApplication(input: $i) { applicationNo points { total lines { ${LINE} } } } }`;
+const HUKOU = `query($n: ID!) { householdApplication(applicationNo: $n) { points { total schemeCode schemeVersion lines { ${LINE} } } } }`;
+
+type Line = { code: string; claimed: string | null; verified: string | null; status: string; points: number; source: string | null };
+const lineOf = (lines: Line[], code: string) => lines.find((l) => l.code === code)!;
+const PARENT_HOURS = 'PARENT_VOLUNTEER_HOURS_5Y';
+
+let childNo = 0;
+const childId = (birthYear: number) => makeIdNumber('441900', `${birthYear}-05-12`, 300 + childNo++);
+
+describe('lines verified from the city’s own records', () => {
+  let city: TestCity;
+  let clock: FixedClock;
+  let education: string;
+  let hukouOfficer: string;
+  let town: string;
+  const schools: Record<string, string> = {};
+  let hoursKey = 0;
+
+  /** a migrant resident of the village, known to settlement and volunteering */
+  async function resident(): Promise<string> {
+    const r = await seed(city).resident({ hukou: 'MIGRANT', divisionCode: VILLAGE });
+    await eventually(async () => (await city.instances.settlement.dataSource.query(`SELECT 1 FROM settlement.residents WHERE id = $1`, [r.id])).length === 1);
+    await eventually(async () => (await city.instances.volunteering.dataSource.query(`SELECT 1 FROM volunteering.residents WHERE id = $1`, [r.id])).length === 1);
+    return r.id;
+  }
+
+  /** hours entered by the town's administrator at the clock's now: they count as hours */
+  async function confirmHours(residentId: string, hours: number, key = `hours-${hoursKey++}`) {
+    ok(await city.query(HOURS, { r: residentId, h: hours, k: key }, town));
+    return key;
+  }
+
+  /** the sum settlement holds of a resident's confirmed hours (every fact delivered and applied) */
+  async function projectedHours(residentId: string, expected: number) {
+    await eventually(async () => {
+      const [r] = await city.instances.settlement.dataSource.query(
+        `SELECT coalesce(sum(amount), 0)::float8 AS h FROM settlement.record_facts WHERE resident_id = $1 AND source = 'volunteering' AND fact = 'confirmedHours'`,
+        [residentId],
+      );
+      return r.h === expected;
+    });
+  }
+
+  async function submit(parentId: string, indicators: { code: string; value: string }[] = [], grade = 'PRIMARY_1') {
+    const birthYear = grade === 'PRIMARY_1' ? 2020 : 2014;
+    const i = { parentId, childName: '陈小明', childIdNumber: childId(birthYear), year: 2026, grade, townCode: TOWN, preferences: [schools[grade]], indicators };
+    return ok(await city.query(SUBMIT, { i }, education)).submitSchoolApplication as { applicationNo: string; points: { total: number; lines: Line[] } };
+  }
+
+  const app = async (no: string) => ok(await city.query(APP, { n: no }, education)).schoolApplication as { status: string; points: { total: number; schemeCode: string; schemeVersion: number; lines: Line[] } };
+  const parentLine = async (no: string) => lineOf((await app(no)).points.lines, PARENT_HOURS);
+
+  beforeAll(async () => {
+    clock = new FixedClock(new Date(NOW));
+    city = await startCity({ modules: [registry, volunteering, settlement], workers: true, clock, label: 'verified_lines' });
+    education = await city.token('EDUCATION_OFFICER', { sub: 'edu-verified', division: TOWN });
+    hukouOfficer = await city.token('HUKOU_OFFICER', { sub: 'hukou-verified', division: TOWN });
+    town = await city.token('TOWN_OFFICIAL', { sub: 'town-verified', division: TOWN });
+    for (const grade of ['PRIMARY_1', 'JUNIOR_1']) {
+      const d = ok(await city.query(`mutation($i: UpsertSchoolInput!) { upsertSchool(input: $i) { id } }`, { i: { name: `石碣${grade}学校`, townCode: TOWN, seats: [{ year: 2026, grade, seats: 5 }] } }, education));
+      schools[grade] = d.upsertSchool.id;
+    }
+  });
+
+  afterAll(async () => {
+    await city?.close();
+  });
+
+  beforeEach(() => clock.set(NOW));
+
+  it('a parent with 120 confirmed hours gets the line VERIFIED at 4 points from volunteering without claiming it; claimed-only lines have no source', async () => {
+    const parent = await resident();
+    await confirmHours(parent, 120);
+    await projectedHours(parent, 120);
+    const a = await submit(parent, [{ code: 'EDUCATION', value: 'COLLEGE' }]);
+    expect(lineOf(a.points.lines, PARENT_HOURS)).toEqual({ code: PARENT_HOURS, claimed: null, verified: '120', status: 'VERIFIED', points: 4, source: 'volunteering' });
+    expect(lineOf(a.points.lines, 'EDUCATION')).toMatchObject({ claimed: 'COLLEGE', status: 'CLAIMED', points: 0, source: null });
+    const read = await app(a.applicationNo);
+    expect(read.points).toMatchObject({ total: 4, schemeCode: 'DG-SCHOOL' });
+    // the child's hours are not the city's records yet: an officer's line, unverified without a claim
+    expect(lineOf(read.points.lines, 'CHILD_VOLUNTEER_HOURS_5Y')).toMatchObject({ status: 'CLAIMED', source: null });
+  });
+
+  it('hours confirmed after the submission update the line; a claim stays beside the verified hours', async () => {
+    const parent = await resident();
+    const a = await submit(parent, [{ code: PARENT_HOURS, value: '300' }]);
+    expect(lineOf(a.points.lines, PARENT_HOURS)).toMatchObject({ claimed: '300', verified: '0', status: 'VERIFIED', points: 0, source: 'volunteering' });
+    await confirmHours(parent, 60);
+    await confirmHours(parent, 45.5);
+    const line = await eventually(async () => {
+      const l = await parentLine(a.applicationNo);
+      return l.verified === '105.5' ? l : null;
+    });
+    expect(line).toEqual({ code: PARENT_HOURS, claimed: '300', verified: '105.5', status: 'VERIFIED', points: 4, source: 'volunteering' });
+    expect((await app(a.applicationNo)).points.total).toBe(4);
+  });
+
+  it('hours confirmed more than 5 years before the submission do not count', async () => {
+    const parent = await resident();
+    clock.set('2020-06-01T02:00:00Z');
+    await confirmHours(parent, 200);
+    clock.set('2021-03-11T02:00:00Z'); // within 5 years of 2026-03-10
+    await confirmHours(parent, 50);
+    clock.set(NOW);
+    await confirmHours(parent, 60);
+    await projectedHours(parent, 310);
+    const a = await submit(parent);
+    expect(lineOf(a.points.lines, PARENT_HOURS)).toMatchObject({ verified: '110', points: 4, source: 'volunteering' });
+  });
+
+  it("an officer's verdict overrides the records (source officer) and a later hours fact does not undo it", async () => {
+    const parent = await resident();
+    await confirmHours(parent, 120);
+    await projectedHours(parent, 120);
+    const a = await submit(parent, [{ code: 'PATENT', value: 'true' }]);
+    const judged = ok(await city.query(VERIFY, { n: a.applicationNo, v: [{ code: PARENT_HOURS, status: 'VERIFIED', verifiedValue: '50' }] }, education)).verifyIndicators;
+    expect(lineOf(judged.points.lines, PARENT_HOURS)).toMatchObject({ verified: '50', status: 'VERIFIED', points: 2, source: 'officer' });
+    await confirmHours(parent, 200);
+    await projectedHours(parent, 320);
+    expect(await parentLine(a.applicationNo)).toMatchObject({ verified: '50', points: 2, source: 'officer' });
+
+    // a rejection is a verdict too; reopening the line gives it back to the records
+    const rejected = ok(await city.query(VERIFY, { n: a.applicationNo, v: [{ code: PARENT_HOURS, status: 'REJECTED' }] }, education)).verifyIndicators;
+    expect(lineOf(rejected.points.lines, PARENT_HOURS)).toMatchObject({ status: 'REJECTED', points: 0, source: 'officer' });
+    const reopened = ok(await city.query(VERIFY, { n: a.applicationNo, v: [{ code: PARENT_HOURS, status: 'CLAIMED' }] }, education)).verifyIndicators;
+    expect(lineOf(reopened.points.lines, PARENT_HOURS)).toMatchObject({ verified: '320', status: 'VERIFIED', points: 10, source: 'volunteering' });
+    // a line the records never touch is the officer's once verified
+    const other = ok(await city.query(VERIFY, { n: a.applicationNo, v: [{ code: 'PATENT', status: 'VERIFIED' }] }, education)).verifyIndicators;
+    expect(lineOf(other.points.lines, 'PATENT')).toMatchObject({ claimed: 'true', verified: 'true', source: 'officer', points: 60 });
+    expect(lineOf(other.points.lines, PARENT_HOURS)).toMatchObject({ verified: '320', source: 'volunteering' });
+  });
+
+  it('a repeated or late hours fact, and a retried administrator entry, count once', async () => {
+    const parent = await resident();
+    const key = await confirmHours(parent, 70);
+    await confirmHours(parent, 40);
+    await projectedHours(parent, 110);
+    const a = await submit(parent);
+    expect(lineOf(a.points.lines, PARENT_HOURS)).toMatchObject({ verified: '110', points: 4 });
+
+    // the same entry retried under its key confirms nothing new
+    await confirmHours(parent, 70, key);
+    // every fact volunteering published for this parent, delivered again (same events) and
+    // republished (new event ids, same versions), newest first
+    const vds = city.instances.volunteering.dataSource;
+    const rows: { id: string; topic: string; aggregate_id: string; version: string; schema_version: number; payload: Record<string, unknown>; created_at: Date }[] = await vds.query(
+      `SELECT id, topic, aggregate_id, version, schema_version, payload, created_at FROM volunteering.outbox WHERE topic = 'volunteering.hours.confirmed' AND payload->>'residentId' = $1 ORDER BY created_at DESC`,
+      [parent],
+    );
+    expect(rows).toHaveLength(2);
+    const sds = city.instances.settlement.dataSource;
+    const deliver = (r: (typeof rows)[number], id: string) => {
+      const event: DomainEvent = { id, topic: r.topic, aggregateId: r.aggregate_id, version: Number(r.version), schemaVersion: r.schema_version, payload: r.payload, createdAt: r.created_at.toISOString(), source: 'volunteering' };
+      return applyOnce(sds, 'settlement', 'settlement', recordFactHandlers[r.topic], event);
+    };
+    for (const r of rows) expect(await deliver(r, r.id)).toBe('duplicate');
+    for (const r of rows) expect(await deliver(r, crypto.randomUUID())).toBe('applied');
+    await projectedHours(parent, 110);
+    expect(await parentLine(a.applicationNo)).toMatchObject({ verified: '110', points: 4, source: 'volunteering' });
+  });
+
+  it('a ranked application keeps the lines its run saw', async () => {
+    const parent = await resident();
+    await confirmHours(parent, 50);
+    await projectedHours(parent, 50);
+    const eligible = [{ code: 'RESIDENCE_PERMIT', value: 'true' }, { code: 'SOCIAL_INSURANCE', value: 'true' }];
+    const a = await submit(parent, eligible, 'JUNIOR_1');
+    ok(await city.query(VERIFY, { n: a.applicationNo, v: eligible.map((c) => ({ code: c.code, status: 'VERIFIED' })) }, education));
+    const run = ok(await city.query(`mutation { runSchoolAdmission(year: 2026, townCode: "${TOWN}", grade: JUNIOR_1, seed: "verified-lines") { id } }`, {}, education)).runSchoolAdmission;
+    await eventually(async () => ok(await city.query(`query($id: ID!) { admissionRun(id: $id) { status } }`, { id: run.id }, education)).admissionRun.status === 'COMPLETED');
+    expect((await app(a.applicationNo)).status).toBe('RANKED');
+
+    await confirmHours(parent, 100);
+    await projectedHours(parent, 150);
+    // a later application of another parent in the same pool still follows the records
+    const later = await resident();
+    const b = await submit(later, [], 'JUNIOR_1');
+    await confirmHours(later, 100);
+    await eventually(async () => (await parentLine(b.applicationNo)).verified === '100');
+    expect(await parentLine(a.applicationNo)).toMatchObject({ verified: '50', points: 2, source: 'volunteering' });
+    expect((await app(a.applicationNo)).points.total).toBe(2);
+  });
+
+  it("the hukou applicant's VOLUNTEER_HOURS line counts all confirmed hours, kept current", async () => {
+    const applicant = await resident();
+    clock.set('2012-04-01T02:00:00Z');
+    await confirmHours(applicant, 40);
+    clock.set(NOW);
+    await confirmHours(applicant, 20);
+    await projectedHours(applicant, 60);
+    const h = ok(await city.query(SUBMIT_HUKOU, { i: { applicantId: applicant, townCode: TOWN, indicators: [{ code: 'EDUCATION', value: 'COLLEGE' }] } }, hukouOfficer)).submitHouseholdApplication;
+    expect(lineOf(h.points.lines, 'VOLUNTEER_HOURS')).toEqual({ code: 'VOLUNTEER_HOURS', claimed: null, verified: '60', status: 'VERIFIED', points: 2, source: 'volunteering' });
+    await confirmHours(applicant, 250);
+    const read = await eventually(async () => {
+      const p = ok(await city.query(HUKOU, { n: h.applicationNo }, hukouOfficer)).householdApplication.points;
+      return lineOf(p.lines, 'VOLUNTEER_HOURS').verified === '310' ? p : null;
+    });
+    expect(read).toMatchObject({ schemeCode: 'DG-HUKOU', schemeVersion: 2 });
+    expect(lineOf(read.lines, 'VOLUNTEER_HOURS')).toMatchObject({ points: 10, source: 'volunteering' });
+
+    const judged = ok(await city.query(
+      `mutation($n: ID!, $v: [IndicatorVerdictInput!]!) { verifyHouseholdIndicators(applicationNo: $n, verdicts: $v) { points { lines { ${LINE} } } } }`,
+      { n: h.applicationNo, v: [{ code: 'VOLUNTEER_HOURS', status: 'VERIFIED', verifiedValue: '100' }] },
+      hukouOfficer,
+    )).verifyHouseholdIndicators;
+    expect(lineOf(judged.points.lines, 'VOLUNTEER_HOURS')).toMatchObject({ verified: '100', points: 4, source: 'officer' });
+    await confirmHours(applicant, 5);
+    await projectedHours(applicant, 315);
+    const after = ok(await city.query(HUKOU, { n: h.applicationNo }, hukouOfficer)).householdApplication.points;
+    expect(lineOf(after.lines, 'VOLUNTEER_HOURS')).toMatchObject({ verified: '100', source: 'officer' });
+  });
+});
