@@ -14,7 +14,9 @@ import { recordFactHandlers } from '../../subgraphs/settlement/src/records/recor
  */
 const TOWN = '441900003';
 const VILLAGE = '441900003001';
-const NOW = '2026-03-10T02:00:00Z';
+/** applications for the 2027 school year are open (1 September 2026 to 31 May 2027) */
+const NOW = '2026-11-10T02:00:00Z';
+const YEAR = 2027;
 
 const LINE = `code claimed verified status points source`;
 const SUBMIT = `mutation($i: SubmitSchoolApplicationInput!) { submitSchoolApplication(input: $i) { applicationNo points { total lines { ${LINE} } } } }`;
@@ -66,8 +68,8 @@ describe('lines verified from the city’s own records', () => {
   }
 
   async function submit(parentId: string, indicators: { code: string; value: string }[] = [], grade = 'PRIMARY_1') {
-    const birthYear = grade === 'PRIMARY_1' ? 2020 : 2014;
-    const i = { parentId, childName: '陈小明', childIdNumber: childId(birthYear), year: 2026, grade, townCode: TOWN, preferences: [schools[grade]], indicators };
+    const birthYear = grade === 'PRIMARY_1' ? 2021 : 2015;
+    const i = { parentId, childName: '陈小明', childIdNumber: childId(birthYear), year: YEAR, grade, townCode: TOWN, preferences: [schools[grade]], indicators };
     return ok(await city.query(SUBMIT, { i }, education)).submitSchoolApplication as { applicationNo: string; points: { total: number; lines: Line[] } };
   }
 
@@ -81,7 +83,7 @@ describe('lines verified from the city’s own records', () => {
     hukouOfficer = await city.token('HUKOU_OFFICER', { sub: 'hukou-verified', division: TOWN });
     town = await city.token('TOWN_OFFICIAL', { sub: 'town-verified', division: TOWN });
     for (const grade of ['PRIMARY_1', 'JUNIOR_1']) {
-      const d = ok(await city.query(`mutation($i: UpsertSchoolInput!) { upsertSchool(input: $i) { id } }`, { i: { name: `石碣${grade}学校`, townCode: TOWN, seats: [{ year: 2026, grade, seats: 5 }] } }, education));
+      const d = ok(await city.query(`mutation($i: UpsertSchoolInput!) { upsertSchool(input: $i) { id } }`, { i: { name: `石碣${grade}学校`, townCode: TOWN, seats: [{ year: YEAR, grade, seats: 5 }] } }, education));
       schools[grade] = d.upsertSchool.id;
     }
   });
@@ -100,7 +102,7 @@ describe('lines verified from the city’s own records', () => {
     expect(lineOf(a.points.lines, PARENT_HOURS)).toEqual({ code: PARENT_HOURS, claimed: null, verified: '120', status: 'VERIFIED', points: 4, source: 'volunteering' });
     expect(lineOf(a.points.lines, 'EDUCATION')).toMatchObject({ claimed: 'COLLEGE', status: 'CLAIMED', points: 0, source: null });
     const read = await app(a.applicationNo);
-    expect(read.points).toMatchObject({ total: 4, schemeCode: 'DG-SCHOOL' });
+    expect(read.points).toMatchObject({ total: 4, schemeCode: 'DG-SCHOOL', schemeVersion: 3 });
     // the child's hours are not the city's records yet: an officer's line, unverified without a claim
     expect(lineOf(read.points.lines, 'CHILD_VOLUNTEER_HOURS_5Y')).toMatchObject({ status: 'CLAIMED', source: null });
   });
@@ -121,9 +123,9 @@ describe('lines verified from the city’s own records', () => {
 
   it('hours confirmed more than 5 years before the submission do not count', async () => {
     const parent = await resident();
-    clock.set('2020-06-01T02:00:00Z');
+    clock.set('2021-06-01T02:00:00Z');
     await confirmHours(parent, 200);
-    clock.set('2021-03-11T02:00:00Z'); // within 5 years of 2026-03-10
+    clock.set('2021-11-11T02:00:00Z'); // within 5 years of the submission on 2026-11-10
     await confirmHours(parent, 50);
     clock.set(NOW);
     await confirmHours(parent, 60);
@@ -190,7 +192,7 @@ describe('lines verified from the city’s own records', () => {
     const eligible = [{ code: 'RESIDENCE_PERMIT', value: 'true' }, { code: 'SOCIAL_INSURANCE', value: 'true' }];
     const a = await submit(parent, eligible, 'JUNIOR_1');
     ok(await city.query(VERIFY, { n: a.applicationNo, v: eligible.map((c) => ({ code: c.code, status: 'VERIFIED' })) }, education));
-    const run = ok(await city.query(`mutation { runSchoolAdmission(year: 2026, townCode: "${TOWN}", grade: JUNIOR_1, seed: "verified-lines") { id } }`, {}, education)).runSchoolAdmission;
+    const run = ok(await city.query(`mutation { runSchoolAdmission(year: ${YEAR}, townCode: "${TOWN}", grade: JUNIOR_1, seed: "verified-lines") { id } }`, {}, education)).runSchoolAdmission;
     await eventually(async () => ok(await city.query(`query($id: ID!) { admissionRun(id: $id) { status } }`, { id: run.id }, education)).admissionRun.status === 'COMPLETED');
     expect((await app(a.applicationNo)).status).toBe('RANKED');
 

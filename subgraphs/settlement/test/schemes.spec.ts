@@ -1,5 +1,5 @@
 import { codes, ok, type FixedClock, type TestCity } from '@citypoints/test-city';
-import { DG_SCHOOL } from '../src/migrations/default-schemes';
+import { DG_SCHOOL, DG_SCHOOL_ELIGIBILITY, DG_SCHOOL_VERIFIED } from '../src/migrations/default-schemes';
 import { childIdNumber, residents, startSettlementCity, SUBMIT, TOWN, upsertSchool, waitForRun } from './helpers';
 
 const PUBLISH = `mutation($k: SchemeKind!, $c: String!, $y: Int!, $d: JSON!) { publishPointsScheme(kind: $k, code: $c, year: $y, definition: $d) { id code year version threshold } }`;
@@ -23,7 +23,8 @@ describe('points schemes as data, and the demo city', () => {
     expect(d.s).toMatchObject({ code: 'DG-SCHOOL', year: 2026, version: 2, threshold: null });
     expect(d.s.definition).toMatchObject({ parentHukou: 'MIGRANT', eligibility: ['RESIDENCE_PERMIT', 'SOCIAL_INSURANCE'] });
     expect(d.s.definition.items.find((i: { code: string }) => i.code === 'WORK_YEARS').tiers).toEqual([{ from: 1, to: 2, points: 1 }, { from: 3, to: 5, points: 2 }, { from: 6, points: 3 }]);
-    expect(d.h).toEqual({ code: 'DG-HUKOU', year: 2016, version: 1, threshold: 100 });
+    // version 2 (2026): version 1's points with VOLUNTEER_HOURS verified from volunteering's confirmed hours
+    expect(d.h).toEqual({ code: 'DG-HUKOU', year: 2026, version: 2, threshold: 100 });
   });
 
   it('publishes a validated new version; old applications keep explaining themselves by the old one', async () => {
@@ -41,23 +42,27 @@ describe('points schemes as data, and the demo city', () => {
     const next = JSON.parse(JSON.stringify(DG_SCHOOL));
     next.items.find((i: { code: string }) => i.code === 'EDUCATION').options.COLLEGE = 70;
     const published = ok(await city.query(PUBLISH, { k: 'SCHOOL_ADMISSION', c: 'DG-SCHOOL', y: 2026, d: next }, admin)).publishPointsScheme;
-    expect(published).toMatchObject({ code: 'DG-SCHOOL', year: 2026, version: 3 });
-    expect(ok(await city.query(`{ pointsScheme(kind: SCHOOL_ADMISSION, year: 2026) { version } }`, {}, officer)).pointsScheme.version).toBe(3);
+    // versions count up per code across years: 3 is the shipped 2027 version (lines verified from records)
+    expect(published).toMatchObject({ code: 'DG-SCHOOL', year: 2026, version: 4 });
+    expect(ok(await city.query(`{ pointsScheme(kind: SCHOOL_ADMISSION, year: 2026) { version } }`, {}, officer)).pointsScheme.version).toBe(4);
+    expect(ok(await city.query(`{ pointsScheme(kind: SCHOOL_ADMISSION, year: 2027) { version } }`, {}, officer)).pointsScheme.version).toBe(3);
     expect(ok(await city.query(`{ pointsScheme(kind: SCHOOL_ADMISSION, year: 2025) { version } }`, {}, officer)).pointsScheme.version).toBe(1);
 
     const after = ok(await apply(p2.id)).submitSchoolApplication.applicationNo;
     const verify = (n: string) => city.query(`mutation($n: ID!) { verifyIndicators(applicationNo: $n, verdicts: [{ code: "EDUCATION", status: VERIFIED }]) { points { total schemeVersion } } }`, { n }, officer);
     expect(ok(await verify(before)).verifyIndicators.points).toEqual({ total: 60, schemeVersion: 2 });
-    expect(ok(await verify(after)).verifyIndicators.points).toEqual({ total: 70, schemeVersion: 3 });
+    expect(ok(await verify(after)).verifyIndicators.points).toEqual({ total: 70, schemeVersion: 4 });
   });
 
   it('lists every version of a scheme, newest in force first, each still readable after a newer one', async () => {
     const h = ok(await city.query(`{ pointsSchemeHistory(kind: SCHOOL_ADMISSION, code: "DG-SCHOOL") { code year version definition } }`, {}, officer)).pointsSchemeHistory;
-    expect(h.map((v: { year: number; version: number }) => [v.year, v.version])).toEqual([[2026, 3], [2026, 2], [2015, 1]]);
-    expect(h[2].definition).toEqual(DG_SCHOOL);
-    expect(h[0].definition.items.find((i: { code: string }) => i.code === 'EDUCATION').options.COLLEGE).toBe(70);
+    expect(h.map((v: { year: number; version: number }) => [v.year, v.version])).toEqual([[2027, 3], [2026, 4], [2026, 2], [2015, 1]]);
+    expect(h[3].definition).toEqual(DG_SCHOOL);
+    expect(h[2].definition).toEqual(DG_SCHOOL_ELIGIBILITY);
+    expect(h[1].definition.items.find((i: { code: string }) => i.code === 'EDUCATION').options.COLLEGE).toBe(70);
+    expect(h[0].definition).toEqual(DG_SCHOOL_VERIFIED);
     const hukou = ok(await city.query(`{ pointsSchemeHistory(kind: HOUSEHOLD_REGISTRATION) { code version threshold } }`, {}, officer)).pointsSchemeHistory;
-    expect(hukou).toEqual([{ code: 'DG-HUKOU', version: 1, threshold: 100 }]);
+    expect(hukou).toEqual([{ code: 'DG-HUKOU', version: 2, threshold: 100 }, { code: 'DG-HUKOU', version: 1, threshold: 100 }]);
   });
 
   it('loads demo data once per seed, ready to rank', async () => {

@@ -84,11 +84,12 @@ const withVerifiedFrom = (def: SchemeDefinition, from: Record<string, NonNullabl
 });
 
 /**
- * DG-SCHOOL version 3, in force from the 2026 school year: version 2 with the scoring parent's
+ * DG-SCHOOL version 3, in force from the 2027 school year (the intake whose applications opened on
+ * 1 September 2026; version 2 keeps explaining 2026's): version 2 with the scoring parent's
  * volunteer hours verified from volunteering. The child's hours stay with the officers until
  * settlement knows the child as a resident.
  */
-export const DG_SCHOOL_VERIFIED_YEAR = 2026;
+export const DG_SCHOOL_VERIFIED_YEAR = 2027;
 export const DG_SCHOOL_VERIFIED: SchemeDefinition = withVerifiedFrom(DG_SCHOOL_ELIGIBILITY, { PARENT_VOLUNTEER_HOURS_5Y: PARENT_HOURS_FROM_RECORDS });
 
 export const DG_HUKOU_YEAR = 2016;
@@ -131,7 +132,7 @@ export const DG_HUKOU: SchemeDefinition = {
   ],
 };
 
-/** DG-HUKOU version 2, in force from applications of 2026: version 1 with the applicant's volunteer hours verified from volunteering. */
+/** DG-HUKOU version 2, in force for applications submitted from 2026 on (scored by their submission year): version 1 with the applicant's volunteer hours verified from volunteering. */
 export const DG_HUKOU_VERIFIED_YEAR = 2026;
 export const DG_HUKOU_VERIFIED: SchemeDefinition = withVerifiedFrom(DG_HUKOU, { VOLUNTEER_HOURS: APPLICANT_HOURS_FROM_RECORDS });
 
