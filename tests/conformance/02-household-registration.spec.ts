@@ -72,6 +72,8 @@ describe('§2 Scoring', () => {
 
   it('volunteer hours, blood donations and charity, each capped', () => {
     expect([50, 1000].map((h) => pts('VOLUNTEER_HOURS', h))).toEqual([2, 10]);
+    // verified from the city's own records (§1): every confirmed hour in volunteering, no window
+    expect(itemOf(scheme, 'VOLUNTEER_HOURS')!.verifiedFrom).toEqual({ source: 'volunteering', fact: 'confirmedHours', subject: 'APPLICANT' });
     expect([1, 20].map((n) => pts('BLOOD_DONATIONS', n))).toEqual([2, 10]);
     expect([1000, 99000].map((y) => pts('CHARITY_YUAN', y))).toEqual([2, 10]);
   });

@@ -1,4 +1,4 @@
-import { DG_HUKOU, DG_SCHOOL } from '../src/migrations/default-schemes';
+import { DG_HUKOU, DG_HUKOU_VERIFIED, DG_SCHOOL, DG_SCHOOL_VERIFIED } from '../src/migrations/default-schemes';
 import { itemOf, itemPoints, scoreApplication, validateDefinition, type IndicatorState, type SchemeItem } from '../src/schemes/engine';
 
 const item = (def: typeof DG_SCHOOL, code: string): SchemeItem => itemOf(def, code)!;
@@ -141,6 +141,26 @@ describe('validating a published definition', () => {
   it('accepts the defaults', () => {
     expect(refused('SCHOOL_ADMISSION', DG_SCHOOL)).toBe('accepted');
     expect(refused('HOUSEHOLD_REGISTRATION', DG_HUKOU)).toBe('accepted');
+    expect(refused('SCHOOL_ADMISSION', DG_SCHOOL_VERIFIED)).toBe('accepted');
+    expect(refused('HOUSEHOLD_REGISTRATION', DG_HUKOU_VERIFIED)).toBe('accepted');
+  });
+
+  it('takes a line verified from records only for a record fact the city keeps, a subject of the kind, a counted kind and a whole window', () => {
+    const withLine = (kind: 'SCHOOL_ADMISSION' | 'HOUSEHOLD_REGISTRATION', code: string, verifiedFrom: unknown) => {
+      const d = clone(kind === 'SCHOOL_ADMISSION' ? DG_SCHOOL : DG_HUKOU);
+      (d.items.find((i) => i.code === code) as { verifiedFrom?: unknown }).verifiedFrom = verifiedFrom;
+      return refused(kind, d);
+    };
+    const hours = { source: 'volunteering', fact: 'confirmedHours' };
+    expect(withLine('SCHOOL_ADMISSION', 'PARENT_VOLUNTEER_HOURS_5Y', { ...hours, subject: 'PARENT', windowYears: 5 })).toBe('accepted');
+    expect(withLine('HOUSEHOLD_REGISTRATION', 'VOLUNTEER_HOURS', { ...hours, subject: 'APPLICANT' })).toBe('accepted');
+    expect(withLine('SCHOOL_ADMISSION', 'PARENT_VOLUNTEER_HOURS_5Y', { source: 'volunteering', fact: 'blessings', subject: 'PARENT' })).toMatch(/^BAD_USER_INPUT: .*no record fact the city keeps \(volunteering\/blessings\)/);
+    expect(withLine('SCHOOL_ADMISSION', 'PARENT_VOLUNTEER_HOURS_5Y', { ...hours, subject: 'APPLICANT' })).toMatch(/^BAD_USER_INPUT: .*subject must be PARENT/);
+    expect(withLine('HOUSEHOLD_REGISTRATION', 'VOLUNTEER_HOURS', { ...hours, subject: 'PARENT' })).toMatch(/^BAD_USER_INPUT: .*subject must be APPLICANT/);
+    expect(withLine('SCHOOL_ADMISSION', 'PATENT', { ...hours, subject: 'PARENT' })).toMatch(/^BAD_USER_INPUT: .*PATENT counts records, so it must be PER_UNIT, TIERED or STEP/);
+    expect(withLine('SCHOOL_ADMISSION', 'PARENT_VOLUNTEER_HOURS_5Y', { ...hours, subject: 'PARENT', windowYears: 2.5 })).toMatch(/^BAD_USER_INPUT: .*windowYears must be a whole number/);
+    expect(withLine('SCHOOL_ADMISSION', 'PARENT_VOLUNTEER_HOURS_5Y', { ...hours, subject: 'PARENT', sql: 'x' })).toMatch(/^BAD_USER_INPUT: .*does not take sql/);
+    expect(withLine('SCHOOL_ADMISSION', 'PARENT_VOLUNTEER_HOURS_5Y', 'volunteering')).toMatch(/^BAD_USER_INPUT: .*verifiedFrom must be an object/);
   });
 
   it('refuses unknown kinds, overlapping tiers, missing caps and a hukou scheme without threshold', () => {
