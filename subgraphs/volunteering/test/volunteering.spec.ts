@@ -233,6 +233,47 @@ describe('volunteering through the gateway', () => {
     expect(await profile(v)).toMatchObject({ points: 35, hours: 3.5 });
   });
 
+  it('tells the city of every confirmed hours record once, in the transaction that records it: by the requester, by the 72-hour job, or entered by an administrator', async () => {
+    const facts = async (residentId: string) =>
+      (await ds().query(
+        `SELECT aggregate_id, version::int AS version, payload FROM volunteering.outbox WHERE topic = 'volunteering.hours.confirmed' AND payload->>'residentId' = $1 ORDER BY created_at`,
+        [residentId],
+      )) as { aggregate_id: string; version: number; payload: Record<string, unknown> }[];
+    const requester = await volunteer();
+    const v = await volunteer();
+    const byRequester = await post(requester);
+    ok(await take(v, byRequester.id, 'PRIMARY'));
+    ok(await start(v, byRequester.id));
+    ok(await complete(v, byRequester.id, 9.5)); // 8 hours credited
+    const confirmedAt = clock.now().toISOString();
+    ok(await confirm(requester, byRequester.id, 4));
+    expect(codes(await confirm(requester, byRequester.id, 4))).toEqual(['INVALID_STATE']);
+
+    const byJob = await post(requester);
+    ok(await take(v, byJob.id, 'PRIMARY'));
+    ok(await start(v, byJob.id));
+    ok(await complete(v, byJob.id, 2));
+    clock.advance(72 * HOUR);
+    await runVolunteeringJob(rt(), 'auto-confirm');
+    await runVolunteeringJob(rt(), 'auto-confirm');
+
+    const town = await city.token('TOWN_OFFICIAL', { sub: 'town-hours', division: v.divisionCode.slice(0, 9) });
+    const enter = () => city.query(`mutation($r: ID!) { recordAdministratorHours(residentId: $r, hours: 12.25, idempotencyKey: "paper-2019") { hours } }`, { r: v.id }, town);
+    ok(await enter());
+    ok(await enter());
+
+    const published = await facts(v.id);
+    expect(published.map((f) => f.payload)).toEqual([
+      { recordId: published[0].aggregate_id, residentId: v.id, needId: byRequester.id, hours: 8, confirmedAt, enteredBy: 'SERVICE' },
+      { recordId: published[1].aggregate_id, residentId: v.id, needId: byJob.id, hours: 2, confirmedAt: expect.any(String), enteredBy: 'SERVICE' },
+      { recordId: published[2].aggregate_id, residentId: v.id, needId: null, hours: 12.25, confirmedAt: clock.now().toISOString(), enteredBy: 'ADMINISTRATOR' },
+    ]);
+    expect(published.map((f) => f.version)).toEqual([1, 1, 1]);
+    expect(new Set(published.map((f) => f.aggregate_id)).size).toBe(3);
+    expect(await profile(v)).toMatchObject({ hours: 22.25, administratorHours: 12.25 });
+    expect(await facts(requester.id)).toEqual([]);
+  });
+
   it('expires points after 3 years, oldest lots first', async () => {
     const v = await volunteer();
     await earn(v, 5);
