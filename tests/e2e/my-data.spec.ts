@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { CITY } from '../../infra/src/city';
 import { HOUR } from '@citypoints/kit';
-import { codes, eventually, FixedClock, genIdNumber, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
+import { SERVICE_HEADER, signServiceCall } from '@citypoints/auth';
+import { MY_DATA_PATH } from '@citypoints/federation';
+import { codes, eventually, FixedClock, genIdNumber, ok, seed, startCity, TEST_SUBGRAPH_SECRET, type TestCity } from '@citypoints/test-city';
 
 /**
  * A resident's own data (docs/my-data.md, the right of access of the Personal Information
@@ -96,7 +98,8 @@ describe('myData: a resident\'s own data through the gateway', () => {
 
     expect(d.civic.cards).toEqual([expect.objectContaining({ cardNo: myCard })]);
     expect(d.civic.records.map((r: { id: string }) => r.id)).toEqual([myRecord]);
-    expect(d.civic.records[0]).toMatchObject({ itemCode: 'BRAVE_RESCUE', cardNo: myCard });
+    expect(d.civic.records[0]).toMatchObject({ itemCode: 'BRAVE_RESCUE', cardNo: myCard, occurredOn: '2026-01-05', status: 'REGISTERED' });
+    expect(d.civic.records[0].steps).toEqual([expect.objectContaining({ step: 'REGISTER', decision: 'REGISTERED' })]);
 
     expect(d.settlement.schoolApplications).toHaveLength(1);
     expect(d.settlement.schoolApplications[0]).toMatchObject({ applicationNo: myApplication, childName: MY_CHILD.name, childIdNumber: MY_CHILD.idNumber });
@@ -138,7 +141,7 @@ describe('myData: a resident\'s own data through the gateway', () => {
     for (const secret of [me.id, me.idNumber, me.name, myCard, myApplication, MY_CHILD.idNumber]) expect({ secret, found: theirJson.includes(secret) }).toEqual({ secret, found: false });
   }, 180_000);
 
-  it('refuses every caller who is not a resident, and changes nothing', async () => {
+  it('refuses every caller who is not a resident', async () => {
     const anonymous = await city.query(MY_DATA);
     expect(codes(anonymous)).toEqual(['UNAUTHENTICATED']);
     expect(anonymous.data?.myData ?? null).toBeNull();
@@ -154,6 +157,25 @@ describe('myData: a resident\'s own data through the gateway', () => {
     // a resident token whose subject is no resident of the register
     const stranger = await city.query(MY_DATA, {}, await city.token('RESIDENT', { sub: randomUUID() }));
     expect(codes(stranger)).toEqual(['NOT_FOUND']);
+  });
+
+  it('answers a subgraph\'s part only to registry\'s signed call, never to a caller from outside', async () => {
+    const me = await seed(city).resident({ divisionCode: VILLAGE });
+    const ask = async (headers: Record<string, string>, body: unknown = { residentId: me.id }) => {
+      const res = await fetch(new URL(MY_DATA_PATH, city.servers.civic.url), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      return { status: res.status, body: await res.json() };
+    };
+    expect((await ask({})).status).toBe(401);
+    expect((await ask({ [SERVICE_HEADER]: await signServiceCall('not-the-secret', 'registry') })).status).toBe(401);
+    expect((await ask({ [SERVICE_HEADER]: await signServiceCall(TEST_SUBGRAPH_SECRET, 'settlement') })).status).toBe(403);
+    const registry = { [SERVICE_HEADER]: await signServiceCall(TEST_SUBGRAPH_SECRET, 'registry') };
+    expect((await ask(registry, { residentId: 'not-an-id' })).status).toBe(400);
+    const answered = await ask(registry);
+    expect(answered.status).toBe(200);
+    expect(answered.body).toMatchObject({ subgraph: 'civic', reads: [] });
+    // and the gateway does not route to it
+    const viaGateway = await fetch(new URL(MY_DATA_PATH, city.gatewayUrl), { method: 'POST', headers: { 'content-type': 'application/json', ...registry }, body: JSON.stringify({ residentId: me.id }) });
+    expect(viaGateway.status).not.toBe(200);
   });
 
   it('names a subgraph that does not answer and still gives the rest', async () => {

@@ -18,7 +18,7 @@ export async function civicHeld(rt: Pick<CivicRuntime, 'ds' | 'ledger'>, residen
   const [cards, aliases, records, steps, objectionsToMine, myObjections, redemptions, lines, codes, evaluations, collections, inspections, party, stars, ledger] = await Promise.all([
     q(`SELECT card_no, issued_at FROM "${SCHEMA}".cards WHERE resident_id = $1::uuid`),
     q(`SELECT a.old_no, a.card_no, a.valid_until FROM "${SCHEMA}".card_aliases a JOIN "${SCHEMA}".cards c ON c.card_no = a.card_no WHERE c.resident_id = $1::uuid`),
-    q(`SELECT * FROM "${SCHEMA}".records WHERE resident_id = $1::uuid ORDER BY created_at, id`),
+    q(`SELECT *, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on FROM "${SCHEMA}".records WHERE resident_id = $1::uuid ORDER BY created_at, id`),
     q(`SELECT s.record_id, s.step, s.decision, s.note, s.at FROM "${SCHEMA}".record_steps s JOIN "${SCHEMA}".records r ON r.id = s.record_id WHERE r.resident_id = $1::uuid ORDER BY s.id`),
     q(`SELECT o.record_id, o.reason, o.raised_at, o.upheld, o.ruled_at, (o.resident_id = $1::uuid) AS by_me FROM "${SCHEMA}".objections o JOIN "${SCHEMA}".records r ON r.id = o.record_id WHERE r.resident_id = $1::uuid ORDER BY o.raised_at`),
     q(`SELECT o.reason, o.raised_at, o.upheld, o.ruled_at FROM "${SCHEMA}".objections o JOIN "${SCHEMA}".records r ON r.id = o.record_id WHERE o.resident_id = $1::uuid AND r.resident_id <> $1::uuid ORDER BY o.raised_at`),

@@ -24,7 +24,7 @@ export async function settlementHeld(rt: Pick<SettlementRuntime, 'ds'>, resident
         WHERE a.parent_id = $1::uuid ORDER BY run.run_no, r.application_no`,
     ),
     q(`SELECT c.* FROM "${SCHEMA}".rechecks c JOIN "${SCHEMA}".school_applications a ON a.application_no = c.application_no WHERE a.parent_id = $1::uuid ORDER BY c.id`),
-    q(`SELECT a.*, s.code AS scheme_code, s.version AS scheme_version FROM "${SCHEMA}".household_applications a LEFT JOIN "${SCHEMA}".schemes s ON s.id = a.scheme_id WHERE a.applicant_id = $1::uuid ORDER BY a.submitted_at`),
+    q(`SELECT a.*, to_char(a.submitted_on, 'YYYY-MM-DD') AS submitted_on, s.code AS scheme_code, s.version AS scheme_version FROM "${SCHEMA}".household_applications a LEFT JOIN "${SCHEMA}".schemes s ON s.id = a.scheme_id WHERE a.applicant_id = $1::uuid ORDER BY a.submitted_at`),
     q(`SELECT st.application_no, st.seq, st.stage, st.office, to_char(st.due_date, 'YYYY-MM-DD') AS due_date, st.completed_at FROM "${SCHEMA}".household_stages st JOIN "${SCHEMA}".household_applications a ON a.application_no = st.application_no WHERE a.applicant_id = $1::uuid ORDER BY st.application_no, st.seq`),
     q(`SELECT c.* FROM "${SCHEMA}".rechecks c JOIN "${SCHEMA}".household_applications a ON a.application_no = c.application_no WHERE a.applicant_id = $1::uuid ORDER BY c.id`),
     q(`SELECT * FROM "${SCHEMA}".talent_cards WHERE holder_id = $1::uuid ORDER BY year`),
