@@ -21,7 +21,7 @@ export const OTHER_PARTY = 'another resident';
 /**
  * The owner's accounts with every posting, lot and annual statement. The other side of a
  * posting shows only its account kind; where it is an account of another person (an account of
- * one of `personKinds` owned by someone else), that person's id is masked in the metadata too.
+ * one of `personKinds` owned by someone else), that person's id is masked wherever it stands in the memo or the metadata.
  * Account ids are left out: they are built from owner ids.
  */
 export async function holdingsOf(s: LedgerScope, m: EntityManager, ownerId: string, personKinds: readonly string[]): Promise<LedgerHoldings> {
@@ -31,32 +31,33 @@ export async function holdingsOf(s: LedgerScope, m: EntityManager, ownerId: stri
   );
   const ids = accounts.map((a) => a.id);
   if (!ids.length) return { accounts: [] };
-  const [postings, others, lots, statements] = await Promise.all([
-    m.query(
-      `SELECT p.account_id, p.transaction_id, t.kind, t.memo, t.metadata, p.amount, p.balance_after, p.created_at
-         FROM ${s.t.postings} p JOIN ${s.t.transactions} t ON t.id = p.transaction_id
-        WHERE p.account_id = ANY($1) ORDER BY p.id`,
-      [ids],
-    ) as Promise<{ account_id: string; transaction_id: string; kind: string; memo: string | null; metadata: unknown; amount: string; balance_after: string; created_at: Date }[]>,
-    m.query(
-      `SELECT DISTINCT o.transaction_id, a.kind, a.owner_id
-         FROM ${s.t.postings} p JOIN ${s.t.postings} o ON o.transaction_id = p.transaction_id AND o.account_id <> ALL($1)
-         JOIN ${s.t.accounts} a ON a.id = o.account_id
-        WHERE p.account_id = ANY($1)`,
-      [ids],
-    ) as Promise<{ transaction_id: string; kind: string; owner_id: string }[]>,
-    m.query(`SELECT account_id, original_amount, remaining, expires_at, created_at FROM ${s.t.lots} WHERE account_id = ANY($1) ORDER BY id`, [ids]) as Promise<
-      { account_id: string; original_amount: string; remaining: string; expires_at: Date | null; created_at: Date }[]
-    >,
-    m.query(`SELECT account_id, year, closing_balance, created_at FROM ${s.t.statements} WHERE account_id = ANY($1) ORDER BY year`, [ids]) as Promise<
-      { account_id: string; year: number; closing_balance: string; created_at: Date }[]
-    >,
-  ]);
+  // one after another: `m` may be a transaction's manager, one connection that runs one query at a time
+  const postings: { account_id: string; transaction_id: string; kind: string; memo: string | null; metadata: unknown; amount: string; balance_after: string; created_at: Date }[] = await m.query(
+    `SELECT p.account_id, p.transaction_id, t.kind, t.memo, t.metadata, p.amount, p.balance_after, p.created_at
+       FROM ${s.t.postings} p JOIN ${s.t.transactions} t ON t.id = p.transaction_id
+      WHERE p.account_id = ANY($1) ORDER BY p.id`,
+    [ids],
+  );
+  const others: { transaction_id: string; kind: string; owner_id: string }[] = await m.query(
+    `SELECT DISTINCT o.transaction_id, a.kind, a.owner_id
+       FROM ${s.t.postings} p JOIN ${s.t.postings} o ON o.transaction_id = p.transaction_id AND o.account_id <> ALL($1)
+       JOIN ${s.t.accounts} a ON a.id = o.account_id
+      WHERE p.account_id = ANY($1)`,
+    [ids],
+  );
+  const lots: { account_id: string; original_amount: string; remaining: string; expires_at: Date | null; created_at: Date }[] = await m.query(
+    `SELECT account_id, original_amount, remaining, expires_at, created_at FROM ${s.t.lots} WHERE account_id = ANY($1) ORDER BY id`,
+    [ids],
+  );
+  const statements: { account_id: string; year: number; closing_balance: string; created_at: Date }[] = await m.query(
+    `SELECT account_id, year, closing_balance, created_at FROM ${s.t.statements} WHERE account_id = ANY($1) ORDER BY year`,
+    [ids],
+  );
   const persons = new Set(others.filter((o) => personKinds.includes(o.kind) && o.owner_id !== ownerId).map((o) => o.owner_id));
   const kindsOf = new Map<string, string[]>();
   for (const o of others) kindsOf.set(o.transaction_id, [...(kindsOf.get(o.transaction_id) ?? []), o.kind]);
   const mask = (v: unknown): unknown => {
-    if (typeof v === 'string') return persons.has(v) ? OTHER_PARTY : v;
+    if (typeof v === 'string') return [...persons].reduce((text, id) => text.split(id).join(OTHER_PARTY), v);
     if (Array.isArray(v)) return v.map(mask);
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)]));
     return v;

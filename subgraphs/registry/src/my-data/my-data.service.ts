@@ -1,5 +1,5 @@
 import { hasRole, requireCaller, type Caller } from '@citypoints/auth';
-import { collectMyData, myDataPart, partKey, type AuditedRead, type HeldData, type MyDataPart } from '@citypoints/federation';
+import { collectMyData, MY_DATA_SUBGRAPHS, myDataPart, partKey, type AuditedRead, type HeldData, type MyDataPart } from '@citypoints/federation';
 import { forbidden, isUuid, notFound } from '@citypoints/kit';
 import { SCHEMA, type RegistryRuntime } from '../runtime';
 
@@ -48,6 +48,6 @@ export async function myData(rt: RegistryRuntime, c: Caller | null): Promise<Rec
   const document: Record<string, unknown> = { generatedAt: rt.clock.now().toISOString(), resident: mine.data };
   for (const p of parts.slice(1)) document[partKey(p.subgraph)] = p.data;
   document.reads = reads;
-  document.unavailable = others ? others.unavailable : ['settlement', 'civic', 'volunteering', 'enterprise-credit', 'social-organisations'];
+  document.unavailable = others ? others.unavailable : [...MY_DATA_SUBGRAPHS];
   return document;
 }
