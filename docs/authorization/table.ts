@@ -76,6 +76,7 @@ export const TABLE: Row[] = [
     '§9: answers only officials and department analysts, so an ID number cannot be confirmed by trying; an official gets nothing for a resident outside their division',
     only({ DEPARTMENT_ANALYST: 'allowed', TOWN_OFFICIAL: OWN_MASKED, VILLAGE_REGISTRAR: OWN_MASKED, VILLAGE_REVIEWER: OWN_MASKED, PUBLICITY_CLERK: OWN_MASKED, TOWN_REVIEWER: OWN_MASKED, EDUCATION_OFFICER: OWN_MASKED, HUKOU_OFFICER: OWN_MASKED }),
   ),
+  Q('myData', 'PIPL right of access (docs/my-data.md): the calling resident\'s own data from every subgraph and every audited read of it; nobody else\'s, so nobody else may call it', nobody({ RESIDENT: 'allowed' })),
   Q('enterprise', 'an enterprise\'s name and division are public register data (its credit and labour risk are fields below)', signedIn()),
   Q('socialOrganisation', 'an organisation\'s register entry is public (its grading is a field below)', signedIn()),
   M('createDivision', 'the division tree is the city\'s', only()),

@@ -47,6 +47,7 @@ export const CALLS: Record<string, (f: Fixtures, s: Scope) => Call> = {
   'Query.divisions': (f, s) => q(`query($c: ID) { divisions(parentCode: $c) { code } }`, { c: f.towns[s] }),
   'Query.resident': (f, s) => q(`query($id: ID!) { resident(id: $id) { id name division { code } } }`, { id: f.residents[s] }),
   'Query.residentByIdNumber': (f, s) => q(`query($n: String!) { residentByIdNumber(idNumber: $n) { id name idNumberMasked } }`, { n: f.idNumbers[s] }),
+  'Query.myData': () => q(`{ myData }`),
   'Query.enterprise': (f, s) => q(`query($u: ID!) { enterprise(uscc: $u) { uscc name } }`, { u: f.enterprises[s] }),
   'Query.socialOrganisation': (f, s) => q(`query($u: ID!) { socialOrganisation(uscc: $u) { uscc name } }`, { u: f.organisations[s] }),
   'Mutation.createDivision': (f, s) => q(`mutation($i: CreateDivisionInput!) { createDivision(input: $i) { code } }`, { i: { code: `${f.towns[s]}9${String(Math.floor(Math.random() * 99)).padStart(2, '0')}`, name: '测试社区', level: 'VILLAGE', parentCode: f.towns[s] } }),

@@ -4,3 +4,4 @@ export * from './schema';
 export * from './server';
 export * from './types';
 export * from './module';
+export * from './my-data';

@@ -13,3 +13,4 @@ export {
   type PostingEntry,
   type PostResult,
 } from './ledger';
+export { OTHER_PARTY, type LedgerHoldings } from './holdings';

@@ -8,6 +8,7 @@ import { expireLots } from './expiry';
 import { settleYear } from './settlement';
 import { accountHistory, annualStatement } from './statements';
 import { checkInvariants } from './invariants';
+import { holdingsOf, type LedgerHoldings } from './holdings';
 import type { AnnualStatement, HistoryEntry, InvariantViolation, LedgerAccount, LedgerOptions, OpenAccountInput, PostInput, PostResult } from './types';
 
 export type {
@@ -84,6 +85,11 @@ export class Ledger {
 
   statement(m: EntityManager, accountId: string, year: number): Promise<Omit<AnnualStatement, 'replayed'> | null> {
     return annualStatement(this.scope, m, accountId, year);
+  }
+
+  /** Everything held for one owner (a resident's own data): accounts, postings, lots, statements; other persons masked. */
+  holdings(m: EntityManager, ownerId: string, personKinds: readonly string[]): Promise<LedgerHoldings> {
+    return holdingsOf(this.scope, m, ownerId, personKinds);
   }
 
   /** Every way the stored state can disagree with the postings; empty when the ledger is sound. */

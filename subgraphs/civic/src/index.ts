@@ -1,6 +1,7 @@
 import { openSubgraphDataSource } from '@citypoints/db';
 import { EventConsumer, OutboxRelay, declareSubscription, registryClientFor } from '@citypoints/events';
-import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
+import { myDataRoute, type SubgraphInstance, type SubgraphModule } from '@citypoints/federation';
+import { civicHeld } from './my-data/my-data.held';
 import { createQueue, createWorker, JobRuns, Lifecycle, schedule } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
 import { SCHEMA } from './context';
@@ -55,6 +56,7 @@ export const civic: SubgraphModule = {
       federated,
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
+      routes: myDataRoute({ subgraph: 'civic', secret: deps.internal?.secret, schema: SCHEMA, db: ds, held: (id) => civicHeld(rt, id), log: deps.log }),
       async startWorkers() {
         const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'civic', connection: deps.queue, handlers, prefix: deps.queuePrefix, log: deps.log });
         lifecycle.worker('events', { close: () => consumer.stop() });

@@ -1,7 +1,8 @@
 import { declareSubscription, registryClientFor } from '@citypoints/events';
 import { enterpriseHandlers } from './enterprises/enterprise.projection';
 import { openSubgraphDataSource } from '@citypoints/db';
-import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
+import { myDataRoute, type SubgraphInstance, type SubgraphModule } from '@citypoints/federation';
+import { enterpriseCreditHeld } from './my-data/my-data.held';
 import { createQueue, JobRuns, Lifecycle } from '@citypoints/jobs';
 import { optionsFromEnv, type EnterpriseCreditOptions } from './config';
 import { creditPublisher } from './events';
@@ -69,6 +70,7 @@ export function enterpriseCreditModule(overrides: Partial<EnterpriseCreditOption
         federated,
         dataSource: ds,
         ready: async () => (await ds.query('SELECT 1')).length === 1,
+        routes: myDataRoute({ subgraph: 'enterprise-credit', secret: deps.internal?.secret, schema: SCHEMA, db: ds, held: enterpriseCreditHeld, log }),
         startWorkers: () => startWorkers(rt),
         seedDemo: (o) => seedEnterpriseCreditDemo(rt, o),
         close: () => lifecycle.shutdown(),

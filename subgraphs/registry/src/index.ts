@@ -20,7 +20,7 @@ export const registry: SubgraphModule = {
     const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: registryEntities, migrations: [Init1764100000000, EventVersions1764900000000] });
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
-    const rt: RegistryRuntime = { ds, clock: deps.clock, lifecycle, log };
+    const rt: RegistryRuntime = { ds, clock: deps.clock, lifecycle, log, internal: deps.internal };
     const federated = await buildRegistrySchema();
     return {
       name: 'registry',

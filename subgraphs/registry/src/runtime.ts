@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { SubgraphContext } from '@citypoints/federation';
+import type { InternalCalls, SubgraphContext } from '@citypoints/federation';
 import type { Lifecycle } from '@citypoints/jobs';
 import type { Clock } from '@citypoints/kit';
 
@@ -11,6 +11,8 @@ export interface RegistryRuntime {
   clock: Clock;
   lifecycle: Lifecycle;
   log: (message: string) => void;
+  /** where the other subgraphs listen, for the parts of a resident's own data (absent: none are asked) */
+  internal?: InternalCalls;
 }
 
 export type Ctx = SubgraphContext<RegistryRuntime>;

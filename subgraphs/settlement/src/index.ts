@@ -1,6 +1,7 @@
 import { openSubgraphDataSource } from '@citypoints/db';
 import { EventConsumer, declareSubscription, registryClientFor } from '@citypoints/events';
-import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
+import { myDataRoute, type SubgraphInstance, type SubgraphModule } from '@citypoints/federation';
+import { settlementHeld } from './my-data/my-data.held';
 import { JobRuns, Lifecycle } from '@citypoints/jobs';
 import { createAdmissionQueue, startAdmissionWorker } from './admission/admission.jobs';
 import { createFinaliseQueue, startFinaliseJobs } from './admission/finalise.jobs';
@@ -58,6 +59,7 @@ export const settlement: SubgraphModule = {
       federated,
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
+      routes: myDataRoute({ subgraph: 'settlement', secret: deps.internal?.secret, schema: SCHEMA, db: ds, held: (id) => settlementHeld(rt, id), log }),
       async startWorkers() {
         const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: CONSUMER, connection: deps.queue, handlers: eventHandlers, prefix: deps.queuePrefix, log: deps.log });
         await consumer.start();

@@ -1,6 +1,7 @@
 import { openSubgraphDataSource } from '@citypoints/db';
 import { EventConsumer, declareSubscription, registryClientFor } from '@citypoints/events';
-import type { SubgraphModule } from '@citypoints/federation';
+import { myDataRoute, type SubgraphModule } from '@citypoints/federation';
+import { socialOrganisationsHeld } from './my-data/my-data.held';
 import { createQueue, createQueueEvents, JobRuns, Lifecycle } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
 import { CONSUMER, DEFAULT_OPTIONS, SCHEMA, type GradingJob, type SocialOrganisationsOptions, type SocialOrganisationsRuntime } from './runtime';
@@ -50,6 +51,7 @@ export function socialOrganisationsModule(overrides: Partial<SocialOrganisations
         federated,
         dataSource: ds,
         ready: async () => (await ds.query('SELECT 1')).length === 1,
+        routes: myDataRoute({ subgraph: 'social-organisations', secret: deps.internal?.secret, schema: null, db: ds, held: socialOrganisationsHeld, log }),
         async startWorkers() {
           const consumer = new EventConsumer({
             dataSource: ds,

@@ -1,6 +1,7 @@
 import { openSubgraphDataSource } from '@citypoints/db';
 import { EventConsumer, OutboxRelay, declareSubscription, registryClientFor } from '@citypoints/events';
-import type { SubgraphModule } from '@citypoints/federation';
+import { myDataRoute, type SubgraphModule } from '@citypoints/federation';
+import { volunteeringHeld } from './my-data/my-data.held';
 import { createQueue, Lifecycle } from '@citypoints/jobs';
 import { Ledger } from '@citypoints/ledger';
 import { SCHEMA, type VolunteeringRuntime } from './runtime';
@@ -37,6 +38,7 @@ export const volunteering: SubgraphModule = {
       federated,
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
+      routes: myDataRoute({ subgraph: 'volunteering', secret: deps.internal?.secret, schema: SCHEMA, db: ds, held: (id) => volunteeringHeld(rt, id), log }),
       async startWorkers() {
         const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'volunteering', connection: deps.queue, prefix: deps.queuePrefix, handlers, log });
         lifecycle.worker('events', { close: () => consumer.stop() });
