@@ -42,10 +42,11 @@ export class RedemptionNotices {
     let set = this.waiters.get(redemptionId);
     if (!set) this.waiters.set(redemptionId, (set = new Set()));
     set.add(onNotice);
+    // wall time on purpose: the bound is how long the caller waits, not a span of the city's calendar
+    const deadline = Date.now() + boundMs;
     try {
       // listening before the first read: a decision committed in between still wakes us
       if (boundMs > 0) await this.listening();
-      const deadline = Date.now() + boundMs;
       for (;;) {
         signalled = false;
         if (await settled()) return true;
