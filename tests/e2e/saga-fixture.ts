@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HOUR } from '@citypoints/kit';
-import { eventually, ok, seed, type TestCity } from '@citypoints/test-city';
+import { eventually, ok, seed, type GraphQLResponse, type TestCity } from '@citypoints/test-city';
 
 /**
  * What the volunteer-points saga tests share: residents known to civic and volunteering, volunteer
@@ -75,5 +75,16 @@ export function sagaFixture(city: () => TestCity, now: () => Date) {
       return r.status !== 'PENDING' && r;
     }, 60_000);
 
-  return { resident, earn, volunteerPoints, civicBalance, shelf, stock, redeem, redemption, settled };
+  /**
+   * The redemption a redeem answered about: the one it returned, or the one volunteering refused
+   * for want of points (INSUFFICIENT_POINTS names it); anything else fails the test.
+   */
+  const outcomeId = (r: GraphQLResponse): string => {
+    if (!r.errors?.length) return ok(r).redeem.id as string;
+    const e = r.errors[0].extensions as { code?: string; details?: { redemptionId?: string } } | undefined;
+    if (r.errors.length !== 1 || e?.code !== 'INSUFFICIENT_POINTS' || !e.details?.redemptionId) throw new Error('GraphQL errors: ' + JSON.stringify(r.errors));
+    return e.details.redemptionId;
+  };
+
+  return { resident, earn, volunteerPoints, civicBalance, shelf, stock, redeem, redemption, settled, outcomeId };
 }

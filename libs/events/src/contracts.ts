@@ -101,15 +101,24 @@ export const CREDIT_TOPICS = {
 
 /**
  * Volunteer points at the points supermarket, a saga between civic and volunteering: civic asks
- * for a redemption's points (versioned per redemption; asked again by its recovery job),
- * volunteering answers with its decision, which is final and the same at every answer.
+ * for a redemption's points (versioned per redemption; asked again by its recovery job), or,
+ * once it has given a redemption up, asks to cancel it; volunteering answers either with its
+ * decision, which is final and the same at every answer.
  */
 export const EXCHANGE_TOPICS = {
   redemptionRequested: defineTopic('civic.volunteer-redemption.requested', 1, z.object({ redemptionId: uuid, residentId: uuid, points: z.number().int().positive() })),
+  /** civic gave the redemption up (pending too long): refuse it unless already decided, and answer the decision */
+  redemptionCancelled: defineTopic('civic.volunteer-redemption.cancelled', 1, z.object({ redemptionId: uuid, residentId: uuid, points: z.number().int().positive() })),
   debitDecided: defineTopic(
     'volunteering.supermarket-debit.decided',
     1,
-    z.object({ redemptionId: uuid, outcome: z.enum(['DEBITED', 'REFUSED']), balanceAfter: z.number().int().nonnegative().nullable() }),
+    z.object({
+      redemptionId: uuid,
+      outcome: z.enum(['DEBITED', 'REFUSED']),
+      balanceAfter: z.number().int().nonnegative().nullable(),
+      /** why a REFUSED redemption was refused; absent from producers before the field (read as INSUFFICIENT_POINTS) */
+      cause: z.enum(['INSUFFICIENT_POINTS', 'ABANDONED']).nullable().optional(),
+    }),
   ),
 } as const;
 

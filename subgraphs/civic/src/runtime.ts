@@ -4,6 +4,8 @@ import type { SubgraphContext } from '@citypoints/federation';
 import type { JobRuns, Lifecycle } from '@citypoints/jobs';
 import type { Clock } from '@citypoints/kit';
 import type { Ledger } from '@citypoints/ledger';
+import type { CivicOptions } from './config';
+import type { RedemptionNotices } from './exchange/redemption-notices';
 
 /**
  * Everything the civic subgraph works with, built once by `create()` and handed down: resolvers
@@ -14,6 +16,10 @@ export interface CivicRuntime {
   clock: Clock;
   ledger: Ledger;
   runs: JobRuns;
+  /** the volunteer-points saga's bounds (src/config.ts) */
+  options: CivicOptions;
+  /** wakes a redeem waiting for volunteering's decision when the redemption settles */
+  notices: RedemptionNotices;
   /** asks registry for a resident, enterprise or organisation this subgraph has not heard of yet (read-your-writes) */
   registry?: OwnerClient;
   /** every closable of the instance (workers, queues, the pool) is registered here */

@@ -9,6 +9,7 @@ import { JOBS_QUEUE, startVolunteeringJobs } from './jobs/volunteering.jobs';
 import { Init1764700000000 } from './migrations/1764700000000-Init';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { SupermarketDebits1764950000000 } from './migrations/1764950000000-SupermarketDebits';
+import { SupermarketCancellation1764960000000 } from './migrations/1764960000000-SupermarketCancellation';
 import { supermarketHandlers } from './exchange/supermarket';
 import { openSystemAccounts } from './points/points.service';
 import { residentEventHandlers } from './residents/resident.projection';
@@ -22,7 +23,7 @@ export const volunteering: SubgraphModule = {
   buildSchema: buildVolunteeringSchema,
   async create(deps) {
     const log = deps.log ?? (() => undefined);
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764700000000, EventVersions1764900000000, SupermarketDebits1764950000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764700000000, EventVersions1764900000000, SupermarketDebits1764950000000, SupermarketCancellation1764960000000] });
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
     const jobsQueue = lifecycle.queue('jobs', createQueue<Record<string, never>, number>(JOBS_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
@@ -59,5 +60,5 @@ export type { VolunteeringRuntime } from './runtime';
 export { runVolunteeringJob, JOBS_QUEUE as VOLUNTEERING_JOBS_QUEUE, type VolunteeringJob } from './jobs/volunteering.jobs';
 export { serviceAward, administratorAward, starsFor, nextStarAt, type SchemeRules, type Scheme } from './scheme/scheme.rules';
 export { residentEventHandlers } from './residents/resident.projection';
-export { decideRedemption, SUPERMARKET_ACCOUNT } from './exchange/supermarket';
+export { decideRedemption, cancelRedemption, SUPERMARKET_ACCOUNT } from './exchange/supermarket';
 export { TRANSITIONS as NEED_TRANSITIONS, canMove as canMoveNeed, NeedStatus } from './needs/need.rules';

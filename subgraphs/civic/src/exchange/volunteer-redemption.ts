@@ -1,7 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import { EXCHANGE_TOPICS, parsePayload, publishFact, type DomainEvent, type EventHandler } from '@citypoints/events';
+import { HOUR } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import type { CivicRuntime } from '../runtime';
+import { announceSettled } from './redemption-notices';
 
 /**
  * Volunteer points at the points supermarket (docs/domain/08-volunteering.md), civic's side of
@@ -9,19 +11,25 @@ import type { CivicRuntime } from '../runtime';
  *
  * 1. `reserveVolunteerRedemption` — in the redeem mutation's transaction: the stock falls, the
  *    redemption is stored PENDING and the request for the points goes to the outbox. All of it
- *    commits, or none of it.
+ *    commits, or none of it; the redeem then waits (bounded, holding no lock) for step 3.
  * 2. volunteering decides once per redemption: it debits the time bank (oldest lots first) or
  *    refuses for want of points, and answers by an event.
  * 3. `applyDebitDecision` — DEBITED completes the redemption; REFUSED compensates: the stock is
- *    released and the redemption FAILED. A decision for a redemption no longer pending changes nothing.
+ *    released and the redemption FAILED. A decision for a redemption no longer pending changes
+ *    nothing. The commit notifies the redeem waiting for it.
  *
  * `resumePendingRedemptions` is the recovery of a saga stopped between the steps (a request or an
  * answer lost, a worker killed): it asks volunteering again for every redemption pending longer
  * than a while. Volunteering answers a repeated request with its first decision, so the points
- * and the stock move once whatever is repeated.
+ * and the stock move once whatever is repeated. A redemption pending longer than the give-up
+ * bound is abandoned: civic asks volunteering to cancel it instead, and volunteering refuses it
+ * (cause ABANDONED) unless it has decided already, in which case it answers that decision — so
+ * the saga ends either way with both moved or neither.
  */
-/** How long a redemption stays pending before the recovery job asks volunteering again. */
+/** How long a redemption stays pending before the recovery job asks volunteering again (the default of `options.resumeAfterMs`). */
 export const RESUME_AFTER_MS = 60_000;
+/** How long a redemption may stay pending before civic gives it up (the default of `options.giveUpAfterMs`). */
+export const GIVE_UP_AFTER_MS = 24 * HOUR;
 
 export interface ReserveInput {
   redemptionId: string;
@@ -38,6 +46,8 @@ export interface ReserveInput {
 
 const request = (m: EntityManager, redemptionId: string, residentId: string, points: number) =>
   publishFact(m, SCHEMA, EXCHANGE_TOPICS.redemptionRequested, redemptionId, { redemptionId, residentId, points });
+const cancel = (m: EntityManager, redemptionId: string, residentId: string, points: number) =>
+  publishFact(m, SCHEMA, EXCHANGE_TOPICS.redemptionCancelled, redemptionId, { redemptionId, residentId, points });
 
 /** Step 1, inside the redeem transaction (reward rows locked, stock checked). */
 export async function reserveVolunteerRedemption(rt: CivicRuntime, m: EntityManager, r: ReserveInput): Promise<void> {
@@ -65,6 +75,8 @@ export interface DebitDecision {
   redemptionId: string;
   outcome: 'DEBITED' | 'REFUSED';
   balanceAfter: number | null;
+  /** why REFUSED; an answer without it was refused for want of points */
+  cause?: 'INSUFFICIENT_POINTS' | 'ABANDONED' | null;
 }
 
 /** Step 3: completes or compensates a pending redemption, once. Returns the status it left. */
@@ -78,6 +90,7 @@ export async function applyDebitDecision(rt: CivicRuntime, m: EntityManager, d: 
   const now = rt.clock.now();
   if (d.outcome === 'DEBITED') {
     await m.query(`UPDATE "${SCHEMA}".redemptions SET status = 'COMPLETED', balance_after = $2, settled_at = $3 WHERE id = $1`, [d.redemptionId, d.balanceAfter, now]);
+    await announceSettled(m, d.redemptionId);
     return 'COMPLETED';
   }
   if (d.outcome !== 'REFUSED') throw new Error(`unknown supermarket decision ${String(d.outcome)} for ${d.redemptionId}`);
@@ -91,30 +104,40 @@ export async function applyDebitDecision(rt: CivicRuntime, m: EntityManager, d: 
     `UPDATE "${SCHEMA}".reward_items i SET stock = i.stock + x.qty FROM unnest($1::uuid[], $2::int[]) AS x(id, qty) WHERE i.id = x.id`,
     [lines.map((l) => l.reward_id), lines.map((l) => l.quantity)],
   );
-  await m.query(`UPDATE "${SCHEMA}".redemptions SET status = 'FAILED', failure = 'INSUFFICIENT_POINTS', settled_at = $2 WHERE id = $1`, [d.redemptionId, now]);
+  await m.query(`UPDATE "${SCHEMA}".redemptions SET status = 'FAILED', failure = $3, settled_at = $2 WHERE id = $1`, [d.redemptionId, now, d.cause ?? 'INSUFFICIENT_POINTS']);
+  await announceSettled(m, d.redemptionId);
   return 'FAILED';
 }
 
 /**
  * The recovery job: every redemption pending for longer than `olderThanMs` (by the runtime's
- * clock) is asked for again, a batch per transaction; rows another replica is resuming are
- * skipped. Returns how many were asked again. Safe to run at any time, twice, or in parallel.
+ * clock) is asked for again — or, once it has been pending since its reservation for longer than
+ * `giveUpAfterMs`, given up (`abandoned_at`) and its cancellation asked for, then asked again at
+ * every later run until volunteering answers. A batch per transaction; rows another replica is
+ * resuming are skipped. Returns how many were asked (for the points or the cancellation). Safe
+ * to run at any time, twice, or in parallel.
  */
-export async function resumePendingRedemptions(rt: CivicRuntime, o: { olderThanMs?: number; batchSize?: number } = {}): Promise<number> {
-  const olderThanMs = o.olderThanMs ?? RESUME_AFTER_MS;
+export async function resumePendingRedemptions(rt: CivicRuntime, o: { olderThanMs?: number; giveUpAfterMs?: number; batchSize?: number } = {}): Promise<number> {
+  const olderThanMs = o.olderThanMs ?? rt.options.resumeAfterMs;
+  const giveUpAfterMs = o.giveUpAfterMs ?? rt.options.giveUpAfterMs;
   const batchSize = o.batchSize ?? 200;
   let total = 0;
   for (;;) {
     const n = await rt.ds.transaction(async (m) => {
       const now = rt.clock.now();
-      const due: { id: string; resident_id: string; total_points: number }[] = await m.query(
-        `SELECT id, resident_id, total_points FROM "${SCHEMA}".redemptions
+      const due: { id: string; resident_id: string; total_points: number; give_up: boolean }[] = await m.query(
+        `SELECT id, resident_id, total_points, (abandoned_at IS NOT NULL OR created_at <= $3) AS give_up FROM "${SCHEMA}".redemptions
           WHERE status = 'PENDING' AND requested_at <= $1 ORDER BY requested_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [new Date(now.getTime() - olderThanMs), batchSize],
+        [new Date(now.getTime() - olderThanMs), batchSize, new Date(now.getTime() - giveUpAfterMs)],
       );
-      for (const r of due) await request(m, r.id, r.resident_id, r.total_points);
+      for (const r of due) await (r.give_up ? cancel : request)(m, r.id, r.resident_id, r.total_points);
       if (due.length) {
-        await m.query(`UPDATE "${SCHEMA}".redemptions SET requested_at = $2, requests = requests + 1 WHERE id = ANY($1::uuid[])`, [due.map((r) => r.id), now]);
+        await m.query(
+          `UPDATE "${SCHEMA}".redemptions SET requested_at = $2, requests = requests + 1,
+             abandoned_at = CASE WHEN id = ANY($3::uuid[]) THEN coalesce(abandoned_at, $2) ELSE abandoned_at END
+            WHERE id = ANY($1::uuid[])`,
+          [due.map((r) => r.id), now, due.filter((r) => r.give_up).map((r) => r.id)],
+        );
       }
       return due.length;
     });

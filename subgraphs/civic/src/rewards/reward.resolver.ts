@@ -27,7 +27,10 @@ export class RewardResolver {
   }
 
   @Authorized('RESIDENT', 'MERCHANT')
-  @Mutation(() => Redemption)
+  @Mutation(() => Redemption, {
+    description:
+      'VOLUNTEER items: waits (a few seconds at most) for the volunteer points and answers COMPLETED, or the error INSUFFICIENT_POINTS (details.redemptionId; the redemption FAILED, nothing taken); PENDING only when no decision came in time — then see redemption(id)',
+  })
   redeem(@Arg('input') input: RedeemInput, @Ctx() ctx: Context): Promise<Redemption> {
     return redeem(ctx.rt, ctx.caller, input);
   }

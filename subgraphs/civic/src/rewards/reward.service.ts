@@ -153,13 +153,57 @@ const noConsent = () => forbidden("a redemption needs the holder's valid redempt
  * rows are locked in id order, so concurrent redemptions queue instead of deadlocking; the
  * ledger posts the card's debit (refusing an overdraft), then the stock falls. A retry by the
  * same caller with the same key finds the first redemption and returns it, moving nothing.
+ *
+ * VOLUNTEER items: the transaction reserves the stock and commits (the saga's first step), then
+ * the redeem waits — bounded by `options.redeemWaitMs`, holding no connection or lock — for
+ * volunteering's decision and answers the outcome: COMPLETED, or INSUFFICIENT_POINTS (the
+ * redemption FAILED, its stock released); PENDING only when no decision came in time. A retry
+ * with the same key answers the redemption's outcome the same way (waiting again while pending).
  */
 export async function redeem(rt: CivicRuntime, c: Caller | null, input: RedeemInput): Promise<Redemption> {
   const caller = requireRole(c, 'RESIDENT', 'MERCHANT');
   const key = validKey(input.idempotencyKey);
   const lines = validLines(input);
   const hash = createHash('sha256').update(JSON.stringify([...lines.entries()].sort())).digest('hex');
-  return rt.ds.transaction(async (m) => {
+  const taken = await redeemInTransaction(rt, caller, input, key, lines, hash);
+  return taken.row.points_kind === PointsKind.VOLUNTEER ? volunteerOutcome(rt, taken.row, taken.showBalance) : toRedemption(taken.row, taken.showBalance);
+}
+
+const redemptionRow = async (rt: CivicRuntime, id: string): Promise<RedemptionRow> =>
+  (await rt.ds.query(`SELECT ${REDEMPTION_COLUMNS} FROM "${SCHEMA}".redemptions WHERE id = $1`, [id]))[0];
+
+/**
+ * The answer to a redeem of VOLUNTEER items, once its reservation has committed: waits (bounded)
+ * while the redemption is pending, then answers it — or refuses with INSUFFICIENT_POINTS when
+ * volunteering refused for want of points (the stock already released).
+ */
+async function volunteerOutcome(rt: CivicRuntime, row: RedemptionRow, showBalance: boolean): Promise<Redemption> {
+  let current = row;
+  if (current.status === RedemptionStatus.PENDING && rt.options.redeemWaitMs > 0) {
+    await rt.notices.waitFor(
+      row.id,
+      async () => {
+        current = await redemptionRow(rt, row.id);
+        return current.status !== RedemptionStatus.PENDING;
+      },
+      rt.options.redeemWaitMs,
+      rt.options.redeemPollMs,
+    );
+  }
+  if (current.status === RedemptionStatus.FAILED && current.failure === INSUFFICIENT_POINTS) {
+    throw new DomainError(INSUFFICIENT_POINTS, 'not enough volunteer points: nothing was redeemed', { redemptionId: current.id, required: current.total_points });
+  }
+  return toRedemption(current, showBalance);
+}
+
+interface Taken {
+  row: RedemptionRow;
+  showBalance: boolean;
+}
+
+/** The redeem's one transaction: consent, the key, the stock, and the points (CIVIC) or the reservation (VOLUNTEER). */
+async function redeemInTransaction(rt: CivicRuntime, caller: Caller, input: RedeemInput, key: string, lines: Map<string, number>, hash: string): Promise<Taken> {
+  return rt.ds.transaction(async (m): Promise<Taken> => {
     const card = await cardByNo(rt, m, input.cardNo);
     const asHolder = !!card && hasRole(caller, 'RESIDENT') && caller.sub === card.resident_id;
     if (!asHolder && (!card || !(hasRole(caller, 'MERCHANT') || isCityAdmin(caller)))) throw noConsent();
@@ -176,7 +220,7 @@ export async function redeem(rt: CivicRuntime, c: Caller | null, input: RedeemIn
     const showBalance = asHolder || isCityAdmin(caller);
     if (existing.length) {
       if (existing[0].card_no !== card!.card_no || existing[0].request_hash !== hash) throw conflict('idempotencyKey was already used for a different redemption', { field: 'idempotencyKey' });
-      return toRedemption(existing[0], showBalance);
+      return { row: existing[0], showBalance };
     }
     const rewards: RewardRow[] = await m.query(
       `SELECT id, merchant_id, name, points_cost, stock, points_kind FROM "${SCHEMA}".reward_items WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
@@ -213,7 +257,7 @@ export async function redeem(rt: CivicRuntime, c: Caller | null, input: RedeemIn
         totalPoints: total,
       });
       const rows: RedemptionRow[] = await m.query(`SELECT ${REDEMPTION_COLUMNS} FROM "${SCHEMA}".redemptions WHERE id = $1`, [redemptionId]);
-      return toRedemption(rows[0], showBalance);
+      return { row: rows[0], showBalance };
     }
     const cardAccount = passbookAccount(PassbookKind.CIVIC, card!.resident_id);
     const posted = await rt.ledger
@@ -244,6 +288,6 @@ export async function redeem(rt: CivicRuntime, c: Caller | null, input: RedeemIn
          FROM unnest($2::uuid[], $3::int[]) AS x(id, qty) JOIN "${SCHEMA}".reward_items r ON r.id = x.id`,
       [rows[0].id, [...lines.keys()], [...lines.values()]],
     );
-    return toRedemption(rows[0], showBalance);
+    return { row: rows[0], showBalance };
   });
 }

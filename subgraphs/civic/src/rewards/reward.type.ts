@@ -22,7 +22,7 @@ export class Redemption {
   @Field(() => PointsKind) pointsKind: PointsKind;
   @Field(() => RedemptionStatus, { description: 'a VOLUNTEER redemption is PENDING until volunteering has debited the points (COMPLETED) or refused (FAILED, the stock released)' })
   status: RedemptionStatus;
-  @Field(() => String, { nullable: true, description: 'why a FAILED redemption failed (an error code, e.g. INSUFFICIENT_POINTS)' })
+  @Field(() => String, { nullable: true, description: 'why a FAILED redemption failed: INSUFFICIENT_POINTS, or ABANDONED (pending too long, given up before the points were taken)' })
   failure: string | null;
 }
 
