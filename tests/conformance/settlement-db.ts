@@ -9,6 +9,7 @@ import { CallerScopedKeys1764200000006 } from '../../subgraphs/settlement/src/mi
 import { LookupAttempts1764200000090 } from '../../subgraphs/settlement/src/lookup/lookup.migration';
 import { SchemeSimulations1764200000095 } from '../../subgraphs/settlement/src/simulation/simulation.migration';
 import { EventVersions1764900000000 } from '../../subgraphs/settlement/src/migrations/1764900000000-EventVersions';
+import { EventTraceContext1765000000000 } from '../../subgraphs/settlement/src/migrations/1765000000000-EventTraceContext';
 
 /** A fresh database with settlement's schema migrated as the subgraph ships it (the seeded rows included). */
 export async function migratedSettlement(label: string): Promise<{ db: TestDatabase; ds: DataSource }> {
@@ -28,6 +29,7 @@ export async function migratedSettlement(label: string): Promise<{ db: TestDatab
       LookupAttempts1764200000090,
       SchemeSimulations1764200000095,
       EventVersions1764900000000,
+      EventTraceContext1765000000000,
     ],
   });
   await ds.runMigrations();

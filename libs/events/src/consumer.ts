@@ -1,10 +1,30 @@
 import { assertIdentifier, DataSource, EntityManager } from '@citypoints/db';
 import { createWorker, JobWorker, QueueConnection } from '@citypoints/jobs';
+import { withSpan } from '@citypoints/log';
 import type { Job } from 'bullmq';
 import { DomainEvent } from './outbox';
 import { consumerQueueName, SubscriptionStore } from './subscriptions';
 
-export type EventHandler = (manager: EntityManager, event: DomainEvent) => Promise<void>;
+/**
+ * Applies one event in the consumer's transaction. A handler marked `commutes` (see `commutative`)
+ * gives the same state whatever else runs beside it, so the consumer applies it concurrently with
+ * others; any other handler runs one at a time per consumer.
+ */
+export type EventHandler = ((manager: EntityManager, event: DomainEvent) => Promise<void>) & { readonly commutes?: boolean };
+
+/**
+ * Marks a handler whose writes are single-row upserts ordered by the producer's version (a
+ * projection's): two of them in parallel end as they would one after the other.
+ */
+export function commutative(handler: (manager: EntityManager, event: DomainEvent) => Promise<void>): EventHandler {
+  return Object.assign(handler, { commutes: true as const });
+}
+
+/**
+ * Jobs a consumer has in flight at once: each mostly waits on round trips to its database, so a
+ * few in parallel keep up with a burst of writes instead of queueing them one commit after another.
+ */
+export const DEFAULT_CONSUMER_CONCURRENCY = 8;
 
 export interface EventConsumerOptions {
   dataSource: DataSource;
@@ -15,6 +35,7 @@ export interface EventConsumerOptions {
   connection: QueueConnection;
   /** by exact topic; these topics are the consumer's subscription */
   handlers: Record<string, EventHandler>;
+  /** jobs in flight at once (DEFAULT_CONSUMER_CONCURRENCY); handlers that do not commute still run one at a time */
   concurrency?: number;
   prefix?: string;
   log?: (message: string) => void;
@@ -30,6 +51,8 @@ export type EventOutcome = 'applied' | 'duplicate' | 'ignored';
  */
 export class EventConsumer {
   private worker: JobWorker<DomainEvent, EventOutcome> | undefined;
+  /** the tail of this consumer's handlers that do not commute, run one after another */
+  private serial: Promise<unknown> = Promise.resolve();
   private readonly log: (message: string) => void;
 
   constructor(private readonly opts: EventConsumerOptions) {
@@ -52,7 +75,7 @@ export class EventConsumer {
     await declareSubscription(this.opts.connection, this.opts.prefix, this.opts.consumer, this.opts.handlers);
     const worker = createWorker<DomainEvent, EventOutcome>(this.queueName, (job) => this.apply(job), this.opts.connection, {
       prefix: this.opts.prefix,
-      concurrency: this.opts.concurrency ?? 1,
+      concurrency: this.opts.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY,
     });
     worker.on('error', (err) => this.log(`consumer ${this.opts.consumer}: ${String(err)}`));
     worker.on('failed', (job, err) =>
@@ -69,10 +92,28 @@ export class EventConsumer {
     await w?.close();
   }
 
+  /**
+   * Runs inside the job's span, which continues the trace of the request that published the event
+   * (its `traceparent`): the applying is a span of that trace, named for the consumer and topic.
+   */
   private async apply(job: Job<DomainEvent, EventOutcome>): Promise<EventOutcome> {
+    const e = job.data;
+    return withSpan(`apply ${e.topic}`, { 'citypoints.consumer': this.opts.consumer, 'citypoints.event.topic': e.topic, 'citypoints.event.id': e.id, 'citypoints.event.source': e.source }, async (span) => {
+      const outcome = await this.applyEvent(job);
+      span.setAttribute('citypoints.event.outcome', outcome);
+      return outcome;
+    });
+  }
+
+  private async applyEvent(job: Job<DomainEvent, EventOutcome>): Promise<EventOutcome> {
     const handler = this.opts.handlers[job.data.topic];
     if (!handler) return 'ignored';
-    return applyOnce(this.opts.dataSource, this.opts.schema, this.opts.consumer, handler, job.data);
+    const run = () => applyOnce(this.opts.dataSource, this.opts.schema, this.opts.consumer, handler, job.data);
+    if (handler.commutes) return run();
+    // one at a time here, before taking a connection; the advisory lock in applyOnce covers replicas
+    const result = this.serial.then(run);
+    this.serial = result.catch(() => undefined);
+    return result;
   }
 }
 
@@ -92,11 +133,13 @@ export async function declareSubscription(connection: QueueConnection, prefix: s
 
 /**
  * The inbox row and the handler's writes in one transaction: a repeat of the event finds the row
- * and is a no-op; a failing handler leaves neither.
+ * and is a no-op; a failing handler leaves neither. A handler that does not commute first takes
+ * the consumer's transaction-scoped advisory lock, so its replicas apply such events one at a time.
  */
 export async function applyOnce(dataSource: DataSource, schema: string, consumer: string, handler: EventHandler, event: DomainEvent): Promise<'applied' | 'duplicate'> {
   assertIdentifier(schema);
   return dataSource.transaction(async (m) => {
+    if (!handler.commutes) await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`citypoints.events:${schema}.${consumer}`]);
     const inserted: unknown[] = await m.query(
       `INSERT INTO "${schema}"."inbox" ("event_id", "consumer") VALUES ($1, $2)
        ON CONFLICT DO NOTHING RETURNING "event_id"`,

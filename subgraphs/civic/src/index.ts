@@ -9,6 +9,7 @@ import { HolderConsent1764600000000 } from './migrations/1764600000000-HolderCon
 import { CallerScopedKeys1764700000000 } from './migrations/1764700000000-CallerScopedKeys';
 import { PausedPublicity1764800000000 } from './migrations/1764800000000-PausedPublicity';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
+import { EventTraceContext1765000000000 } from './migrations/1765000000000-EventTraceContext';
 import { VolunteerExchange1764950000000 } from './migrations/1764950000000-VolunteerExchange';
 import { exchangeHandlers } from './exchange/volunteer-redemption';
 import { startExchangeJobs } from './exchange/exchange.jobs';
@@ -27,7 +28,7 @@ const RHYTHM_SCHEDULES: readonly { id: string; pattern: string; data: RhythmJobD
   { id: 'civic:yearly-evaluation', pattern: '0 2 1 1 *', data: { kind: 'YEARLY_EVALUATION' } },
 ]);
 
-export const MIGRATIONS = Object.freeze([Init1764400000000, HolderConsent1764600000000, CallerScopedKeys1764700000000, PausedPublicity1764800000000, EventVersions1764900000000, VolunteerExchange1764950000000]);
+export const MIGRATIONS = Object.freeze([Init1764400000000, HolderConsent1764600000000, CallerScopedKeys1764700000000, PausedPublicity1764800000000, EventVersions1764900000000, VolunteerExchange1764950000000, EventTraceContext1765000000000]);
 
 export const civic: SubgraphModule = {
   name: 'civic',

@@ -53,9 +53,9 @@ async function measure(backend: 'redis' | 'postgres', redisUrl: string): Promise
   const queuePrefix = `bench${randomUUID().slice(0, 8)}`;
   const instances: SubgraphInstance[] = [];
   try {
-    const reg = await registry.create({ databaseUrl: db.url, queue, queuePrefix, clock: systemClock });
+    const reg = await registry.create({ databaseUrl: db.url, queue, queuePrefix, clock: systemClock, ...(process.env.BENCH_DEBUG ? { log: (m: string) => console.error(m) } : {}) });
     instances.push(reg);
-    for (const c of CONSUMERS) instances.push(await c.module.create({ databaseUrl: db.url, queue, queuePrefix, clock: systemClock }));
+    for (const c of CONSUMERS) instances.push(await c.module.create({ databaseUrl: db.url, queue, queuePrefix, clock: systemClock, ...(process.env.BENCH_DEBUG ? { log: (m: string) => console.error(m) } : {}) }));
     for (const i of instances) await i.startWorkers();
 
     const ids: string[] = [];
@@ -88,6 +88,27 @@ async function measure(backend: 'redis' | 'postgres', redisUrl: string): Promise
       [ids, CONSUMERS.length],
     );
     const ms = rows.map((r) => Math.max(0, Number(r.ms))).sort((a, b) => a - b);
+    // where the time goes: outbox → claimed by the relay, and claimed → applied by the last consumer
+    const stages: { relay: number; consume: number }[] = await reg.dataSource.query(
+      `SELECT extract(epoch FROM (o.relayed_at - o.created_at)) * 1000 AS relay, extract(epoch FROM (max(i.processed_at) - o.relayed_at)) * 1000 AS consume
+       FROM registry.outbox o
+       JOIN (${CONSUMERS.map((c) => `SELECT event_id, processed_at FROM "${c.schema}".inbox`).join(' UNION ALL ')}) i ON i.event_id = o.id
+       WHERE o.topic = 'registry.resident.registered' AND o.aggregate_id = ANY($1)
+       GROUP BY o.id, o.created_at, o.relayed_at`,
+      [ids],
+    );
+    if (process.env.BENCH_DEBUG) {
+      const per: { consumer: string; n: number; ms: number }[] = await reg.dataSource.query(
+        `SELECT i.c AS consumer, row_number() OVER (PARTITION BY i.c ORDER BY o.created_at) AS n, extract(epoch FROM (i.processed_at - o.relayed_at)) * 1000 AS ms
+         FROM registry.outbox o JOIN (${CONSUMERS.map((c) => `SELECT '${c.name}' AS c, event_id, processed_at FROM "${c.schema}".inbox`).join(' UNION ALL ')}) i ON i.event_id = o.id
+         WHERE o.aggregate_id = ANY($1) ORDER BY 1, 2`,
+        [ids],
+      );
+      for (const r of per) if (Number(r.n) % 15 === 1) console.log(`    ${r.consumer} #${r.n}: ${Number(r.ms).toFixed(0)} ms`);
+    }
+    const relay = stages.map((r) => Math.max(0, Number(r.relay))).sort((a, b) => a - b);
+    const consume = stages.map((r) => Math.max(0, Number(r.consume))).sort((a, b) => a - b);
+    console.log(`  ${backend}: outbox → relay p50 ${pct(relay, 50).toFixed(0)} ms, p99 ${pct(relay, 99).toFixed(0)} ms; relay → last consumer p50 ${pct(consume, 50).toFixed(0)} ms, p99 ${pct(consume, 99).toFixed(0)} ms`);
     return { backend, p50: pct(ms, 50), p95: pct(ms, 95), p99: pct(ms, 99), max: ms[ms.length - 1], events: ms.length };
   } finally {
     for (const i of instances.reverse()) await i.close().catch(() => undefined);
@@ -98,7 +119,8 @@ async function measure(backend: 'redis' | 'postgres', redisUrl: string): Promise
 async function main() {
   process.env.CITYPOINTS_TEST_PG_URL = process.env.CITYPOINTS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const redisUrl = process.env.CITYPOINTS_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const backends: ('redis' | 'postgres')[] = (await pingRedis(redisUrl)) ? ['redis', 'postgres'] : ['postgres'];
+  const only = process.env.BENCH_BACKEND as 'redis' | 'postgres' | undefined;
+  const backends: ('redis' | 'postgres')[] = ((await pingRedis(redisUrl)) ? ['redis', 'postgres'] : ['postgres']).filter((b) => !only || b === only) as ('redis' | 'postgres')[];
   console.log(`events: ${EVENTS} resident registrations at ${RATE}/s; consumers: ${CONSUMERS.map((c) => c.name).join(', ')}; relay poll interval ${DEFAULT_RELAY_POLL_MS} ms`);
   if (!backends.includes('redis')) console.log(`Redis at ${redisUrl} did not answer: PostgreSQL backend only`);
   const results: Result[] = [];
