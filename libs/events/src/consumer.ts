@@ -26,6 +26,12 @@ export function commutative(handler: (manager: EntityManager, event: DomainEvent
  */
 export const DEFAULT_CONSUMER_CONCURRENCY = 8;
 
+/**
+ * How often a running consumer declares its subscription again: the record on the queue backend
+ * comes back within this long after Redis lost it (flushed, restarted without persistence).
+ */
+export const DEFAULT_SUBSCRIPTION_REFRESH_MS = 5_000;
+
 export interface EventConsumerOptions {
   dataSource: DataSource;
   /** the consuming subgraph's schema, holding its `inbox` and whatever its handlers write */
@@ -37,6 +43,8 @@ export interface EventConsumerOptions {
   handlers: Record<string, EventHandler>;
   /** jobs in flight at once (DEFAULT_CONSUMER_CONCURRENCY); handlers that do not commute still run one at a time */
   concurrency?: number;
+  /** how often the subscription is declared again while running (DEFAULT_SUBSCRIPTION_REFRESH_MS) */
+  subscriptionRefreshMs?: number;
   prefix?: string;
   log?: (message: string) => void;
 }
@@ -53,6 +61,8 @@ export class EventConsumer {
   private worker: JobWorker<DomainEvent, EventOutcome> | undefined;
   /** the tail of this consumer's handlers that do not commute, run one after another */
   private serial: Promise<unknown> = Promise.resolve();
+  private store: SubscriptionStore | undefined;
+  private refresh: NodeJS.Timeout | undefined;
   private readonly log: (message: string) => void;
 
   constructor(private readonly opts: EventConsumerOptions) {
@@ -69,10 +79,19 @@ export class EventConsumer {
     return Object.keys(this.opts.handlers).sort();
   }
 
-  /** Records this consumer's subscription where the relays read it, then starts taking events. */
+  /**
+   * Records this consumer's subscription where the relays read it, then starts taking events; the
+   * record is written again every `subscriptionRefreshMs` while running (it is idempotent), so
+   * routing recovers by itself when the queue backend lost it.
+   */
   async start(): Promise<void> {
     if (this.worker) return;
-    await declareSubscription(this.opts.connection, this.opts.prefix, this.opts.consumer, this.opts.handlers);
+    this.store = new SubscriptionStore(this.opts.connection, this.opts.prefix);
+    await this.declare();
+    this.refresh = setInterval(() => {
+      this.declare().catch((err) => this.log(`consumer ${this.opts.consumer}: declaring its subscription failed: ${String(err)}`));
+    }, this.opts.subscriptionRefreshMs ?? DEFAULT_SUBSCRIPTION_REFRESH_MS);
+    this.refresh.unref();
     const worker = createWorker<DomainEvent, EventOutcome>(this.queueName, (job) => this.apply(job), this.opts.connection, {
       prefix: this.opts.prefix,
       concurrency: this.opts.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY,
@@ -87,9 +106,19 @@ export class EventConsumer {
 
   /** Lets the job in flight finish, then stops taking new ones. */
   async stop(): Promise<void> {
+    if (this.refresh) clearInterval(this.refresh);
+    this.refresh = undefined;
     const w = this.worker;
     this.worker = undefined;
     await w?.close();
+    const store = this.store;
+    this.store = undefined;
+    await store?.close();
+  }
+
+  /** Writes this consumer's subscription (the same record each time). */
+  private async declare(): Promise<void> {
+    await this.store?.register({ consumer: this.opts.consumer, topics: Object.keys(this.opts.handlers) });
   }
 
   /**

@@ -73,6 +73,9 @@ export class OutboxRelay {
   private listener: Client | undefined;
   /** a NOTIFY came while a batch was in flight: go again at once after it */
   private woken = false;
+  /** every consumer's subscription this relay has read, by consumer: what it routes by if the store loses them */
+  private readonly known = new Map<string, Subscription>();
+  private holding = false;
 
   constructor(private readonly opts: OutboxRelayOptions) {
     assertIdentifier(opts.schema);
@@ -123,7 +126,14 @@ export class OutboxRelay {
         [this.batchSize],
       );
       if (!rows.length) return 0;
-      const subscriptions = this.opts.subscriptions ?? (await this.store!.list());
+      const subscriptions = this.opts.subscriptions ?? (await this.currentSubscriptions());
+      if (!subscriptions.length) {
+        // nobody has declared a subscription (yet, or the store was lost): keep the rows for later rather than send them nowhere
+        if (!this.holding) this.log(`outbox relay ${this.opts.schema}: no consumer has declared a subscription; events wait in the outbox`);
+        this.holding = true;
+        return 0;
+      }
+      this.holding = false;
       const byConsumer = new Map<string, DomainEvent[]>();
       for (const row of rows) {
         const event: DomainEvent = {
@@ -152,6 +162,23 @@ export class OutboxRelay {
       await m.query(`UPDATE ${t} SET "relayed_at" = now() WHERE "id" = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
       return rows.length;
     });
+  }
+
+  /**
+   * The subscriptions in the store, plus those this relay read before and the store no longer has
+   * (Redis flushed or restarted empty): those are put back, without overwriting a declaration
+   * made since, and routed by meanwhile, so no event goes to nobody until the consumers declare
+   * theirs again.
+   */
+  private async currentSubscriptions(): Promise<Subscription[]> {
+    const stored = await this.store!.list();
+    const lost = [...this.known.values()].filter((k) => !stored.some((s) => s.consumer === k.consumer));
+    for (const s of stored) this.known.set(s.consumer, s);
+    if (lost.length) {
+      this.log(`outbox relay ${this.opts.schema}: subscriptions of ${lost.map((s) => s.consumer).join(', ')} missing from the store; restoring them`);
+      await Promise.all(lost.map((s) => this.store!.restore(s)));
+    }
+    return [...stored, ...lost];
   }
 
   private tick(): void {
