@@ -57,7 +57,7 @@ export const civic: SubgraphModule = {
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
       async startWorkers() {
-        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'civic', connection: deps.queue, handlers, prefix: deps.queuePrefix, log: deps.log });
+        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'civic', connection: deps.queue, handlers, prefix: deps.queuePrefix, concurrency: deps.eventConcurrency, log: deps.log });
         lifecycle.worker('events', { close: () => consumer.stop() });
         await consumer.start();
         const relay = new OutboxRelay({ dataSource: ds, schema: SCHEMA, connection: deps.queue, prefix: deps.queuePrefix, log: deps.log });

@@ -57,7 +57,7 @@ export const settlement: SubgraphModule = {
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
       async startWorkers() {
-        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: CONSUMER, connection: deps.queue, handlers: residentEventHandlers, prefix: deps.queuePrefix, log: deps.log });
+        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: CONSUMER, connection: deps.queue, handlers: residentEventHandlers, prefix: deps.queuePrefix, concurrency: deps.eventConcurrency, log: deps.log });
         await consumer.start();
         lifecycle.worker('events', { close: () => consumer.stop() });
         lifecycle.worker('admission', startAdmissionWorker(rt, deps));

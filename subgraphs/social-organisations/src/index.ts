@@ -58,6 +58,7 @@ export function socialOrganisationsModule(overrides: Partial<SocialOrganisations
             consumer: CONSUMER,
             connection: deps.queue,
             prefix: deps.queuePrefix,
+            concurrency: deps.eventConcurrency,
             handlers: { ...registryHandlers(rt), ...enterpriseCreditHandlers(rt) },
             log,
           });

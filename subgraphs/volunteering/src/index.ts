@@ -39,7 +39,7 @@ export const volunteering: SubgraphModule = {
       dataSource: ds,
       ready: async () => (await ds.query('SELECT 1')).length === 1,
       async startWorkers() {
-        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'volunteering', connection: deps.queue, prefix: deps.queuePrefix, handlers, log });
+        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'volunteering', connection: deps.queue, prefix: deps.queuePrefix, concurrency: deps.eventConcurrency, handlers, log });
         lifecycle.worker('events', { close: () => consumer.stop() });
         await consumer.start();
         const relay = new OutboxRelay({ dataSource: ds, schema: SCHEMA, connection: deps.queue, prefix: deps.queuePrefix, log });
