@@ -10,6 +10,7 @@ import { CallerScopedKeys1764600000100 } from '../../subgraphs/social-organisati
 import { BlacklistingLifts1764600000200 } from '../../subgraphs/social-organisations/src/migrations/1764600000200-BlacklistingLifts';
 import { GradingRunItems1764600000300 } from '../../subgraphs/social-organisations/src/migrations/1764600000300-GradingRunItems';
 import { EventVersions1764900000000 } from '../../subgraphs/social-organisations/src/migrations/1764900000000-EventVersions';
+import { EventTraceContext1765000000000 } from '../../subgraphs/social-organisations/src/migrations/1765000000000-EventTraceContext';
 import { schemeDefinition, type SchemeDefinition } from '../../subgraphs/social-organisations/src/scheme/scheme.rules';
 import { computeGrading, creditFor, rewardPlaces, type IndicatorFact, type MemberEffectFact } from '../../subgraphs/social-organisations/src/grading/grading.rules';
 
@@ -34,7 +35,7 @@ beforeAll(async () => {
     url: db.url,
     schema: 'social_organisations',
     entities: [],
-    migrations: [Init1764600000000, CallerScopedKeys1764600000100, BlacklistingLifts1764600000200, GradingRunItems1764600000300, EventVersions1764900000000],
+    migrations: [Init1764600000000, CallerScopedKeys1764600000100, BlacklistingLifts1764600000200, GradingRunItems1764600000300, EventVersions1764900000000, EventTraceContext1765000000000],
   });
   await ds.runMigrations();
   const [row] = await ds.query(`SELECT definition FROM social_organisations.grading_schemes ORDER BY effective_from_year DESC, version DESC LIMIT 1`);

@@ -10,6 +10,7 @@ import { LookupAttempts1764200000090 } from '../../subgraphs/settlement/src/look
 import { SchemeSimulations1764200000095 } from '../../subgraphs/settlement/src/simulation/simulation.migration';
 import { EventVersions1764900000000 } from '../../subgraphs/settlement/src/migrations/1764900000000-EventVersions';
 import { VerifiedLines1765000000000 } from '../../subgraphs/settlement/src/migrations/1765000000000-VerifiedLines';
+import { EventTraceContext1765000000000 } from '../../subgraphs/settlement/src/migrations/1765000000000-EventTraceContext';
 
 /** A fresh database with settlement's schema migrated as the subgraph ships it (the seeded rows included). */
 export async function migratedSettlement(label: string): Promise<{ db: TestDatabase; ds: DataSource }> {
@@ -30,6 +31,7 @@ export async function migratedSettlement(label: string): Promise<{ db: TestDatab
       SchemeSimulations1764200000095,
       EventVersions1764900000000,
       VerifiedLines1765000000000,
+      EventTraceContext1765000000000,
     ],
   });
   await ds.runMigrations();

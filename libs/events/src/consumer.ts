@@ -1,10 +1,36 @@
 import { assertIdentifier, DataSource, EntityManager } from '@citypoints/db';
 import { createWorker, JobWorker, QueueConnection } from '@citypoints/jobs';
+import { withSpan } from '@citypoints/log';
 import type { Job } from 'bullmq';
 import { DomainEvent } from './outbox';
 import { consumerQueueName, SubscriptionStore } from './subscriptions';
 
-export type EventHandler = (manager: EntityManager, event: DomainEvent) => Promise<void>;
+/**
+ * Applies one event in the consumer's transaction. A handler marked `commutes` (see `commutative`)
+ * gives the same state whatever else runs beside it, so the consumer applies it concurrently with
+ * others; any other handler runs one at a time per consumer.
+ */
+export type EventHandler = ((manager: EntityManager, event: DomainEvent) => Promise<void>) & { readonly commutes?: boolean };
+
+/**
+ * Marks a handler whose writes are single-row upserts ordered by the producer's version (a
+ * projection's): two of them in parallel end as they would one after the other.
+ */
+export function commutative(handler: (manager: EntityManager, event: DomainEvent) => Promise<void>): EventHandler {
+  return Object.assign(handler, { commutes: true as const });
+}
+
+/**
+ * Jobs a consumer has in flight at once: each mostly waits on round trips to its database, so a
+ * few in parallel keep up with a burst of writes instead of queueing them one commit after another.
+ */
+export const DEFAULT_CONSUMER_CONCURRENCY = 8;
+
+/**
+ * How often a running consumer declares its subscription again: the record on the queue backend
+ * comes back within this long after Redis lost it (flushed, restarted without persistence).
+ */
+export const DEFAULT_SUBSCRIPTION_REFRESH_MS = 5_000;
 
 export interface EventConsumerOptions {
   dataSource: DataSource;
@@ -15,7 +41,10 @@ export interface EventConsumerOptions {
   connection: QueueConnection;
   /** by exact topic; these topics are the consumer's subscription */
   handlers: Record<string, EventHandler>;
+  /** jobs in flight at once (DEFAULT_CONSUMER_CONCURRENCY); handlers that do not commute still run one at a time */
   concurrency?: number;
+  /** how often the subscription is declared again while running (DEFAULT_SUBSCRIPTION_REFRESH_MS) */
+  subscriptionRefreshMs?: number;
   prefix?: string;
   log?: (message: string) => void;
 }
@@ -30,6 +59,10 @@ export type EventOutcome = 'applied' | 'duplicate' | 'ignored';
  */
 export class EventConsumer {
   private worker: JobWorker<DomainEvent, EventOutcome> | undefined;
+  /** the tail of this consumer's handlers that do not commute, run one after another */
+  private serial: Promise<unknown> = Promise.resolve();
+  private store: SubscriptionStore | undefined;
+  private refresh: NodeJS.Timeout | undefined;
   private readonly log: (message: string) => void;
 
   constructor(private readonly opts: EventConsumerOptions) {
@@ -46,13 +79,22 @@ export class EventConsumer {
     return Object.keys(this.opts.handlers).sort();
   }
 
-  /** Records this consumer's subscription where the relays read it, then starts taking events. */
+  /**
+   * Records this consumer's subscription where the relays read it, then starts taking events; the
+   * record is written again every `subscriptionRefreshMs` while running (it is idempotent), so
+   * routing recovers by itself when the queue backend lost it.
+   */
   async start(): Promise<void> {
     if (this.worker) return;
-    await declareSubscription(this.opts.connection, this.opts.prefix, this.opts.consumer, this.opts.handlers);
+    this.store = new SubscriptionStore(this.opts.connection, this.opts.prefix);
+    await this.declare();
+    this.refresh = setInterval(() => {
+      this.declare().catch((err) => this.log(`consumer ${this.opts.consumer}: declaring its subscription failed: ${String(err)}`));
+    }, this.opts.subscriptionRefreshMs ?? DEFAULT_SUBSCRIPTION_REFRESH_MS);
+    this.refresh.unref();
     const worker = createWorker<DomainEvent, EventOutcome>(this.queueName, (job) => this.apply(job), this.opts.connection, {
       prefix: this.opts.prefix,
-      concurrency: this.opts.concurrency ?? 1,
+      concurrency: this.opts.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY,
     });
     worker.on('error', (err) => this.log(`consumer ${this.opts.consumer}: ${String(err)}`));
     worker.on('failed', (job, err) =>
@@ -64,15 +106,43 @@ export class EventConsumer {
 
   /** Lets the job in flight finish, then stops taking new ones. */
   async stop(): Promise<void> {
+    if (this.refresh) clearInterval(this.refresh);
+    this.refresh = undefined;
     const w = this.worker;
     this.worker = undefined;
     await w?.close();
+    const store = this.store;
+    this.store = undefined;
+    await store?.close();
   }
 
+  /** Writes this consumer's subscription (the same record each time). */
+  private async declare(): Promise<void> {
+    await this.store?.register({ consumer: this.opts.consumer, topics: Object.keys(this.opts.handlers) });
+  }
+
+  /**
+   * Runs inside the job's span, which continues the trace of the request that published the event
+   * (its `traceparent`): the applying is a span of that trace, named for the consumer and topic.
+   */
   private async apply(job: Job<DomainEvent, EventOutcome>): Promise<EventOutcome> {
+    const e = job.data;
+    return withSpan(`apply ${e.topic}`, { 'citypoints.consumer': this.opts.consumer, 'citypoints.event.topic': e.topic, 'citypoints.event.id': e.id, 'citypoints.event.source': e.source }, async (span) => {
+      const outcome = await this.applyEvent(job);
+      span.setAttribute('citypoints.event.outcome', outcome);
+      return outcome;
+    });
+  }
+
+  private async applyEvent(job: Job<DomainEvent, EventOutcome>): Promise<EventOutcome> {
     const handler = this.opts.handlers[job.data.topic];
     if (!handler) return 'ignored';
-    return applyOnce(this.opts.dataSource, this.opts.schema, this.opts.consumer, handler, job.data);
+    const run = () => applyOnce(this.opts.dataSource, this.opts.schema, this.opts.consumer, handler, job.data);
+    if (handler.commutes) return run();
+    // one at a time here, before taking a connection; the advisory lock in applyOnce covers replicas
+    const result = this.serial.then(run);
+    this.serial = result.catch(() => undefined);
+    return result;
   }
 }
 
@@ -92,11 +162,13 @@ export async function declareSubscription(connection: QueueConnection, prefix: s
 
 /**
  * The inbox row and the handler's writes in one transaction: a repeat of the event finds the row
- * and is a no-op; a failing handler leaves neither.
+ * and is a no-op; a failing handler leaves neither. A handler that does not commute first takes
+ * the consumer's transaction-scoped advisory lock, so its replicas apply such events one at a time.
  */
 export async function applyOnce(dataSource: DataSource, schema: string, consumer: string, handler: EventHandler, event: DomainEvent): Promise<'applied' | 'duplicate'> {
   assertIdentifier(schema);
   return dataSource.transaction(async (m) => {
+    if (!handler.commutes) await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`citypoints.events:${schema}.${consumer}`]);
     const inserted: unknown[] = await m.query(
       `INSERT INTO "${schema}"."inbox" ("event_id", "consumer") VALUES ($1, $2)
        ON CONFLICT DO NOTHING RETURNING "event_id"`,

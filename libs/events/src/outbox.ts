@@ -1,5 +1,6 @@
 import { assertIdentifier, EntityManager } from '@citypoints/db';
 import { badInput } from '@citypoints/kit';
+import { currentTraceparent } from '@citypoints/log';
 import { contractOf, parsePayload, type PayloadOf, type TopicContract } from './contracts';
 
 /** What a consumer receives: the outbox row, plus the schema it came from. */
@@ -19,6 +20,11 @@ export interface DomainEvent<P = Record<string, unknown>> {
   createdAt: string;
   /** the publishing subgraph's schema */
   source: string;
+  /**
+   * W3C trace context of the span that published it (the request's, usually), so each consumer
+   * continues that trace; absent when it was published outside any span.
+   */
+  traceparent?: string;
 }
 
 export interface PublishInput {
@@ -91,6 +97,18 @@ export function eventVersionsMigrationSql(schema: string): { up: string[]; down:
   };
 }
 
+/**
+ * SQL of the migration that keeps the trace context of the publishing span with each event
+ * (`outbox.traceparent`), which the relay hands on in the event and its consumers continue.
+ */
+export function eventTraceMigrationSql(schema: string): { up: string[]; down: string[] } {
+  assertIdentifier(schema);
+  return {
+    up: [`ALTER TABLE "${schema}"."outbox" ADD COLUMN "traceparent" text NULL`],
+    down: [`ALTER TABLE "${schema}"."outbox" DROP COLUMN "traceparent"`],
+  };
+}
+
 function requireTransaction(manager: EntityManager): void {
   if (!manager.queryRunner?.isTransactionActive) {
     throw new Error('publish needs the EntityManager of an open transaction (dataSource.transaction(m => ...))');
@@ -111,10 +129,10 @@ export async function publish(manager: EntityManager, schema: string, input: Pub
        ON CONFLICT ("stream", "aggregate_id") DO UPDATE SET "version" = "outbox_sequence"."version" + 1
        RETURNING "version")
      , ins AS (
-       INSERT INTO "${schema}"."outbox" ("topic", "aggregate_id", "payload", "version", "schema_version")
-       SELECT $1, $2, $3::jsonb, seq."version", $5 FROM seq RETURNING "id")
+       INSERT INTO "${schema}"."outbox" ("topic", "aggregate_id", "payload", "version", "schema_version", "traceparent")
+       SELECT $1, $2, $3::jsonb, seq."version", $5, $7 FROM seq RETURNING "id")
      SELECT ins."id", pg_notify($6, '') FROM ins`,
-    [e.topic, e.aggregateId, JSON.stringify(e.payload), streamOf(e.topic), e.schemaVersion, outboxChannel(schema)],
+    [e.topic, e.aggregateId, JSON.stringify(e.payload), streamOf(e.topic), e.schemaVersion, outboxChannel(schema), currentTraceparent() ?? null],
   );
   return rows[0].id;
 }
@@ -178,8 +196,8 @@ export async function publishMany(manager: EntityManager, schema: string, inputs
        ON CONFLICT ("stream", "aggregate_id") DO UPDATE SET "version" = "outbox_sequence"."version" + EXCLUDED."version"
        RETURNING "stream", "aggregate_id", "version")
      , ins AS (
-       INSERT INTO "${schema}"."outbox" ("topic", "aggregate_id", "payload", "version", "schema_version")
-       SELECT e.topic, e.aggregate_id, e.payload::jsonb, seq."version" - e.c + e.k, e.schema_version
+       INSERT INTO "${schema}"."outbox" ("topic", "aggregate_id", "payload", "version", "schema_version", "traceparent")
+       SELECT e.topic, e.aggregate_id, e.payload::jsonb, seq."version" - e.c + e.k, e.schema_version, $7
        FROM e JOIN seq ON seq."stream" = e.stream AND seq."aggregate_id" = e.aggregate_id ORDER BY e.n
        RETURNING 1)
      SELECT pg_notify($6, '') FROM (SELECT 1 FROM ins LIMIT 1) x`,
@@ -190,6 +208,7 @@ export async function publishMany(manager: EntityManager, schema: string, inputs
       checked.map((i) => streamOf(i.topic)),
       checked.map((i) => i.schemaVersion),
       outboxChannel(schema),
+      currentTraceparent() ?? null,
     ],
   );
   return checked.length;

@@ -1,6 +1,6 @@
 import { assertIdentifier, EntityManager } from '@citypoints/db';
 import { parsePayload, type PayloadOf, type TopicContract } from './contracts';
-import type { EventHandler } from './consumer';
+import { commutative, type EventHandler } from './consumer';
 import { streamOf, type DomainEvent } from './outbox';
 
 type Queryable = Pick<EntityManager, 'query'>;
@@ -91,9 +91,10 @@ export function defineProjection(cfg: ProjectionConfig): Projection {
 
   const handlers: Record<string, EventHandler> = {};
   for (const s of cfg.sources) {
-    handlers[s.contract.topic] = async (m, e: DomainEvent) => {
+    // one row's upsert under the version rule: the same end state in any order, in parallel too
+    handlers[s.contract.topic] = commutative(async (m, e: DomainEvent) => {
       await apply(m, s.contract, parsePayload(s.contract, e.payload), e.version);
-    };
+    });
   }
 
   return {

@@ -43,6 +43,7 @@ interface OutboxRow {
   version: string;
   schema_version: number;
   created_at: Date;
+  traceparent: string | null;
 }
 
 /**
@@ -72,6 +73,9 @@ export class OutboxRelay {
   private listener: Client | undefined;
   /** a NOTIFY came while a batch was in flight: go again at once after it */
   private woken = false;
+  /** every consumer's subscription this relay has read, by consumer: what it routes by if the store loses them */
+  private readonly known = new Map<string, Subscription>();
+  private holding = false;
 
   constructor(private readonly opts: OutboxRelayOptions) {
     assertIdentifier(opts.schema);
@@ -113,13 +117,23 @@ export class OutboxRelay {
   async relayOnce(): Promise<number> {
     const t = `"${this.opts.schema}"."outbox"`;
     return this.opts.dataSource.transaction(async (m) => {
+      // a mark lost in a crash only sends the batch again, which the job ids and inboxes absorb:
+      // the relay need not wait for its commit to reach the disk
+      await m.query(`SET LOCAL synchronous_commit = off`);
       const rows: OutboxRow[] = await m.query(
-        `SELECT "id", "topic", "aggregate_id", "payload", "version", "schema_version", "created_at" FROM ${t}
+        `SELECT "id", "topic", "aggregate_id", "payload", "version", "schema_version", "created_at", "traceparent" FROM ${t}
          WHERE "relayed_at" IS NULL ORDER BY "created_at" LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.batchSize],
       );
       if (!rows.length) return 0;
-      const subscriptions = this.opts.subscriptions ?? (await this.store!.list());
+      const subscriptions = this.opts.subscriptions ?? (await this.currentSubscriptions());
+      if (!subscriptions.length) {
+        // nobody has declared a subscription (yet, or the store was lost): keep the rows for later rather than send them nowhere
+        if (!this.holding) this.log(`outbox relay ${this.opts.schema}: no consumer has declared a subscription; events wait in the outbox`);
+        this.holding = true;
+        return 0;
+      }
+      this.holding = false;
       const byConsumer = new Map<string, DomainEvent[]>();
       for (const row of rows) {
         const event: DomainEvent = {
@@ -131,6 +145,7 @@ export class OutboxRelay {
           payload: row.payload,
           createdAt: row.created_at.toISOString(),
           source: this.opts.schema,
+          ...(row.traceparent ? { traceparent: row.traceparent } : {}),
         };
         for (const consumer of consumersOf(row.topic, subscriptions)) {
           const list = byConsumer.get(consumer) ?? [];
@@ -138,14 +153,32 @@ export class OutboxRelay {
           byConsumer.set(consumer, list);
         }
       }
-      for (const [consumer, events] of byConsumer) {
-        await this.queueOf(consumer).addBulk(
-          events.map((e) => ({ name: e.topic, data: e, opts: { ...this.jobOptions, jobId: e.id } })),
-        );
-      }
+      // every consumer's queue at once: a batch costs one round trip to the queue backend, not one per consumer
+      await Promise.all(
+        [...byConsumer].map(([consumer, events]) =>
+          this.queueOf(consumer).addBulk(events.map((e) => ({ name: e.topic, data: e, opts: { ...this.jobOptions, jobId: e.id } }))),
+        ),
+      );
       await m.query(`UPDATE ${t} SET "relayed_at" = now() WHERE "id" = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
       return rows.length;
     });
+  }
+
+  /**
+   * The subscriptions in the store, plus those this relay read before and the store no longer has
+   * (Redis flushed or restarted empty): those are put back, without overwriting a declaration
+   * made since, and routed by meanwhile, so no event goes to nobody until the consumers declare
+   * theirs again.
+   */
+  private async currentSubscriptions(): Promise<Subscription[]> {
+    const stored = await this.store!.list();
+    const lost = [...this.known.values()].filter((k) => !stored.some((s) => s.consumer === k.consumer));
+    for (const s of stored) this.known.set(s.consumer, s);
+    if (lost.length) {
+      this.log(`outbox relay ${this.opts.schema}: subscriptions of ${lost.map((s) => s.consumer).join(', ')} missing from the store; restoring them`);
+      await Promise.all(lost.map((s) => this.store!.restore(s)));
+    }
+    return [...stored, ...lost];
   }
 
   private tick(): void {

@@ -60,6 +60,23 @@ export class SubscriptionStore {
     );
   }
 
+  /**
+   * Records `s` only where this consumer has no subscription yet (a relay putting back what it
+   * remembers after the store was lost): never overwrites a consumer's newer declaration.
+   */
+  async restore(s: Subscription): Promise<void> {
+    const topics = [...new Set(s.topics)].sort();
+    if (this.connection.kind === 'redis') {
+      await (await this.redisClient()).hsetnx(this.redisKey(), s.consumer, JSON.stringify(topics));
+      return;
+    }
+    const pg = await this.pgClient();
+    await pg.query(
+      `INSERT INTO "${this.pgSchema()}"."event_subscriptions" ("prefix", "consumer", "topics") VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+      [this.prefix, s.consumer, topics],
+    );
+  }
+
   async list(): Promise<Subscription[]> {
     if (this.connection.kind === 'redis') {
       const all = await (await this.redisClient()).hgetall(this.redisKey());

@@ -8,6 +8,7 @@ import {
   EventOutcome,
   eventsMigrationSql,
   eventVersionsMigrationSql,
+  eventTraceMigrationSql,
   OutboxRelay,
   publish,
   SubscriptionStore,
@@ -72,8 +73,8 @@ describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, availab
     db = await createTestDatabase('events');
     registry = await openSubgraphDataSource({ url: db.url, schema: 'registry', entities: [], migrations: [] });
     settlement = await openSubgraphDataSource({ url: db.url, schema: 'settlement', entities: [], migrations: [] });
-    for (const sql of [...eventsMigrationSql('registry').up, ...eventVersionsMigrationSql('registry').up]) await registry.query(sql);
-    for (const sql of [...eventsMigrationSql('settlement').up, ...eventVersionsMigrationSql('settlement').up]) await settlement.query(sql);
+    for (const sql of [...eventsMigrationSql('registry').up, ...eventVersionsMigrationSql('registry').up, ...eventTraceMigrationSql('registry').up]) await registry.query(sql);
+    for (const sql of [...eventsMigrationSql('settlement').up, ...eventVersionsMigrationSql('settlement').up, ...eventTraceMigrationSql('settlement').up]) await settlement.query(sql);
     await registry.query(`CREATE TABLE registry.residents (id uuid PRIMARY KEY, name text NOT NULL)`);
     // no unique key on purpose: a second application would show as a second row
     await settlement.query(`CREATE TABLE settlement.applicants (resident_id uuid NOT NULL, name text NOT NULL)`);

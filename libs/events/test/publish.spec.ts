@@ -6,6 +6,7 @@ import {
   defineTopic,
   eventsMigrationSql,
   eventVersionsMigrationSql,
+  eventTraceMigrationSql,
   publish,
   publishFact,
   publishFacts,
@@ -44,7 +45,7 @@ describe('publish', () => {
   beforeAll(async () => {
     db = await createTestDatabase('events_publish');
     ds = await openSubgraphDataSource({ url: db.url, schema: 'registry', entities: [], migrations: [] });
-    for (const sql of [...eventsMigrationSql('registry').up, ...eventVersionsMigrationSql('registry').up]) await ds.query(sql);
+    for (const sql of [...eventsMigrationSql('registry').up, ...eventVersionsMigrationSql('registry').up, ...eventTraceMigrationSql('registry').up]) await ds.query(sql);
   });
   afterAll(async () => {
     await ds?.destroy();

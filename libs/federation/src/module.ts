@@ -13,6 +13,8 @@ export interface SubgraphDeps {
   log?: (message: string) => void;
   /** internal calls between subgraphs (read-your-writes): where each one listens, and the secret that signs a service's identity */
   internal?: InternalCalls;
+  /** events this subgraph consumes taken at once (the consumer's default unless told; a benchmark's baseline runs them one at a time) */
+  eventConcurrency?: number;
 }
 
 export interface InternalCalls {

@@ -10,7 +10,7 @@ import {
   WorkerOptions,
   withBackend,
 } from 'bullmq';
-import { addGaugeReader, metrics } from '@citypoints/log';
+import { addGaugeReader, currentTraceparent, metrics, withConsumerSpan } from '@citypoints/log';
 import { QueueConnection, redisOptionsFromUrl } from './connection';
 
 const DEPTH_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children'] as const;
@@ -45,6 +45,42 @@ function instrumentWorker<W extends { name: string; on(event: string, fn: (...ar
   return w;
 }
 
+/** A job's data may carry the trace context of the request that queued it. */
+function traceparentOf(data: unknown): string | undefined {
+  const tp = data && typeof data === 'object' ? (data as { traceparent?: unknown }).traceparent : undefined;
+  return typeof tp === 'string' ? tp : undefined;
+}
+
+/** Adds the active span's `traceparent` to plain-object job data that has none. */
+function withTraceparent<D>(data: D): D {
+  if (!data || typeof data !== 'object' || Array.isArray(data) || traceparentOf(data)) return data;
+  const traceparent = currentTraceparent();
+  return traceparent ? ({ ...data, traceparent } as D) : data;
+}
+
+/**
+ * Jobs queued inside a span (a request's) carry its trace context in their data (`traceparent`),
+ * so the worker that runs them continues the request's trace; jobs queued outside one are as given.
+ */
+function propagateTrace<Q extends { add(...args: any[]): Promise<unknown>; addBulk(jobs: any[]): Promise<unknown> }>(q: Q): Q {
+  const add = q.add.bind(q);
+  const addBulk = q.addBulk.bind(q);
+  q.add = ((name: unknown, data: unknown, ...rest: unknown[]) => add(name, withTraceparent(data), ...rest)) as Q['add'];
+  q.addBulk = ((jobs: { data?: unknown }[]) => addBulk(jobs.map((j) => ({ ...j, data: withTraceparent(j.data) })))) as Q['addBulk'];
+  return q;
+}
+
+/**
+ * Each job runs in a consumer span continuing the trace its data names (a request's, an event's),
+ * so its log lines and any span below it carry that trace id.
+ */
+function tracedProcessor<D, R>(queue: string, processor: Processor<D, R, string>): Processor<D, R, string> {
+  return (job, token, signal) =>
+    withConsumerSpan(`job ${queue} ${job.name}`, traceparentOf(job.data), { 'messaging.system': 'bullmq', 'messaging.destination.name': queue, 'messaging.message.id': String(job.id ?? '') }, () =>
+      processor(job, token, signal),
+    );
+}
+
 export const DEFAULT_QUEUE_PREFIX = 'citypoints';
 
 /** A queue on either backend; callers never need to know which. */
@@ -77,9 +113,9 @@ export function createQueue<D = unknown, R = unknown>(
 ): JobQueue<D, R> {
   const prefix = opts.prefix ?? DEFAULT_QUEUE_PREFIX;
   if (conn.kind === 'redis') {
-    return instrumentQueue(new Queue<D, R>(name, { ...opts, prefix, connection: redisOptionsFromUrl(conn.url) }) as JobQueue<D, R>);
+    return propagateTrace(instrumentQueue(new Queue<D, R>(name, { ...opts, prefix, connection: redisOptionsFromUrl(conn.url) }) as JobQueue<D, R>));
   }
-  return instrumentQueue(new onPostgres.Queue<D, R>(name, { ...opts, prefix, connection: postgresOptions(conn) }) as JobQueue<D, R>);
+  return propagateTrace(instrumentQueue(new onPostgres.Queue<D, R>(name, { ...opts, prefix, connection: postgresOptions(conn) }) as JobQueue<D, R>));
 }
 
 export function createWorker<D = unknown, R = unknown>(
@@ -89,6 +125,7 @@ export function createWorker<D = unknown, R = unknown>(
   opts: CreateWorkerOptions = {},
 ): JobWorker<D, R> {
   const prefix = opts.prefix ?? DEFAULT_QUEUE_PREFIX;
+  processor = tracedProcessor(name, processor);
   if (conn.kind === 'redis') {
     return instrumentWorker(
       new Worker<D, R>(name, processor, {

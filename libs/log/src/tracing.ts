@@ -1,11 +1,21 @@
 import type http from 'node:http';
-import { context, propagation, trace, SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, trace, SpanKind, SpanStatusCode, type Attributes, type Context, type Link, type Span, type Tracer } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 
-const state: { provider?: NodeTracerProvider } = {};
+const state: { provider?: NodeTracerProvider; captures: Set<SpanProcessor> } = { captures: new Set() };
+
+/** Hands ended spans to the captures a test has open (none in production: a loop over nothing). */
+const captureProcessor: SpanProcessor = {
+  onStart: () => undefined,
+  onEnd: (span) => {
+    for (const p of state.captures) p.onEnd(span);
+  },
+  forceFlush: async () => undefined,
+  shutdown: async () => undefined,
+};
 
 /**
  * OpenTelemetry for this process, once: W3C trace context in and out of every server and every
@@ -17,6 +27,7 @@ export function initTracing(serviceName = process.env.OTEL_SERVICE_NAME || 'city
   if (state.provider) return;
   const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
   const spanProcessors: SpanProcessor[] = endpoint ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }))] : [];
+  spanProcessors.push(captureProcessor);
   const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': serviceName }), spanProcessors });
   provider.register();
   state.provider = provider;
@@ -63,6 +74,80 @@ export async function withClientSpan<T>(name: string, attributes: Record<string,
     propagation.inject(context.active(), headers);
     try {
       return await fn(headers, span);
+    } catch (e) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+      throw e;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+export interface SpanCapture {
+  /** every span ended since the capture began */
+  spans(): ReadableSpan[];
+  stop(): void;
+}
+
+/** Keeps the spans this process ends in memory (tests), beside any exporter. */
+export function captureSpans(): SpanCapture {
+  initTracing();
+  const exporter = new InMemorySpanExporter();
+  const processor = new SimpleSpanProcessor(exporter);
+  state.captures.add(processor);
+  return {
+    spans: () => exporter.getFinishedSpans(),
+    stop() {
+      state.captures.delete(processor);
+      exporter.reset();
+    },
+  };
+}
+
+/**
+ * The active span as a W3C `traceparent`, to be stored with work that outlives the request (an
+ * outbox row, a job) and continued where that work is done; undefined outside a span.
+ */
+export function currentTraceparent(): string | undefined {
+  if (!trace.getActiveSpan()) return undefined;
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent;
+}
+
+/** The remote span context a stored `traceparent` names, as a context to start children in. */
+function contextOf(traceparent: string | undefined): Context | undefined {
+  if (!traceparent) return undefined;
+  const ctx = propagation.extract(ROOT_CONTEXT, { traceparent });
+  const sc = trace.getSpanContext(ctx);
+  return sc && trace.isSpanContextValid(sc) ? ctx : undefined;
+}
+
+/**
+ * Runs work that a request started elsewhere (an event, a queued job) in a consumer span: a child
+ * of the stored `traceparent`, linked to it too (a span of its own trace when there is none), so
+ * the trace of a request continues into every process that acts on it.
+ */
+export async function withConsumerSpan<T>(name: string, traceparent: string | undefined, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
+  const parent = contextOf(traceparent);
+  const links: Link[] = parent ? [{ context: trace.getSpanContext(parent)! }] : [];
+  return tracer().startActiveSpan(name, { kind: SpanKind.CONSUMER, attributes, links, root: !parent }, parent ?? context.active(), async (span) => {
+    try {
+      return await fn(span);
+    } catch (e) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+      throw e;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** A span of this process inside the active one (e.g. one consumer's applying of an event). */
+export async function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
+  return tracer().startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      return await fn(span);
     } catch (e) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
       throw e;

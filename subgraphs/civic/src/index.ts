@@ -10,6 +10,7 @@ import { HolderConsent1764600000000 } from './migrations/1764600000000-HolderCon
 import { CallerScopedKeys1764700000000 } from './migrations/1764700000000-CallerScopedKeys';
 import { PausedPublicity1764800000000 } from './migrations/1764800000000-PausedPublicity';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
+import { EventTraceContext1765000000000 } from './migrations/1765000000000-EventTraceContext';
 import { VolunteerExchange1764950000000 } from './migrations/1764950000000-VolunteerExchange';
 import { RedemptionGiveUp1764960000000 } from './migrations/1764960000000-RedemptionGiveUp';
 import { exchangeHandlers } from './exchange/volunteer-redemption';
@@ -31,7 +32,7 @@ const RHYTHM_SCHEDULES: readonly { id: string; pattern: string; data: RhythmJobD
   { id: 'civic:yearly-evaluation', pattern: '0 2 1 1 *', data: { kind: 'YEARLY_EVALUATION' } },
 ]);
 
-export const MIGRATIONS = Object.freeze([Init1764400000000, HolderConsent1764600000000, CallerScopedKeys1764700000000, PausedPublicity1764800000000, EventVersions1764900000000, VolunteerExchange1764950000000, RedemptionGiveUp1764960000000]);
+export const MIGRATIONS = Object.freeze([Init1764400000000, HolderConsent1764600000000, CallerScopedKeys1764700000000, PausedPublicity1764800000000, EventVersions1764900000000, VolunteerExchange1764950000000, RedemptionGiveUp1764960000000, EventTraceContext1765000000000]);
 
 /** The module with the saga's options (src/config.ts); tests shrink or stretch its bounds through it. */
 export function civicModule(overrides: Partial<CivicOptions> = {}): SubgraphModule {
@@ -76,7 +77,7 @@ export function civicModule(overrides: Partial<CivicOptions> = {}): SubgraphModu
         ready: async () => (await ds.query('SELECT 1')).length === 1,
         routes: myDataRoute({ subgraph: 'civic', secret: deps.internal?.secret, schema: SCHEMA, db: ds, held: (id) => civicHeld(rt, id), log: deps.log }),
         async startWorkers() {
-          const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'civic', connection: deps.queue, handlers, prefix: deps.queuePrefix, log: deps.log });
+          const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'civic', connection: deps.queue, handlers, prefix: deps.queuePrefix, concurrency: deps.eventConcurrency, log: deps.log });
           lifecycle.worker('events', { close: () => consumer.stop() });
           await consumer.start();
           const relay = new OutboxRelay({ dataSource: ds, schema: SCHEMA, connection: deps.queue, prefix: deps.queuePrefix, log: deps.log });

@@ -12,6 +12,7 @@ import { SeedSchemes1764500000100 } from './migrations/1764500000100-SeedSchemes
 import { sealWebhookSecretsMigration } from './migrations/1764500000200-SealWebhookSecrets';
 import { FeedsPerDepartment1764500000300 } from './migrations/1764500000300-FeedsPerDepartment';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
+import { EventTraceContext1765000000000 } from './migrations/1765000000000-EventTraceContext';
 import { AreasAndStaleReports1764500000400 } from './migrations/1764500000400-AreasAndStaleReports';
 import { calendarMigration } from '@citypoints/calendar';
 import { SCHEMA, type DeliveryJob, type EnterpriseCreditRuntime, type ScoringJob } from './runtime';
@@ -28,6 +29,7 @@ export const migrations = (webhookSecretKey: Buffer) => [
   // the State Council's working-day arrangements, read by the escalation of alerts
   calendarMigration(SCHEMA, 1764500000500),
   EventVersions1764900000000,
+  EventTraceContext1765000000000,
 ];
 
 /** The module with its job options; tests shrink chunks and backoff through it. */

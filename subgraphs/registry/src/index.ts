@@ -5,6 +5,7 @@ import { Lifecycle } from '@citypoints/jobs';
 import { registryEntities } from './entities';
 import { Init1764100000000 } from './migrations/1764100000000-Init';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
+import { EventTraceContext1765000000000 } from './migrations/1765000000000-EventTraceContext';
 import { SCHEMA, type RegistryRuntime } from './runtime';
 import { buildRegistrySchema } from './schema';
 import { internalRoutes } from './internal/lookup.route';
@@ -17,7 +18,7 @@ export const registry: SubgraphModule = {
   buildSchema: buildRegistrySchema,
   async create(deps) {
     const log = deps.log ?? (() => undefined);
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: registryEntities, migrations: [Init1764100000000, EventVersions1764900000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: registryEntities, migrations: [Init1764100000000, EventVersions1764900000000, EventTraceContext1765000000000] });
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
     const rt: RegistryRuntime = { ds, clock: deps.clock, lifecycle, log, internal: deps.internal };

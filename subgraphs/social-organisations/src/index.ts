@@ -10,6 +10,7 @@ import { CallerScopedKeys1764600000100 } from './migrations/1764600000100-Caller
 import { BlacklistingLifts1764600000200 } from './migrations/1764600000200-BlacklistingLifts';
 import { GradingRunItems1764600000300 } from './migrations/1764600000300-GradingRunItems';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
+import { EventTraceContext1765000000000 } from './migrations/1765000000000-EventTraceContext';
 import { buildSocialOrganisationsSchema } from './schema';
 import { registryHandlers } from './organisations/projection.handlers';
 import { enterpriseCreditHandlers } from './member-effects/member-effect.handlers';
@@ -25,7 +26,7 @@ export function socialOrganisationsModule(overrides: Partial<SocialOrganisations
     buildSchema: buildSocialOrganisationsSchema,
     async create(deps) {
       const log = deps.log ?? (() => undefined);
-      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764600000000, CallerScopedKeys1764600000100, BlacklistingLifts1764600000200, GradingRunItems1764600000300, EventVersions1764900000000] });
+      const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764600000000, CallerScopedKeys1764600000100, BlacklistingLifts1764600000200, GradingRunItems1764600000300, EventVersions1764900000000, EventTraceContext1765000000000] });
       const lifecycle = new Lifecycle({ log });
       lifecycle.connection('database', { close: () => ds.destroy() });
       const gradingQueue = lifecycle.queue('grading', createQueue<GradingJob>(GRADING_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
@@ -59,6 +60,7 @@ export function socialOrganisationsModule(overrides: Partial<SocialOrganisations
             consumer: CONSUMER,
             connection: deps.queue,
             prefix: deps.queuePrefix,
+            concurrency: deps.eventConcurrency,
             handlers: { ...registryHandlers(rt), ...enterpriseCreditHandlers(rt) },
             log,
           });

@@ -1,5 +1,5 @@
 import { openSubgraphDataSource, type DataSource } from '@citypoints/db';
-import { consumerQueueName, eventsMigrationSql, eventVersionsMigrationSql, OutboxRelay, publish, type DomainEvent, type EventOutcome } from '@citypoints/events';
+import { consumerQueueName, eventsMigrationSql, eventVersionsMigrationSql, eventTraceMigrationSql, OutboxRelay, publish, type DomainEvent, type EventOutcome } from '@citypoints/events';
 import { createQueue, type JobQueue } from '@citypoints/jobs';
 import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
@@ -47,7 +47,7 @@ describe('member-enterprise effects from enterprise-credit events', () => {
     city = await startCity({ modules: [registry, socialOrganisations], workers: true, clock: new FixedClock(new Date('2034-12-01T00:00:00Z')) });
     admin = await city.token('CITY_ADMIN', { sub: 'admin-1' });
     ec = await openSubgraphDataSource({ url: city.db.url, schema: PUBLISHER, entities: [], migrations: [] });
-    for (const sql of [...eventsMigrationSql(PUBLISHER).up, ...eventVersionsMigrationSql(PUBLISHER).up]) await ec.query(sql);
+    for (const sql of [...eventsMigrationSql(PUBLISHER).up, ...eventVersionsMigrationSql(PUBLISHER).up, ...eventTraceMigrationSql(PUBLISHER).up]) await ec.query(sql);
     relay = new OutboxRelay({ dataSource: ec, schema: PUBLISHER, connection: city.queue, prefix: city.queuePrefix, pollMs: 50 });
     relay.start();
     consumerQueue = createQueue<DomainEvent, EventOutcome>(consumerQueueName('social-organisations'), city.queue, { prefix: city.queuePrefix });

@@ -8,6 +8,7 @@ import { SCHEMA, type VolunteeringRuntime } from './runtime';
 import { JOBS_QUEUE, startVolunteeringJobs } from './jobs/volunteering.jobs';
 import { Init1764700000000 } from './migrations/1764700000000-Init';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
+import { EventTraceContext1765000000000 } from './migrations/1765000000000-EventTraceContext';
 import { SupermarketDebits1764950000000 } from './migrations/1764950000000-SupermarketDebits';
 import { SupermarketCancellation1764960000000 } from './migrations/1764960000000-SupermarketCancellation';
 import { supermarketHandlers } from './exchange/supermarket';
@@ -23,7 +24,7 @@ export const volunteering: SubgraphModule = {
   buildSchema: buildVolunteeringSchema,
   async create(deps) {
     const log = deps.log ?? (() => undefined);
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764700000000, EventVersions1764900000000, SupermarketDebits1764950000000, SupermarketCancellation1764960000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764700000000, EventVersions1764900000000, SupermarketDebits1764950000000, SupermarketCancellation1764960000000, EventTraceContext1765000000000] });
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
     const jobsQueue = lifecycle.queue('jobs', createQueue<Record<string, never>, number>(JOBS_QUEUE, deps.queue, { prefix: deps.queuePrefix }));
@@ -41,7 +42,7 @@ export const volunteering: SubgraphModule = {
       ready: async () => (await ds.query('SELECT 1')).length === 1,
       routes: myDataRoute({ subgraph: 'volunteering', secret: deps.internal?.secret, schema: SCHEMA, db: ds, held: (id) => volunteeringHeld(rt, id), log }),
       async startWorkers() {
-        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'volunteering', connection: deps.queue, prefix: deps.queuePrefix, handlers, log });
+        const consumer = new EventConsumer({ dataSource: ds, schema: SCHEMA, consumer: 'volunteering', connection: deps.queue, prefix: deps.queuePrefix, concurrency: deps.eventConcurrency, handlers, log });
         lifecycle.worker('events', { close: () => consumer.stop() });
         await consumer.start();
         const relay = new OutboxRelay({ dataSource: ds, schema: SCHEMA, connection: deps.queue, prefix: deps.queuePrefix, log });
