@@ -8,6 +8,8 @@ import { insertResident } from '../../subgraphs/registry/src/residents/resident.
 
 const ROOT = path.resolve(__dirname, '../..');
 const RESIDENTS = 60;
+const LOCK_MS = 4_000;
+const STALLED_INTERVAL_MS = 1_000;
 
 /** civic's worker process, as `src/worker.ts` runs in production, on the test's database and queues. */
 function startCivicWorker(city: TestCity): ChildProcess {
@@ -16,6 +18,9 @@ function startCivicWorker(city: TestCity): ChildProcess {
     DATABASE_URL: city.db.url,
     QUEUE_PREFIX: city.queuePrefix,
     QUEUE_BACKEND: city.queue.kind,
+    // a killed worker's job is handed back within about lock + 2 × interval (BullMQ's 30 s each unless told)
+    JOB_LOCK_MS: String(LOCK_MS),
+    JOB_STALLED_INTERVAL_MS: String(STALLED_INTERVAL_MS),
   };
   if (city.queue.kind === 'redis') env.REDIS_URL = city.queue.url;
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'subgraphs/civic/src/worker.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -63,8 +68,8 @@ describe('a consumer process killed mid-stream', () => {
     expect(await applied()).toBeLessThan(RESIDENTS);
     child = startCivicWorker(city);
     // the job the killed process held comes back only when its lock has lapsed and a stalled-job
-    // check of the new worker finds it (BullMQ: 30 s each), so recovery takes up to about a minute
-    await eventually(async () => (await applied()) === RESIDENTS, 150_000);
+    // check of the new worker finds it: JOB_LOCK_MS + 2 × JOB_STALLED_INTERVAL_MS, about 6 s here
+    await eventually(async () => (await applied()) === RESIDENTS, 60_000);
     const [{ events, inbox }] = await cv.query(
       `SELECT count(DISTINCT o.id)::int AS events, count(i.event_id)::int AS inbox
        FROM registry.outbox o LEFT JOIN civic.inbox i ON i.event_id = o.id AND i.consumer = 'civic'

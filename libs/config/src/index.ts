@@ -46,6 +46,10 @@ export const EnvSchema = z.object({
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(1000),
   /** PostgreSQL statement_timeout of every pool, in milliseconds (0 = none) */
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** BullMQ lock of a running job, in milliseconds: a killed worker's job is handed back once it lapses (unset: 30 s) */
+  JOB_LOCK_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(500).optional()),
+  /** how often workers look for jobs whose lock lapsed, in milliseconds (unset: 30 s) */
+  JOB_STALLED_INTERVAL_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(500).optional()),
   /** port of a worker process's /health, /ready and /metrics (0 = none) */
   WORKER_HTTP_PORT: port(0),
   /** bull-board's queues: `subgraph:queue` names, comma separated (see .env.example) */

@@ -66,6 +66,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     const original = (error as { originalError?: unknown }).originalError ?? error;
     log.error({ err: original, path: formatted.path }, 'internal error');
   }
+  if (code === 'SERVICE_UNAVAILABLE' && !(error instanceof DomainError)) {
+    const original = (error as { originalError?: unknown }).originalError ?? error;
+    log.warn({ code: (original as { code?: unknown }).code, path: formatted.path }, 'database unavailable');
+  }
   if (code === 'GRAPHQL_VALIDATION_FAILED' || formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' || formatted.extensions?.code === 'BAD_USER_INPUT' && code === 'INTERNAL_SERVER_ERROR') {
     return formatted;
   }

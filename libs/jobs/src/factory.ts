@@ -118,12 +118,39 @@ export function createQueue<D = unknown, R = unknown>(
   return propagateTrace(instrumentQueue(new onPostgres.Queue<D, R>(name, { ...opts, prefix, connection: postgresOptions(conn) }) as JobQueue<D, R>));
 }
 
+export interface WorkerTiming {
+  /** how long a worker's lock on its job lasts without renewal (renewed every half of it) */
+  lockDuration?: number;
+  /** how often a worker looks for jobs whose lock lapsed (their worker died) and hands them back */
+  stalledInterval?: number;
+}
+
+/**
+ * The lock and stalled-check timing of every worker that was not given its own: JOB_LOCK_MS and
+ * JOB_STALLED_INTERVAL_MS, else BullMQ's 30 s each. A job whose worker was killed is picked up
+ * again within about lock + 2 × interval, so shorter values recover sooner; a lock shorter than
+ * the longest pause of a busy worker's event loop lets a second worker start the same job.
+ */
+export function workerTimingFromEnv(source: Record<string, string | undefined> = process.env): WorkerTiming {
+  const read = (name: string): number | undefined => {
+    const raw = source[name];
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 500) throw new Error(`${name}: not a whole number of milliseconds >= 500: ${raw}`);
+    return n;
+  };
+  const lockDuration = read('JOB_LOCK_MS');
+  const stalledInterval = read('JOB_STALLED_INTERVAL_MS');
+  return { ...(lockDuration ? { lockDuration } : {}), ...(stalledInterval ? { stalledInterval } : {}) };
+}
+
 export function createWorker<D = unknown, R = unknown>(
   name: string,
   processor: Processor<D, R, string>,
   conn: QueueConnection,
-  opts: CreateWorkerOptions = {},
+  given: CreateWorkerOptions = {},
 ): JobWorker<D, R> {
+  const opts: CreateWorkerOptions = { ...workerTimingFromEnv(), ...given };
   const prefix = opts.prefix ?? DEFAULT_QUEUE_PREFIX;
   processor = tracedProcessor(name, processor);
   if (conn.kind === 'redis') {

@@ -21,4 +21,24 @@ describe('one mapping of errors to GraphQL codes', () => {
     expect(internal.extensions.code).toBe('INTERNAL_SERVER_ERROR');
     expect(internal.message).toBe('internal error');
   });
+
+  it('answers a database that went away or cannot be reached as SERVICE_UNAVAILABLE, without its message', () => {
+    const gone = [
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
+      Object.assign(new Error('the database system is shutting down'), { code: '57P03' }),
+      Object.assign(new Error('connection failure'), { code: '08006' }),
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      new Error('Connection terminated unexpectedly'),
+      new Error('Client has encountered a connection error and is not queryable'),
+      // TypeORM's QueryFailedError keeps the driver's error
+      Object.assign(new Error('Query failed'), { driverError: Object.assign(new Error('server closed the connection'), { code: '57P01' }) }),
+    ];
+    for (const err of gone) {
+      const e = toGraphQLError(err);
+      expect(e.extensions.code).toBe('SERVICE_UNAVAILABLE');
+      expect(e.message).not.toMatch(/127\.0\.0\.1|administrator|ECONN/);
+    }
+    for (const code of ['40001', '42P01', '23505', '0A000', '08']) expect(toGraphQLError(Object.assign(new Error('x'), { code })).extensions.code).not.toBe('SERVICE_UNAVAILABLE');
+  });
 });
