@@ -1,8 +1,10 @@
-import type http from 'node:http';
+import http from 'node:http';
 import { GraphQLError } from 'graphql';
+import { decodeJwt } from 'jose';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { createBearerVerifier, signForwardedCaller, CALLER_HEADER, type Caller } from '@citypoints/auth';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { createBearerVerifier, CALLER_HEADER, type Caller } from '@citypoints/auth';
 import { formatError, refuse, requestIdOf, runChecks, serveApollo, type RunningServer } from '@citypoints/federation';
 import { unauthenticated } from '@citypoints/kit';
 import { logger, metrics, serveMetrics, withClientSpan } from '@citypoints/log';
@@ -11,13 +13,14 @@ import { inputScalarsPlugin } from './input-scalars';
 import type { RateLimitStore } from './rate-limit';
 import { startAdminQueues, type AdminQueuesOptions } from './admin';
 import { serveLookup } from './lookup/lookup.route';
+import { ForwardedCallerSigner, InflightQueries, isQueryOperation, postJson, responseOf, subgraphAgent, type Exchange } from './subgraph-fetch';
 
 const log = logger('gateway');
 
 export interface GatewayContext {
   caller: Caller | null;
   requestId: string;
-  /** the caller signed for the subgraphs, once per request, on the first fetch */
+  /** the caller signed for the subgraphs, on the request's first fetch (the signature is reused across requests for a while) */
   forwardedCaller?: Promise<string>;
   /** the address the request came from; public operations limit attempts per address */
   clientAddress?: string;
@@ -61,40 +64,82 @@ export const DEFAULT_GATEWAY_MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 /**
  * Forwards the verified caller to subgraphs, signed with the secret only they share with us (one
- * signature per request, shared by its fetches), and gives up on a subgraph after the timeout.
+ * signature per caller reused for a while, see ForwardedCallerSigner), over a keep-alive agent of
+ * its own, sharing identical in-flight queries (InflightQueries), and gives up on a subgraph after
+ * the timeout.
  */
 class CallerForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  private readonly target: URL;
+
   constructor(
     private readonly name: string,
     url: string,
-    private readonly secret: string,
-    timeoutMs: number,
+    private readonly signer: ForwardedCallerSigner,
+    private readonly timeoutMs: number,
+    private readonly agent: http.Agent,
+    private readonly inflight: InflightQueries,
   ) {
-    // Node's own fetch (undici) honours the subgraph's Keep-Alive timeout hint and retires idle
-    // sockets before the server closes them; the default fetcher reused sockets the subgraph was
-    // closing, and a request then failed with ECONNRESET under bursts.
-    const fetcher = async (input: string | URL, init?: RequestInit) => {
-      const stop = metrics.subgraphFetch.startTimer({ subgraph: name });
-      // a client span per fetch; its trace context travels in the request's headers
-      return withClientSpan(`subgraph ${name}`, { 'citypoints.subgraph': name }, async (trace, span) => {
-        try {
-          const headers = { ...(init?.headers as Record<string, string> | undefined), ...trace };
-          const res = await fetch(input, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
-          span.setAttribute('http.response.status_code', res.status);
-          stop({ outcome: res.ok ? 'ok' : `http_${res.status}` });
-          return res;
-        } catch (e) {
-          const timedOut = (e as Error).name === 'TimeoutError';
-          stop({ outcome: timedOut ? 'timeout' : 'error' });
-          if (timedOut) log.warn({ subgraph: name, timeoutMs }, 'subgraph fetch timed out');
-          // the client learns which service is missing (its other fields are answered), not how
-          throw new GraphQLError(timedOut ? `subgraph ${name} did not answer within ${timeoutMs} ms` : `subgraph ${name} is unavailable`, {
-            extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: name },
-          });
-        }
-      });
-    };
-    super({ url, fetcher: fetcher as unknown as RemoteGraphQLDataSource['fetcher'] });
+    super({ url });
+    this.target = new URL(url);
+  }
+
+  /** One exchange with the subgraph, in a client span whose trace context travels in the headers, timed for /metrics. */
+  private exchange(headers: Record<string, string>, body: string): Promise<Exchange> {
+    const { name, timeoutMs } = this;
+    const stop = metrics.subgraphFetch.startTimer({ subgraph: name });
+    return withClientSpan(`subgraph ${name}`, { 'citypoints.subgraph': name }, async (trace, span) => {
+      try {
+        const x = await postJson(this.agent, this.target, { ...headers, ...trace }, body, timeoutMs);
+        span.setAttribute('http.response.status_code', x.status);
+        stop({ outcome: x.status >= 200 && x.status < 300 ? 'ok' : `http_${x.status}` });
+        return x;
+      } catch (e) {
+        const timedOut = (e as Error).name === 'TimeoutError';
+        stop({ outcome: timedOut ? 'timeout' : 'error' });
+        if (timedOut) log.warn({ subgraph: name, timeoutMs }, 'subgraph fetch timed out');
+        else log.warn({ subgraph: name, code: (e as { code?: string }).code }, 'subgraph fetch failed');
+        // the client learns which service is missing (its other fields are answered), not how
+        throw new GraphQLError(timedOut ? `subgraph ${name} did not answer within ${timeoutMs} ms` : `subgraph ${name} is unavailable`, {
+          extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: name },
+        });
+      }
+    });
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
+    const ctx = (options.context ?? {}) as Partial<GatewayContext>;
+    if (!request.query) throw new Error('Missing query');
+    const headers: Record<string, string> = {};
+    if (request.http?.headers) for (const [k, v] of request.http.headers) headers[k.toLowerCase()] = v;
+    ctx.forwardedCaller ??= this.signer.sign(ctx.caller ?? null);
+    headers[CALLER_HEADER] = await ctx.forwardedCaller;
+    if (ctx.requestId) headers['x-request-id'] = ctx.requestId;
+    if (ctx.clientAddress) headers['x-client-address'] = ctx.clientAddress;
+    // what RemoteGraphQLDataSource sends: the operation without its http part
+    const { http: _http, ...operation } = request;
+    const body = JSON.stringify(operation);
+    const isQuery = isQueryOperation(request.query);
+    const key = InflightQueries.keyOf({ subgraph: this.name, body, isQuery, caller: ctx.caller ?? null, clientAddress: ctx.clientAddress, requestId: ctx.requestId ?? '' });
+    let x: Exchange;
+    try {
+      x = await this.inflight.run(key, () => this.exchange(headers, body));
+    } finally {
+      if (!isQuery) this.inflight.wrote();
+    }
+    const response = responseOf(this.url, x);
+    if (!response.ok) throw await this.errorFromResponse(response as unknown as Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(x.text);
+    } catch {
+      parsed = x.text;
+    }
+    if (!parsed || typeof parsed !== 'object') throw new Error(`Expected JSON response body, but received: ${x.text.slice(0, 200)}`);
+    // a subgraph's Cache-Control narrows the operation's cache policy, as RemoteGraphQLDataSource does
+    const policy = 'incomingRequestContext' in options ? options.incomingRequestContext.overallCachePolicy : undefined;
+    if (policy && 'restrict' in policy) policy.restrict(cacheHintOf(response.headers.get('cache-control')));
+    return { ...(parsed as object), http: response } as unknown as GatewayGraphQLResponse;
   }
 
   /**
@@ -114,14 +159,19 @@ class CallerForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     log.warn({ subgraph: this.name, status: response.status }, 'subgraph answered with an HTTP error');
     return new GraphQLError(`subgraph ${this.name} failed`, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   }
+}
 
-  async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
-    const ctx = context as Partial<GatewayContext>;
-    ctx.forwardedCaller ??= signForwardedCaller(this.secret, ctx.caller ?? null);
-    request.http?.headers.set(CALLER_HEADER, await ctx.forwardedCaller);
-    if (ctx.requestId) request.http?.headers.set('x-request-id', ctx.requestId);
-    if (ctx.clientAddress) request.http?.headers.set('x-client-address', ctx.clientAddress);
+/** The cache hint of a subgraph's Cache-Control header (no header: not cacheable). */
+function cacheHintOf(header: string | null): { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } {
+  const hint: { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } = { maxAge: 0 };
+  if (!header) return hint;
+  for (const part of header.trim().split(/\s*,\s*/)) {
+    const [k, v] = part.split(/\s*=\s*/, 2);
+    if (k === 'max-age' && v && /^[0-9]+$/.test(v.replace(/^"|"$/g, ''))) hint.maxAge = Number(v.replace(/^"|"$/g, ''));
+    else if (k === 'private') hint.scope = 'PRIVATE';
+    else if (k === 'public') hint.scope = 'PUBLIC';
   }
+  return hint;
 }
 
 /** Request counts and latency per operation name (names a client made up are capped). */
@@ -173,17 +223,49 @@ function callerResolver(verify: (token: string) => Promise<Caller>) {
   };
 }
 
+/**
+ * Bearer tokens verified once: a token that verified stays verified until its `exp`, so the
+ * caller it names is kept (at most `max` tokens, the oldest forgotten first) until then and at
+ * most `ttlMs` (a key withdrawn from the JWKS stops being honoured within that). Refusals are
+ * not kept.
+ */
+export function cachedVerifier(verify: (token: string) => Promise<Caller>, now: () => number = Date.now, max = 10_000, ttlMs = 60_000): (token: string) => Promise<Caller> {
+  const verified = new Map<string, { caller: Caller; until: number }>();
+  return async (token) => {
+    const hit = verified.get(token);
+    if (hit) {
+      // a copy per request: nothing a request does to its caller reaches another
+      if (now() < hit.until) return { ...hit.caller, roles: [...hit.caller.roles] };
+      verified.delete(token);
+    }
+    const caller = await verify(token);
+    const exp = decodeJwt(token).exp;
+    if (typeof exp === 'number') {
+      if (verified.size >= max) verified.delete(verified.keys().next().value as string);
+      verified.set(token, { caller: { ...caller, roles: [...caller.roles] }, until: Math.min(exp * 1000, now() + ttlMs) });
+    }
+    return caller;
+  };
+}
+
 export async function startGateway(o: GatewayOptions): Promise<RunningServer> {
-  const verify = createBearerVerifier({ secret: o.jwtSecret, jwksUrl: o.jwksUrl, issuer: o.issuer, audience: o.audience });
+  const verify = cachedVerifier(createBearerVerifier({ secret: o.jwtSecret, jwksUrl: o.jwksUrl, issuer: o.issuer, audience: o.audience }));
   const callerOf = callerResolver(verify);
   const urlOf = (name: string, url?: string) => o.serviceUrls[name] ?? url ?? '';
   const timeoutMs = o.subgraphTimeoutMs ?? 30_000;
   const maxCost = o.maxCost ?? 50_000;
+  const signer = new ForwardedCallerSigner(o.subgraphSecret);
+  const inflight = new InflightQueries();
+  const agents: http.Agent[] = [];
   const gateway = new ApolloGateway({
     ...(o.supergraphSdl
       ? { supergraphSdl: o.supergraphSdl }
       : { supergraphSdl: new IntrospectAndCompose({ subgraphs: Object.entries(o.serviceUrls).map(([name, url]) => ({ name, url })) }) }),
-    buildService: ({ name, url }) => new CallerForwardingDataSource(name, urlOf(name, url), o.subgraphSecret, timeoutMs),
+    buildService: ({ name, url }) => {
+      const agent = subgraphAgent();
+      agents.push(agent);
+      return new CallerForwardingDataSource(name, urlOf(name, url), signer, timeoutMs, agent, inflight);
+    },
   });
   const server = new ApolloServer<GatewayContext>({
     gateway,
@@ -240,6 +322,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningServer> {
     async close() {
       await running.close();
       await admin?.close();
+      for (const a of agents) a.destroy();
     },
   };
 }

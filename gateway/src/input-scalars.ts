@@ -59,11 +59,20 @@ function checkValue(type: GraphQLInputType, value: unknown, where: string): void
 }
 
 export function checkInputScalars(schema: GraphQLSchema, op: OperationDefinitionNode, variables: Record<string, unknown>): void {
+  checkVariables(schema, op, variables);
+  checkLiterals(schema, op);
+}
+
+function checkVariables(schema: GraphQLSchema, op: OperationDefinitionNode, variables: Record<string, unknown>): void {
   for (const def of op.variableDefinitions ?? []) {
     const type = typeFromAST(schema, def.type as never) as GraphQLInputType | undefined;
     const name = def.variable.name.value;
     if (type && name in variables) checkValue(type, variables[name], `$${name}`);
   }
+}
+
+/** The literals of an operation, checked by walking it with its types. */
+function checkLiterals(schema: GraphQLSchema, op: OperationDefinitionNode): void {
   const typeInfo = new TypeInfo(schema);
   visit(
     op,
@@ -80,12 +89,34 @@ export function checkInputScalars(schema: GraphQLSchema, op: OperationDefinition
   );
 }
 
+/**
+ * Checks each request's variables; an operation's literals are checked once: Apollo Server hands
+ * every request of the same query text the same parsed document (its document cache), so the
+ * verdict on an operation node is remembered for as long as that node lives.
+ */
 export function inputScalarsPlugin<C extends object>(): ApolloServerPlugin<C> {
+  const literals = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, GraphQLError | null>>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation(rc) {
-          if (rc.operation) checkInputScalars(rc.schema, rc.operation, rc.request.variables ?? {});
+          const op = rc.operation;
+          if (!op) return;
+          checkVariables(rc.schema, op, rc.request.variables ?? {});
+          let bySchema = literals.get(rc.schema);
+          if (!bySchema) literals.set(rc.schema, (bySchema = new WeakMap()));
+          let verdict = bySchema.get(op);
+          if (verdict === undefined) {
+            try {
+              checkLiterals(rc.schema, op);
+              verdict = null;
+            } catch (e) {
+              if (!(e instanceof GraphQLError)) throw e;
+              verdict = e;
+            }
+            bySchema.set(op, verdict);
+          }
+          if (verdict) throw verdict;
         },
       };
     },

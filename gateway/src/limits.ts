@@ -73,6 +73,10 @@ export function queryLimits(maxDepth: number, maxCost: number, defaultListSize =
  * before anything is fetched.
  */
 export function costPlugin<C extends object>(maxCost: number, defaultListSize = 50, unknownSize = MAX_PAGE): ApolloServerPlugin<C> {
+  // an operation's cost with the same variables is the same: remembered per operation node (Apollo
+  // Server hands every request of one query text the same parsed document) and per variables, a
+  // few hundred variable sets per operation at most
+  const costs = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, Map<string, number>>>();
   return {
     async requestDidStart() {
       return {
@@ -82,8 +86,18 @@ export function costPlugin<C extends object>(maxCost: number, defaultListSize = 
           if (!op) return;
           const root = rootType(schema, op);
           if (!root) return;
-          const variables = { ...defaultsOf(op), ...(rc.request.variables ?? {}) };
-          const { cost } = measure(schema, root, op.selectionSet, fragmentsOf(rc.document), { listSize: defaultListSize, unknownSize, variables }, 0, new Set());
+          let bySchema = costs.get(schema);
+          if (!bySchema) costs.set(schema, (bySchema = new WeakMap()));
+          let byVariables = bySchema.get(op);
+          if (!byVariables) bySchema.set(op, (byVariables = new Map()));
+          const key = op.variableDefinitions?.length ? JSON.stringify(rc.request.variables ?? {}) : '';
+          let cost = byVariables.get(key);
+          if (cost === undefined) {
+            const variables = { ...defaultsOf(op), ...(rc.request.variables ?? {}) };
+            cost = measure(schema, root, op.selectionSet, fragmentsOf(rc.document), { listSize: defaultListSize, unknownSize, variables }, 0, new Set()).cost;
+            if (byVariables.size >= 256) byVariables.clear();
+            byVariables.set(key, cost);
+          }
           if (cost > maxCost) {
             throw new GraphQLError(`query cost ${cost} exceeds the limit of ${maxCost}`, { extensions: { code: 'BAD_USER_INPUT', limit: 'cost', http: { status: 400 } } });
           }

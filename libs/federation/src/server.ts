@@ -5,11 +5,15 @@ import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { toGraphQLError, DomainError } from '@citypoints/kit';
-import { verifyForwardedCaller, CALLER_HEADER } from '@citypoints/auth';
+import { decodeJwt } from 'jose';
+import { verifyForwardedCaller, CALLER_HEADER, type Caller } from '@citypoints/auth';
 import { initTracing, logger, metrics, serveMetrics, withLogContext, withServerSpan } from '@citypoints/log';
 import type { SubgraphContext } from './context';
 
 const log = logger('graphql');
+
+/** How long a server keeps an idle keep-alive connection: longer than any client in the city keeps an idle socket. */
+export const SERVER_KEEP_ALIVE_MS = 65_000;
 
 /** Default largest request body of a subgraph (the gateway has its own, smaller, limit). */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -150,7 +154,10 @@ export async function serveApollo<C extends object>(opts: {
       } else res.end();
     }
   };
-  httpServer.keepAliveTimeout = 5_000;
+  // an idle connection is kept longer than the gateway keeps an idle socket (30 s), so the
+  // gateway never sends a request on a connection the server is closing ("other side closed")
+  httpServer.keepAliveTimeout = SERVER_KEEP_ALIVE_MS;
+  httpServer.headersTimeout = SERVER_KEEP_ALIVE_MS + 1_000;
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());
@@ -189,6 +196,7 @@ export interface SubgraphServerOptions {
 
 /** Starts one subgraph: /graphql for the gateway, /health and /ready for the orchestrator. */
 export async function startSubgraphServer(o: SubgraphServerOptions): Promise<RunningServer> {
+  const callers = new ForwardedCallerCache(o.subgraphSecret);
   const server = new ApolloServer<SubgraphContext>({
     schema: o.schema,
     formatError,
@@ -202,7 +210,7 @@ export async function startSubgraphServer(o: SubgraphServerOptions): Promise<Run
     port: o.port,
     host: o.host,
     async context(req) {
-      const caller = await verifyForwardedCaller(o.subgraphSecret, req.headers[CALLER_HEADER] as string | undefined);
+      const caller = await callers.verify(req.headers[CALLER_HEADER] as string | undefined);
       return { caller, requestId: requestIdOf(req), clientAddress: req.headers['x-client-address'] as string | undefined, loaders: new Map(), rt: o.runtime };
     },
     async extra(req, res) {
@@ -221,6 +229,42 @@ export async function startSubgraphServer(o: SubgraphServerOptions): Promise<Run
       return serveMetrics(req, res);
     },
   });
+}
+
+/**
+ * The subgraph's verification of forwarded callers, remembered per header: a header the gateway
+ * signed verifies the same every time until it expires, so a verified one is kept (at most
+ * `max` of them, the oldest forgotten first) until its own `exp` and at most `ttlMs`. Refusals
+ * are not kept. The gateway reuses a signature per caller for a while, so this spares nearly
+ * every HMAC and JSON decode.
+ */
+export class ForwardedCallerCache {
+  private readonly verified = new Map<string, { caller: Caller | null; until: number }>();
+
+  constructor(
+    private readonly secret: string,
+    private readonly now: () => number = Date.now,
+    private readonly max = 5_000,
+    private readonly ttlMs = 60_000,
+  ) {}
+
+  async verify(header: string | undefined): Promise<Caller | null> {
+    if (header) {
+      const hit = this.verified.get(header);
+      if (hit) {
+        // a copy per request: nothing a request does to its caller reaches another
+        if (this.now() < hit.until) return hit.caller && { ...hit.caller, roles: [...hit.caller.roles] };
+        this.verified.delete(header);
+      }
+    }
+    const caller = await verifyForwardedCaller(this.secret, header);
+    const exp = decodeJwt(header!).exp;
+    if (typeof exp === 'number') {
+      if (this.verified.size >= this.max) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(header!, { caller, until: Math.min(exp * 1000, this.now() + this.ttlMs) });
+    }
+    return caller;
+  }
 }
 
 /** Runs named readiness checks at once; a check that throws or takes over 5 s is false. */

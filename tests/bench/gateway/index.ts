@@ -80,8 +80,19 @@ async function redisAnswers(url: string): Promise<boolean> {
   });
 }
 
-function start(name: string, file: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', file], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+/** --cpu-prof DIR: the citypoints gateway runs under `node --cpu-prof`, its profile written there at exit */
+const PROFILE_DIR = (() => {
+  const i = process.argv.indexOf('--cpu-prof');
+  return i >= 0 ? path.resolve(process.argv[i + 1]) : undefined;
+})();
+/** --only NAME[,NAME]: run only these queries */
+const ONLY = (() => {
+  const i = process.argv.indexOf('--only');
+  return i >= 0 ? process.argv[i + 1].split(',') : undefined;
+})();
+
+function start(name: string, file: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', file], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   child.once('exit', (code, signal) => {
     if (!stopping) console.error(`${name} exited (${code ?? signal})`);
   });
@@ -89,7 +100,7 @@ function start(name: string, file: string, env: NodeJS.ProcessEnv): ChildProcess
   return child;
 }
 
-async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
+async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe().catch(() => false)) return;
@@ -127,6 +138,8 @@ async function prepare(databaseUrl: string, queue: QueueConnection, queuePrefix:
 
 interface Load {
   rps: number;
+  /** CPU time of the measured server process per answered request, in ms (user + system, from /proc) */
+  cpuMs: number;
   p50: number;
   p95: number;
   p99: number;
@@ -136,8 +149,36 @@ interface Load {
 
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 
-async function load(url: string, body: unknown, headers: Record<string, string>, seconds = SECONDS): Promise<Load> {
+/** user + system CPU time of a process and its children so far, in ms (Linux /proc; NaN elsewhere) */
+function cpuOf(pid: number | undefined): number {
+  const read = (p: number | string) => {
+    const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(f[1]), ms: ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS };
+  };
+  if (!pid) return NaN;
+  try {
+    let ms = read(pid).ms;
+    // cluster workers
+    for (const p of fs.readdirSync('/proc')) {
+      if (!/^[0-9]+$/.test(p)) continue;
+      try {
+        const s = read(p);
+        if (s.ppid === pid) ms += s.ms;
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return ms;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = 100;
+
+async function load(url: string, body: unknown, headers: Record<string, string>, seconds = SECONDS, pid?: number): Promise<Load> {
   const latencies: number[] = [];
+  const cpu0 = cpuOf(pid);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       { url, method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers }, connections: CONNECTIONS, duration: seconds },
@@ -146,11 +187,12 @@ async function load(url: string, body: unknown, headers: Record<string, string>,
     instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
   });
   latencies.sort((a, b) => a - b);
-  return { rps: result.requests.total / seconds, p50: pct(latencies, 50), p95: pct(latencies, 95), p99: pct(latencies, 99), non2xx: result.non2xx, errors: result.errors + result.timeouts };
+  const cpuMs = (cpuOf(pid) - cpu0) / Math.max(1, result.requests.total);
+  return { cpuMs, rps: result.requests.total / seconds, p50: pct(latencies, 50), p95: pct(latencies, 95), p99: pct(latencies, 99), non2xx: result.non2xx, errors: result.errors + result.timeouts };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (l: Load) => `${l.rps.toFixed(0).padStart(6)} req/s  p50 ${l.p50.toFixed(1).padStart(6)} ms  p95 ${l.p95.toFixed(1).padStart(6)} ms  p99 ${l.p99.toFixed(1).padStart(6)} ms${l.non2xx || l.errors ? `  (${l.non2xx} non-2xx, ${l.errors} errors)` : ''}`;
+const fmt = (l: Load) => `${l.rps.toFixed(0).padStart(6)} req/s${Number.isFinite(l.cpuMs) ? `  cpu ${l.cpuMs.toFixed(2).padStart(5)} ms/req` : ''}  p50 ${l.p50.toFixed(1).padStart(6)} ms  p95 ${l.p95.toFixed(1).padStart(6)} ms  p99 ${l.p99.toFixed(1).padStart(6)} ms${l.non2xx || l.errors ? `  (${l.non2xx} non-2xx, ${l.errors} errors)` : ''}`;
 
 /** Canonical JSON: keys sorted, so two gateways' answers compare by content. */
 function canonical(v: unknown): string {
@@ -233,6 +275,7 @@ async function main() {
   const queuePrefix = `bench${randomBytes(3).toString('hex')}`;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'citypoints-gateway-bench-'));
   try {
+    console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}`);
     console.log(`gateway bench on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), node ${process.version}; queue backend ${queue.kind}`);
     console.log('loading the demo city …');
     await prepare(db.url, queue, queuePrefix);
@@ -264,8 +307,12 @@ async function main() {
 
     const cpPort = await freePort();
     const hivePort = await freePort();
-    start('citypoints gateway', 'tests/bench/gateway/citypoints.ts', { ...common, BENCH_PORT: String(cpPort), BENCH_SUPERGRAPH_FILE: supergraphFile, BENCH_SERVICE_URLS: JSON.stringify(urls) });
-    start('hive gateway', 'tests/bench/gateway/hive.ts', { ...common, BENCH_PORT: String(hivePort), BENCH_SUPERGRAPH_FILE: supergraphFile });
+    const clusterPort = await freePort();
+    const cpChild = start('citypoints gateway', 'tests/bench/gateway/citypoints.ts', { ...common, BENCH_PORT: String(cpPort), BENCH_SUPERGRAPH_FILE: supergraphFile, BENCH_SERVICE_URLS: JSON.stringify(urls) }, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []);
+    const hiveChild = start('hive gateway', 'tests/bench/gateway/hive.ts', { ...common, BENCH_PORT: String(hivePort), BENCH_SUPERGRAPH_FILE: supergraphFile });
+    const workers = os.cpus().length;
+    const clusterChild = start('citypoints gateway cluster', 'tests/bench/gateway/citypoints.ts', { ...common, BENCH_PORT: String(clusterPort), BENCH_WORKERS: String(workers), BENCH_SUPERGRAPH_FILE: supergraphFile, BENCH_SERVICE_URLS: JSON.stringify(urls) });
+    const clusterUrl = `http://127.0.0.1:${clusterPort}/graphql`;
     const cpUrl = `http://127.0.0.1:${cpPort}/graphql`;
     const hiveUrl = `http://127.0.0.1:${hivePort}/graphql`;
     const token = await mintToken(JWT_SECRET, { roles: ADMIN.roles, sub: ADMIN.sub, expiresIn: '2h' });
@@ -273,9 +320,10 @@ async function main() {
     // the forwarded caller is valid for 2 minutes: signed afresh before every run
     const signed = async () => ({ [CALLER_HEADER]: await signForwardedCaller(SUBGRAPH_SECRET, ADMIN) });
     await waitFor('citypoints gateway', async () => !!(await post(cpUrl, { query: '{ __typename }' }, cpHeaders)).data);
+    await waitFor('citypoints gateway cluster', async () => !!(await post(clusterUrl, { query: '{ __typename }' }, cpHeaders)).data);
     await waitFor('hive gateway', async () => !!(await post(hiveUrl, { query: '{ __typename }' }, await signed())).data);
 
-    const all = await cases(db.url);
+    const all = (await cases(db.url)).filter((c) => !ONLY || ONLY.includes(c.name));
     const summary: string[] = [];
     for (const c of all) {
       const a = await post(cpUrl, c.body, cpHeaders);
@@ -290,17 +338,22 @@ async function main() {
       // warm both (JIT, plan caches, pools) before measuring
       await load(cpUrl, c.body, cpHeaders, 2);
       await load(hiveUrl, c.body, await signed(), 2);
+      await load(clusterUrl, c.body, cpHeaders, 2);
       const cp: Load[] = [];
       const hive: Load[] = [];
+      const clustered: Load[] = [];
       for (let r = 0; r < ROUNDS; r++) {
-        cp.push(await load(cpUrl, c.body, cpHeaders));
-        hive.push(await load(hiveUrl, c.body, await signed()));
+        cp.push(await load(cpUrl, c.body, cpHeaders, SECONDS, cpChild.pid));
+        hive.push(await load(hiveUrl, c.body, await signed(), SECONDS, hiveChild.pid));
+        clustered.push(await load(clusterUrl, c.body, cpHeaders, SECONDS, clusterChild.pid));
       }
-      const pick = (ls: Load[]): Load => ({ rps: median(ls.map((l) => l.rps)), p50: median(ls.map((l) => l.p50)), p95: median(ls.map((l) => l.p95)), p99: median(ls.map((l) => l.p99)), non2xx: ls.reduce((s, l) => s + l.non2xx, 0), errors: ls.reduce((s, l) => s + l.errors, 0) });
+      const pick = (ls: Load[]): Load => ({ cpuMs: median(ls.map((l) => l.cpuMs)), rps: median(ls.map((l) => l.rps)), p50: median(ls.map((l) => l.p50)), p95: median(ls.map((l) => l.p95)), p99: median(ls.map((l) => l.p99)), non2xx: ls.reduce((s, l) => s + l.non2xx, 0), errors: ls.reduce((s, l) => s + l.errors, 0) });
       const mc = pick(cp);
       const mh = pick(hive);
       console.log(`  citypoints gateway  ${fmt(mc)}`);
       console.log(`  Hive Gateway        ${fmt(mh)}`);
+      const mw = pick(clustered);
+      console.log(`  citypoints, ${workers} workers ${fmt(mw)}  (${(mw.rps / mc.rps).toFixed(2)}× one process, ${(mw.rps / mh.rps).toFixed(2)}× Hive)`);
       let slowestDirectP95 = 0;
       for (const d of c.direct) {
         const l = await load(urls[d.subgraph], d.body, await signed(), Math.max(2, Math.round(SECONDS / 2)));
@@ -309,10 +362,14 @@ async function main() {
       }
       const ratio = mc.rps / mh.rps;
       const p95Ratio = mc.p95 / slowestDirectP95;
-      console.log(`  ratio citypoints / Hive: ${ratio.toFixed(2)}× throughput (target ≥ 1.2×); citypoints p95 / slowest direct p95: ${p95Ratio.toFixed(2)} (target ≤ 2)`);
-      summary.push(`${c.name}_rps: ${mc.rps.toFixed(0)}`, `${c.name}_hive_rps: ${mh.rps.toFixed(0)}`, `${c.name}_ratio: ${ratio.toFixed(3)}`, `${c.name}_p95_ms: ${mc.p95.toFixed(1)}`, `${c.name}_p95_vs_direct: ${p95Ratio.toFixed(3)}`);
+      // per-round ratios: each pair ran back to back, so a drift of the shared machine's load moves both
+      const pairRatios = cp.map((l, i) => l.rps / hive[i].rps);
+      const cpuRatio = mh.cpuMs / mc.cpuMs;
+      console.log(`  ratio citypoints / Hive: ${ratio.toFixed(2)}× throughput (target ≥ 1.2×; per round ${pairRatios.map((r) => r.toFixed(2)).join(', ')}); Hive's CPU per request / citypoints': ${cpuRatio.toFixed(2)}×; citypoints p95 / slowest direct p95: ${p95Ratio.toFixed(2)} (target ≤ 2)`);
+      summary.push(`${c.name}_rps: ${mc.rps.toFixed(0)}`, `${c.name}_hive_rps: ${mh.rps.toFixed(0)}`, `${c.name}_ratio: ${ratio.toFixed(3)}`, `${c.name}_pair_ratio_median: ${median(pairRatios).toFixed(3)}`, `${c.name}_cpu_ms: ${mc.cpuMs.toFixed(3)}`, `${c.name}_hive_cpu_ms: ${mh.cpuMs.toFixed(3)}`, `${c.name}_cpu_ratio: ${cpuRatio.toFixed(3)}`, `${c.name}_workers_rps: ${mw.rps.toFixed(0)}`, `${c.name}_p95_ms: ${mc.p95.toFixed(1)}`, `${c.name}_p95_vs_direct: ${p95Ratio.toFixed(3)}`);
     }
-    console.log(`\nbench: gateway, ${summary.join(', ')}`);
+    console.log(`load average at end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}`);
+    console.log(`\nbench: gateway, ${summary.join(', ')}, load_avg_1m: ${os.loadavg()[0].toFixed(1)}`);
   } finally {
     stopping = true;
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
