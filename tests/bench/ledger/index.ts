@@ -16,7 +16,7 @@
  *
  * Ends with the ledger's invariant check (sum of postings = balances), failing the run on any
  * violation, and one machine-readable line of `name: value` pairs.
- * Run: node -r @swc-node/register tests/bench/ledger/index.ts [--full] [--scale 0.25]
+ * Run: node -r @swc-node/register tests/bench/ledger/index.ts [--full] [--scale 0.25] [--profile]
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -75,6 +75,37 @@ interface Measured {
   cpuMs: number;
   /** SQL statements per operation (BEGIN and COMMIT included) */
   statements: number;
+}
+
+/**
+ * With --profile: samples this process's CPU during one phase and sums the self time by package
+ * (the gateway's, graphql-js, jose, typeorm, pg, undici, the city's own code), the share of each.
+ */
+async function profiled<T>(enabled: boolean, fn: () => Promise<T>): Promise<{ value: T; shares: [string, number][] }> {
+  if (!enabled) return { value: await fn(), shares: [] };
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<any>((resolve, reject) => session.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  const value = await fn();
+  const { profile } = await post('Profiler.stop');
+  session.disconnect();
+  const self = new Map<number, number>();
+  profile.samples.forEach((id: number, i: number) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const groups = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes as { id: number; callFrame: { url: string; functionName: string } }[]) {
+    const t = self.get(node.id) ?? 0;
+    const url = node.callFrame.url;
+    const pkg = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1];
+    const own = url.match(/\/(gateway|libs\/[^/]+|subgraphs\/[^/]+|tests\/[^/]+)\//)?.[1];
+    const group = pkg ?? own ?? (url.startsWith('node:') ? 'node (http, streams, crypto…)' : node.callFrame.functionName.startsWith('(') ? node.callFrame.functionName : 'node internals');
+    groups.set(group, (groups.get(group) ?? 0) + t);
+    total += t;
+  }
+  return { value, shares: [...groups].map(([g, t]): [string, number] => [g, t / total]).sort((a, b) => b[1] - a[1]) };
 }
 
 /** Runs a phase and measures its postings, wall time, this process's CPU and SQL statements per `ops` operations. */
@@ -255,7 +286,8 @@ async function main() {
     const group = await phase(city, pairs * 2, () => Promise.all(clients.map((c) => groupClient(durable, c, DIRECT_ROUNDS))));
     const relaxed = ledger.groupCommit(ds, { synchronousCommit: 'off' });
     const groupAsync = await phase(city, pairs * 2, () => Promise.all(clients.map((c) => groupClient(relaxed, c, DIRECT_ROUNDS))));
-    const gateway = await phase(city, redemptions, () => Promise.all(clients.map((c) => apiRedeemer(city, c, redeemRounds))));
+    const prof = await profiled(process.argv.includes('--profile'), () => phase(city, redemptions, () => Promise.all(clients.map((c) => apiRedeemer(city, c, redeemRounds)))));
+    const gateway = prof.value;
     const subgraph = await phase(city, redemptions, () => Promise.all(clients.map((c) => subgraphRedeemer(city, c, redeemRounds))));
     const service = await phase(city, redemptions, () => Promise.all(clients.map((c) => serviceRedeemer(rt, c, redeemRounds))));
     console.log(`load average after: ${load()}`);
@@ -277,7 +309,10 @@ async function main() {
     row('straight to the civic subgraph', subgraph);
     row('service functions, in process', service);
     row('its ledger post alone (direct)', { ...direct, cpuMs: NaN });
-    console.log(`  gateway: ${f2(gateway.cpuMs - subgraph.cpuMs)} ms CPU a redemption (two requests); subgraph HTTP + GraphQL + caller check: ${f2(subgraph.cpuMs - service.cpuMs)} ms; the services themselves: ${f2(service.cpuMs)} ms`);
+    if (prof.shares.length) {
+      console.log(`  CPU profile of the redemptions through the gateway, self time by package: ${prof.shares.slice(0, 12).map(([g, x]) => `${g} ${(100 * x).toFixed(1)}%`).join(', ')}`);
+    }
+    console.log(`  gateway: ${f2(gateway.cpuMs - subgraph.cpuMs)} ms CPU a redemption (two requests); client fetch + subgraph HTTP, GraphQL and caller check: ${f2(subgraph.cpuMs - service.cpuMs)} ms; the services themselves: ${f2(service.cpuMs)} ms`);
 
     const found = await ledger.checkInvariants(city.instances.civic.dataSource.manager);
     violations = found.length;
