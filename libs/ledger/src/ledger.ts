@@ -4,6 +4,8 @@ import { ledgerTables } from './schema';
 import type { LedgerScope } from './internal';
 import { balanceOf, findAccount, findAccounts, openAccount } from './accounts';
 import { post } from './posting';
+import { postMany, type BatchOutcome } from './batch';
+import { GroupCommit, type GroupCommitOptions, type TransactionSource } from './group-commit';
 import { expireLots } from './expiry';
 import { settleYear } from './settlement';
 import { accountHistory, annualStatement } from './statements';
@@ -11,6 +13,8 @@ import { checkInvariants } from './invariants';
 import { holdingsOf, type LedgerHoldings } from './holdings';
 import type { AnnualStatement, HistoryEntry, InvariantViolation, LedgerAccount, LedgerOptions, OpenAccountInput, PostInput, PostResult } from './types';
 
+export type { BatchOutcome } from './batch';
+export type { GroupCommit, GroupCommitOptions, SynchronousCommit, TransactionSource } from './group-commit';
 export type {
   AccountPolicy,
   AnnualStatement,
@@ -65,6 +69,23 @@ export class Ledger {
 
   post(m: EntityManager, input: PostInput): Promise<PostResult> {
     return post(this.scope, m, input);
+  }
+
+  /**
+   * Many posts in the caller's transaction, as if posted one after the other in this order, in
+   * two statements for the common case; each outcome is its post's result or the error it alone
+   * was refused with. If it throws, roll the transaction back.
+   */
+  postMany(m: EntityManager, inputs: readonly PostInput[]): Promise<BatchOutcome[]> {
+    return postMany(this.scope, m, inputs);
+  }
+
+  /**
+   * A group committer for posts that are transactions of their own: concurrent posts share one
+   * transaction and one disk flush. Keep one per runtime (it holds the queue).
+   */
+  groupCommit(source: TransactionSource, opts?: GroupCommitOptions): GroupCommit {
+    return new GroupCommit(this.scope, source, opts);
   }
 
   /**

@@ -37,7 +37,12 @@ export async function postWith(s: LedgerScope, m: EntityManager, input: PostInpu
   // the lookup after the lock sees the first one's commit. A key reused for other accounts is
   // caught by the unique index when the transaction row is written (see writeWithNewLots).
   const ids = entries.map((e) => e.accountId);
-  const { byId, keyTaken } = await lockAccountsAndLookUp(s, m, ids, input.idempotencyKey);
+  const now = s.clock.now();
+  // the common post (no lots, enough points, a new key) is one statement; anything else learns
+  // from that statement's locked rows and takes the path below, under the same locks
+  const fast = keepExpiry === undefined ? await postInOneStatement(s, m, input, hash, entries, now) : null;
+  if (fast && 'result' in fast) return fast.result;
+  const { byId, keyTaken } = fast ?? (await lockAccountsAndLookUp(s, m, ids, input.idempotencyKey));
   if (keyTaken) {
     const earlier = await replay(s, m, input.idempotencyKey, hash);
     if (earlier) return earlier;
@@ -45,7 +50,6 @@ export async function postWith(s: LedgerScope, m: EntityManager, input: PostInpu
   const missing = ids.filter((id) => !byId.has(id));
   if (missing.length) throw notFound('ledger account', missing.join(', '));
 
-  const now = s.clock.now();
   const planned: PlannedPosting[] = [];
   const lotSpends: (LotSpend & { expiresAt: Date })[] = [];
   const shortfalls: Record<string, unknown>[] = [];
@@ -115,6 +119,71 @@ export async function postWith(s: LedgerScope, m: EntityManager, input: PostInpu
   const balances: Record<string, number> = {};
   for (const e of entries) balances[e.accountId] = byId.get(e.accountId)!.balance + e.amount;
   return { transactionId, replayed: false, balances };
+}
+
+/**
+ * Locks the accounts, looks the key up and — when every account exists, none keeps lots, none
+ * would go below zero it may not and the key is new — writes the transaction row, its postings and
+ * the balances, all in one statement. Otherwise nothing is written and the locked rows are
+ * returned for the full path. The overdraft check is the one the full path makes, on the rows as
+ * locked (READ COMMITTED hands FOR UPDATE the newest version of each row); the transaction row is
+ * claimed ON CONFLICT DO NOTHING, so a key raced in by another request writes nothing either.
+ */
+async function postInOneStatement(
+  s: LedgerScope,
+  m: EntityManager,
+  input: PostInput,
+  hash: string,
+  entries: PostingEntry[],
+  now: Date,
+): Promise<{ result: PostResult } | { byId: Map<string, LedgerAccount>; keyTaken: boolean }> {
+  const transactionId = randomUUID();
+  const rows: (AccountRow & { key_taken: boolean; written: boolean })[] = await m.query(
+    `WITH locked AS (
+       SELECT ${ACCOUNT_COLUMNS} FROM ${s.t.accounts} WHERE id = ANY($1::text[]) ORDER BY id COLLATE "C" FOR UPDATE
+     ), e AS (
+       SELECT x.a, x.amt, x.ord FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS x(a, amt, ord)
+     ), k AS (
+       SELECT EXISTS (SELECT 1 FROM ${s.t.transactions} WHERE idempotency_key = $3) AS taken
+     ), go AS (
+       SELECT NOT (SELECT taken FROM k)
+          AND (SELECT count(*) FROM locked) = cardinality($1::text[])
+          AND NOT EXISTS (SELECT 1 FROM locked WHERE policy ? 'expiryMonths')
+          AND NOT EXISTS (SELECT 1 FROM locked JOIN e ON e.a = locked.id WHERE NOT locked.allow_negative AND locked.balance + e.amt < 0) AS ok
+     ), t AS (
+       INSERT INTO ${s.t.transactions} (id, idempotency_key, kind, memo, metadata, request_hash, created_at)
+       SELECT $4, $3, $5, $6, $7::jsonb, $8, $9 FROM go WHERE go.ok
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+     ), p AS (
+       INSERT INTO ${s.t.postings} (transaction_id, account_id, amount, balance_after, lot_id, created_at)
+       SELECT t.id, e.a, e.amt, locked.balance + e.amt, NULL, $9 FROM t, e JOIN locked ON locked.id = e.a ORDER BY e.ord
+     ), u AS (
+       UPDATE ${s.t.accounts} a
+          SET balance = a.balance + e.amt,
+              lifetime_earned = a.lifetime_earned + greatest(e.amt, 0),
+              lifetime_spent = a.lifetime_spent + greatest(-e.amt, 0)
+         FROM e WHERE a.id = e.a AND EXISTS (SELECT 1 FROM t)
+     )
+     SELECT locked.*, (SELECT taken FROM k) AS key_taken, EXISTS (SELECT 1 FROM t) AS written FROM locked`,
+    [
+      entries.map((e) => e.accountId),
+      entries.map((e) => e.amount),
+      input.idempotencyKey,
+      transactionId,
+      input.kind,
+      input.memo ?? null,
+      JSON.stringify(input.metadata ?? {}),
+      hash,
+      now,
+    ],
+  );
+  const byId = new Map(rows.map((r) => [r.id, toAccount(r)]));
+  if (rows.length && rows[0].written) {
+    const balances: Record<string, number> = {};
+    for (const e of entries) balances[e.accountId] = byId.get(e.accountId)!.balance + e.amount;
+    return { result: { transactionId, replayed: false, balances } };
+  }
+  return { byId, keyTaken: rows.some((r) => r.key_taken) };
 }
 
 /**
@@ -233,7 +302,7 @@ async function lockAccountsAndLookUp(s: LedgerScope, m: EntityManager, ids: stri
   return { byId: new Map(rows.map((r) => [r.id, toAccount(r)])), keyTaken: rows.some((r) => r.key_taken) };
 }
 
-async function replay(s: LedgerScope, m: EntityManager, key: string, hash: string): Promise<PostResult | null> {
+export async function replay(s: LedgerScope, m: EntityManager, key: string, hash: string): Promise<PostResult | null> {
   const found = await findTransaction(s, m, key);
   if (!found) return null;
   if (found.request_hash !== hash) {
@@ -252,7 +321,7 @@ async function replay(s: LedgerScope, m: EntityManager, key: string, hash: strin
   };
 }
 
-function validateEntries(entries: PostingEntry[]): PostingEntry[] {
+export function validateEntries(entries: PostingEntry[]): PostingEntry[] {
   if (!Array.isArray(entries) || entries.length < 2) throw badInput('a transaction needs at least two entries');
   const seen = new Set<string>();
   let sum = 0;
@@ -270,7 +339,7 @@ function validateEntries(entries: PostingEntry[]): PostingEntry[] {
 }
 
 /** What makes two requests "the same" for idempotency: the kind and the entries, in any order. */
-function requestHash(kind: string, entries: PostingEntry[]): string {
+export function requestHash(kind: string, entries: PostingEntry[]): string {
   const sorted = [...entries].sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
   return createHash('sha256')
     .update(JSON.stringify([kind, sorted.map((e) => [e.accountId, e.amount])]))

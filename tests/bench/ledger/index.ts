@@ -2,26 +2,45 @@
  * Ledger benchmark of the civic subgraph: 50 concurrent clients earn points (a record through
  * the four-step review, posted on approval) and spend them (a merchant's redemption) through the
  * gateway's GraphQL API; then the same number of clients post the same earn/redeem pairs straight
- * to the ledger, in the same run and the same database, as the baseline. Prints postings per
- * second of each and their ratio (also for redemptions alone: the holder's code, then the merchant's redemption, one ledger
- * transaction), and ends with the ledger's invariant check (sum of postings =
- * balances), failing the run on any violation.
- * Run: node -r @swc-node/register tests/bench/ledger/index.ts [--full]
+ * to the ledger, in the same run and the same database, as the baseline: one transaction per post
+ * (as before), and through the ledger's group commit (concurrent posts share one transaction and
+ * one disk flush; durable, synchronous_commit on), and — for information only — group commit with
+ * synchronous_commit off (a crash may lose the last acknowledged posts: docs/ledger-throughput.md).
+ * Prints postings per second of each and the ratios (also for redemptions alone: the holder's
+ * code, then the merchant's redemption, one ledger transaction).
+ *
+ * Where a redemption's time goes: the same redemptions through the gateway, straight to the civic
+ * subgraph (the caller header signed as the gateway does), and as the service functions called in
+ * the process (no HTTP, no GraphQL), each with the Node process's CPU per redemption and the SQL
+ * statements per redemption; the direct ledger post is the floor.
+ *
+ * Ends with the ledger's invariant check (sum of postings = balances), failing the run on any
+ * violation, and one machine-readable line of `name: value` pairs.
+ * Run: node -r @swc-node/register tests/bench/ledger/index.ts [--full] [--scale 0.25] [--profile]
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { startCity, ok, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { civic } from '@citypoints/civic';
-import { Ledger } from '@citypoints/ledger';
+import { Ledger, type GroupCommit } from '@citypoints/ledger';
+import { CALLER_HEADER, createBearerVerifier, signForwardedCaller, type Caller } from '@citypoints/auth';
+import { gql, TEST_JWT_SECRET, TEST_SUBGRAPH_SECRET } from '@citypoints/testing';
+import { Client as PgClient } from 'pg';
 import { ensureCards, issueAccount, merchantAccount, passbookAccount } from '../../../subgraphs/civic/src/cards/card.service';
 import { PassbookKind } from '../../../subgraphs/civic/src/cards/card.type';
+import { redeem } from '../../../subgraphs/civic/src/rewards/reward.service';
+import { issueRedemptionCode } from '../../../subgraphs/civic/src/rewards/redemption-code.service';
+import type { CivicRuntime } from '../../../subgraphs/civic/src/runtime';
 
 const full = process.argv.includes('--full');
 const CLIENTS = 50;
 const RESIDENTS_PER_CLIENT = 20;
-const API_ROUNDS = full ? 60 : 12;
-const DIRECT_ROUNDS = full ? 600 : 120;
+const scaleArg = process.argv.indexOf('--scale');
+/** --scale 0.25 runs a quarter of the rounds (a quick check); the figures in the README are at scale 1 */
+const SCALE = scaleArg > 0 ? Number(process.argv[scaleArg + 1]) : 1;
+const API_ROUNDS = Math.max(1, Math.round((full ? 60 : 12) * SCALE));
+const DIRECT_ROUNDS = Math.max(1, Math.round((full ? 600 : 120) * SCALE));
 const TOWN = '441900003';
 const VILLAGES = ['441900003001', '441900003002', '441900003003', '441900003004'];
 const EARN_ITEM = 'BLOOD_DONATION';
@@ -29,14 +48,76 @@ const EARN_POINTS = 20;
 const PRICE = 10;
 
 interface Client {
-  residents: { id: string; cardNo: string; token: string }[];
+  residents: { id: string; cardNo: string; token: string; caller: Caller }[];
   registrar: string;
   reviewer: string;
   clerk: string;
   townReviewer: string;
   merchant: string;
+  merchantCaller: Caller;
   rewardId: string;
   merchantId: string;
+}
+
+/** SQL statements sent by this process (every pool client of every subgraph), for statements per operation. */
+const sql = { statements: 0 };
+const pgQuery = PgClient.prototype.query as (...a: unknown[]) => unknown;
+(PgClient.prototype as unknown as { query: (...a: unknown[]) => unknown }).query = function (this: PgClient, ...a: unknown[]) {
+  sql.statements++;
+  return pgQuery.apply(this, a);
+};
+
+interface Measured {
+  seconds: number;
+  postings: number;
+  rate: number;
+  /** CPU of this Node process (client, gateway and subgraphs) per operation, ms */
+  cpuMs: number;
+  /** SQL statements per operation (BEGIN and COMMIT included) */
+  statements: number;
+}
+
+/**
+ * With --profile: samples this process's CPU during one phase and sums the self time by package
+ * (the gateway's, graphql-js, jose, typeorm, pg, undici, the city's own code), the share of each.
+ */
+async function profiled<T>(enabled: boolean, fn: () => Promise<T>): Promise<{ value: T; shares: [string, number][] }> {
+  if (!enabled) return { value: await fn(), shares: [] };
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<any>((resolve, reject) => session.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  const value = await fn();
+  const { profile } = await post('Profiler.stop');
+  session.disconnect();
+  const self = new Map<number, number>();
+  profile.samples.forEach((id: number, i: number) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const groups = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes as { id: number; callFrame: { url: string; functionName: string } }[]) {
+    const t = self.get(node.id) ?? 0;
+    const url = node.callFrame.url;
+    const pkg = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1];
+    const own = url.match(/\/(gateway|libs\/[^/]+|subgraphs\/[^/]+|tests\/[^/]+)\//)?.[1];
+    const group = pkg ?? own ?? (url.startsWith('node:') ? 'node (http, streams, crypto…)' : node.callFrame.functionName.startsWith('(') ? node.callFrame.functionName : 'node internals');
+    groups.set(group, (groups.get(group) ?? 0) + t);
+    total += t;
+  }
+  return { value, shares: [...groups].map(([g, t]): [string, number] => [g, t / total]).sort((a, b) => b[1] - a[1]) };
+}
+
+/** Runs a phase and measures its postings, wall time, this process's CPU and SQL statements per `ops` operations. */
+async function phase(city: TestCity, ops: number, fn: () => Promise<unknown>): Promise<Measured> {
+  const before = await postings(city);
+  const statements = sql.statements;
+  const cpu = process.cpuUsage();
+  const t = await timed(fn);
+  const used = process.cpuUsage(cpu);
+  const n = sql.statements - statements;
+  const posted = (await postings(city)) - before;
+  return { seconds: t.seconds, postings: posted, rate: posted / t.seconds, cpuMs: (used.user + used.system) / 1000 / ops, statements: n / ops };
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
@@ -52,6 +133,7 @@ async function postings(city: TestCity): Promise<number> {
 async function prepare(city: TestCity): Promise<Client[]> {
   const ds = city.instances.civic.dataSource;
   const ledger = new Ledger({ schema: 'civic' });
+  const verify = createBearerVerifier({ secret: TEST_JWT_SECRET });
   const admin = await city.token('CITY_ADMIN', { sub: 'bench-admin' });
   ok(await city.query(`mutation { setPublicityWindow(divisionCode: "${TOWN}", days: 0) }`, {}, admin));
   const clients: Client[] = [];
@@ -68,12 +150,18 @@ async function prepare(city: TestCity): Promise<Client[]> {
     const reward = ok(await city.query(`mutation { defineRewardItem(name: "大米", pointsCost: ${PRICE}, stock: 1000000, merchantId: "${merchantId}") { id } }`, {}, merchant)).defineRewardItem;
     await ds.transaction((m) => ledger.openAccount(m, { id: merchantAccount(merchantId), ownerId: merchantId, kind: 'MERCHANT' }));
     clients.push({
-      residents: await Promise.all(ids.map(async (id) => ({ id, cardNo: cards.get(id)!.card_no, token: await city.token('RESIDENT', { sub: id }) }))),
+      residents: await Promise.all(
+        ids.map(async (id) => {
+          const token = await city.token('RESIDENT', { sub: id });
+          return { id, cardNo: cards.get(id)!.card_no, token, caller: await verify(token) };
+        }),
+      ),
       registrar: await city.token('VILLAGE_REGISTRAR', { sub: `bench-registrar-${c}`, division: TOWN }),
       reviewer: await city.token('VILLAGE_REVIEWER', { sub: `bench-reviewer-${c}`, division: TOWN }),
       clerk: await city.token('PUBLICITY_CLERK', { sub: `bench-clerk-${c}`, division: TOWN }),
       townReviewer: await city.token('TOWN_REVIEWER', { sub: `bench-town-reviewer-${c}`, division: TOWN }),
       merchant,
+      merchantCaller: await verify(merchant),
       rewardId: reward.id,
       merchantId,
     });
@@ -120,6 +208,34 @@ async function apiRedeemer(city: TestCity, c: Client, rounds: number): Promise<v
   for (let i = 0; i < rounds; i++) await merchantRedeems(city, c, c.residents[i % c.residents.length]);
 }
 
+/** The same two mutations sent straight to the civic subgraph, the caller header signed as the gateway signs it. */
+async function subgraphRedeemer(city: TestCity, c: Client, rounds: number): Promise<void> {
+  const url = city.servers.civic.url;
+  const as = async (caller: Caller) => ({ [CALLER_HEADER]: await signForwardedCaller(TEST_SUBGRAPH_SECRET, caller) });
+  for (let i = 0; i < rounds; i++) {
+    const r = c.residents[i % c.residents.length];
+    const holderCode = ok(await gql(url, `mutation { issueRedemptionCode { code } }`, {}, undefined, await as(r.caller))).issueRedemptionCode.code;
+    ok(
+      await gql(
+        url,
+        `mutation($i: RedeemInput!) { redeem(input: $i) { totalPoints } }`,
+        { i: { cardNo: r.cardNo, lines: [{ rewardId: c.rewardId, quantity: 1 }], idempotencyKey: randomUUID(), holderCode } },
+        undefined,
+        await as(c.merchantCaller),
+      ),
+    );
+  }
+}
+
+/** The same two operations as the subgraph's service functions, called in the process: no HTTP, no GraphQL, no signature. */
+async function serviceRedeemer(rt: CivicRuntime, c: Client, rounds: number): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    const r = c.residents[i % c.residents.length];
+    const code = await issueRedemptionCode(rt, r.caller);
+    await redeem(rt, c.merchantCaller, { cardNo: r.cardNo, lines: [{ rewardId: c.rewardId, quantity: 1 }], idempotencyKey: randomUUID(), holderCode: code.code });
+  }
+}
+
 /** The same earn/redeem pair posted straight to the ledger, one transaction each. */
 async function directClient(city: TestCity, ledger: Ledger, c: Client, rounds: number): Promise<void> {
   const ds = city.instances.civic.dataSource;
@@ -135,6 +251,16 @@ async function directClient(city: TestCity, ledger: Ledger, c: Client, rounds: n
   }
 }
 
+/** The same earn/redeem pairs through the ledger's group commit: each post still a transaction of its own to its caller. */
+async function groupClient(gc: GroupCommit, c: Client, rounds: number): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    const r = c.residents[i % c.residents.length];
+    const card = passbookAccount(PassbookKind.CIVIC, r.id);
+    await gc.post({ idempotencyKey: `bench:earn:${randomUUID()}`, kind: 'CIVIC_RECORD', entries: [{ accountId: card, amount: EARN_POINTS }, { accountId: issueAccount(PassbookKind.CIVIC, r.id), amount: -EARN_POINTS }] });
+    await gc.post({ idempotencyKey: `bench:redeem:${randomUUID()}`, kind: 'REDEMPTION', entries: [{ accountId: card, amount: -PRICE }, { accountId: merchantAccount(c.merchantId), amount: PRICE }] });
+  }
+}
+
 async function main() {
   process.env.CITYPOINTS_TEST_PG_URL = process.env.CITYPOINTS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const city = await startCity({ modules: [registry, civic], label: 'bench_ledger' });
@@ -144,33 +270,74 @@ async function main() {
     const clients = await prepare(city);
     const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
 
-    const before = await postings(city);
-    const api = await timed(() => Promise.all(clients.map((c) => apiClient(city, c, API_ROUNDS, today))));
-    const apiPostings = (await postings(city)) - before;
-    const calls = api.value.reduce((a, b) => a + b, 0);
-
+    const load = () => (require('node:os') as typeof import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ');
+    console.log(`load average before: ${load()}`);
+    const ds = city.instances.civic.dataSource;
+    const rt = city.instances.civic.runtime as CivicRuntime;
     const ledger = new Ledger({ schema: 'civic' });
-    const mid = await postings(city);
-    const direct = await timed(() => Promise.all(clients.map((c) => directClient(city, ledger, c, DIRECT_ROUNDS))));
-    const directPostings = (await postings(city)) - mid;
-
-    // spends what the direct phase left on the cards (each of its rounds nets +10 points)
     const redeemRounds = API_ROUNDS * 2;
-    const beforeRedeem = await postings(city);
-    const redeemOnly = await timed(() => Promise.all(clients.map((c) => apiRedeemer(city, c, redeemRounds))));
-    const redeemPostings = (await postings(city)) - beforeRedeem;
+    const redemptions = CLIENTS * redeemRounds;
+    const pairs = CLIENTS * DIRECT_ROUNDS;
 
-    const apiRate = apiPostings / api.seconds;
-    const redeemRate = redeemPostings / redeemOnly.seconds;
-    const directRate = directPostings / direct.seconds;
-    console.log(`GraphQL API : ${apiPostings} postings (${CLIENTS * API_ROUNDS} earnings through the four-step review + ${CLIENTS * API_ROUNDS} redemptions, ${calls} mutations) in ${api.seconds.toFixed(2)} s = ${apiRate.toFixed(0)} postings/s, ${(calls / api.seconds).toFixed(0)} mutations/s`);
-    console.log(`direct      : ${directPostings} postings (${CLIENTS * DIRECT_ROUNDS} earn + ${CLIENTS * DIRECT_ROUNDS} redeem ledger posts) in ${direct.seconds.toFixed(2)} s = ${directRate.toFixed(0)} postings/s`);
-    console.log(`API redeem  : ${redeemPostings} postings (${CLIENTS * redeemRounds} redemptions) in ${redeemOnly.seconds.toFixed(2)} s = ${redeemRate.toFixed(0)} postings/s`);
-    console.log(`ratio API / direct: ${(apiRate / directRate).toFixed(3)} (earn + redeem), ${(redeemRate / directRate).toFixed(3)} (redeem only)`);
+    // the API first: its earnings fund the redemptions; each direct phase nets +10 per round on the cards
+    const api = await phase(city, CLIENTS * API_ROUNDS, () => Promise.all(clients.map((c) => apiClient(city, c, API_ROUNDS, today))));
+    const direct = await phase(city, pairs * 2, () => Promise.all(clients.map((c) => directClient(city, ledger, c, DIRECT_ROUNDS))));
+    const durable = ledger.groupCommit(ds);
+    const group = await phase(city, pairs * 2, () => Promise.all(clients.map((c) => groupClient(durable, c, DIRECT_ROUNDS))));
+    const relaxed = ledger.groupCommit(ds, { synchronousCommit: 'off' });
+    const groupAsync = await phase(city, pairs * 2, () => Promise.all(clients.map((c) => groupClient(relaxed, c, DIRECT_ROUNDS))));
+    const prof = await profiled(process.argv.includes('--profile'), () => phase(city, redemptions, () => Promise.all(clients.map((c) => apiRedeemer(city, c, redeemRounds)))));
+    const gateway = prof.value;
+    const subgraph = await phase(city, redemptions, () => Promise.all(clients.map((c) => subgraphRedeemer(city, c, redeemRounds))));
+    const service = await phase(city, redemptions, () => Promise.all(clients.map((c) => serviceRedeemer(rt, c, redeemRounds))));
+    console.log(`load average after: ${load()}`);
+
+    const f0 = (x: number) => x.toFixed(0);
+    const f2 = (x: number) => x.toFixed(2);
+    const f3 = (x: number) => x.toFixed(3);
+    console.log(`GraphQL API    : ${api.postings} postings (${CLIENTS * API_ROUNDS} earnings through the four-step review + ${CLIENTS * API_ROUNDS} redemptions, 6 mutations a round) in ${f2(api.seconds)} s = ${f0(api.rate)} postings/s; ${f2(api.cpuMs)} ms CPU and ${api.statements.toFixed(1)} SQL statements a round`);
+    console.log(`direct         : ${direct.postings} postings (${pairs} earn + ${pairs} redeem ledger posts, one transaction each) in ${f2(direct.seconds)} s = ${f0(direct.rate)} postings/s; ${direct.statements.toFixed(1)} SQL statements a post`);
+    console.log(`direct, group  : ${group.postings} postings (the same posts through group commit, synchronous_commit on: durable) in ${f2(group.seconds)} s = ${f0(group.rate)} postings/s; ${durable.stats.transactions} transactions (${(durable.stats.posts / Math.max(1, durable.stats.transactions)).toFixed(1)} posts each), ${group.statements.toFixed(2)} SQL statements a post`);
+    console.log(`direct, group, synchronous_commit off (NOT the default; a crash may lose the last ~0.6 s of acknowledged posts, never consistency): ${f0(groupAsync.rate)} postings/s, ${f2(groupAsync.rate / group.rate)}× durable group commit`);
+    console.log(`API redeem     : ${gateway.postings} postings (${redemptions} redemptions: holder's code + merchant's redeem) in ${f2(gateway.seconds)} s = ${f0(gateway.rate)} postings/s`);
+    console.log(`ratio API / direct (one transaction a post): ${f3(api.rate / direct.rate)} (earn + redeem), ${f3(gateway.rate / direct.rate)} (redeem only)`);
+    console.log(`ratio API / direct (group commit)          : ${f3(api.rate / group.rate)} (earn + redeem), ${f3(gateway.rate / group.rate)} (redeem only)`);
+    console.log(`ratio direct group commit / one transaction a post: ${f2(group.rate / direct.rate)}`);
+    console.log(`where a redemption's time goes (${redemptions} redemptions each; Node CPU = client + gateway + subgraph in this one process):`);
+    const row = (name: string, x: Measured) => console.log(`  ${name.padEnd(34)} ${f0(x.rate).padStart(6)} postings/s  ${(Number.isNaN(x.cpuMs) ? '-' : f2(x.cpuMs)).padStart(6)} ms Node CPU  ${x.statements.toFixed(1).padStart(5)} SQL statements  (per redemption)`);
+    row('through the gateway', gateway);
+    row('straight to the civic subgraph', subgraph);
+    row('service functions, in process', service);
+    row('its ledger post alone (direct)', { ...direct, cpuMs: NaN });
+    if (prof.shares.length) {
+      console.log(`  CPU profile of the redemptions through the gateway, self time by package: ${prof.shares.slice(0, 12).map(([g, x]) => `${g} ${(100 * x).toFixed(1)}%`).join(', ')}`);
+    }
+    console.log(`  gateway: ${f2(gateway.cpuMs - subgraph.cpuMs)} ms CPU a redemption (two requests); client fetch + subgraph HTTP, GraphQL and caller check: ${f2(subgraph.cpuMs - service.cpuMs)} ms; the services themselves: ${f2(service.cpuMs)} ms`);
 
     const found = await ledger.checkInvariants(city.instances.civic.dataSource.manager);
     violations = found.length;
     console.log(`invariant check: ${violations} violations${violations ? ': ' + JSON.stringify(found.slice(0, 5)) : ''}`);
+    console.log(
+      [
+        `api_postings_per_s: ${f0(api.rate)}`,
+        `api_redeem_postings_per_s: ${f0(gateway.rate)}`,
+        `direct_postings_per_s: ${f0(direct.rate)}`,
+        `group_postings_per_s: ${f0(group.rate)}`,
+        `group_async_postings_per_s: ${f0(groupAsync.rate)}`,
+        `subgraph_redeem_postings_per_s: ${f0(subgraph.rate)}`,
+        `service_redeem_postings_per_s: ${f0(service.rate)}`,
+        `api_vs_direct: ${f3(api.rate / direct.rate)}`,
+        `redeem_vs_direct: ${f3(gateway.rate / direct.rate)}`,
+        `api_vs_group: ${f3(api.rate / group.rate)}`,
+        `redeem_vs_group: ${f3(gateway.rate / group.rate)}`,
+        `group_vs_direct: ${f2(group.rate / direct.rate)}`,
+        `redeem_sql_statements: ${service.statements.toFixed(1)}`,
+        `redeem_gateway_cpu_ms: ${f2(gateway.cpuMs)}`,
+        `redeem_subgraph_cpu_ms: ${f2(subgraph.cpuMs)}`,
+        `redeem_service_cpu_ms: ${f2(service.cpuMs)}`,
+        `violations: ${violations}`,
+      ].join(', '),
+    );
   } finally {
     await city.close();
   }

@@ -118,6 +118,19 @@ async function updateRow(m: EntityManager, id: string, set: string, params: unkn
 /** An official's step: the official sees the whole record. */
 const update = async (m: EntityManager, id: string, set: string, params: unknown[]): Promise<CivicRecord> => toRecord(await updateRow(m, id, set, params));
 
+/** An official's step and the record's new state: one statement. */
+async function stepAndUpdate(rt: CivicRuntime, m: EntityManager, id: string, step: Step, actor: string, decision: string, note: string | null | undefined, set: string, params: unknown[]): Promise<CivicRecord> {
+  const n = params.length + 2;
+  const rows: RecordRow[] = await m.query(
+    `WITH s AS (
+       INSERT INTO "${SCHEMA}".record_steps (record_id, step, actor, decision, note, at) VALUES ($1, $${n}, $${n + 1}, $${n + 2}, $${n + 3}, $${n + 4})
+     ), u AS (UPDATE "${SCHEMA}".records SET ${set} WHERE id = $1 RETURNING *)
+     SELECT ${COLUMNS} FROM u`,
+    [id, ...params, step, actor, decision, note ?? null, rt.clock.now()],
+  );
+  return toRecord(rows[0]);
+}
+
 function validNote(note: string | null | undefined, field = 'note', required = false): string | null {
   const v = (note ?? '').trim();
   if (required && !v) throw badInput(`${field} is required`, { field });
@@ -169,8 +182,7 @@ export async function reviewRecord(rt: CivicRuntime, c: Caller | null, id: strin
     requireRoleIn(caller, r.division_code, 'VILLAGE_REVIEWER');
     await requireFreshActor(m, r.id, caller.sub, 'REVIEW');
     if (r.status === RecordStatus.REGISTERED) {
-      await addStep(rt, m, r.id, 'REVIEW', caller.sub, approve ? 'APPROVED' : 'REJECTED', n);
-      return update(m, r.id, `status = $2, reviewed_by = $3`, [approve ? RecordStatus.VILLAGE_REVIEWED : RecordStatus.REJECTED, caller.sub]);
+      return stepAndUpdate(rt, m, r.id, 'REVIEW', caller.sub, approve ? 'APPROVED' : 'REJECTED', n, `status = $2, reviewed_by = $3`, [approve ? RecordStatus.VILLAGE_REVIEWED : RecordStatus.REJECTED, caller.sub]);
     }
     if (r.status === RecordStatus.OBJECTED) {
       // approving the record dismisses the objections; refusing it upholds them
@@ -199,8 +211,7 @@ export async function publiciseRecord(rt: CivicRuntime, c: Caller | null, id: st
     const { rules } = await currentRules(m, rt.clock);
     const days = await publicityDays(m, r.town_code, rules.publicityDays.default);
     const until = new Date(rt.clock.now().getTime() + days * DAY);
-    await addStep(rt, m, r.id, 'PUBLICISE', caller.sub, `PUBLICISED_${days}_DAYS`, null);
-    return update(m, r.id, `status = 'PUBLICISED', publicised_by = $2, publicised_until = $3`, [caller.sub, until]);
+    return stepAndUpdate(rt, m, r.id, 'PUBLICISE', caller.sub, `PUBLICISED_${days}_DAYS`, null, `status = 'PUBLICISED', publicised_by = $2, publicised_until = $3`, [caller.sub, until]);
   });
 }
 
@@ -247,8 +258,7 @@ export async function approveRecord(rt: CivicRuntime, c: Caller | null, id: stri
       throw invalidState(`the publicity window is open until ${r.publicised_until?.toISOString()}`, { publicisedUntil: r.publicised_until?.toISOString() });
     }
     if (!approve) {
-      await addStep(rt, m, r.id, 'APPROVE', caller.sub, 'REJECTED', n);
-      return update(m, r.id, `status = 'REJECTED', approved_by = $2, approved_at = $3`, [caller.sub, now]);
+      return stepAndUpdate(rt, m, r.id, 'APPROVE', caller.sub, 'REJECTED', n, `status = 'REJECTED', approved_by = $2, approved_at = $3`, [caller.sub, now]);
     }
     // one resident's approvals take turns here, so two of them cannot both use the month's last room under the cap
     await m.query(`SELECT 1 FROM "${SCHEMA}".cards WHERE card_no = $1 FOR UPDATE`, [r.card_no]);
@@ -279,8 +289,7 @@ export async function approveRecord(rt: CivicRuntime, c: Caller | null, id: stri
       });
       transactionId = posted.transactionId;
     }
-    await addStep(rt, m, r.id, 'APPROVE', caller.sub, 'APPROVED', n);
-    return update(m, r.id, `status = 'APPROVED', approved_by = $2, approved_at = $3, approved_month = $4, points_credited = $5, breakdown = $6::jsonb, rules_version = $7, ledger_transaction_id = $8`, [
+    return stepAndUpdate(rt, m, r.id, 'APPROVE', caller.sub, 'APPROVED', n, `status = 'APPROVED', approved_by = $2, approved_at = $3, approved_month = $4, points_credited = $5, breakdown = $6::jsonb, rules_version = $7, ledger_transaction_id = $8`, [
       caller.sub, now, cityMonth(now), credit.points, JSON.stringify({ rulesVersion: version, lines: credit.lines }), version, transactionId,
     ]);
   });

@@ -1,7 +1,7 @@
 import { createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { requireRole, type Caller } from '@citypoints/auth';
-import { notFound } from '@citypoints/kit';
+import { isUuid, notFound } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import type { CivicRuntime } from '../runtime';
 import { ensureCards } from '../cards/card.service';
@@ -27,20 +27,23 @@ const hashOf = (id: string, code: string) => createHash('sha256').update(`${id}:
  */
 export async function issueRedemptionCode(rt: CivicRuntime, c: Caller | null): Promise<RedemptionCode> {
   const caller = requireRole(c, 'RESIDENT');
+  const code = newCode();
+  const id = randomUUID();
+  const hash = hashOf(id, code).toString('hex');
+  // a card already issued (nearly every time): one statement, no transaction of its own
+  const now = rt.clock.now();
+  const expiresAt = new Date(now.getTime() + CODE_LIFETIME_MS);
+  const stored: { card_no: string }[] = await rt.ds.query(
+    `INSERT INTO "${SCHEMA}".redemption_codes (id, card_no, code_hash, issued_at, expires_at)
+     SELECT $1, card_no, $3, $4, $5 FROM "${SCHEMA}".cards WHERE resident_id = $2 RETURNING card_no`,
+    [id, isUuid(caller.sub) ? caller.sub : null, hash, now, expiresAt],
+  );
+  if (stored.length) return Object.assign(new RedemptionCode(), { code, cardNo: stored[0].card_no, expiresAt });
+  // no card yet: issue it (with its passbooks) and the code in one transaction
   return rt.ds.transaction(async (m) => {
-    const now = rt.clock.now();
     const card = (await ensureCards(rt, m, [caller.sub], now)).get(caller.sub);
     if (!card) throw notFound('civic card of resident', caller.sub);
-    const code = newCode();
-    const expiresAt = new Date(now.getTime() + CODE_LIFETIME_MS);
-    const id = randomUUID();
-    await m.query(`INSERT INTO "${SCHEMA}".redemption_codes (id, card_no, code_hash, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5)`, [
-      id,
-      card.card_no,
-      hashOf(id, code).toString('hex'),
-      now,
-      expiresAt,
-    ]);
+    await m.query(`INSERT INTO "${SCHEMA}".redemption_codes (id, card_no, code_hash, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5)`, [id, card.card_no, hash, now, expiresAt]);
     return Object.assign(new RedemptionCode(), { code, cardNo: card.card_no, expiresAt });
   });
 }

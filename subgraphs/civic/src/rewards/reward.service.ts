@@ -272,21 +272,22 @@ async function redeemInTransaction(rt: CivicRuntime, caller: Caller, input: Rede
         if (!showBalance && e instanceof DomainError && e.code === INSUFFICIENT_POINTS) throw new DomainError(INSUFFICIENT_POINTS, 'not enough points', { required: total });
         throw e;
       });
-    await m.query(
-      `UPDATE "${SCHEMA}".reward_items r SET stock = r.stock - x.qty FROM unnest($1::uuid[], $2::int[]) AS x(id, qty) WHERE r.id = x.id`,
-      [[...lines.keys()], [...lines.values()]],
-    );
+    // the stock, the spent code, the redemption and its lines: one statement
     const now = rt.clock.now();
-    if (codeId) await m.query(`UPDATE "${SCHEMA}".redemption_codes SET used_at = $2, used_by = $3 WHERE id = $1`, [codeId, now, caller.sub]);
     const rows: RedemptionRow[] = await m.query(
-      `INSERT INTO "${SCHEMA}".redemptions (id, card_no, idempotency_key, request_hash, total_points, balance_after, ledger_transaction_id, redeemed_by, holder_code_id, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${REDEMPTION_COLUMNS}`,
-      [redemptionId, card!.card_no, key, hash, total, posted.balances[cardAccount], posted.transactionId, caller.sub, codeId, now],
-    );
-    await m.query(
-      `INSERT INTO "${SCHEMA}".redemption_lines (redemption_id, reward_id, quantity, points_each) SELECT $1, x.id, x.qty, r.points_cost
-         FROM unnest($2::uuid[], $3::int[]) AS x(id, qty) JOIN "${SCHEMA}".reward_items r ON r.id = x.id`,
-      [rows[0].id, [...lines.keys()], [...lines.values()]],
+      `WITH s AS (
+         UPDATE "${SCHEMA}".reward_items r SET stock = r.stock - x.qty FROM unnest($11::uuid[], $12::int[]) AS x(id, qty) WHERE r.id = x.id
+         RETURNING r.id, x.qty, r.points_cost
+       ), c AS (
+         UPDATE "${SCHEMA}".redemption_codes SET used_at = $10, used_by = $8 WHERE id = $9
+       ), ins AS (
+         INSERT INTO "${SCHEMA}".redemptions (id, card_no, idempotency_key, request_hash, total_points, balance_after, ledger_transaction_id, redeemed_by, holder_code_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${REDEMPTION_COLUMNS}
+       ), l AS (
+         INSERT INTO "${SCHEMA}".redemption_lines (redemption_id, reward_id, quantity, points_each) SELECT $1, s.id, s.qty, s.points_cost FROM s
+       )
+       SELECT * FROM ins`,
+      [redemptionId, card!.card_no, key, hash, total, posted.balances[cardAccount], posted.transactionId, caller.sub, codeId, now, [...lines.keys()], [...lines.values()]],
     );
     return { row: rows[0], showBalance };
   });
