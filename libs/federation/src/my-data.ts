@@ -138,14 +138,6 @@ export function myDataRoute(o: MyDataRouteOptions) {
   };
 }
 
-/** Several internal routes on one server: the first that answers wins. */
-export function combineRoutes(...routes: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>)[]) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    for (const r of routes) if (await r(req, res)) return true;
-    return false;
-  };
-}
-
 export interface CollectOptions {
   /** the calling service, signed into each call */
   service: string;
