@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SERVICE_HEADER, signServiceCall, verifyServiceCall } from '@citypoints/auth';
+import { isUuid } from '@citypoints/kit';
 
 /**
  * A resident's own data (the right of access, docs/my-data.md): the subgraph that answers
@@ -48,8 +49,6 @@ export interface MyDataPart {
 interface Queryable {
   query(sql: string, params?: unknown[]): Promise<any[]>;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Every row of a subgraph's audit trail whose subject is the resident (by id) or one of the
@@ -126,7 +125,7 @@ export function myDataRoute(o: MyDataRouteOptions) {
     } catch {
       return send(400, { error: 'body is not JSON' }), true;
     }
-    if (typeof residentId !== 'string' || !UUID.test(residentId)) return send(400, { error: 'residentId must be a resident id' }), true;
+    if (!isUuid(residentId)) return send(400, { error: 'residentId must be a resident id' }), true;
     try {
       send(200, await myDataPart(o, residentId));
     } catch (e) {
@@ -135,14 +134,6 @@ export function myDataRoute(o: MyDataRouteOptions) {
       send(500, { error: 'internal error' });
     }
     return true;
-  };
-}
-
-/** Several internal routes on one server: the first that answers wins. */
-export function combineRoutes(...routes: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>)[]) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    for (const r of routes) if (await r(req, res)) return true;
-    return false;
   };
 }
 

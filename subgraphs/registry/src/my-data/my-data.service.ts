@@ -36,13 +36,12 @@ export async function myData(rt: RegistryRuntime, c: Caller | null): Promise<Rec
   if (!hasRole(caller, 'RESIDENT')) throw forbidden('myData is the calling resident\'s own data');
   const residentId = caller.sub;
   if (!isUuid(residentId)) throw notFound('resident', residentId);
-  const own = rt.ds.query(`SELECT 1 FROM "${SCHEMA}".residents WHERE id = $1::uuid`, [residentId]);
-  const [found, mine, others] = await Promise.all([
-    own,
+  // a token whose subject is no resident of the register asks nobody else
+  if (!(await rt.ds.query(`SELECT 1 FROM "${SCHEMA}".residents WHERE id = $1::uuid`, [residentId])).length) throw notFound('resident', residentId);
+  const [mine, others] = await Promise.all([
     myDataPart({ subgraph: 'registry', schema: SCHEMA, db: rt.ds, held: (id) => registryHeld(rt, id) }, residentId),
     rt.internal ? collectMyData({ service: 'registry', urlOf: (s) => rt.internal!.urlOf(s), secret: rt.internal.secret }, residentId) : null,
   ]);
-  if (!found.length) throw notFound('resident', residentId);
   const parts: MyDataPart[] = [mine, ...(others?.parts ?? [])];
   const reads: AuditedRead[] = parts.flatMap((p) => p.reads).sort((a, b) => a.at.localeCompare(b.at) || a.subgraph.localeCompare(b.subgraph));
   const document: Record<string, unknown> = { generatedAt: rt.clock.now().toISOString(), resident: mine.data };
