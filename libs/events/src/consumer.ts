@@ -63,6 +63,8 @@ export class EventConsumer {
   private serial: Promise<unknown> = Promise.resolve();
   private store: SubscriptionStore | undefined;
   private refresh: NodeJS.Timeout | undefined;
+  /** the declaration in flight, which stop() lets finish before closing the store */
+  private declaring: Promise<void> | undefined;
   private readonly log: (message: string) => void;
 
   constructor(private readonly opts: EventConsumerOptions) {
@@ -113,12 +115,17 @@ export class EventConsumer {
     await w?.close();
     const store = this.store;
     this.store = undefined;
+    await this.declaring?.catch(() => undefined);
     await store?.close();
   }
 
   /** Writes this consumer's subscription (the same record each time). */
-  private async declare(): Promise<void> {
-    await this.store?.register({ consumer: this.opts.consumer, topics: Object.keys(this.opts.handlers) });
+  private declare(): Promise<void> {
+    const store = this.store;
+    if (!store) return Promise.resolve();
+    const done = store.register({ consumer: this.opts.consumer, topics: Object.keys(this.opts.handlers) });
+    this.declaring = done;
+    return done;
   }
 
   /**

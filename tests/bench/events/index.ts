@@ -11,6 +11,7 @@
  * (the ratio is current / baseline). The machine's load average is printed beside each figure:
  * on a shared machine the figures move with it. The last line is `name: value` pairs.
  * Run: node -r @swc-node/register tests/bench/events/index.ts [--events N] [--rate per-second] [--backend redis|postgres] [--no-baseline]
+ * (BENCH_DEBUG=1 adds the subgraphs' logs on stderr and every consumer's latency through the run, to tell a backlog from a stall.)
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
