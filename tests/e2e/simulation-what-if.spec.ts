@@ -170,8 +170,11 @@ describe('scheme simulation and explanations', () => {
     const EXPLAIN = `query($n: ID!) { schoolApplication(applicationNo: $n) { points { total schemeCode schemeVersion scheme { code version year definition } } } }`;
     const before = ok(await city.query(EXPLAIN, { n: apps[2] }, officer)).schoolApplication.points;
     expect(before).toMatchObject({ total: 30, schemeCode: 'DG-SCHOOL', schemeVersion: inForce.version, scheme: { code: 'DG-SCHOOL', version: inForce.version, definition: inForce.definition } });
+    // versions count up per code across years (the shipped 2027 version is above 2026's)
+    const history = ok(await city.query(`{ pointsSchemeHistory(kind: SCHOOL_ADMISSION, code: "DG-SCHOOL") { version } }`, {}, officer)).pointsSchemeHistory;
+    const latest = Math.max(...history.map((v: { version: number }) => v.version));
     const published = ok(await city.query(`mutation($d: JSON!) { publishPointsScheme(kind: SCHOOL_ADMISSION, code: "DG-SCHOOL", year: 2026, definition: $d) { version } }`, { d: draft() }, admin)).publishPointsScheme;
-    expect(published.version).toBe(inForce.version + 1);
+    expect(published.version).toBe(latest + 1);
     expect(ok(await city.query(`{ pointsScheme(kind: SCHOOL_ADMISSION, year: 2026) { version } }`, {}, officer)).pointsScheme.version).toBe(published.version);
     const after = ok(await city.query(EXPLAIN, { n: apps[2] }, officer)).schoolApplication.points;
     expect(after).toEqual(before);

@@ -14,6 +14,7 @@ import { addYears, barUntil, checkNotBarred } from '../bars';
 import type { SchoolApplication, SubmitSchoolApplicationInput } from './application.type';
 import type { Ctx, SettlementRuntime } from '../runtime';
 import { INELIGIBLE } from '../errors';
+import { poolLock } from './admission.service';
 import { declares, lockRecordSubjects, sameLines, sameValues, verifyFromRecords } from '../schemes/record-lines';
 import type { RecordFact } from '@citypoints/events';
 
@@ -184,9 +185,16 @@ async function storeLines(m: Q, row: ApplicationRow, def: SchemeDefinition, line
 /**
  * A record fact of a scoring parent arrived: their applications not yet ranked, under a scheme
  * that verifies a line from it, take the amounts settlement now holds. A ranked application keeps
- * the lines its run saw. Runs in the event's transaction, holding the parent's record lock.
+ * the lines its run saw. Runs in the event's transaction, holding the parent's record lock, then
+ * the pools' locks (the order a run never reverses: it takes only its pool's).
  */
 export async function refreshSchoolRecordLines(m: Q, fact: Pick<RecordFact, 'source' | 'fact'>, parentId: string): Promise<number> {
+  // a run of the pool in progress finishes first (it holds the pool's lock): its results then show which applications it ranked
+  const pools: { year: number; town_code: string; grade: string }[] = await m.query(
+    `SELECT DISTINCT year, town_code, grade FROM "${SCHEMA}".school_applications WHERE parent_id = $1::uuid AND status IN ('SUBMITTED', 'VERIFIED') ORDER BY year, town_code, grade`,
+    [parentId],
+  );
+  for (const p of pools) await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [poolLock(p.year, p.town_code, p.grade)]);
   const rows: (ApplicationRow & { definition: SchemeDefinition })[] = await m.query(
     `SELECT ${COLUMNS}, (SELECT s.definition FROM "${SCHEMA}".schemes s WHERE s.id = a.scheme_id) AS definition
        FROM "${SCHEMA}".school_applications a
