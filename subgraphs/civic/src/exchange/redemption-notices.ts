@@ -52,15 +52,18 @@ export class RedemptionNotices {
         if (await settled()) return true;
         const left = deadline - Date.now();
         if (left <= 0 || this.closed) return false;
-        if (signalled) continue;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => resolve(), Math.min(left, pollMs));
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = null;
+        if (!signalled) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(() => resolve(), Math.min(left, pollMs));
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = null;
+        }
+        // shutting down: answer with what was read last rather than read from a closing pool
+        if (this.closed) return false;
       }
     } finally {
       set.delete(onNotice);
