@@ -6,9 +6,10 @@ import { z } from 'zod';
  */
 export interface CivicOptions {
   /**
-   * How long a redeem of VOLUNTEER items waits for volunteering's decision before it answers
-   * PENDING (a merchant at the till wants the outcome). Wall time: it bounds the caller's wait,
-   * not a span of the city's calendar. 0 answers PENDING at once.
+   * How long a redeem of VOLUNTEER items may take, reservation included, waiting for
+   * volunteering's decision before it answers PENDING (a merchant at the till wants the outcome).
+   * Wall time: it bounds the caller's wait, not a span of the city's calendar. 0 answers PENDING
+   * at once.
    */
   redeemWaitMs: number;
   /** while it waits, how often the redemption is read again in case a notification was missed */

@@ -41,7 +41,7 @@ describe('redemption notices', () => {
       if (reads === 1) await notify(id);
       return reads > 1;
     };
-    expect(await n.waitFor(id, settled, LONG, LONG)).toBe(true);
+    expect(await n.waitFor(id, settled, Date.now() + LONG, LONG)).toBe(true);
     expect(reads).toBe(2);
     expect(n.waiting).toBe(0);
   }, 60_000);
@@ -55,14 +55,14 @@ describe('redemption notices', () => {
       if (reads === 1) await notify(randomUUID());
       return false;
     };
-    expect(await n.waitFor(id, settled, 1_500, LONG)).toBe(false);
+    expect(await n.waitFor(id, settled, Date.now() + 1_500, LONG)).toBe(false);
     // the first read and the one at the bound: nothing woke it in between
     expect(reads).toBe(2);
   }, 60_000);
 
   it('answers at once when already settled, and releases its waiters when the instance closes', async () => {
     const n = open();
-    expect(await n.waitFor(randomUUID(), async () => true, LONG, LONG)).toBe(true);
+    expect(await n.waitFor(randomUUID(), async () => true, Date.now() + LONG, LONG)).toBe(true);
     const id = randomUUID();
     let first!: () => void;
     const reading = new Promise<void>((resolve) => (first = resolve));
@@ -72,7 +72,7 @@ describe('redemption notices', () => {
         first();
         return false;
       },
-      LONG,
+      Date.now() + LONG,
       LONG,
     );
     await reading;
