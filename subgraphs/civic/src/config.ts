@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import { HOUR } from '@citypoints/kit';
+
+/** How long a redemption stays pending before the recovery job asks volunteering again (the default of `resumeAfterMs`). */
+export const RESUME_AFTER_MS = 60_000;
+/** How long a redemption may stay pending before civic gives it up (the default of `giveUpAfterMs`). */
+export const GIVE_UP_AFTER_MS = 24 * HOUR;
 
 /**
  * Tunables of the volunteer-points saga (docs/domain/08-volunteering.md); defaults suit
@@ -26,8 +32,8 @@ export interface CivicOptions {
 const EnvOptions = z.object({
   CIVIC_REDEEM_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   CIVIC_REDEEM_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
-  CIVIC_REDEMPTION_RESUME_AFTER_MS: z.coerce.number().int().min(1_000).default(60_000),
-  CIVIC_REDEMPTION_GIVE_UP_AFTER_MS: z.coerce.number().int().min(60_000).default(24 * 3_600_000),
+  CIVIC_REDEMPTION_RESUME_AFTER_MS: z.coerce.number().int().min(1_000).default(RESUME_AFTER_MS),
+  CIVIC_REDEMPTION_GIVE_UP_AFTER_MS: z.coerce.number().int().min(60_000).default(GIVE_UP_AFTER_MS),
 });
 
 /**
