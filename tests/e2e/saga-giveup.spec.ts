@@ -1,5 +1,5 @@
 import { registry } from '@citypoints/registry';
-import { civicModule, GIVE_UP_AFTER_MS, resumePendingRedemptions, type CivicRuntime } from '@citypoints/civic';
+import { civicModule, GIVE_UP_AFTER_MS, REDEMPTION_SETTLED_CHANNEL, resumePendingRedemptions, type CivicRuntime } from '@citypoints/civic';
 import { decideRedemption, volunteering, type VolunteeringRuntime } from '@citypoints/volunteering';
 import { consumerQueueName, OutboxRelay } from '@citypoints/events';
 import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
@@ -7,6 +7,7 @@ import { createQueue } from '@citypoints/jobs';
 import { DAY } from '@citypoints/kit';
 import { codes, eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/test-city';
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { sagaFixture } from './saga-fixture';
 
 /**
@@ -115,9 +116,16 @@ describe('a volunteer-points redemption answers its outcome, and one pending too
     const r = await f.resident();
     await f.earn(r, 5);
     const item = await f.shelf(20, 3);
+    // what wakes the waiting redeem: the settling commit (in civic's worker) announces the redemption
+    const listener = new Client({ connectionString: city.db.url });
+    const announced: string[] = [];
+    await listener.connect();
+    listener.on('notification', (n) => announced.push(n.payload ?? ''));
+    await listener.query(`LISTEN "${REDEMPTION_SETTLED_CHANNEL}"`);
     const key = randomUUID();
     const answer = ok(await f.redeem(r.token, r.cardNo, item.id, { key })).redeem;
     expect(answer).toMatchObject({ status: 'COMPLETED', failure: null, balanceAfter: 30, totalPoints: 20 });
+    await eventually(async () => announced.includes(answer.id)).finally(() => listener.end());
     expect(await f.stock(item.merchantId, item.id)).toBe(2);
     expect(await f.volunteerPoints(r)).toBe(30);
     // the waiting redeem left nothing behind it

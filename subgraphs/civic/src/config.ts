@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import { HOUR } from '@citypoints/kit';
+
+/** How long a redemption stays pending before the recovery job asks volunteering again (the default of `resumeAfterMs`). */
+export const RESUME_AFTER_MS = 60_000;
+/** How long a redemption may stay pending before civic gives it up (the default of `giveUpAfterMs`). */
+export const GIVE_UP_AFTER_MS = 24 * HOUR;
 
 /**
  * Tunables of the volunteer-points saga (docs/domain/08-volunteering.md); defaults suit
@@ -6,9 +12,10 @@ import { z } from 'zod';
  */
 export interface CivicOptions {
   /**
-   * How long a redeem of VOLUNTEER items waits for volunteering's decision before it answers
-   * PENDING (a merchant at the till wants the outcome). Wall time: it bounds the caller's wait,
-   * not a span of the city's calendar. 0 answers PENDING at once.
+   * How long a redeem of VOLUNTEER items may take, reservation included, waiting for
+   * volunteering's decision before it answers PENDING (a merchant at the till wants the outcome).
+   * Wall time: it bounds the caller's wait, not a span of the city's calendar. 0 answers PENDING
+   * at once.
    */
   redeemWaitMs: number;
   /** while it waits, how often the redemption is read again in case a notification was missed */
@@ -25,8 +32,8 @@ export interface CivicOptions {
 const EnvOptions = z.object({
   CIVIC_REDEEM_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   CIVIC_REDEEM_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
-  CIVIC_REDEMPTION_RESUME_AFTER_MS: z.coerce.number().int().min(1_000).default(60_000),
-  CIVIC_REDEMPTION_GIVE_UP_AFTER_MS: z.coerce.number().int().min(60_000).default(24 * 3_600_000),
+  CIVIC_REDEMPTION_RESUME_AFTER_MS: z.coerce.number().int().min(1_000).default(RESUME_AFTER_MS),
+  CIVIC_REDEMPTION_GIVE_UP_AFTER_MS: z.coerce.number().int().min(60_000).default(GIVE_UP_AFTER_MS),
 });
 
 /**

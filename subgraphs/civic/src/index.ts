@@ -113,3 +113,4 @@ export { runRhythmJob, previousPeriod, type RhythmJobData, type RhythmKind } fro
 export { creditFor } from './records/record.rules';
 export { resumePendingRedemptions, RESUME_AFTER_MS, GIVE_UP_AFTER_MS } from './exchange/volunteer-redemption';
 export type { CivicOptions } from './config';
+export { SETTLED_CHANNEL as REDEMPTION_SETTLED_CHANNEL } from './exchange/redemption-notices';

@@ -28,11 +28,12 @@ export class RedemptionNotices {
   ) {}
 
   /**
-   * Waits until `settled()` is true or `boundMs` of wall time have passed; true when settled.
-   * `settled()` is read once at the start, on every notification for the redemption, and every
-   * `pollMs` in between.
+   * Waits until `settled()` is true or the wall clock reaches `deadline` (epoch milliseconds; wall
+   * time on purpose: it bounds how long the caller waits, not a span of the city's calendar);
+   * true when settled. `settled()` is read once at the start, on every notification for the
+   * redemption, and every `pollMs` in between.
    */
-  async waitFor(redemptionId: string, settled: () => Promise<boolean>, boundMs: number, pollMs: number): Promise<boolean> {
+  async waitFor(redemptionId: string, settled: () => Promise<boolean>, deadline: number, pollMs: number): Promise<boolean> {
     let signalled = false;
     let wake: (() => void) | null = null;
     const onNotice = () => {
@@ -42,25 +43,26 @@ export class RedemptionNotices {
     let set = this.waiters.get(redemptionId);
     if (!set) this.waiters.set(redemptionId, (set = new Set()));
     set.add(onNotice);
-    // wall time on purpose: the bound is how long the caller waits, not a span of the city's calendar
-    const deadline = Date.now() + boundMs;
     try {
       // listening before the first read: a decision committed in between still wakes us
-      if (boundMs > 0) await this.listening();
+      if (deadline > Date.now()) await this.listening();
       for (;;) {
         signalled = false;
         if (await settled()) return true;
         const left = deadline - Date.now();
         if (left <= 0 || this.closed) return false;
-        if (signalled) continue;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => resolve(), Math.min(left, pollMs));
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = null;
+        if (!signalled) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(() => resolve(), Math.min(left, pollMs));
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = null;
+        }
+        // shutting down: answer with what was read last rather than read from a closing pool
+        if (this.closed) return false;
       }
     } finally {
       set.delete(onNotice);

@@ -1,6 +1,5 @@
 import type { EntityManager } from 'typeorm';
 import { EXCHANGE_TOPICS, parsePayload, publishFact, type DomainEvent, type EventHandler } from '@citypoints/events';
-import { HOUR } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import type { CivicRuntime } from '../runtime';
 import { announceSettled } from './redemption-notices';
@@ -26,10 +25,7 @@ import { announceSettled } from './redemption-notices';
  * (cause ABANDONED) unless it has decided already, in which case it answers that decision — so
  * the saga ends either way with both moved or neither.
  */
-/** How long a redemption stays pending before the recovery job asks volunteering again (the default of `options.resumeAfterMs`). */
-export const RESUME_AFTER_MS = 60_000;
-/** How long a redemption may stay pending before civic gives it up (the default of `options.giveUpAfterMs`). */
-export const GIVE_UP_AFTER_MS = 24 * HOUR;
+export { RESUME_AFTER_MS, GIVE_UP_AFTER_MS } from '../config';
 
 export interface ReserveInput {
   redemptionId: string;

@@ -155,7 +155,7 @@ const noConsent = () => forbidden("a redemption needs the holder's valid redempt
  * same caller with the same key finds the first redemption and returns it, moving nothing.
  *
  * VOLUNTEER items: the transaction reserves the stock and commits (the saga's first step), then
- * the redeem waits — bounded by `options.redeemWaitMs`, holding no connection or lock — for
+ * the redeem waits — until `options.redeemWaitMs` after it began, holding no connection or lock — for
  * volunteering's decision and answers the outcome: COMPLETED, or INSUFFICIENT_POINTS (the
  * redemption FAILED, its stock released); PENDING only when no decision came in time. A retry
  * with the same key answers the redemption's outcome the same way (waiting again while pending).
@@ -165,8 +165,11 @@ export async function redeem(rt: CivicRuntime, c: Caller | null, input: RedeemIn
   const key = validKey(input.idempotencyKey);
   const lines = validLines(input);
   const hash = createHash('sha256').update(JSON.stringify([...lines.entries()].sort())).digest('hex');
+  // the bound is on the whole answer at the till (wall time): a reservation that queued behind
+  // others for the stock leaves less time to wait for the decision
+  const answerBy = Date.now() + rt.options.redeemWaitMs;
   const taken = await redeemInTransaction(rt, caller, input, key, lines, hash);
-  return taken.row.points_kind === PointsKind.VOLUNTEER ? volunteerOutcome(rt, taken.row, taken.showBalance) : toRedemption(taken.row, taken.showBalance);
+  return taken.row.points_kind === PointsKind.VOLUNTEER ? volunteerOutcome(rt, taken.row, taken.showBalance, answerBy) : toRedemption(taken.row, taken.showBalance);
 }
 
 const redemptionRow = async (rt: CivicRuntime, id: string): Promise<RedemptionRow> =>
@@ -177,7 +180,7 @@ const redemptionRow = async (rt: CivicRuntime, id: string): Promise<RedemptionRo
  * while the redemption is pending, then answers it — or refuses with INSUFFICIENT_POINTS when
  * volunteering refused for want of points (the stock already released).
  */
-async function volunteerOutcome(rt: CivicRuntime, row: RedemptionRow, showBalance: boolean): Promise<Redemption> {
+async function volunteerOutcome(rt: CivicRuntime, row: RedemptionRow, showBalance: boolean, answerBy: number): Promise<Redemption> {
   let current = row;
   if (current.status === RedemptionStatus.PENDING && rt.options.redeemWaitMs > 0) {
     await rt.notices.waitFor(
@@ -186,7 +189,7 @@ async function volunteerOutcome(rt: CivicRuntime, row: RedemptionRow, showBalanc
         current = await redemptionRow(rt, row.id);
         return current.status !== RedemptionStatus.PENDING;
       },
-      rt.options.redeemWaitMs,
+      answerBy,
       rt.options.redeemPollMs,
     );
   }
