@@ -4,6 +4,7 @@ import { ledgerTables } from './schema';
 import type { LedgerScope } from './internal';
 import { balanceOf, findAccount, findAccounts, openAccount } from './accounts';
 import { post } from './posting';
+import { openAccounts, postMany } from './bulk';
 import { expireLots } from './expiry';
 import { settleYear } from './settlement';
 import { accountHistory, annualStatement } from './statements';
@@ -44,6 +45,11 @@ export class Ledger {
     return openAccount(this.scope, m, input);
   }
 
+  /** Many accounts in one statement, each as openAccount would open it; aligned with `inputs`. */
+  openAccounts(m: EntityManager, inputs: readonly OpenAccountInput[]): Promise<LedgerAccount[]> {
+    return openAccounts(this.scope, m, inputs);
+  }
+
   account(m: EntityManager, id: string): Promise<LedgerAccount | null> {
     return findAccount(this.scope, m, id);
   }
@@ -64,6 +70,15 @@ export class Ledger {
 
   post(m: EntityManager, input: PostInput): Promise<PostResult> {
     return post(this.scope, m, input);
+  }
+
+  /**
+   * Many transactions between accounts without expiring points in a fixed number of round trips
+   * (one lock-and-look-up, one write), each with the guarantees of `post`; a refusal writes
+   * nothing of the batch. Aligned with `inputs`.
+   */
+  postMany(m: EntityManager, inputs: readonly PostInput[]): Promise<PostResult[]> {
+    return postMany(this.scope, m, inputs);
   }
 
   /**

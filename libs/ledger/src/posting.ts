@@ -252,7 +252,7 @@ async function replay(s: LedgerScope, m: EntityManager, key: string, hash: strin
   };
 }
 
-function validateEntries(entries: PostingEntry[]): PostingEntry[] {
+export function validateEntries(entries: PostingEntry[]): PostingEntry[] {
   if (!Array.isArray(entries) || entries.length < 2) throw badInput('a transaction needs at least two entries');
   const seen = new Set<string>();
   let sum = 0;
@@ -270,7 +270,7 @@ function validateEntries(entries: PostingEntry[]): PostingEntry[] {
 }
 
 /** What makes two requests "the same" for idempotency: the kind and the entries, in any order. */
-function requestHash(kind: string, entries: PostingEntry[]): string {
+export function requestHash(kind: string, entries: PostingEntry[]): string {
   const sorted = [...entries].sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
   return createHash('sha256')
     .update(JSON.stringify([kind, sorted.map((e) => [e.accountId, e.amount])]))
