@@ -67,8 +67,8 @@ interface Planned {
 /**
  * Many transactions between accounts without lots (no expiring points) in a fixed number of
  * round trips, whatever their number: one statement locks every account touched (in the global
- * order, as `post` does) and looks every key up, one statement writes every transaction row,
- * posting and balance. Each input keeps the guarantees of `post`: its entries sum to zero, its
+ * order, as `post` does), one looks every key up, one writes every transaction row, posting and
+ * balance. Each input keeps the guarantees of `post`: its entries sum to zero, its
  * key posts once (a key posted before, with the same request, replays; with another, CONFLICT),
  * no account without `allowNegative` goes below 0 (INSUFFICIENT_POINTS, and then nothing of the
  * batch is written). Inputs touching the same account apply in the order given, each posting's
@@ -88,19 +88,17 @@ export async function postMany(s: LedgerScope, m: EntityManager, inputs: readonl
   if (new Set(keys).size !== keys.length) throw badInput('an idempotency key is listed twice in one bulk post');
   const ids = [...new Set(planned.flatMap((p) => p.entries.map((e) => e.accountId)))];
 
-  const rows: (AccountRow & { taken: Record<string, [string, string]> })[] = await m.query(
-    `WITH locked AS (
-       SELECT ${ACCOUNT_COLUMNS} FROM ${s.t.accounts} WHERE id = ANY($1::text[]) ORDER BY id COLLATE "C" FOR UPDATE
-     )
-     SELECT locked.*, (SELECT coalesce(jsonb_object_agg(idempotency_key, jsonb_build_array(id, request_hash)), '{}'::jsonb)
-                         FROM ${s.t.transactions} WHERE idempotency_key = ANY($2::text[])) AS taken
-       FROM locked`,
-    [ids, keys],
-  );
+  const rows: AccountRow[] = await m.query(`SELECT ${ACCOUNT_COLUMNS} FROM ${s.t.accounts} WHERE id = ANY($1::text[]) ORDER BY id COLLATE "C" FOR UPDATE`, [ids]);
   const byId = new Map(rows.map((r) => [r.id, toAccount(r)]));
   const missing = ids.filter((id) => !byId.has(id));
   if (missing.length) throw notFound('ledger account', missing.join(', '));
-  const taken = rows[0]?.taken ?? {};
+  // looked up once the locks are held, in a statement of its own: its snapshot sees every request
+  // with these keys that committed while we waited (the lock statement's snapshot predates them)
+  const takenRows: { idempotency_key: string; id: string; request_hash: string }[] = await m.query(
+    `SELECT idempotency_key, id, request_hash FROM ${s.t.transactions} WHERE idempotency_key = ANY($1::text[])`,
+    [keys],
+  );
+  const taken = Object.fromEntries(takenRows.map((r) => [r.idempotency_key, [r.id, r.request_hash] as const]));
 
   const results: (PostResult | null)[] = planned.map(() => null);
   const running = new Map([...byId].map(([id, a]) => [id, a.balance]));
@@ -138,9 +136,27 @@ export async function postMany(s: LedgerScope, m: EntityManager, inputs: readonl
 
   if (fresh.length) {
     const now = s.clock.now();
-    // a key claimed meanwhile by a request on other accounts leaves this batch unwritten, whole
-    await m.query('SAVEPOINT ledger_post_many');
-    const [{ n }]: { n: number }[] = await m.query(
+    const params = [
+      fresh.map((p) => p.transactionId),
+      fresh.map((p) => p.input.idempotencyKey),
+      fresh.map((p) => p.input.kind),
+      fresh.map((p) => p.input.memo ?? null),
+      fresh.map((p) => JSON.stringify(p.input.metadata ?? {})),
+      fresh.map((p) => p.hash),
+      now,
+      postings.map((x) => x.transactionId),
+      postings.map((x) => x.accountId),
+      postings.map((x) => x.amount),
+      postings.map((x) => x.after),
+      [...totals.keys()],
+      [...totals.values()].map((t) => t.net),
+      [...totals.values()].map((t) => t.earned),
+      [...totals.values()].map((t) => t.spent),
+    ];
+    // a key claimed meanwhile by a request on other accounts leaves its transaction row unwritten,
+    // so its postings break their foreign key and the whole statement fails: nothing of the batch
+    // is written (the caller's transaction is aborted and must roll back)
+    const written: { n: number }[] = await m.query(
       `WITH t AS (
          INSERT INTO ${s.t.transactions} (id, idempotency_key, kind, memo, metadata, request_hash, created_at)
          SELECT x.id, x.key, x.kind, x.memo, x.metadata, x.hash, $7
@@ -158,29 +174,12 @@ export async function postMany(s: LedgerScope, m: EntityManager, inputs: readonl
           WHERE a.id = x.id
        )
        SELECT count(*)::int AS n FROM t`,
-      [
-        fresh.map((p) => p.transactionId),
-        fresh.map((p) => p.input.idempotencyKey),
-        fresh.map((p) => p.input.kind),
-        fresh.map((p) => p.input.memo ?? null),
-        fresh.map((p) => JSON.stringify(p.input.metadata ?? {})),
-        fresh.map((p) => p.hash),
-        now,
-        postings.map((x) => x.transactionId),
-        postings.map((x) => x.accountId),
-        postings.map((x) => x.amount),
-        postings.map((x) => x.after),
-        [...totals.keys()],
-        [...totals.values()].map((t) => t.net),
-        [...totals.values()].map((t) => t.earned),
-        [...totals.values()].map((t) => t.spent),
-      ],
-    );
-    if (n !== fresh.length) {
-      await m.query('ROLLBACK TO SAVEPOINT ledger_post_many');
-      throw conflict('an idempotency key of this bulk post is being used by another request');
-    }
-    await m.query('RELEASE SAVEPOINT ledger_post_many');
+      params,
+    ).catch((err: { code?: string }) => {
+      if (err.code === '23503') throw conflict('an idempotency key of this bulk post is being used by another request');
+      throw err;
+    });
+    if (written[0].n !== fresh.length) throw conflict('an idempotency key of this bulk post is being used by another request');
   }
 
   if (replayed.length) {
