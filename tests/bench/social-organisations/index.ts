@@ -96,12 +96,15 @@ async function main() {
         [YEAR],
       ),
     );
+    const cpu = process.cpuUsage();
     const run = await timed(() => gradeYear(rt, YEAR, null));
+    const runCpu = process.cpuUsage(cpu);
     const [{ n: postings }] = await ds.query(`SELECT count(*)::int AS n FROM ${S}.ledger_postings`);
     // records normally regrade as they are entered, so a real yearly run mostly finds nothing to post
     const rerun = await timed(() => gradeYear(rt, YEAR, null));
     console.log(`\n1. yearly grading run`);
     console.log(`   first run over records loaded in bulk: ${run.value} organisations in ${fmt(run.ms)} (${((run.value / run.ms) * 1000).toFixed(0)} organisations/s, ${postings} ledger postings)`);
+    console.log(`   of which this process's own CPU (rules, parameters, results): ${fmt((runCpu.user + runCpu.system) / 1000)}; the rest is PostgreSQL and waiting on the shared machine`);
     console.log(`   run with every grading up to date: ${fmt(rerun.ms)} (${((rerun.value / rerun.ms) * 1000).toFixed(0)} organisations/s)`);
     console.log(`   baseline: one SQL sum of the same records, ${fmt(baseline.ms)}`);
     console.log(`   ratio first run / baseline: ${(run.ms / baseline.ms).toFixed(1)}x, up-to-date run / baseline: ${(rerun.ms / baseline.ms).toFixed(1)}x`);
@@ -157,7 +160,7 @@ async function main() {
     console.log(`   for reference, ${ONE_BY_ONE} events one per transaction: ${fmt(oneByOne.ms)} (${((ONE_BY_ONE / oneByOne.ms) * 1000).toFixed(0)} events/s)`);
     console.log(`   ledger invariant violations: ${violations}`);
     console.log(
-      `\nso_orgs: ${ORGS} grading_first_ms: ${run.ms.toFixed(0)} grading_rerun_ms: ${rerun.ms.toFixed(0)} grading_sql_baseline_ms: ${baseline.ms.toFixed(0)} grading_ratio: ${(run.ms / baseline.ms).toFixed(2)}` +
+      `\nso_orgs: ${ORGS} grading_first_ms: ${run.ms.toFixed(0)} grading_rerun_ms: ${rerun.ms.toFixed(0)} grading_sql_baseline_ms: ${baseline.ms.toFixed(0)} grading_ratio: ${(run.ms / baseline.ms).toFixed(2)} grading_node_cpu_ms: ${((runCpu.user + runCpu.system) / 1000).toFixed(0)}` +
         ` events: ${EVENTS} events_per_s: ${eventsPerS.toFixed(0)} events_inbox_only_per_s: ${((EVENTS / inboxOnly.ms) * 1000).toFixed(0)} events_one_by_one_per_s: ${((ONE_BY_ONE / oneByOne.ms) * 1000).toFixed(0)}` +
         ` ledger_violations: ${violations} load1: ${loadavg()[0].toFixed(1)}`,
     );
