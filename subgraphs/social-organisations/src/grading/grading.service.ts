@@ -96,13 +96,15 @@ export async function regradeMany(rt: GradingDeps, m: EntityManager, usccList: r
   // entries summed by the database, violations and member effects in the order they count
   const facts: {
     uscc: string;
-    indicators: [string, number, number][];
+    categories: string[] | null;
+    totals: string[] | null;
+    counts: number[] | null;
     violations: [number, string | null][];
     effects: [MemberEffectKind, string, string | null, string, boolean][];
   }[] = await m.query(
     `WITH ind AS (
-       SELECT uscc, jsonb_agg(jsonb_build_array(category, total, n)) AS j FROM (
-         SELECT uscc, category, sum(points) AS total, count(*) AS n FROM "${SCHEMA}".indicator_records
+       SELECT uscc, array_agg(category) AS categories, array_agg(total) AS totals, array_agg(n) AS counts FROM (
+         SELECT uscc, category, sum(points) AS total, count(*)::int AS n FROM "${SCHEMA}".indicator_records
           WHERE uscc = ANY($1::text[]) AND year = $2 GROUP BY uscc, category) c
         GROUP BY uscc
      ), vio AS (
@@ -113,7 +115,7 @@ export async function regradeMany(rt: GradingDeps, m: EntityManager, usccList: r
               jsonb_agg(jsonb_build_array(effect, enterprise_uscc, record_kind, reference, removed_at IS NOT NULL) ORDER BY occurred_at, enterprise_uscc, source_key) AS j
          FROM "${SCHEMA}".member_effects WHERE organisation_uscc = ANY($1::text[]) AND year = $2 GROUP BY organisation_uscc
      )
-     SELECT u.uscc, coalesce(ind.j, '[]'::jsonb) AS indicators, coalesce(vio.j, '[]'::jsonb) AS violations, coalesce(eff.j, '[]'::jsonb) AS effects
+     SELECT u.uscc, ind.categories, ind.totals::text[] AS totals, ind.counts, coalesce(vio.j, '[]'::jsonb) AS violations, coalesce(eff.j, '[]'::jsonb) AS effects
        FROM unnest($1::text[]) AS u(uscc)
        LEFT JOIN ind ON ind.uscc = u.uscc LEFT JOIN vio ON vio.uscc = u.uscc LEFT JOIN eff ON eff.uscc = u.uscc`,
     [usccs, year],
@@ -122,7 +124,7 @@ export async function regradeMany(rt: GradingDeps, m: EntityManager, usccList: r
   const computed = usccs.map((uscc) => {
     const f = factsOf.get(uscc)!;
     return computeGrading(scheme.definition, {
-      indicators: f.indicators.map(([category, points, records]) => ({ category, points: Number(points), records: Number(records) })),
+      indicators: (f.categories ?? []).map((category, i) => ({ category, points: Number(f.totals![i]), records: f.counts![i] })),
       violations: f.violations.map(([severity, note]) => ({ severity: Number(severity), note })),
       effects: f.effects.map(([effect, enterpriseUscc, recordKind, reference, removed]) => ({ effect, enterpriseUscc, recordKind, reference, removed })),
     });
