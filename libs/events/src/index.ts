@@ -3,6 +3,7 @@ export * from './subscriptions';
 export * from './outbox';
 export * from './relay';
 export * from './consumer';
+export * from './batch';
 export * from './projection';
 export * from './owner-lookup';
 export * from './resident-projection';

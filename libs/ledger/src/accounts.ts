@@ -25,7 +25,7 @@ export async function openAccount(s: LedgerScope, m: EntityManager, input: OpenA
     account.ownerId !== input.ownerId ||
     account.kind !== input.kind ||
     account.allowNegative !== allowNegative ||
-    canonical(account.policy) !== canonical(policy)
+    canonicalPolicy(account.policy) !== canonicalPolicy(policy)
   ) {
     throw conflict(`ledger account ${input.id} exists with other attributes`, { accountId: input.id });
   }
@@ -51,7 +51,7 @@ export async function balanceOf(s: LedgerScope, m: EntityManager, accountId: str
   return Number(rows[0].balance);
 }
 
-function normalisePolicy(policy: AccountPolicy): AccountPolicy {
+export function normalisePolicy(policy: AccountPolicy): AccountPolicy {
   const out: AccountPolicy = {};
   if (policy.expiryMonths !== undefined) {
     if (!Number.isInteger(policy.expiryMonths) || policy.expiryMonths < 1 || policy.expiryMonths > 1200) {
@@ -63,6 +63,6 @@ function normalisePolicy(policy: AccountPolicy): AccountPolicy {
   return out;
 }
 
-function canonical(policy: AccountPolicy): string {
+export function canonicalPolicy(policy: AccountPolicy): string {
   return JSON.stringify([policy.expiryMonths ?? null, policy.yearlySettlement ?? false]);
 }

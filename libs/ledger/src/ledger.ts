@@ -5,6 +5,7 @@ import type { LedgerScope } from './internal';
 import { balanceOf, findAccount, findAccounts, openAccount } from './accounts';
 import { post } from './posting';
 import { postMany, type BatchOutcome } from './batch';
+import { openAccounts, postAll } from './bulk';
 import { GroupCommit, type GroupCommitOptions, type TransactionSource } from './group-commit';
 import { expireLots } from './expiry';
 import { settleYear } from './settlement';
@@ -49,6 +50,11 @@ export class Ledger {
     return openAccount(this.scope, m, input);
   }
 
+  /** Many accounts in one statement, each as openAccount would open it; aligned with `inputs`. */
+  openAccounts(m: EntityManager, inputs: readonly OpenAccountInput[]): Promise<LedgerAccount[]> {
+    return openAccounts(this.scope, m, inputs);
+  }
+
   account(m: EntityManager, id: string): Promise<LedgerAccount | null> {
     return findAccount(this.scope, m, id);
   }
@@ -78,6 +84,15 @@ export class Ledger {
    */
   postMany(m: EntityManager, inputs: readonly PostInput[]): Promise<BatchOutcome[]> {
     return postMany(this.scope, m, inputs);
+  }
+
+  /**
+   * All of many transactions or none (batch work: a grading chunk, a batch of events): between accounts without expiring points in a fixed number of round trips
+   * (one lock-and-look-up, one write), each with the guarantees of `post`; a refusal writes
+   * nothing of the batch. Aligned with `inputs`.
+   */
+  postAll(m: EntityManager, inputs: readonly PostInput[]): Promise<PostResult[]> {
+    return postAll(this.scope, m, inputs);
   }
 
   /**

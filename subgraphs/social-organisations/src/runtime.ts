@@ -21,7 +21,7 @@ export interface SocialOrganisationsOptions {
   gradingWaitMs: number;
 }
 
-export const DEFAULT_OPTIONS: SocialOrganisationsOptions = Object.freeze({ gradingChunkSize: 100, gradingWaitMs: 10 * 60_000 });
+export const DEFAULT_OPTIONS: SocialOrganisationsOptions = Object.freeze({ gradingChunkSize: 1000, gradingWaitMs: 10 * 60_000 });
 
 /** What the subgraph's resolvers, services, jobs and event handlers work with, built once by `create()`. */
 export interface SocialOrganisationsRuntime {

@@ -4,26 +4,32 @@
  *   1. the yearly grading run (every organisation regraded, lines and ledger postings written,
  *      rewards decided) against one SQL statement that merely sums the same records;
  *   2. reading every grading through the batched loader against one query per organisation;
- *   3. member-penalty events applied through the consumer's handler (inbox row, one line per
- *      organisation, regrade) against the inbox insert alone.
+ *   3. member-penalty events applied in batches (inbox rows claimed together, facts written a
+ *      statement per topic, each enterprise's lines recomputed and its organisations regraded
+ *      once per batch) against the inbox insert alone, one event per transaction; a sample
+ *      applied one event per transaction is printed for reference.
+ * The last line is `name: value` pairs.
  * Run: node -r @swc-node/register tests/bench/social-organisations/index.ts [--quick]
  */
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import { withDatabase } from '@citypoints/db';
 import { FixedClock } from '@citypoints/kit';
-import type { DomainEvent } from '@citypoints/events';
+import { applyBatchOnce, type DomainEvent } from '@citypoints/events';
 import { socialOrganisations, type SocialOrganisationsRuntime } from '@citypoints/social-organisations';
 import { gradingKey, gradingLoader } from '../../../subgraphs/social-organisations/src/grading/grading.service';
 import { gradeYear } from '../../../subgraphs/social-organisations/src/grading/grading.run';
-import { enterpriseCreditHandlers } from '../../../subgraphs/social-organisations/src/member-effects/member-effect.handlers';
+import { applyEnterpriseCreditEvents, enterpriseCreditHandlers } from '../../../subgraphs/social-organisations/src/member-effects/member-effect.handlers';
 
 const quick = process.argv.includes('--quick');
 const ORGS = quick ? 1_000 : 6_000;
 const RECORDS_PER_ORG = 10;
 const ENTERPRISES = ORGS * 5;
 const EVENTS = quick ? 200 : 1_000;
+const EVENT_BATCH = 100;
+const ONE_BY_ONE = EVENTS / 10;
 const YEAR = 2030;
 const S = 'social_organisations';
 
@@ -48,6 +54,7 @@ async function main() {
   const ds = inst.dataSource;
   const rt = inst.runtime as SocialOrganisationsRuntime;
   try {
+    console.log(`machine load (1 min): ${loadavg()[0].toFixed(1)}`);
     console.log(`social-organisations benchmark: ${ORGS} organisations, ${ORGS * RECORDS_PER_ORG} indicator records, ${ENTERPRISES} member enterprises${quick ? ' (quick)' : ''}`);
     const setup = await timed(async () => {
       await ds.query(
@@ -81,23 +88,30 @@ async function main() {
     });
     console.log(`data generated in ${fmt(setup.ms)}`);
 
-    const baseline = await timed(() =>
-      ds.query(
-        `SELECT uscc, sum(p) AS points FROM (
-           SELECT uscc, least(sum(points), CASE category WHEN 'BASIC_WORK' THEN 30 WHEN 'POLITICAL_ORIENTATION' THEN 20 WHEN 'INDUSTRY_SELF_DISCIPLINE' THEN 20 ELSE 15 END) AS p
-           FROM ${S}.indicator_records WHERE year = $1 GROUP BY uscc, category) t GROUP BY uscc`,
-        [YEAR],
-      ),
-    );
+    // the baseline is one cheap statement: the median of three runs of it, against a shared machine's noise
+    const sum = () =>
+      timed(() =>
+        ds.query(
+          `SELECT uscc, sum(p) AS points FROM (
+             SELECT uscc, least(sum(points), CASE category WHEN 'BASIC_WORK' THEN 30 WHEN 'POLITICAL_ORIENTATION' THEN 20 WHEN 'INDUSTRY_SELF_DISCIPLINE' THEN 20 ELSE 15 END) AS p
+             FROM ${S}.indicator_records WHERE year = $1 GROUP BY uscc, category) t GROUP BY uscc`,
+          [YEAR],
+        ),
+      );
+    const sums = [await sum(), await sum(), await sum()].sort((a, b) => a.ms - b.ms);
+    const baseline = sums[1];
+    const cpu = process.cpuUsage();
     const run = await timed(() => gradeYear(rt, YEAR, null));
+    const runCpu = process.cpuUsage(cpu);
     const [{ n: postings }] = await ds.query(`SELECT count(*)::int AS n FROM ${S}.ledger_postings`);
     // records normally regrade as they are entered, so a real yearly run mostly finds nothing to post
     const rerun = await timed(() => gradeYear(rt, YEAR, null));
     console.log(`\n1. yearly grading run`);
     console.log(`   first run over records loaded in bulk: ${run.value} organisations in ${fmt(run.ms)} (${((run.value / run.ms) * 1000).toFixed(0)} organisations/s, ${postings} ledger postings)`);
+    console.log(`   of which this process's own CPU (rules, parameters, results): ${fmt((runCpu.user + runCpu.system) / 1000)}; the rest is PostgreSQL and waiting on the shared machine`);
     console.log(`   run with every grading up to date: ${fmt(rerun.ms)} (${((rerun.value / rerun.ms) * 1000).toFixed(0)} organisations/s)`);
-    console.log(`   baseline: one SQL sum of the same records, ${fmt(baseline.ms)}`);
-    console.log(`   ratio first run / baseline: ${(run.ms / baseline.ms).toFixed(1)}x, up-to-date run / baseline: ${(rerun.ms / baseline.ms).toFixed(1)}x`);
+    console.log(`   baseline: one SQL sum of the same records, ${fmt(baseline.ms)} (median of ${sums.map((x) => fmt(x.ms)).join(', ')})`);
+    console.log(`   ratio first run / baseline: ${(run.ms / baseline.ms).toFixed(1)}x (target <= 3x: ${run.ms / baseline.ms <= 3 ? 'met' : 'MISSED'}), up-to-date run / baseline: ${(rerun.ms / baseline.ms).toFixed(1)}x`);
 
     const keys = Array.from({ length: ORGS }, (_, i) => gradingKey('ORG' + String(i + 1).padStart(15, '0'), YEAR));
     const batched = await timed(() => gradingLoader({ caller: null, requestId: 'bench', loaders: new Map(), rt }).loadMany(keys));
@@ -125,8 +139,15 @@ async function main() {
         await ds.transaction((m) => m.query(`INSERT INTO ${S}.inbox (event_id, consumer) VALUES ($1, 'bench-baseline')`, [randomUUID()]));
       }
     });
+    const batches: DomainEvent[][] = [];
+    for (let i = 0; i < EVENTS; i += EVENT_BATCH) batches.push(Array.from({ length: Math.min(EVENT_BATCH, EVENTS - i) }, (_, k) => event(i + k)));
     const applied = await timed(async () => {
-      for (let i = 0; i < EVENTS; i++) {
+      for (const batch of batches) await applyBatchOnce(ds, S, 'social-organisations', (m, es) => applyEnterpriseCreditEvents(rt, m, es), batch);
+    });
+    const [{ lines }] = await ds.query(`SELECT count(*)::int AS lines FROM ${S}.member_effects`);
+    // the same kind of event, for other enterprises, one event per transaction through the topic's handler
+    const oneByOne = await timed(async () => {
+      for (let i = EVENTS; i < EVENTS + ONE_BY_ONE; i++) {
         const e = event(i);
         await ds.transaction(async (m) => {
           await m.query(`INSERT INTO ${S}.inbox (event_id, consumer) VALUES ($1, 'social-organisations')`, [e.id]);
@@ -134,11 +155,19 @@ async function main() {
         });
       }
     });
-    const [{ lines }] = await ds.query(`SELECT count(*)::int AS lines FROM ${S}.member_effects`);
-    console.log(`\n3. ${EVENTS} member-penalty events (${lines} organisation lines, each a regrade)`);
-    console.log(`   applied in ${fmt(applied.ms)} (${((EVENTS / applied.ms) * 1000).toFixed(0)} events/s)`);
-    console.log(`   baseline, the inbox insert alone: ${fmt(inboxOnly.ms)}`);
-    console.log(`   ratio applied / inbox only: ${(applied.ms / inboxOnly.ms).toFixed(1)}x`);
+    const violations = (await rt.ledger.checkInvariants(ds.manager)).length;
+    const eventsPerS = (EVENTS / applied.ms) * 1000;
+    console.log(`\n3. ${EVENTS} member-penalty events (${lines} organisation lines, each a regrade), ${EVENT_BATCH} per transaction`);
+    console.log(`   applied in ${fmt(applied.ms)} (${eventsPerS.toFixed(0)} events/s); target >= 1,000 events/s: ${eventsPerS >= 1000 ? 'met' : 'MISSED'}`);
+    console.log(`   baseline, the inbox insert alone (one event per transaction): ${fmt(inboxOnly.ms)} (${((EVENTS / inboxOnly.ms) * 1000).toFixed(0)} events/s)`);
+    console.log(`   ratio applied / inbox only: ${(applied.ms / inboxOnly.ms).toFixed(2)}x`);
+    console.log(`   for reference, ${ONE_BY_ONE} events one per transaction: ${fmt(oneByOne.ms)} (${((ONE_BY_ONE / oneByOne.ms) * 1000).toFixed(0)} events/s)`);
+    console.log(`   ledger invariant violations: ${violations}`);
+    console.log(
+      `\nso_orgs: ${ORGS} grading_first_ms: ${run.ms.toFixed(0)} grading_rerun_ms: ${rerun.ms.toFixed(0)} grading_sql_baseline_ms: ${baseline.ms.toFixed(0)} grading_ratio: ${(run.ms / baseline.ms).toFixed(2)} grading_node_cpu_ms: ${((runCpu.user + runCpu.system) / 1000).toFixed(0)}` +
+        ` events: ${EVENTS} events_per_s: ${eventsPerS.toFixed(0)} events_inbox_only_per_s: ${((EVENTS / inboxOnly.ms) * 1000).toFixed(0)} events_one_by_one_per_s: ${((ONE_BY_ONE / oneByOne.ms) * 1000).toFixed(0)}` +
+        ` ledger_violations: ${violations} load1: ${loadavg()[0].toFixed(1)}`,
+    );
   } finally {
     await inst.close();
     const d = new Client({ connectionString: admin });

@@ -5,6 +5,8 @@ export type MemberEffectKind = 'MEMBER_PENALTY' | 'MEMBER_BLACKLISTED';
 export interface IndicatorFact {
   category: string;
   points: number;
+  /** how many entered records this fact sums (a category's total read in one row); 1 when absent */
+  records?: number;
 }
 export interface ViolationFact {
   severity: number;
@@ -66,12 +68,13 @@ export function computeGrading(def: SchemeDefinition, facts: { indicators: Indic
   for (const c of def.categories) {
     const entries = facts.indicators.filter((i) => i.category === c.code);
     const raw = round2(entries.reduce((s, i) => s + i.points, 0));
+    const records = entries.reduce((n, i) => n + (i.records ?? 1), 0);
     const capped = raw > c.cap;
     lines.push({
       category: c.code,
       points: capped ? c.cap : raw,
       capped,
-      note: `${c.label}: ${entries.length} record(s), ${raw} entered` + (capped ? `, capped at ${c.cap}` : ''),
+      note: `${c.label}: ${records} record(s), ${raw} entered` + (capped ? `, capped at ${c.cap}` : ''),
     });
   }
   for (const v of facts.violations) lines.push({ category: 'VIOLATION', points: -v.severity, capped: false, note: v.note });

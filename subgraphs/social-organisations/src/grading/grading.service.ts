@@ -92,32 +92,43 @@ export async function regradeMany(rt: GradingDeps, m: EntityManager, usccList: r
     [usccs, year],
   );
   const scheme = await schemeForYear(m, year);
-  const indicators: { uscc: string; category: string; points: string }[] = await m.query(
-    `SELECT uscc, category, points FROM "${SCHEMA}".indicator_records WHERE uscc = ANY($1) AND year = $2 ORDER BY created_at, id`,
+  // the facts of every organisation of the batch in one statement, one row each: each category's
+  // entries summed by the database, violations and member effects in the order they count
+  const facts: {
+    uscc: string;
+    categories: string[] | null;
+    totals: string[] | null;
+    counts: number[] | null;
+    violations: [number, string | null][];
+    effects: [MemberEffectKind, string, string | null, string, boolean][];
+  }[] = await m.query(
+    `WITH ind AS (
+       SELECT uscc, array_agg(category) AS categories, array_agg(total) AS totals, array_agg(n) AS counts FROM (
+         SELECT uscc, category, sum(points) AS total, count(*)::int AS n FROM "${SCHEMA}".indicator_records
+          WHERE uscc = ANY($1::text[]) AND year = $2 GROUP BY uscc, category) c
+        GROUP BY uscc
+     ), vio AS (
+       SELECT uscc, jsonb_agg(jsonb_build_array(severity, note) ORDER BY created_at, id) AS j FROM "${SCHEMA}".violations
+        WHERE uscc = ANY($1::text[]) AND year = $2 GROUP BY uscc
+     ), eff AS (
+       SELECT organisation_uscc AS uscc,
+              jsonb_agg(jsonb_build_array(effect, enterprise_uscc, record_kind, reference, removed_at IS NOT NULL) ORDER BY occurred_at, enterprise_uscc, source_key) AS j
+         FROM "${SCHEMA}".member_effects WHERE organisation_uscc = ANY($1::text[]) AND year = $2 GROUP BY organisation_uscc
+     )
+     SELECT u.uscc, ind.categories, ind.totals::text[] AS totals, ind.counts, coalesce(vio.j, '[]'::jsonb) AS violations, coalesce(eff.j, '[]'::jsonb) AS effects
+       FROM unnest($1::text[]) AS u(uscc)
+       LEFT JOIN ind ON ind.uscc = u.uscc LEFT JOIN vio ON vio.uscc = u.uscc LEFT JOIN eff ON eff.uscc = u.uscc`,
     [usccs, year],
   );
-  const violations: { uscc: string; severity: number; note: string | null }[] = await m.query(
-    `SELECT uscc, severity, note FROM "${SCHEMA}".violations WHERE uscc = ANY($1) AND year = $2 ORDER BY created_at, id`,
-    [usccs, year],
-  );
-  const effects: { uscc: string; effect: MemberEffectKind; enterprise_uscc: string; record_kind: string | null; reference: string; removed: boolean }[] = await m.query(
-    `SELECT organisation_uscc AS uscc, effect, enterprise_uscc, record_kind, reference, removed_at IS NOT NULL AS removed FROM "${SCHEMA}".member_effects
-     WHERE organisation_uscc = ANY($1) AND year = $2 ORDER BY occurred_at, enterprise_uscc, source_key`,
-    [usccs, year],
-  );
-  const group = <T extends { uscc: string }>(rows: T[]) => {
-    const map = new Map<string, T[]>();
-    for (const r of rows) map.set(r.uscc, [...(map.get(r.uscc) ?? []), r]);
-    return (uscc: string) => map.get(uscc) ?? [];
-  };
-  const [indicatorsOf, violationsOf, effectsOf] = [group(indicators), group(violations), group(effects)];
-  const computed = usccs.map((uscc) =>
-    computeGrading(scheme.definition, {
-      indicators: indicatorsOf(uscc).map((i) => ({ category: i.category, points: Number(i.points) })),
-      violations: violationsOf(uscc),
-      effects: effectsOf(uscc).map((e) => ({ effect: e.effect, enterpriseUscc: e.enterprise_uscc, recordKind: e.record_kind, reference: e.reference, removed: e.removed })),
-    }),
-  );
+  const factsOf = new Map(facts.map((f) => [f.uscc, f]));
+  const computed = usccs.map((uscc) => {
+    const f = factsOf.get(uscc)!;
+    return computeGrading(scheme.definition, {
+      indicators: (f.categories ?? []).map((category, i) => ({ category, points: Number(f.totals![i]), records: f.counts![i] })),
+      violations: f.violations.map(([severity, note]) => ({ severity: Number(severity), note })),
+      effects: f.effects.map(([effect, enterpriseUscc, recordKind, reference, removed]) => ({ effect, enterpriseUscc, recordKind, reference, removed })),
+    });
+  });
   await m.query(
     `INSERT INTO "${SCHEMA}".gradings (uscc, year, scheme_id, scheme_code, scheme_version, points, grade, supervision, exit_flagged, lines, removed_lines, graded_at)
      SELECT t.uscc, $2, $3, $4, $5, t.points, t.grade, t.supervision, t.exit_flagged, t.lines::jsonb, t.removed_lines::jsonb, $6
@@ -138,28 +149,32 @@ export async function regrade(rt: GradingDeps, m: EntityManager, uscc: string, y
   return (await storedGrading(m, uscc, year))!;
 }
 
+/**
+ * Moves each organisation's points account to its target: the accounts missing opened in one
+ * statement, the differences posted in one bulk post (a transaction per organisation, keyed by
+ * organisation, year and cause, so a repeated cause posts once).
+ */
 async function postDifferences(ledger: Ledger, m: EntityManager, usccs: string[], year: number, targets: number[], cause: string): Promise<void> {
   const accounts = await ledger.accounts(m, usccs.map((u) => pointsAccount(u, year)));
-  for (let i = 0; i < usccs.length; i++) {
-    const uscc = usccs[i];
-    const delta = targets[i] - (accounts[i]?.balance ?? 0);
-    if (delta === 0) continue;
-    // both accounts are the organisation's own, so no two organisations ever wait on one account
-    if (!accounts[i]) {
-      await ledger.openAccount(m, { id: pointsAccount(uscc, year), ownerId: uscc, kind: 'ORGANISATION_GRADING', allowNegative: true });
-      await ledger.openAccount(m, { id: sourceAccount(uscc, year), ownerId: uscc, kind: 'ORGANISATION_GRADING_SOURCE', allowNegative: true });
-    }
-    await ledger.post(m, {
-      idempotencyKey: `so-grading:${uscc}:${year}:${cause}`,
-      kind: 'ORGANISATION_GRADING',
-      memo: `grading ${year} of ${uscc}`,
-      metadata: { uscc, year, cause },
-      entries: [
-        { accountId: pointsAccount(uscc, year), amount: delta },
-        { accountId: sourceAccount(uscc, year), amount: -delta },
-      ],
-    });
+  const moves = usccs.map((uscc, i) => ({ uscc, opened: accounts[i] !== null, delta: targets[i] - (accounts[i]?.balance ?? 0) })).filter((x) => x.delta !== 0);
+  const opening = moves.filter((x) => !x.opened);
+  if (opening.length) {
+    await ledger.openAccounts(m, opening.flatMap(({ uscc }) => [
+      { id: pointsAccount(uscc, year), ownerId: uscc, kind: 'ORGANISATION_GRADING', allowNegative: true },
+      { id: sourceAccount(uscc, year), ownerId: uscc, kind: 'ORGANISATION_GRADING_SOURCE', allowNegative: true },
+    ]));
   }
+  // both accounts of each transaction are the organisation's own, so no two organisations ever wait on one account
+  await ledger.postAll(m, moves.map(({ uscc, delta }) => ({
+    idempotencyKey: `so-grading:${uscc}:${year}:${cause}`,
+    kind: 'ORGANISATION_GRADING',
+    memo: `grading ${year} of ${uscc}`,
+    metadata: { uscc, year, cause },
+    entries: [
+      { accountId: pointsAccount(uscc, year), amount: delta },
+      { accountId: sourceAccount(uscc, year), amount: -delta },
+    ],
+  })));
 }
 
 async function gradingsByKeys(m: Pick<EntityManager, 'query'>, keys: readonly string[]): Promise<Map<string, StoredGrading>> {
@@ -265,14 +280,18 @@ export async function decideRewards(rt: Pick<SocialOrganisationsRuntime, 'clock'
     [year],
   );
   const places = rewardPlaces(scheme.definition, graded.map((g) => ({ uscc: g.uscc, kind: g.kind, points: Number(g.points) })));
-  const now = rt.clock.now();
+  // only the rows whose place changes are written (a place lost, a place won or moved); the
+  // time a row's place was last decided goes with it
+  const won = [...places];
   await m.query(
-    `UPDATE "${SCHEMA}".gradings SET rewarded = false, reward_rank = NULL, reward_amount = NULL, rewards_decided_at = $2 WHERE year = $1`,
-    [year, now],
+    `WITH places AS (SELECT * FROM unnest($2::text[], $3::int[], $4::numeric[]) AS p(uscc, rank, amount))
+     UPDATE "${SCHEMA}".gradings g
+        SET rewarded = p.uscc IS NOT NULL, reward_rank = p.rank, reward_amount = p.amount, rewards_decided_at = $5
+       FROM "${SCHEMA}".gradings s LEFT JOIN places p ON p.uscc = s.uscc
+      WHERE g.year = $1 AND s.year = $1 AND s.uscc = g.uscc
+        AND (g.rewarded IS DISTINCT FROM (p.uscc IS NOT NULL) OR g.reward_rank IS DISTINCT FROM p.rank OR g.reward_amount IS DISTINCT FROM p.amount)`,
+    [year, won.map(([u]) => u), won.map(([, p]) => p.rank), won.map(([, p]) => p.amount), rt.clock.now()],
   );
-  for (const [uscc, p] of places) {
-    await m.query(`UPDATE "${SCHEMA}".gradings SET rewarded = true, reward_rank = $3, reward_amount = $4 WHERE uscc = $1 AND year = $2`, [uscc, year, p.rank, p.amount]);
-  }
 }
 
 export async function requireOrganisation(m: Pick<EntityManager, 'query'>, uscc: string): Promise<{ uscc: string; kind: string; divisionCode: string | null }> {

@@ -1,9 +1,10 @@
 import type { EntityManager } from 'typeorm';
-import { CREDIT_TOPICS, parsePayload, type EventHandler } from '@citypoints/events';
+import { CREDIT_TOPICS, parsePayload, type DomainEvent, type EventHandler } from '@citypoints/events';
 import { cityDate } from '@citypoints/kit';
 import { SCHEMA } from '../runtime';
 import { regradeMany, type GradingDeps } from '../grading/grading.service';
 import { schemeForYear } from '../scheme/scheme.service';
+import type { GradingScheme } from '../scheme/scheme.rules';
 import { blacklistingRemovedAt, isTurnToBlack, type StatusTurn } from './blacklisting.rules';
 
 type Effect = 'MEMBER_PENALTY' | 'MEMBER_BLACKLISTED';
@@ -31,100 +32,154 @@ const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === 
  * dropped, and the organisations touched are regraded.
  */
 export async function recomputeMemberEffects(rt: GradingDeps, m: EntityManager, enterpriseUscc: string, eventId: string): Promise<void> {
-  // one enterprise's facts are derived by one transaction at a time
-  await m.query(`SELECT pg_advisory_xact_lock(hashtext('so-member-effects:' || $1))`, [enterpriseUscc]);
-  const [orgRows, records, turnRows, repairRows, existing]: [
-    { organisation_uscc: string }[],
-    { record_id: string; kind: string; occurred_on: string | null; repaired_at: Date | null }[],
-    { previous: string | null; status: string; changed_at: Date; cause: string | null; event_at: Date }[],
-    { event_at: Date }[],
-    (Line & { id: string })[],
-  ] = await Promise.all([
-    m.query(`SELECT organisation_uscc FROM "${SCHEMA}".memberships WHERE enterprise_uscc = $1 ORDER BY organisation_uscc COLLATE "C"`, [enterpriseUscc]),
-    m.query(`SELECT record_id, kind, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, repaired_at FROM "${SCHEMA}".credit_record_facts WHERE uscc = $1 ORDER BY record_id`, [enterpriseUscc]),
-    m.query(`SELECT previous, status, changed_at, cause, event_at FROM "${SCHEMA}".credit_status_turns WHERE uscc = $1 ORDER BY changed_at`, [enterpriseUscc]),
-    m.query(`SELECT event_at FROM "${SCHEMA}".credit_repairs WHERE uscc = $1`, [enterpriseUscc]),
-    m.query(
-      `SELECT id, organisation_uscc, year, effect, record_kind, reference, source_key, occurred_at, removed_at, repaired_at FROM "${SCHEMA}".member_effects WHERE enterprise_uscc = $1`,
-      [enterpriseUscc],
+  await recomputeMemberEffectsMany(rt, m, [{ uscc: enterpriseUscc, eventId }], `event:${eventId}`);
+}
+
+const groupBy = <T, K>(rows: T[], key: (r: T) => K) => {
+  const map = new Map<K, T[]>();
+  for (const r of rows) {
+    const list = map.get(key(r));
+    if (list) list.push(r);
+    else map.set(key(r), [r]);
+  }
+  return (k: K) => map.get(k) ?? [];
+};
+
+/**
+ * recomputeMemberEffects for many enterprises at once, in a fixed number of statements: each
+ * enterprise's facts read together, its lines derived as for one, the differences written in one
+ * statement each (dropped, corrected, added), and every organisation touched regraded once per
+ * year. `eventId` of an enterprise marks the lines added for it; `cause` names the change on the
+ * grading postings (an event id, a batch of events).
+ */
+export async function recomputeMemberEffectsMany(rt: GradingDeps, m: EntityManager, enterprises: readonly { uscc: string; eventId: string }[], cause: string): Promise<void> {
+  const eventOf = new Map(enterprises.map((e) => [e.uscc, e.eventId]));
+  const usccs = [...eventOf.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (!usccs.length) return;
+  // one enterprise's facts are derived by one transaction at a time (locks taken in one order)
+  await m.query(`SELECT pg_advisory_xact_lock(hashtext('so-member-effects:' || u)) FROM (SELECT u FROM unnest($1::text[]) AS u ORDER BY u COLLATE "C") s`, [usccs]);
+  const [orgRows, recordRows, turnRows, repairRows, existingRows]: [
+    { enterprise_uscc: string; organisation_uscc: string }[],
+    { uscc: string; record_id: string; kind: string; occurred_on: string | null; repaired_at: Date | null }[],
+    { uscc: string; previous: string | null; status: string; changed_at: Date; cause: string | null; event_at: Date }[],
+    { uscc: string; event_at: Date }[],
+    (Line & { id: string; enterprise_uscc: string })[],
+  ] = [
+    await m.query(`SELECT enterprise_uscc, organisation_uscc FROM "${SCHEMA}".memberships WHERE enterprise_uscc = ANY($1::text[]) ORDER BY organisation_uscc COLLATE "C"`, [usccs]),
+    await m.query(`SELECT uscc, record_id, kind, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, repaired_at FROM "${SCHEMA}".credit_record_facts WHERE uscc = ANY($1::text[]) ORDER BY record_id`, [usccs]),
+    await m.query(`SELECT uscc, previous, status, changed_at, cause, event_at FROM "${SCHEMA}".credit_status_turns WHERE uscc = ANY($1::text[]) ORDER BY changed_at`, [usccs]),
+    await m.query(`SELECT uscc, event_at FROM "${SCHEMA}".credit_repairs WHERE uscc = ANY($1::text[])`, [usccs]),
+    await m.query(
+      `SELECT id, organisation_uscc, enterprise_uscc, year, effect, record_kind, reference, source_key, occurred_at, removed_at, repaired_at FROM "${SCHEMA}".member_effects WHERE enterprise_uscc = ANY($1::text[])`,
+      [usccs],
     ),
-  ]);
-  const orgs = orgRows.map((r) => r.organisation_uscc);
-  const turns: StatusTurn[] = turnRows.map((t) => ({ previous: t.previous, status: t.status, changedAt: t.changed_at, cause: t.cause, eventAt: t.event_at }));
-  const repairs = repairRows.map((r) => r.event_at);
-  const wanted: Omit<Line, 'organisation_uscc'>[] = [];
-  for (const r of records) {
-    if (!r.occurred_on) continue;
-    const year = Number(r.occurred_on.slice(0, 4));
-    const scheme = await schemeForYear(m, year).catch(() => null);
-    if (!scheme || !(r.kind in scheme.definition.memberEffects.recordKinds)) continue;
-    wanted.push({
-      year,
-      effect: 'MEMBER_PENALTY',
-      record_kind: r.kind,
-      reference: r.record_id,
-      source_key: `record:${r.record_id}`,
-      occurred_at: new Date(r.occurred_on + 'T00:00:00+08:00'),
-      removed_at: null,
-      repaired_at: r.repaired_at,
-    });
-  }
-  for (const t of turns) {
-    if (!isTurnToBlack(t)) continue;
-    const day = cityDate(t.changedAt);
-    wanted.push({
-      year: Number(day.slice(0, 4)),
-      effect: 'MEMBER_BLACKLISTED',
-      record_kind: null,
-      reference: day,
-      source_key: `black:${t.changedAt.toISOString()}`,
-      occurred_at: t.changedAt,
-      removed_at: blacklistingRemovedAt(t, turns, repairs),
-      repaired_at: null,
-    });
-  }
-  const derived = new Map<string, Line>();
-  for (const org of orgs) for (const w of wanted) derived.set(`${org}|${w.source_key}`, { ...w, organisation_uscc: org });
+  ];
+  const [orgsOf, recordsOf, turnsOf, repairsOf, existingOf] = [
+    groupBy(orgRows, (r) => r.enterprise_uscc),
+    groupBy(recordRows, (r) => r.uscc),
+    groupBy(turnRows, (r) => r.uscc),
+    groupBy(repairRows, (r) => r.uscc),
+    groupBy(existingRows, (r) => r.enterprise_uscc),
+  ];
+  // the scheme of each year a record falls in, read once for the batch
+  const schemes = new Map<number, Promise<GradingScheme | null>>();
+  const schemeOf = (year: number) => {
+    if (!schemes.has(year)) schemes.set(year, schemeForYear(m, year).catch(() => null));
+    return schemes.get(year)!;
+  };
+
+  const dropped: string[] = [];
+  const corrected: { id: string; removed_at: Date | null; repaired_at: Date | null }[] = [];
+  const added: (Line & { enterprise_uscc: string; event_id: string })[] = [];
   const touched = new Map<number, Set<string>>();
   const touch = (l: { organisation_uscc: string; year: number }) => touched.set(l.year, (touched.get(l.year) ?? new Set()).add(l.organisation_uscc));
 
-  for (const old of existing) {
-    const key = `${old.organisation_uscc}|${old.source_key}`;
-    const want = derived.get(key);
-    derived.delete(key);
-    if (!want) {
-      await m.query(`DELETE FROM "${SCHEMA}".member_effects WHERE id = $1`, [old.id]);
-      touch(old);
-    } else if (!sameTime(old.removed_at, want.removed_at) || !sameTime(old.repaired_at, want.repaired_at)) {
-      await m.query(`UPDATE "${SCHEMA}".member_effects SET removed_at = $2, repaired_at = $3 WHERE id = $1`, [old.id, want.removed_at, want.repaired_at]);
-      touch(want);
+  for (const enterpriseUscc of usccs) {
+    const orgs = orgsOf(enterpriseUscc).map((r) => r.organisation_uscc);
+    const turns: StatusTurn[] = turnsOf(enterpriseUscc).map((t) => ({ previous: t.previous, status: t.status, changedAt: t.changed_at, cause: t.cause, eventAt: t.event_at }));
+    const repairs = repairsOf(enterpriseUscc).map((r) => r.event_at);
+    const wanted: Omit<Line, 'organisation_uscc'>[] = [];
+    for (const r of recordsOf(enterpriseUscc)) {
+      if (!r.occurred_on) continue;
+      const year = Number(r.occurred_on.slice(0, 4));
+      const scheme = await schemeOf(year);
+      if (!scheme || !(r.kind in scheme.definition.memberEffects.recordKinds)) continue;
+      wanted.push({
+        year,
+        effect: 'MEMBER_PENALTY',
+        record_kind: r.kind,
+        reference: r.record_id,
+        source_key: `record:${r.record_id}`,
+        occurred_at: new Date(r.occurred_on + 'T00:00:00+08:00'),
+        removed_at: null,
+        repaired_at: r.repaired_at,
+      });
+    }
+    for (const t of turns) {
+      if (!isTurnToBlack(t)) continue;
+      const day = cityDate(t.changedAt);
+      wanted.push({
+        year: Number(day.slice(0, 4)),
+        effect: 'MEMBER_BLACKLISTED',
+        record_kind: null,
+        reference: day,
+        source_key: `black:${t.changedAt.toISOString()}`,
+        occurred_at: t.changedAt,
+        removed_at: blacklistingRemovedAt(t, turns, repairs),
+        repaired_at: null,
+      });
+    }
+    const derived = new Map<string, Line>();
+    for (const org of orgs) for (const w of wanted) derived.set(`${org}|${w.source_key}`, { ...w, organisation_uscc: org });
+    for (const old of existingOf(enterpriseUscc)) {
+      const key = `${old.organisation_uscc}|${old.source_key}`;
+      const want = derived.get(key);
+      derived.delete(key);
+      if (!want) {
+        dropped.push(old.id);
+        touch(old);
+      } else if (!sameTime(old.removed_at, want.removed_at) || !sameTime(old.repaired_at, want.repaired_at)) {
+        corrected.push({ id: old.id, removed_at: want.removed_at, repaired_at: want.repaired_at });
+        touch(want);
+      }
+    }
+    for (const l of derived.values()) {
+      added.push({ ...l, enterprise_uscc: enterpriseUscc, event_id: eventOf.get(enterpriseUscc)! });
+      touch(l);
     }
   }
-  const added = [...derived.values()];
+
+  if (dropped.length) await m.query(`DELETE FROM "${SCHEMA}".member_effects WHERE id = ANY($1::uuid[])`, [dropped]);
+  if (corrected.length) {
+    await m.query(
+      `UPDATE "${SCHEMA}".member_effects e SET removed_at = x.removed_at, repaired_at = x.repaired_at
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS x(id, removed_at, repaired_at) WHERE e.id = x.id`,
+      [corrected.map((c) => c.id), corrected.map((c) => c.removed_at), corrected.map((c) => c.repaired_at)],
+    );
+  }
   if (added.length) {
     await m.query(
       `INSERT INTO "${SCHEMA}".member_effects (organisation_uscc, enterprise_uscc, year, effect, record_kind, reference, source_key, occurred_at, event_id, removed_at, repaired_at)
-       SELECT l.org, $2, l.year, l.effect, l.kind, l.reference, l.source_key, l.occurred_at, $3, l.removed_at, l.repaired_at
-       FROM unnest($1::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[])
-         AS l(org, year, effect, kind, reference, source_key, occurred_at, removed_at, repaired_at)
+       SELECT l.org, l.enterprise, l.year, l.effect, l.kind, l.reference, l.source_key, l.occurred_at, l.event_id, l.removed_at, l.repaired_at
+       FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::uuid[], $10::timestamptz[], $11::timestamptz[])
+         AS l(org, enterprise, year, effect, kind, reference, source_key, occurred_at, event_id, removed_at, repaired_at)
        ON CONFLICT (organisation_uscc, source_key) DO NOTHING`,
       [
         added.map((l) => l.organisation_uscc),
-        enterpriseUscc,
-        eventId,
+        added.map((l) => l.enterprise_uscc),
         added.map((l) => l.year),
         added.map((l) => l.effect),
         added.map((l) => l.record_kind),
         added.map((l) => l.reference),
         added.map((l) => l.source_key),
         added.map((l) => l.occurred_at),
+        added.map((l) => l.event_id),
         added.map((l) => l.removed_at),
         added.map((l) => l.repaired_at),
       ],
     );
-    for (const l of added) touch(l);
   }
-  for (const [year, usccs] of [...touched].sort(([a], [b]) => a - b)) await regradeMany(rt, m, [...usccs], year, `event:${eventId}`);
+  for (const [year, orgs] of [...touched].sort(([a], [b]) => a - b)) await regradeMany(rt, m, [...orgs], year, cause);
 }
 
 /** enterprise-credit's events, applied with the runtime's clock and grading ledger. */
@@ -167,3 +222,65 @@ export const enterpriseCreditHandlers = (rt: GradingDeps): Record<string, EventH
     await recomputeMemberEffects(rt, m, p.uscc, event.id);
   },
 });
+
+/**
+ * A batch of enterprise-credit's events (already claimed in the inbox, in delivery order) in one
+ * transaction: their facts written a statement per run of one topic, then each enterprise they
+ * name recomputed once from all its facts (recomputeMemberEffectsMany) and the organisations
+ * touched regraded once. The lines depend on the facts only, never on their order, so the result
+ * is the one the events give applied one by one.
+ */
+export async function applyEnterpriseCreditEvents(rt: GradingDeps, m: EntityManager, events: readonly DomainEvent[]): Promise<void> {
+  const named = new Map<string, string>();
+  const runs: DomainEvent[][] = [];
+  for (const e of events) {
+    const last = runs[runs.length - 1];
+    if (last && last[0].topic === e.topic) last.push(e);
+    else runs.push([e]);
+  }
+  // a record upserted twice in one statement would be an error: the last of a run wins, as one by one
+  const lastPer = <T>(rows: T[], key: (r: T) => string) => [...new Map(rows.map((r) => [key(r), r])).values()];
+  for (const run of runs) {
+    const topic = run[0].topic;
+    if (topic === CREDIT_TOPICS.recordRecorded.topic) {
+      const ps = lastPer(run.map((e) => parsePayload(CREDIT_TOPICS.recordRecorded, e.payload)), (p) => p.recordId);
+      await m.query(
+        `INSERT INTO "${SCHEMA}".credit_record_facts (record_id, uscc, kind, occurred_on)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[])
+         ON CONFLICT (record_id) DO UPDATE SET kind = EXCLUDED.kind, occurred_on = EXCLUDED.occurred_on`,
+        [ps.map((p) => p.recordId), ps.map((p) => p.uscc), ps.map((p) => p.kind), ps.map((p) => p.occurredOn)],
+      );
+      for (const e of run) named.set(parsePayload(CREDIT_TOPICS.recordRecorded, e.payload).uscc, e.id);
+    } else if (topic === CREDIT_TOPICS.statusChanged.topic) {
+      const ps = run.map((e) => ({ e, p: parsePayload(CREDIT_TOPICS.statusChanged, e.payload) }));
+      await m.query(
+        `INSERT INTO "${SCHEMA}".credit_status_turns (event_id, uscc, previous, status, changed_at, cause, event_at)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::timestamptz[]) ON CONFLICT DO NOTHING`,
+        [ps.map(({ e }) => e.id), ps.map(({ p }) => p.uscc), ps.map(({ p }) => p.previous ?? null), ps.map(({ p }) => p.status),
+          ps.map(({ p }) => new Date(p.changedAt)), ps.map(({ p }) => p.cause ?? null), ps.map(({ e }) => new Date(e.createdAt))],
+      );
+      for (const { e, p } of ps) named.set(p.uscc, e.id);
+    } else if (topic === CREDIT_TOPICS.recordRepaired.topic) {
+      const ps = run.map((e) => ({ e, p: parsePayload(CREDIT_TOPICS.recordRepaired, e.payload) }));
+      const facts = lastPer(ps, ({ p }) => p.recordId);
+      await m.query(
+        `INSERT INTO "${SCHEMA}".credit_record_facts (record_id, uscc, kind, repaired_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+         ON CONFLICT (record_id) DO UPDATE SET repaired_at = EXCLUDED.repaired_at`,
+        [facts.map(({ p }) => p.recordId), facts.map(({ p }) => p.uscc), facts.map(({ p }) => p.kind), facts.map(({ e }) => e.createdAt)],
+      );
+      await m.query(
+        `INSERT INTO "${SCHEMA}".credit_repairs (event_id, record_id, uscc, kind, event_at)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) ON CONFLICT DO NOTHING`,
+        [ps.map(({ e }) => e.id), ps.map(({ p }) => p.recordId), ps.map(({ p }) => p.uscc), ps.map(({ p }) => p.kind), ps.map(({ e }) => new Date(e.createdAt))],
+      );
+      for (const { e, p } of ps) named.set(p.uscc, e.id);
+    } else {
+      throw new Error(`not an enterprise-credit event: ${topic}`);
+    }
+  }
+  if (!events.length) return;
+  // the batch's grading postings are keyed by its first and last event, which no other batch shares
+  const cause = events.length === 1 ? `event:${events[0].id}` : `events:${events[0].id}..${events[events.length - 1].id}`;
+  await recomputeMemberEffectsMany(rt, m, [...named].map(([uscc, eventId]) => ({ uscc, eventId })), cause);
+}
