@@ -101,7 +101,7 @@ async function profiled<T>(enabled: boolean, fn: () => Promise<T>): Promise<{ va
     const url = node.callFrame.url;
     const pkg = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1];
     const own = url.match(/\/(gateway|libs\/[^/]+|subgraphs\/[^/]+|tests\/[^/]+)\//)?.[1];
-    const group = pkg ?? own ?? (url.startsWith('node:') ? 'node (http, streams, crypto…)' : node.callFrame.functionName.startsWith('(') ? node.callFrame.functionName : 'node internals');
+    const group = pkg ?? own ?? (url.startsWith('node:') ? "node's JS (http, net, streams…)" : node.callFrame.functionName.startsWith('(') ? node.callFrame.functionName : 'native (socket writes, crypto…)');
     groups.set(group, (groups.get(group) ?? 0) + t);
     total += t;
   }
