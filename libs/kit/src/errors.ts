@@ -108,7 +108,8 @@ export function toGraphQLError(err: unknown): GraphQLError {
   if (err instanceof GraphQLError) {
     const code = err.extensions?.code;
     if (typeof code === 'string') return err;
-    if (err.nodes || err.source) {
+    // a resolver's error arrives located (with nodes) around its original: that is no validation failure
+    if (!err.originalError && (err.nodes || err.source)) {
       return new GraphQLError(err.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
     }
   }
