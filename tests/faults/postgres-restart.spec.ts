@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eventually, ok, seed, startCity, type GraphQLResponse, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { civic, type CivicRuntime } from '@citypoints/civic';
+import { createQueue } from '@citypoints/jobs';
 import { startDedicatedPostgres, type DedicatedPostgres } from './dedicated-postgres';
 
 const VILLAGE = '441900003001';
@@ -24,18 +25,30 @@ const CREDIT = `mutation($r: ID!, $k: String!, $g: Int!) { creditRecyclables(res
  * back) while registrars keep crediting recyclables: every request in flight either committed or
  * failed with SERVICE_UNAVAILABLE, /ready says not ready while the database is gone, the pools
  * reconnect on their own, and a retry with the same idempotency key finishes each failed request
- * exactly once. The outbox relay and the event consumers carry on afterwards.
+ * exactly once. The outbox relay and the event consumers carry on afterwards, also when BullMQ's
+ * queues live on the restarted server itself.
  */
-describe('PostgreSQL restarted under traffic', () => {
+// on Redis when the machine has one (the queues then stay up), and with BullMQ's PostgreSQL backend
+// on the restarted server itself (the queues, the relay's LISTEN and the workers go down with it)
+const BACKENDS = [...(process.env.CITYPOINTS_TEST_REDIS_URL ? ['redis' as const] : []), 'postgres' as const];
+
+describe.each(BACKENDS)('PostgreSQL restarted under traffic (queues on %s)', (backend) => {
   let pg: DedicatedPostgres;
   let city: TestCity;
   const previousAdminUrl = process.env.CITYPOINTS_TEST_PG_URL;
+  const redisUrl = process.env.CITYPOINTS_TEST_REDIS_URL;
 
   beforeAll(async () => {
     pg = await startDedicatedPostgres();
     // the city's databases are created on the dedicated server (only this test file's process sees it)
     process.env.CITYPOINTS_TEST_PG_URL = pg.url;
-    city = await startCity({ modules: [registry, civic], workers: true, label: 'faults_pg_restart' });
+    if (backend === 'postgres') delete process.env.CITYPOINTS_TEST_REDIS_URL;
+    try {
+      city = await startCity({ modules: [registry, civic], workers: true, label: `faults_pg_restart_${backend}` });
+    } finally {
+      if (redisUrl) process.env.CITYPOINTS_TEST_REDIS_URL = redisUrl;
+    }
+    expect(city.queue.kind).toBe(backend);
   });
   afterAll(async () => {
     await city?.close().catch(() => undefined);
@@ -119,7 +132,14 @@ describe('PostgreSQL restarted under traffic', () => {
 
     // the outbox relay and the event consumers survived the outage: a resident registered now reaches civic
     const late = await seed(city).resident({ divisionCode: VILLAGE });
-    await eventually(async () => (await cv.query(`SELECT 1 FROM civic.residents WHERE id = $1`, [late.id])).length === 1, 60_000);
+    await eventually(async () => (await cv.query(`SELECT 1 FROM civic.residents WHERE id = $1`, [late.id])).length === 1, 60_000).catch(async (e) => {
+      // where it stopped: still in registry's outbox, or on civic's queue
+      const outbox = await city.instances.registry.dataSource.query(`SELECT topic, relayed_at FROM registry.outbox WHERE aggregate_id = $1`, [late.id]);
+      const q = createQueue('events.civic', city.queue, { prefix: city.queuePrefix });
+      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+      await q.close();
+      throw new Error(`${String(e)} outbox=${JSON.stringify(outbox)} counts=${JSON.stringify(counts)}`);
+    });
     const [{ n: inRegistry }] = await city.instances.registry.dataSource.query(`SELECT count(*)::int AS n FROM registry.outbox WHERE aggregate_id = $1 AND relayed_at IS NOT NULL`, [late.id]);
     expect(inRegistry).toBeGreaterThan(0);
   });

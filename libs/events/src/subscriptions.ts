@@ -123,7 +123,14 @@ export class SubscriptionStore {
   private async pgClient(): Promise<Client> {
     if (!this.pg && this.connection.kind === 'postgres') {
       const client = new Client({ connectionString: this.connection.url });
-      client.on('error', () => undefined);
+      // a connection the database dropped (a restart, a failover) is forgotten, so the next call
+      // opens a new one instead of failing on the dead one for ever; the listener also keeps an
+      // idle client's error from crashing the process
+      const forget = () => {
+        if (this.pg === client) this.pg = undefined;
+      };
+      client.on('error', forget);
+      client.on('end', forget);
       await client.connect();
       const s = this.pgSchema();
       await client.query(`SELECT pg_advisory_lock(hashtext('citypoints.event_subscriptions'))`);

@@ -10,10 +10,23 @@ import {
   WorkerOptions,
   withBackend,
 } from 'bullmq';
-import { addGaugeReader, currentTraceparent, metrics, withConsumerSpan } from '@citypoints/log';
+import { addGaugeReader, currentTraceparent, logger, metrics, withConsumerSpan } from '@citypoints/log';
 import { QueueConnection, redisOptionsFromUrl } from './connection';
 
 const DEPTH_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children'] as const;
+
+/**
+ * Every queue, worker and event stream logs its connection's errors. Without a listener, an
+ * 'error' event throws: on BullMQ's PostgreSQL backend a restarted database (idle clients
+ * terminated, the LISTEN client dropped) would become an uncaught exception and end the process,
+ * while BullMQ itself reconnects once the database is back. Code and message only.
+ */
+function logErrors<E extends { name: string; on(event: 'error', fn: (err: Error) => void): unknown }>(emitter: E, role: string): E {
+  emitter.on('error', (err: Error) => {
+    logger('jobs').warn({ queue: emitter.name, role, code: (err as { code?: unknown }).code, reason: String(err?.message ?? err).slice(0, 200) }, 'queue connection error');
+  });
+  return emitter;
+}
 
 /** The queue's job counts by state on /metrics, until it closes. */
 function instrumentQueue<Q extends { name: string; close(): Promise<void>; getJobCounts(...states: string[]): Promise<Record<string, number>> }>(q: Q): Q {
@@ -113,9 +126,9 @@ export function createQueue<D = unknown, R = unknown>(
 ): JobQueue<D, R> {
   const prefix = opts.prefix ?? DEFAULT_QUEUE_PREFIX;
   if (conn.kind === 'redis') {
-    return propagateTrace(instrumentQueue(new Queue<D, R>(name, { ...opts, prefix, connection: redisOptionsFromUrl(conn.url) }) as JobQueue<D, R>));
+    return logErrors(propagateTrace(instrumentQueue(new Queue<D, R>(name, { ...opts, prefix, connection: redisOptionsFromUrl(conn.url) }) as JobQueue<D, R>)), 'queue');
   }
-  return propagateTrace(instrumentQueue(new onPostgres.Queue<D, R>(name, { ...opts, prefix, connection: postgresOptions(conn) }) as JobQueue<D, R>));
+  return logErrors(propagateTrace(instrumentQueue(new onPostgres.Queue<D, R>(name, { ...opts, prefix, connection: postgresOptions(conn) }) as JobQueue<D, R>)), 'queue');
 }
 
 export interface WorkerTiming {
@@ -154,20 +167,26 @@ export function createWorker<D = unknown, R = unknown>(
   const prefix = opts.prefix ?? DEFAULT_QUEUE_PREFIX;
   processor = tracedProcessor(name, processor);
   if (conn.kind === 'redis') {
-    return instrumentWorker(
-      new Worker<D, R>(name, processor, {
-        ...opts,
-        prefix,
-        connection: { ...redisOptionsFromUrl(conn.url), maxRetriesPerRequest: null },
-      }) as JobWorker<D, R>,
+    return logErrors(
+      instrumentWorker(
+        new Worker<D, R>(name, processor, {
+          ...opts,
+          prefix,
+          connection: { ...redisOptionsFromUrl(conn.url), maxRetriesPerRequest: null },
+        }) as JobWorker<D, R>,
+      ),
+      'worker',
     );
   }
-  return instrumentWorker(
-    new onPostgres.Worker<D, R>(name, processor, {
-      ...opts,
-      prefix,
-      connection: postgresOptions(conn),
-    }) as JobWorker<D, R>,
+  return logErrors(
+    instrumentWorker(
+      new onPostgres.Worker<D, R>(name, processor, {
+        ...opts,
+        prefix,
+        connection: postgresOptions(conn),
+      }) as JobWorker<D, R>,
+    ),
+    'worker',
   );
 }
 
@@ -179,11 +198,14 @@ export function createQueueEvents<R = unknown>(
 ): JobQueueEvents<R> {
   const prefix = opts.prefix ?? DEFAULT_QUEUE_PREFIX;
   if (conn.kind === 'redis') {
-    return new QueueEvents<R>(name, {
-      ...opts,
-      prefix,
-      connection: { ...redisOptionsFromUrl(conn.url), maxRetriesPerRequest: null },
-    }) as JobQueueEvents<R>;
+    return logErrors(
+      new QueueEvents<R>(name, {
+        ...opts,
+        prefix,
+        connection: { ...redisOptionsFromUrl(conn.url), maxRetriesPerRequest: null },
+      }) as JobQueueEvents<R>,
+      'events',
+    );
   }
-  return new onPostgres.QueueEvents<R>(name, { ...opts, prefix, connection: postgresOptions(conn) }) as JobQueueEvents<R>;
+  return logErrors(new onPostgres.QueueEvents<R>(name, { ...opts, prefix, connection: postgresOptions(conn) }) as JobQueueEvents<R>, 'events');
 }

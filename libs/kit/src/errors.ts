@@ -55,11 +55,11 @@ const PG_DATA_EXCEPTION_CLASS = '22';
 /** SQLSTATE class 08: connection exceptions */
 const PG_CONNECTION_EXCEPTION_CLASS = '08';
 /** the server is shutting down, crashed, or is starting up; too many connections; a standby cannot write yet */
-const PG_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '25006']);
+const PG_UNAVAILABLE: readonly string[] = Object.freeze(['57P01', '57P02', '57P03', '53300', '25006']);
 /** what node reports when the database's socket is refused, reset or timed out */
-const NET_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NET_UNAVAILABLE: readonly string[] = Object.freeze(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 /** node-postgres's messages for a connection that went away or could not be had (they carry no code) */
-const PG_CLIENT_GONE = [/^Connection terminated/, /^timeout exceeded when trying to connect/, /^Client has encountered a connection error and is not queryable/, /^Client was closed and is not queryable/, /^Cannot use a pool after calling end on the pool/];
+const PG_CLIENT_GONE: readonly RegExp[] = Object.freeze([/^Connection terminated/, /^timeout exceeded when trying to connect/, /^Client has encountered a connection error and is not queryable/, /^Client was closed and is not queryable/, /^Cannot use a pool after calling end on the pool/]);
 
 /**
  * True when an error says the database could not be reached or went away mid-request (a restart,
@@ -68,7 +68,7 @@ const PG_CLIENT_GONE = [/^Connection terminated/, /^timeout exceeded when trying
 export function isUnavailableError(err: unknown): boolean {
   for (let e = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
     const code = typeof e.code === 'string' ? e.code : undefined;
-    if (code && (code.startsWith(PG_CONNECTION_EXCEPTION_CLASS) && code.length === 5 || PG_UNAVAILABLE.has(code) || NET_UNAVAILABLE.has(code))) return true;
+    if (code && (code.startsWith(PG_CONNECTION_EXCEPTION_CLASS) && code.length === 5 || PG_UNAVAILABLE.includes(code) || NET_UNAVAILABLE.includes(code))) return true;
     if (typeof e.message === 'string' && PG_CLIENT_GONE.some((re) => re.test(e!.message as string))) return true;
     // TypeORM releases a transaction's runner when its connection errors; the transaction's next statement then finds it released
     if (typeof (e as { name?: unknown }).name === 'string' && /^QueryRunner(Provider)?AlreadyReleasedError$/.test((e as { name: string }).name)) return true;
@@ -108,7 +108,8 @@ export function toGraphQLError(err: unknown): GraphQLError {
   if (err instanceof GraphQLError) {
     const code = err.extensions?.code;
     if (typeof code === 'string') return err;
-    if (err.nodes || err.source) {
+    // a resolver's error arrives located (with nodes) around its original: that is no validation failure
+    if (!err.originalError && (err.nodes || err.source)) {
       return new GraphQLError(err.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
     }
   }

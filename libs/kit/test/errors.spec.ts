@@ -1,3 +1,4 @@
+import { GraphQLError, parse } from 'graphql';
 import { badInput, toGraphQLError } from '../src';
 
 describe('one mapping of errors to GraphQL codes', () => {
@@ -40,5 +41,14 @@ describe('one mapping of errors to GraphQL codes', () => {
       expect(e.message).not.toMatch(/127\.0\.0\.1|administrator|ECONN/);
     }
     for (const code of ['40001', '42P01', '23505', '0A000', '08']) expect(toGraphQLError(Object.assign(new Error('x'), { code })).extensions.code).not.toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it("answers a resolver's unexpected error, located in the query, as an internal error without its message", () => {
+    const located = new GraphQLError('cannot read properties of undefined', { nodes: parse('{ a }').definitions, originalError: new TypeError('cannot read properties of undefined') });
+    const e = toGraphQLError(located);
+    expect([e.extensions.code, e.message]).toEqual(['INTERNAL_SERVER_ERROR', 'internal error']);
+    // a validation failure has no original error and keeps its message
+    const invalid = toGraphQLError(new GraphQLError('Cannot query field "b"', { nodes: parse('{ b }').definitions }));
+    expect([invalid.extensions.code, invalid.message]).toEqual(['GRAPHQL_VALIDATION_FAILED', 'Cannot query field "b"']);
   });
 });
