@@ -80,7 +80,7 @@ describe('ledger: bulk opening and posting', () => {
     const transactions = await h.count('ledger_transactions');
     const refused = await h.tx(async (m) => {
       const err = await h.ledger
-        .postMany(m, [
+        .postAll(m, [
           grant('g:5', 'civic:CIVIC:a', 1),
           { idempotencyKey: 'spend:1', kind: 'SPEND', entries: [{ accountId: 'civic:CIVIC:b', amount: -1000 }, { accountId: 'civic:ISSUE', amount: 1000 }] },
         ])
