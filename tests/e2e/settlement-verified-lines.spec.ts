@@ -250,6 +250,25 @@ describe('lines verified from the city’s own records', () => {
     expect(lineOf((await app(a.applicationNo)).points.lines, CHILD_HOURS)).toMatchObject({ verified: '100', points: 4, source: 'officer' });
   });
 
+  it("a child who registers after the submission is linked by registry's answer, and the child's line follows their records from then on", async () => {
+    const parent = await resident();
+    const childIdNumber = childId(2015);
+    const a = await submit(parent, [{ code: CHILD_HOURS, value: '80' }], 'JUNIOR_1', childIdNumber);
+    expect(lineOf(a.points.lines, CHILD_HOURS)).toMatchObject({ claimed: '80', status: 'CLAIMED', points: 0, source: null });
+    const child = await resident(childIdNumber);
+    const sds = city.instances.settlement.dataSource;
+    await eventually(async () => (await sds.query(`SELECT child_resident_id FROM settlement.school_applications WHERE application_no = $1`, [a.applicationNo]))[0].child_resident_id === child);
+    await confirmHours(child, 60);
+    const line = await eventually(async () => {
+      const l = lineOf((await app(a.applicationNo)).points.lines, CHILD_HOURS);
+      return l.verified === '60' ? l : null;
+    });
+    expect(line).toEqual({ code: CHILD_HOURS, claimed: '80', verified: '60', status: 'VERIFIED', points: 2, source: 'volunteering' });
+    // another resident registering links nothing
+    await resident(childId(2015));
+    expect((await sds.query(`SELECT count(*)::int AS n FROM settlement.school_applications WHERE child_resident_id = $1`, [child]))[0].n).toBe(1);
+  });
+
   it("registry's lookup by ID number answers a signed service call with the resident id only, and nobody else", async () => {
     const idNumber = childId(2015);
     const child = await resident(idNumber);

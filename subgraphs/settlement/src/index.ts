@@ -21,6 +21,7 @@ import { SchemeSimulations1764200000095 } from './simulation/simulation.migratio
 import { createSimulationQueue, startSimulationWorker } from './simulation/simulation.jobs';
 import { residentEventHandlers } from './residents/resident.projection';
 import { recordFactHandlers } from './records/record-facts.projection';
+import { childLinkHandlers } from './records/child-link';
 import { VerifiedLines1765000000000 } from './migrations/1765000000000-VerifiedLines';
 import type { SettlementRuntime } from './runtime';
 import { buildSettlementSchema } from './schema';
@@ -51,7 +52,7 @@ export const settlement: SubgraphModule = {
       metrics: { calendarMissing: {} },
       log,
     };
-    const eventHandlers = { ...residentEventHandlers, ...recordFactHandlers };
+    const eventHandlers = { ...residentEventHandlers, ...recordFactHandlers, ...childLinkHandlers(rt, residentEventHandlers) };
     // before any relay of a fresh deployment runs, so no event goes to nobody
     await declareSubscription(deps.queue, deps.queuePrefix, CONSUMER, eventHandlers);
     const federated = await buildSettlementSchema();

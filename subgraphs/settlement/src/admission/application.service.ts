@@ -16,7 +16,7 @@ import type { Ctx, SettlementRuntime } from '../runtime';
 import { INELIGIBLE } from '../errors';
 import { poolLock } from './admission.service';
 import { declaresFor, lockRecordSubjects, sameLines, sameValues, verifyFromRecords, type RecordSubjects } from '../schemes/record-lines';
-import type { RecordFact } from '@citypoints/events';
+import { RECORD_FACTS, type RecordFact, type ResidentState } from '@citypoints/events';
 
 export interface ApplicationRow {
   application_no: string;
@@ -243,6 +243,41 @@ export async function refreshSchoolRecordLines(m: Q, fact: Pick<RecordFact, 'sou
     changed++;
   }
   return changed;
+}
+
+/**
+ * A resident registry has just registered may be the child of an application submitted before:
+ * its open applications whose child has no resident id yet, born that day, and whose ID number
+ * shows the digits the masked number shows, are the candidates. Registry's signed lookup decides
+ * (it answers the resident id of each ID number); the ones it confirms as this resident link the
+ * child, and the lines their scheme declares verified from the child's records follow the records
+ * from then on. Runs in the event's transaction: the resident's record lock, the pools' locks,
+ * then the rows (the order of a record fact).
+ */
+export async function linkRegisteredChild(rt: Pick<SettlementRuntime, 'registry'>, m: Q, resident: Pick<ResidentState, 'id' | 'idNumberMasked' | 'birthDate'>): Promise<number> {
+  const masked = resident.idNumberMasked;
+  if (!rt.registry?.configured || !/^\d{6}\*{8}\d{3}[\dX]$/.test(masked) || !/^\d{4}-\d{2}-\d{2}$/.test(resident.birthDate)) return 0;
+  const open = `child_resident_id IS NULL AND status IN ('SUBMITTED', 'VERIFIED')
+      AND left(child_id_number, 6) = $1 AND substr(child_id_number, 7, 8) = $2 AND right(child_id_number, 4) = $3`;
+  const args = [masked.slice(0, 6), resident.birthDate.replace(/-/g, ''), masked.slice(-4)];
+  const candidates: { child_id_number: string }[] = await m.query(`SELECT DISTINCT child_id_number FROM "${SCHEMA}".school_applications WHERE ${open}`, args);
+  if (!candidates.length) return 0;
+  const known = await rt.registry.residentIdsByIdNumber(candidates.map((c) => c.child_id_number));
+  const mine = candidates.map((c) => c.child_id_number).filter((n) => known.get(n) === resident.id);
+  if (!mine.length) return 0;
+  await lockRecordSubjects(m, [resident.id]);
+  const pools: { year: number; town_code: string; grade: string }[] = await m.query(
+    `SELECT DISTINCT year, town_code, grade FROM "${SCHEMA}".school_applications WHERE ${open} AND child_id_number = ANY($4::text[]) ORDER BY year, town_code, grade`,
+    [...args, mine],
+  );
+  for (const p of pools) await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [poolLock(p.year, p.town_code, p.grade)]);
+  const linked = await returning<{ application_no: string }>(
+    m,
+    `UPDATE "${SCHEMA}".school_applications SET child_resident_id = $5 WHERE ${open} AND child_id_number = ANY($4::text[]) RETURNING application_no`,
+    [...args, mine, resident.id],
+  );
+  for (const f of RECORD_FACTS) await refreshSchoolRecordLines(m, f, resident.id);
+  return linked.length;
 }
 
 /** Applies an officer's verdicts to a locked application and rescores it under its own scheme version. */
