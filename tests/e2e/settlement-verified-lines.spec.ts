@@ -1,5 +1,5 @@
 import { SERVICE_HEADER, signServiceCall } from '@citypoints/auth';
-import { applyOnce, OWNER_LOOKUP_PATH, type DomainEvent } from '@citypoints/events';
+import { applyOnce, OwnerClient, OWNER_LOOKUP_PATH, type DomainEvent } from '@citypoints/events';
 import { makeIdNumber } from '@citypoints/kit';
 import { registry } from '@citypoints/registry';
 import { settlement } from '@citypoints/settlement';
@@ -267,6 +267,24 @@ describe('lines verified from the city’s own records', () => {
     // another resident registering links nothing
     await resident(childId(2015));
     expect((await sds.query(`SELECT count(*)::int AS n FROM settlement.school_applications WHERE child_resident_id = $1`, [child]))[0].n).toBe(1);
+  });
+
+  it('registry unreachable at submission refuses it as SERVICE_UNAVAILABLE and stores nothing, rather than scoring the child as having no records', async () => {
+    const parent = await resident();
+    const rt = city.instances.settlement.runtime as { registry?: OwnerClient };
+    const reachable = rt.registry;
+    // the network between settlement and registry fails: nothing listens where settlement asks
+    rt.registry = new OwnerClient({ service: 'settlement', owner: 'registry', urlOf: () => 'http://127.0.0.1:9', secret: TEST_SUBGRAPH_SECRET, timeoutMs: 1000 });
+    const childIdNumber = childId(2015);
+    try {
+      const i = { parentId: parent, childName: '陈小明', childIdNumber, year: YEAR, grade: 'JUNIOR_1', townCode: TOWN, preferences: [schools.JUNIOR_1], indicators: [], idempotencyKey: `unreachable-${parent}` };
+      const r = await city.query(SUBMIT, { i }, education);
+      expect((r.errors ?? []).map((e: { extensions?: { code?: string } }) => e.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
+    } finally {
+      rt.registry = reachable;
+    }
+    const rows = await city.instances.settlement.dataSource.query(`SELECT 1 FROM settlement.school_applications WHERE child_id_number = $1`, [childIdNumber]);
+    expect(rows).toHaveLength(0);
   });
 
   it("registry's lookup by ID number answers a signed service call with the resident id only, and nobody else", async () => {
