@@ -145,16 +145,18 @@ describe('§1 Scoring (default scheme DG-SCHOOL)', () => {
     expect(b.total).toBe(60);
   });
 
-  it('Lines the city itself knows verify themselves and name their source: the parent\'s volunteer hours come from confirmed service hours in volunteering over the five years before submission (the shipped scheme from the 2027 school year)', async () => {
+  it('Lines the city itself knows verify themselves and name their source: the parent\'s and the child\'s volunteer hours come from confirmed service hours in volunteering over the five years before submission (the shipped scheme from the 2027 school year)', async () => {
     const [row] = await city.instances.settlement.dataSource.query(
       `SELECT version, definition FROM settlement.schemes WHERE kind = 'SCHOOL_ADMISSION' AND year <= 2027 ORDER BY year DESC, version DESC LIMIT 1`,
     );
     const def: SchemeDefinition = row.definition;
     expect(def.items.filter((i) => i.verifiedFrom).map((i) => [i.code, i.verifiedFrom])).toEqual([
       ['PARENT_VOLUNTEER_HOURS_5Y', { source: 'volunteering', fact: 'confirmedHours', subject: 'PARENT', windowYears: 5 }],
+      ['CHILD_VOLUNTEER_HOURS_5Y', { source: 'volunteering', fact: 'confirmedHours', subject: 'CHILD', windowYears: 5 }],
     ]);
-    // the same points as the scheme before it: 120 hours are 4 points
+    // the same points as the scheme before it: 120 hours are 4 points, 60 hours 2
     expect(itemPoints(itemOf(def, 'PARENT_VOLUNTEER_HOURS_5Y')!, '120').points).toBe(4);
+    expect(itemPoints(itemOf(def, 'CHILD_VOLUNTEER_HOURS_5Y')!, '60').points).toBe(2);
     expect(def.items.map((i) => ({ ...i, verifiedFrom: undefined }))).toEqual(scheme.items.map((i) => ({ ...i, verifiedFrom: undefined })));
   });
 

@@ -11,6 +11,7 @@ import { SchemeSimulations1764200000095 } from '../../subgraphs/settlement/src/s
 import { EventVersions1764900000000 } from '../../subgraphs/settlement/src/migrations/1764900000000-EventVersions';
 import { VerifiedLines1765000000000 } from '../../subgraphs/settlement/src/migrations/1765000000000-VerifiedLines';
 import { EventTraceContext1765000000000 } from '../../subgraphs/settlement/src/migrations/1765000000000-EventTraceContext';
+import { ChildResident1765100000000 } from '../../subgraphs/settlement/src/migrations/1765100000000-ChildResident';
 
 /** A fresh database with settlement's schema migrated as the subgraph ships it (the seeded rows included). */
 export async function migratedSettlement(label: string): Promise<{ db: TestDatabase; ds: DataSource }> {
@@ -32,6 +33,7 @@ export async function migratedSettlement(label: string): Promise<{ db: TestDatab
       EventVersions1764900000000,
       VerifiedLines1765000000000,
       EventTraceContext1765000000000,
+      ChildResident1765100000000,
     ],
   });
   await ds.runMigrations();

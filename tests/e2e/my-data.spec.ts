@@ -63,7 +63,11 @@ describe('myData: a resident\'s own data through the gateway', () => {
           i: { parentId, childName: child.name, childIdNumber: child.idNumber, year: 2026, grade: 'PRIMARY_1', townCode: '441900003', preferences: [school], indicators: [] },
         }, admin),
       ).submitSchoolApplication.applicationNo as string;
+    // the caller's child is a resident too: settlement links the application to the child's records
+    const myChild = await s.resident({ name: MY_CHILD.name, idNumber: MY_CHILD.idNumber, divisionCode: VILLAGE });
     const myApplication = await apply(me.id, MY_CHILD);
+    const [linked] = await city.instances.settlement.dataSource.query(`SELECT child_resident_id FROM settlement.school_applications WHERE application_no = $1`, [myApplication]);
+    expect(linked.child_resident_id).toBe(myChild.id);
     const theirApplication = await apply(them.id, THEIR_CHILD);
 
     // the caller volunteers for their housemate's need, earns 50 points and gives them 20 back
@@ -103,6 +107,8 @@ describe('myData: a resident\'s own data through the gateway', () => {
 
     expect(d.settlement.schoolApplications).toHaveLength(1);
     expect(d.settlement.schoolApplications[0]).toMatchObject({ applicationNo: myApplication, childName: MY_CHILD.name, childIdNumber: MY_CHILD.idNumber });
+    // the child's resident id is settlement's link to another resident's records, not the parent's data
+    expect(JSON.stringify(d).includes(myChild.id)).toBe(false);
 
     expect(d.volunteering.volunteerProfile).toMatchObject({ skills: ['陪护'] });
     expect(d.volunteering.serviceHours).toEqual([expect.objectContaining({ needId: need, points: 50 })]);

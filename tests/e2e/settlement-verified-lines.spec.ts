@@ -1,16 +1,17 @@
-import { applyOnce, type DomainEvent } from '@citypoints/events';
+import { SERVICE_HEADER, signServiceCall } from '@citypoints/auth';
+import { applyOnce, OwnerClient, OWNER_LOOKUP_PATH, type DomainEvent } from '@citypoints/events';
 import { makeIdNumber } from '@citypoints/kit';
 import { registry } from '@citypoints/registry';
 import { settlement } from '@citypoints/settlement';
 import { volunteering } from '@citypoints/volunteering';
-import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
+import { eventually, FixedClock, ok, seed, startCity, TEST_SUBGRAPH_SECRET, type TestCity } from '@citypoints/test-city';
 import { recordFactHandlers } from '../../subgraphs/settlement/src/records/record-facts.projection';
 
 /**
  * Lines verified from the city's own records (docs/domain/01-school-admission.md), through the
- * gateway: the volunteer hours volunteering confirms verify the scoring parent's and the hukou
- * applicant's volunteer-hours lines, without a claim, kept current until the run; an officer's
- * verdict overrides them and stays.
+ * gateway: the volunteer hours volunteering confirms verify the scoring parent's, the child's (when
+ * registry knows the child as a resident) and the hukou applicant's volunteer-hours lines, without
+ * a claim, kept current until the run; an officer's verdict overrides them and stays.
  */
 const TOWN = '441900003';
 const VILLAGE = '441900003001';
@@ -29,6 +30,7 @@ const HUKOU = `query($n: ID!) { householdApplication(applicationNo: $n) { points
 type Line = { code: string; claimed: string | null; verified: string | null; status: string; points: number; source: string | null };
 const lineOf = (lines: Line[], code: string) => lines.find((l) => l.code === code)!;
 const PARENT_HOURS = 'PARENT_VOLUNTEER_HOURS_5Y';
+const CHILD_HOURS = 'CHILD_VOLUNTEER_HOURS_5Y';
 
 let childNo = 0;
 const childId = (birthYear: number) => makeIdNumber('441900', `${birthYear}-05-12`, 300 + childNo++);
@@ -43,8 +45,8 @@ describe('lines verified from the city’s own records', () => {
   let hoursKey = 0;
 
   /** a migrant resident of the village, known to settlement and volunteering */
-  async function resident(): Promise<string> {
-    const r = await seed(city).resident({ hukou: 'MIGRANT', divisionCode: VILLAGE });
+  async function resident(idNumber?: string): Promise<string> {
+    const r = await seed(city).resident({ hukou: 'MIGRANT', divisionCode: VILLAGE, ...(idNumber && { idNumber }) });
     await eventually(async () => (await city.instances.settlement.dataSource.query(`SELECT 1 FROM settlement.residents WHERE id = $1`, [r.id])).length === 1);
     await eventually(async () => (await city.instances.volunteering.dataSource.query(`SELECT 1 FROM volunteering.residents WHERE id = $1`, [r.id])).length === 1);
     return r.id;
@@ -67,9 +69,9 @@ describe('lines verified from the city’s own records', () => {
     });
   }
 
-  async function submit(parentId: string, indicators: { code: string; value: string }[] = [], grade = 'PRIMARY_1') {
+  async function submit(parentId: string, indicators: { code: string; value: string }[] = [], grade = 'PRIMARY_1', childIdNumber?: string) {
     const birthYear = grade === 'PRIMARY_1' ? 2021 : 2015;
-    const i = { parentId, childName: '陈小明', childIdNumber: childId(birthYear), year: YEAR, grade, townCode: TOWN, preferences: [schools[grade]], indicators };
+    const i = { parentId, childName: '陈小明', childIdNumber: childIdNumber ?? childId(birthYear), year: YEAR, grade, townCode: TOWN, preferences: [schools[grade]], indicators };
     return ok(await city.query(SUBMIT, { i }, education)).submitSchoolApplication as { applicationNo: string; points: { total: number; lines: Line[] } };
   }
 
@@ -103,7 +105,7 @@ describe('lines verified from the city’s own records', () => {
     expect(lineOf(a.points.lines, 'EDUCATION')).toMatchObject({ claimed: 'COLLEGE', status: 'CLAIMED', points: 0, source: null });
     const read = await app(a.applicationNo);
     expect(read.points).toMatchObject({ total: 4, schemeCode: 'DG-SCHOOL', schemeVersion: 3 });
-    // the child's hours are not the city's records yet: an officer's line, unverified without a claim
+    // a child registry does not know as a resident has no records: an officer's line, unverified without a claim
     expect(lineOf(read.points.lines, 'CHILD_VOLUNTEER_HOURS_5Y')).toMatchObject({ status: 'CLAIMED', source: null });
   });
 
@@ -205,6 +207,98 @@ describe('lines verified from the city’s own records', () => {
     await eventually(async () => (await parentLine(b.applicationNo)).verified === '100');
     expect(await parentLine(a.applicationNo)).toMatchObject({ verified: '50', points: 2, source: 'volunteering' });
     expect((await app(a.applicationNo)).points.total).toBe(2);
+  });
+
+  it('a child registered as a resident with 60 confirmed hours gets the child\'s line VERIFIED at 2 points from volunteering, kept current until the run', async () => {
+    const parent = await resident();
+    const childIdNumber = childId(2015);
+    const child = await resident(childIdNumber);
+    await confirmHours(child, 60);
+    await projectedHours(child, 60);
+    const a = await submit(parent, [], 'JUNIOR_1', childIdNumber);
+    expect(lineOf(a.points.lines, CHILD_HOURS)).toEqual({ code: CHILD_HOURS, claimed: null, verified: '60', status: 'VERIFIED', points: 2, source: 'volunteering' });
+    // the parent's records are the parent's: the child's hours count on the child's line only
+    expect(lineOf(a.points.lines, PARENT_HOURS)).toMatchObject({ verified: '0', points: 0, source: 'volunteering' });
+    expect(a.points.total).toBe(2);
+    const [stored] = await city.instances.settlement.dataSource.query(`SELECT child_resident_id FROM settlement.school_applications WHERE application_no = $1`, [a.applicationNo]);
+    expect(stored.child_resident_id).toBe(child);
+
+    // hours the child does after the submission count too
+    await confirmHours(child, 45);
+    const line = await eventually(async () => {
+      const l = lineOf((await app(a.applicationNo)).points.lines, CHILD_HOURS);
+      return l.verified === '105' ? l : null;
+    });
+    expect(line).toEqual({ code: CHILD_HOURS, claimed: null, verified: '105', status: 'VERIFIED', points: 4, source: 'volunteering' });
+    expect(lineOf((await app(a.applicationNo)).points.lines, PARENT_HOURS)).toMatchObject({ verified: '0', points: 0 });
+  });
+
+  it("a child registry does not know keeps the child's line as claimed, for an officer: no source until the officer acts", async () => {
+    const parent = await resident();
+    await confirmHours(parent, 60);
+    await projectedHours(parent, 60);
+    const a = await submit(parent, [{ code: CHILD_HOURS, value: '100' }], 'JUNIOR_1', childId(2015));
+    expect(lineOf(a.points.lines, CHILD_HOURS)).toEqual({ code: CHILD_HOURS, claimed: '100', verified: null, status: 'CLAIMED', points: 0, source: null });
+    expect(lineOf(a.points.lines, PARENT_HOURS)).toMatchObject({ verified: '60', points: 2, source: 'volunteering' });
+    const [stored] = await city.instances.settlement.dataSource.query(`SELECT child_resident_id FROM settlement.school_applications WHERE application_no = $1`, [a.applicationNo]);
+    expect(stored.child_resident_id).toBeNull();
+    const judged = ok(await city.query(VERIFY, { n: a.applicationNo, v: [{ code: CHILD_HOURS, status: 'VERIFIED', verifiedValue: '100' }] }, education)).verifyIndicators;
+    expect(lineOf(judged.points.lines, CHILD_HOURS)).toEqual({ code: CHILD_HOURS, claimed: '100', verified: '100', status: 'VERIFIED', points: 4, source: 'officer' });
+    // a record fact of the parent leaves the officer's line of the child as it is
+    await confirmHours(parent, 50);
+    await eventually(async () => (await parentLine(a.applicationNo)).verified === '110');
+    expect(lineOf((await app(a.applicationNo)).points.lines, CHILD_HOURS)).toMatchObject({ verified: '100', points: 4, source: 'officer' });
+  });
+
+  it("a child who registers after the submission is linked by registry's answer, and the child's line follows their records from then on", async () => {
+    const parent = await resident();
+    const childIdNumber = childId(2015);
+    const a = await submit(parent, [{ code: CHILD_HOURS, value: '80' }], 'JUNIOR_1', childIdNumber);
+    expect(lineOf(a.points.lines, CHILD_HOURS)).toMatchObject({ claimed: '80', status: 'CLAIMED', points: 0, source: null });
+    const child = await resident(childIdNumber);
+    const sds = city.instances.settlement.dataSource;
+    await eventually(async () => (await sds.query(`SELECT child_resident_id FROM settlement.school_applications WHERE application_no = $1`, [a.applicationNo]))[0].child_resident_id === child);
+    await confirmHours(child, 60);
+    const line = await eventually(async () => {
+      const l = lineOf((await app(a.applicationNo)).points.lines, CHILD_HOURS);
+      return l.verified === '60' ? l : null;
+    });
+    expect(line).toEqual({ code: CHILD_HOURS, claimed: '80', verified: '60', status: 'VERIFIED', points: 2, source: 'volunteering' });
+    // another resident registering links nothing
+    await resident(childId(2015));
+    expect((await sds.query(`SELECT count(*)::int AS n FROM settlement.school_applications WHERE child_resident_id = $1`, [child]))[0].n).toBe(1);
+  });
+
+  it('registry unreachable at submission refuses it as SERVICE_UNAVAILABLE and stores nothing, rather than scoring the child as having no records', async () => {
+    const parent = await resident();
+    const rt = city.instances.settlement.runtime as { registry?: OwnerClient };
+    const reachable = rt.registry;
+    // the network between settlement and registry fails: nothing listens where settlement asks
+    rt.registry = new OwnerClient({ service: 'settlement', owner: 'registry', urlOf: () => 'http://127.0.0.1:9', secret: TEST_SUBGRAPH_SECRET, timeoutMs: 1000 });
+    const childIdNumber = childId(2015);
+    try {
+      const i = { parentId: parent, childName: '陈小明', childIdNumber, year: YEAR, grade: 'JUNIOR_1', townCode: TOWN, preferences: [schools.JUNIOR_1], indicators: [], idempotencyKey: `unreachable-${parent}` };
+      const r = await city.query(SUBMIT, { i }, education);
+      expect((r.errors ?? []).map((e: { extensions?: { code?: string } }) => e.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
+    } finally {
+      rt.registry = reachable;
+    }
+    const rows = await city.instances.settlement.dataSource.query(`SELECT 1 FROM settlement.school_applications WHERE child_id_number = $1`, [childIdNumber]);
+    expect(rows).toHaveLength(0);
+  });
+
+  it("registry's lookup by ID number answers a signed service call with the resident id only, and nobody else", async () => {
+    const idNumber = childId(2015);
+    const child = await resident(idNumber);
+    const url = new URL(OWNER_LOOKUP_PATH, city.servers.registry.url);
+    const body = JSON.stringify({ residentIdNumbers: [idNumber, childId(2015), 'not-an-id-number'] });
+    const unsigned = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(unsigned.status).toBe(401);
+    const signed = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [SERVICE_HEADER]: await signServiceCall(TEST_SUBGRAPH_SECRET, 'settlement') }, body });
+    expect(signed.status).toBe(200);
+    const answer = (await signed.json()) as Record<string, unknown[]>;
+    expect(answer.residentIdsByIdNumber).toEqual([{ idNumber, residentId: child }]);
+    expect([answer.residents, answer.enterprises, answer.organisations]).toEqual([[], [], []]);
   });
 
   it("the hukou applicant's VOLUNTEER_HOURS line counts all confirmed hours, kept current", async () => {

@@ -16,8 +16,13 @@ export interface OwnedState {
   state: Record<string, unknown>;
 }
 
-export type LookupRequest = Partial<Record<OwnedKind, string[]>>;
-export type LookupResponse = Partial<Record<OwnedKind, OwnedState[]>>;
+/**
+ * `residentIdNumbers`: ID numbers whose resident id the caller needs (e.g. settlement linking an
+ * applicant's child to the city's records); the owner answers only the resident id of each it
+ * knows, nothing else of the resident.
+ */
+export type LookupRequest = Partial<Record<OwnedKind, string[]>> & { residentIdNumbers?: string[] };
+export type LookupResponse = Partial<Record<OwnedKind, OwnedState[]>> & { residentIdsByIdNumber?: { idNumber: string; residentId: string }[] };
 
 export interface OwnerClientOptions {
   /** the calling subgraph, signed into the call as its identity */
@@ -32,6 +37,18 @@ export interface OwnerClientOptions {
 /** Signed internal calls from one subgraph to the owner of the entities it projects. */
 export class OwnerClient {
   constructor(private readonly o: OwnerClientOptions) {}
+
+  /** whether the owner's address is known (a city without registry has none; then nothing is asked) */
+  get configured(): boolean {
+    return this.o.urlOf(this.o.owner) !== undefined;
+  }
+
+  /** The resident id of each ID number the owner knows, by the ID number as asked. */
+  async residentIdsByIdNumber(idNumbers: readonly string[]): Promise<Map<string, string>> {
+    if (!idNumbers.length) return new Map();
+    const answer = (await this.lookup({ residentIdNumbers: [...idNumbers] })).residentIdsByIdNumber ?? [];
+    return new Map(answer.filter((a) => idNumbers.includes(a.idNumber)).map((a) => [a.idNumber, a.residentId]));
+  }
 
   async lookup(request: LookupRequest): Promise<LookupResponse> {
     const base = this.o.urlOf(this.o.owner);

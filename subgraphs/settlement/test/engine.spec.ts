@@ -157,6 +157,10 @@ describe('validating a published definition', () => {
     expect(withLine('SCHOOL_ADMISSION', 'PARENT_VOLUNTEER_HOURS_5Y', { source: 'volunteering', fact: 'blessings', subject: 'PARENT' })).toMatch(/^BAD_USER_INPUT: .*no record fact the city keeps \(volunteering\/blessings\)/);
     expect(withLine('SCHOOL_ADMISSION', 'PARENT_VOLUNTEER_HOURS_5Y', { ...hours, subject: 'APPLICANT' })).toMatch(/^BAD_USER_INPUT: .*subject must be PARENT/);
     expect(withLine('HOUSEHOLD_REGISTRATION', 'VOLUNTEER_HOURS', { ...hours, subject: 'PARENT' })).toMatch(/^BAD_USER_INPUT: .*subject must be APPLICANT/);
+    // the school application's child is a subject of its own (their records, when registry knows them)
+    expect(withLine('SCHOOL_ADMISSION', 'CHILD_VOLUNTEER_HOURS_5Y', { ...hours, subject: 'CHILD', windowYears: 5 })).toBe('accepted');
+    expect(withLine('HOUSEHOLD_REGISTRATION', 'VOLUNTEER_HOURS', { ...hours, subject: 'CHILD' })).toMatch(/^BAD_USER_INPUT: .*subject must be APPLICANT/);
+    expect(withLine('SCHOOL_ADMISSION', 'CHILD_VOLUNTEER_HOURS_5Y', { ...hours, subject: 'SIBLING' })).toMatch(/^BAD_USER_INPUT: .*subject must be PARENT or CHILD/);
     expect(withLine('SCHOOL_ADMISSION', 'PATENT', { ...hours, subject: 'PARENT' })).toMatch(/^BAD_USER_INPUT: .*PATENT counts records, so it must be PER_UNIT, TIERED or STEP/);
     expect(withLine('SCHOOL_ADMISSION', 'PARENT_VOLUNTEER_HOURS_5Y', { ...hours, subject: 'PARENT', windowYears: 2.5 })).toMatch(/^BAD_USER_INPUT: .*windowYears must be a whole number/);
     expect(withLine('SCHOOL_ADMISSION', 'PARENT_VOLUNTEER_HOURS_5Y', { ...hours, subject: 'PARENT', sql: 'x' })).toMatch(/^BAD_USER_INPUT: .*does not take sql/);

@@ -3,9 +3,22 @@ import { SERVICE_HEADER, verifyServiceCall } from '@citypoints/auth';
 import { OWNER_LOOKUP_PATH, streamOf, REGISTRY_TOPICS, type LookupRequest, type LookupResponse, type OwnedState } from '@citypoints/events';
 import { residentState } from '../events/registry.facts';
 import { SCHEMA, type RegistryRuntime } from '../runtime';
-import { isUuid } from '@citypoints/kit';
+import { isUuid, parseIdNumber } from '@citypoints/kit';
 
 const MAX_KEYS = 500;
+
+/** ID numbers as registry stores them (normalised); malformed ones are left out, as unknown. */
+const idNumbersOf = (v: unknown): string[] => {
+  const out = new Set<string>();
+  for (const raw of keysOf(v)) {
+    try {
+      out.add(parseIdNumber(raw).idNumber);
+    } catch {
+      // not an ID number: no resident has it
+    }
+  }
+  return [...out];
+};
 
 const keysOf = (v: unknown): string[] => (Array.isArray(v) ? [...new Set(v.filter((k): k is string => typeof k === 'string' && k.length > 0 && k.length <= 64))] : []);
 
@@ -14,13 +27,16 @@ const keysOf = (v: unknown): string[] => (Array.isArray(v) ? [...new Set(v.filte
  * about, each with the version its stream is at (read with the row, in one snapshot). For other
  * subgraphs only: served beside /graphql, never through the gateway, and only to a call signed
  * with a service identity. The states are the payloads registry publishes, built by the same code.
+ * Asked by ID number (`residentIdNumbers`), it answers only the resident id of each it knows: the
+ * caller holds the ID number already and learns no other fact of the resident.
  */
 export async function lookup(rt: Pick<RegistryRuntime, 'ds'>, request: LookupRequest): Promise<LookupResponse> {
   const residents = keysOf(request.residents).filter((k) => isUuid(k));
   const enterprises = keysOf(request.enterprises);
   const organisations = keysOf(request.organisations);
-  if (residents.length + enterprises.length + organisations.length > MAX_KEYS) throw new Error(`at most ${MAX_KEYS} keys per lookup`);
-  const [r, e, o] = await Promise.all([
+  const idNumbers = idNumbersOf(request.residentIdNumbers);
+  if (residents.length + enterprises.length + organisations.length + idNumbers.length > MAX_KEYS) throw new Error(`at most ${MAX_KEYS} keys per lookup`);
+  const [r, e, o, byIdNumber] = await Promise.all([
     residents.length
       ? rt.ds.query(
           `SELECT r.id, r.id_number, r.name, to_char(r.birth_date, 'YYYY-MM-DD') AS birth_date, r.hukou, r.division_code, r.household_id, COALESCE(s.version, 0) AS version
@@ -45,6 +61,7 @@ export async function lookup(rt: Pick<RegistryRuntime, 'ds'>, request: LookupReq
           [organisations, streamOf(REGISTRY_TOPICS.organisationRegistered.topic)],
         )
       : [],
+    idNumbers.length ? rt.ds.query(`SELECT id, id_number FROM "${SCHEMA}".residents WHERE id_number = ANY($1::text[])`, [idNumbers]) : [],
   ]);
   type Row = Record<string, string | number | null> & { version: string };
   return {
@@ -71,6 +88,9 @@ export async function lookup(rt: Pick<RegistryRuntime, 'ds'>, request: LookupReq
       version: Number(x.version),
       state: { uscc: x.uscc, name: x.name, kind: x.kind, divisionCode: x.division_code },
     })),
+    ...(request.residentIdNumbers !== undefined && {
+      residentIdsByIdNumber: (byIdNumber as { id: string; id_number: string }[]).map((x) => ({ idNumber: x.id_number, residentId: x.id })),
+    }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { canReachDivision, hasRole, isCityWide, mustAuditRead, requireCaller, requireRoleIn, writeAudit, type Caller } from '@citypoints/auth';
 import { loader } from '@citypoints/federation';
-import { ageOn, badInput, checkIdempotencyKey, cityDate, conflict, DomainError, forbidden, invalidState, isUuid, notFound, parseIdNumber, type Queryable as Q, townOf } from '@citypoints/kit';
+import { ageOn, badInput, checkIdempotencyKey, cityDate, conflict, DomainError, forbidden, invalidState, isUuid, notFound, parseIdNumber, type Queryable as Q, townOf, unavailable } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import { requireActingFor, requireFullView } from '../access';
 import { residentFacts } from '../residents/resident.projection';
@@ -15,8 +15,8 @@ import type { SchoolApplication, SubmitSchoolApplicationInput } from './applicat
 import type { Ctx, SettlementRuntime } from '../runtime';
 import { INELIGIBLE } from '../errors';
 import { poolLock } from './admission.service';
-import { declares, lockRecordSubjects, sameLines, sameValues, verifyFromRecords } from '../schemes/record-lines';
-import type { RecordFact } from '@citypoints/events';
+import { declaresFor, lockRecordSubjects, sameLines, sameValues, verifyFromRecords, type RecordSubjects } from '../schemes/record-lines';
+import { RECORD_FACTS, type RecordFact, type ResidentState } from '@citypoints/events';
 
 export interface ApplicationRow {
   application_no: string;
@@ -26,6 +26,8 @@ export interface ApplicationRow {
   parent_id: string;
   child_name: string;
   child_id_number: string;
+  /** registry's resident id of the child's ID number, when registry knew it at submission */
+  child_resident_id: string | null;
   scheme_id: string;
   status: SchoolApplication['storedStatus'];
   preferences: string[];
@@ -37,7 +39,7 @@ export interface ApplicationRow {
   unmet_conditions: string[];
 }
 
-const COLUMNS = `application_no, year, grade, town_code, parent_id, child_name, child_id_number, scheme_id, status, preferences::text[] AS preferences,
+const COLUMNS = `application_no, year, grade, town_code, parent_id, child_name, child_id_number, child_resident_id, scheme_id, status, preferences::text[] AS preferences,
   indicators, breakdown, priority_claim, submitted_at, disqualified_reason, unmet_conditions`;
 
 export const toApplication = (r: ApplicationRow): SchoolApplication => ({
@@ -94,6 +96,25 @@ async function byKey(m: Q, caller: Caller, key: string): Promise<ApplicationRow 
   return rows[0] ?? null;
 }
 
+/** The residents whose records verify an application's lines, by the subject a scheme declares. */
+const subjectsOf = (row: Pick<ApplicationRow, 'parent_id' | 'child_resident_id'>): RecordSubjects => ({ PARENT: row.parent_id, ...(row.child_resident_id && { CHILD: row.child_resident_id }) });
+
+/**
+ * Registry's resident id of the child's ID number, asked through the signed internal lookup (it
+ * answers the id only); null when registry knows no such resident, or where the city runs
+ * without registry. Registry unreachable refuses the submission (SERVICE_UNAVAILABLE), retried
+ * under its key, rather than scoring the child's records as absent.
+ */
+async function childResidentOf(rt: SettlementRuntime, idNumber: string): Promise<string | null> {
+  if (!rt.registry?.configured) return null;
+  try {
+    return (await rt.registry.residentIdsByIdNumber([idNumber])).get(idNumber) ?? null;
+  } catch (e) {
+    rt.log(`settlement: registry could not resolve a child's resident id (${(e as Error).message})`);
+    throw unavailable();
+  }
+}
+
 export async function submitSchoolApplication(rt: SettlementRuntime, c: Caller | null, input: SubmitSchoolApplicationInput): Promise<SchoolApplication> {
   const caller = requireCaller(c);
   const childName = validChildName(input.childName);
@@ -104,6 +125,8 @@ export async function submitSchoolApplication(rt: SettlementRuntime, c: Caller |
   const prefs = input.preferences;
   if (prefs.length < 1 || prefs.length > 3) throw badInput('name 1 to 3 schools in order of preference', { field: 'preferences' });
   if (new Set(prefs).size !== prefs.length || !prefs.every(isUuid)) throw badInput('preferences must be distinct school ids', { field: 'preferences' });
+  // asked before the transaction: no row is locked while registry answers
+  const childResidentId = await childResidentOf(rt, child.idNumber);
   return rt.ds.transaction(async (m) => {
     if (key) {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`school-application:${caller.sub}:${key}`]);
@@ -138,15 +161,16 @@ export async function submitSchoolApplication(rt: SettlementRuntime, c: Caller |
     if (schools.length !== prefs.length) throw badInput(`every preferred school must be a school of town ${townCode}`, { field: 'preferences' });
     const live = await m.query(`SELECT 1 FROM "${SCHEMA}".school_applications WHERE child_id_number = $1 AND year = $2 AND status NOT IN ('WITHDRAWN','DISQUALIFIED')`, [child.idNumber, input.year]);
     if (live.length) throw conflict(`this child already has an application for ${input.year}`, { field: 'childIdNumber' });
-    await lockRecordSubjects(m, [parent.id]);
-    const lines = await verifyFromRecords(m, scheme.definition, parseClaims(scheme.definition, input.indicators), { PARENT: parent.id }, now);
+    const subjects = subjectsOf({ parent_id: parent.id, child_resident_id: childResidentId });
+    await lockRecordSubjects(m, Object.values(subjects));
+    const lines = await verifyFromRecords(m, scheme.definition, parseClaims(scheme.definition, input.indicators), subjects, now);
     const s = scoreSchoolLines(scheme.definition, lines);
     const rows: ApplicationRow[] = await m.query(
       `INSERT INTO "${SCHEMA}".school_applications
-        (application_no, year, grade, town_code, parent_id, child_name, child_id_number, scheme_id, status, preferences, indicators, breakdown, total, tie1, tie2, priority_claim, submitted_at, idempotency_key, unmet_conditions, idempotency_caller)
-       VALUES ('SA' || $1::int || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, $4, $5, $6, $7, 'SUBMITTED', $8::uuid[], $9::jsonb, $10::jsonb, $11, $12, $13, $14, $15, $16, $17, $18)
+        (application_no, year, grade, town_code, parent_id, child_name, child_id_number, scheme_id, status, preferences, indicators, breakdown, total, tie1, tie2, priority_claim, submitted_at, idempotency_key, unmet_conditions, idempotency_caller, child_resident_id)
+       VALUES ('SA' || $1::int || '-' || lpad(nextval('"${SCHEMA}".application_seq')::text, 7, '0'), $1, $2, $3, $4, $5, $6, $7, 'SUBMITTED', $8::uuid[], $9::jsonb, $10::jsonb, $11, $12, $13, $14, $15, $16, $17, $18, $19)
        RETURNING ${COLUMNS}`,
-      [input.year, input.grade, townCode, parent.id, childName, child.idNumber, scheme.id, prefs, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, now, key, s.unmet, key ? caller.sub : null],
+      [input.year, input.grade, townCode, parent.id, childName, child.idNumber, scheme.id, prefs, JSON.stringify(lines), JSON.stringify(s.breakdown), s.total, s.tie1, s.tie2, s.priority, now, key, s.unmet, key ? caller.sub : null, childResidentId],
     );
     return toApplication(rows[0]);
   });
@@ -183,34 +207,37 @@ async function storeLines(m: Q, row: ApplicationRow, def: SchemeDefinition, line
 }
 
 /**
- * A record fact of a scoring parent arrived: their applications not yet ranked, under a scheme
- * that verifies a line from it, take the amounts settlement now holds. A ranked application keeps
- * the lines its run saw. Runs in the event's transaction, holding the parent's record lock, then
- * the pools' locks (the order a run never reverses: it takes only its pool's).
+ * A record fact of a resident arrived: the applications not yet ranked that name them (as the
+ * scoring parent or as the child), under a scheme that verifies a line from it for that subject,
+ * take the amounts settlement now holds. A ranked application keeps the lines its run saw. Runs in
+ * the event's transaction, holding the resident's record lock, then the pools' locks (the order a
+ * run never reverses: it takes only its pool's).
  */
-export async function refreshSchoolRecordLines(m: Q, fact: Pick<RecordFact, 'source' | 'fact'>, parentId: string): Promise<number> {
+export async function refreshSchoolRecordLines(m: Q, fact: Pick<RecordFact, 'source' | 'fact'>, residentId: string): Promise<number> {
   // a run of the pool in progress finishes first (it holds the pool's lock): its results then show which applications it ranked
   const pools: { year: number; town_code: string; grade: string }[] = await m.query(
-    `SELECT DISTINCT year, town_code, grade FROM "${SCHEMA}".school_applications WHERE parent_id = $1::uuid AND status IN ('SUBMITTED', 'VERIFIED') ORDER BY year, town_code, grade`,
-    [parentId],
+    `SELECT DISTINCT year, town_code, grade FROM "${SCHEMA}".school_applications
+      WHERE (parent_id = $1::uuid OR child_resident_id = $1::uuid) AND status IN ('SUBMITTED', 'VERIFIED') ORDER BY year, town_code, grade`,
+    [residentId],
   );
   for (const p of pools) await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [poolLock(p.year, p.town_code, p.grade)]);
   const rows: (ApplicationRow & { definition: SchemeDefinition })[] = await m.query(
     `SELECT ${COLUMNS}, (SELECT s.definition FROM "${SCHEMA}".schemes s WHERE s.id = a.scheme_id) AS definition
        FROM "${SCHEMA}".school_applications a
-      WHERE a.parent_id = $1::uuid AND a.status IN ('SUBMITTED', 'VERIFIED')
+      WHERE (a.parent_id = $1::uuid OR a.child_resident_id = $1::uuid) AND a.status IN ('SUBMITTED', 'VERIFIED')
         AND NOT EXISTS (SELECT 1 FROM "${SCHEMA}".admission_current c
                           JOIN "${SCHEMA}".admission_runs r ON r.id = c.run_id
                           JOIN "${SCHEMA}".admission_results x ON x.run_no = r.run_no AND x.application_no = a.application_no
                          WHERE c.year = a.year AND c.town_code = a.town_code AND c.grade = a.grade)
       ORDER BY a.application_no
       FOR UPDATE`,
-    [parentId],
+    [residentId],
   );
   let changed = 0;
   for (const { definition, ...row } of rows) {
-    if (!declares(definition, fact, 'PARENT')) continue;
-    const lines = await verifyFromRecords(m, definition, row.indicators, { PARENT: row.parent_id }, row.submitted_at);
+    const subjects = subjectsOf(row);
+    if (!declaresFor(definition, fact, subjects, residentId)) continue;
+    const lines = await verifyFromRecords(m, definition, row.indicators, subjects, row.submitted_at);
     if (sameLines(row.indicators, lines)) continue;
     await storeLines(m, row, definition, lines);
     changed++;
@@ -218,12 +245,40 @@ export async function refreshSchoolRecordLines(m: Q, fact: Pick<RecordFact, 'sou
   return changed;
 }
 
+/**
+ * A resident registry has just registered may be the child of an application submitted before:
+ * the open applications whose child has no resident id yet and whose ID number is the one the
+ * masked number and the birth date spell (one index probe) are the candidates. Registry's signed
+ * lookup decides (it answers the resident id of the ID number); the ones it confirms as this
+ * resident link the child, and the lines their scheme declares verified from the child's records
+ * follow the records from then on. Runs in the event's transaction: the resident's record lock,
+ * the pools' locks, then the rows (the order of a record fact). Writes only applications naming
+ * this resident's ID number, and only while unlinked: a second delivery changes nothing.
+ */
+export async function linkRegisteredChild(rt: Pick<SettlementRuntime, 'registry'>, m: Q, resident: Pick<ResidentState, 'id' | 'idNumberMasked' | 'birthDate'>): Promise<number> {
+  const masked = resident.idNumberMasked;
+  if (!rt.registry?.configured || !/^\d{6}\*{8}\d{3}[\dX]$/.test(masked) || !/^\d{4}-\d{2}-\d{2}$/.test(resident.birthDate)) return 0;
+  const idNumber = masked.slice(0, 6) + resident.birthDate.replace(/-/g, '') + masked.slice(-4);
+  const open = `child_id_number = $1 AND child_resident_id IS NULL AND status IN ('SUBMITTED', 'VERIFIED')`;
+  const pools: { year: number; town_code: string; grade: string }[] = await m.query(
+    `SELECT DISTINCT year, town_code, grade FROM "${SCHEMA}".school_applications WHERE ${open} ORDER BY year, town_code, grade`,
+    [idNumber],
+  );
+  if (!pools.length) return 0;
+  if ((await rt.registry.residentIdsByIdNumber([idNumber])).get(idNumber) !== resident.id) return 0;
+  await lockRecordSubjects(m, [resident.id]);
+  for (const p of pools) await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [poolLock(p.year, p.town_code, p.grade)]);
+  const linked = await returning<{ application_no: string }>(m, `UPDATE "${SCHEMA}".school_applications SET child_resident_id = $2 WHERE ${open} RETURNING application_no`, [idNumber, resident.id]);
+  for (const f of RECORD_FACTS) await refreshSchoolRecordLines(m, f, resident.id);
+  return linked.length;
+}
+
 /** Applies an officer's verdicts to a locked application and rescores it under its own scheme version. */
 export async function judgeLines(m: Q, row: ApplicationRow, verdicts: IndicatorVerdict[]): Promise<{ app: SchoolApplication; changed: boolean }> {
   const def: SchemeDefinition = (await m.query(`SELECT definition FROM "${SCHEMA}".schemes WHERE id = $1`, [row.scheme_id]))[0].definition;
   // a line the officer reopens goes back to what the city's records say
   const reopened = new Set(verdicts.filter((v) => v.status === 'CLAIMED').map((v) => v.code));
-  const lines = await verifyFromRecords(m, def, applyVerdicts(def, row.indicators, verdicts), { PARENT: row.parent_id }, row.submitted_at, reopened);
+  const lines = await verifyFromRecords(m, def, applyVerdicts(def, row.indicators, verdicts), subjectsOf(row), row.submitted_at, reopened);
   const updated = await storeLines(m, row, def, lines);
   const changed = !sameValues(row.indicators, lines);
   if (changed) await notePoolChange(m, row);

@@ -73,9 +73,11 @@ export const DG_SCHOOL_ELIGIBILITY: SchemeDefinition = {
 /**
  * The volunteer-hours lines verified from the city's own records (docs/domain/01-school-admission.md,
  * "Verified from the city's own records"): the hours confirmed in volunteering, counted from 5
- * years before the submission for the scoring parent, all of them for a hukou applicant.
+ * years before the submission for the scoring parent and for the child (when registry knows the
+ * child as a resident), all of them for a hukou applicant.
  */
 const PARENT_HOURS_FROM_RECORDS = { source: 'volunteering', fact: 'confirmedHours', subject: 'PARENT', windowYears: 5 } as const;
+const CHILD_HOURS_FROM_RECORDS = { source: 'volunteering', fact: 'confirmedHours', subject: 'CHILD', windowYears: 5 } as const;
 const APPLICANT_HOURS_FROM_RECORDS = { source: 'volunteering', fact: 'confirmedHours', subject: 'APPLICANT' } as const;
 
 const withVerifiedFrom = (def: SchemeDefinition, from: Record<string, NonNullable<SchemeDefinition['items'][number]['verifiedFrom']>>): SchemeDefinition => ({
@@ -85,12 +87,15 @@ const withVerifiedFrom = (def: SchemeDefinition, from: Record<string, NonNullabl
 
 /**
  * DG-SCHOOL version 3, in force from the 2027 school year (the intake whose applications opened on
- * 1 September 2026; version 2 keeps explaining 2026's): version 2 with the scoring parent's
- * volunteer hours verified from volunteering. The child's hours stay with the officers until
- * settlement knows the child as a resident.
+ * 1 September 2026; version 2 keeps explaining 2026's): version 2 with the scoring parent's and
+ * the child's volunteer hours verified from volunteering. A child registry does not know as a
+ * resident has no records: that line stays with the officers.
  */
 export const DG_SCHOOL_VERIFIED_YEAR = 2027;
-export const DG_SCHOOL_VERIFIED: SchemeDefinition = withVerifiedFrom(DG_SCHOOL_ELIGIBILITY, { PARENT_VOLUNTEER_HOURS_5Y: PARENT_HOURS_FROM_RECORDS });
+export const DG_SCHOOL_VERIFIED: SchemeDefinition = withVerifiedFrom(DG_SCHOOL_ELIGIBILITY, {
+  PARENT_VOLUNTEER_HOURS_5Y: PARENT_HOURS_FROM_RECORDS,
+  CHILD_VOLUNTEER_HOURS_5Y: CHILD_HOURS_FROM_RECORDS,
+});
 
 export const DG_HUKOU_YEAR = 2016;
 export const DG_HUKOU: SchemeDefinition = {

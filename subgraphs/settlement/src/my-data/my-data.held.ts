@@ -35,7 +35,8 @@ export async function settlementHeld(rt: Pick<SettlementRuntime, 'ds'>, resident
     data: {
       registerProjection: asDocumentRows(projection)[0] ?? null,
       schoolApplications: school.map((a) => ({
-        ...asDocumentRows([a], ['scheme_id', 'tie1', 'tie2', ...OFFICIALS])[0],
+        // the child's resident id is another resident's identifier, settlement's link to their records
+        ...asDocumentRows([a], ['scheme_id', 'tie1', 'tie2', 'child_resident_id', ...OFFICIALS])[0],
         results: byApplication(results, a.application_no),
         rechecks: byApplication(schoolRechecks, a.application_no),
       })),

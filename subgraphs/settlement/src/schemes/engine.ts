@@ -20,8 +20,11 @@ export interface AgeBand {
   perYear?: number;
 }
 
-/** Whose records verify a line: the school application's scoring parent, or the household applicant. */
-export type RecordSubject = 'PARENT' | 'APPLICANT';
+/**
+ * Whose records verify a line: the school application's scoring parent or its child (when registry
+ * knows the child as a resident), or the household applicant.
+ */
+export type RecordSubject = 'PARENT' | 'CHILD' | 'APPLICANT';
 
 /**
  * A line the city verifies from its own records (docs/domain/01-school-admission.md): the sum of
@@ -107,7 +110,7 @@ export interface Breakdown {
 
 const KINDS = ['OPTION', 'BOOLEAN', 'PER_UNIT', 'TIERED', 'STEP', 'DERIVED_AGE'];
 /** the subjects a kind's applications name, whose records can verify a line */
-const SUBJECTS: Record<SchemeKind, RecordSubject[]> = { SCHOOL_ADMISSION: ['PARENT'], HOUSEHOLD_REGISTRATION: ['APPLICANT'] };
+const SUBJECTS: Record<SchemeKind, RecordSubject[]> = { SCHOOL_ADMISSION: ['PARENT', 'CHILD'], HOUSEHOLD_REGISTRATION: ['APPLICANT'] };
 const CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 const round2 = (n: number) => Math.round(n * 100) / 100;

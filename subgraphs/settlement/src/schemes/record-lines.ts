@@ -29,6 +29,11 @@ export function declares(def: SchemeDefinition, fact: Pick<RecordFact, 'source' 
   return def.items.some((i) => i.verifiedFrom?.source === fact.source && i.verifiedFrom.fact === fact.fact && i.verifiedFrom.subject === subject);
 }
 
+/** Whether a scheme declares a line verified from this fact for any subject the resident is on an application. */
+export function declaresFor(def: SchemeDefinition, fact: Pick<RecordFact, 'source' | 'fact'>, subjects: RecordSubjects, residentId: string): boolean {
+  return (Object.keys(subjects) as RecordSubject[]).some((s) => subjects[s] === residentId && declares(def, fact, s));
+}
+
 async function recordedAmount(m: Q, item: SchemeItem, residentId: string, submittedAt: Date): Promise<string> {
   const vf = item.verifiedFrom!;
   const from = vf.windowYears ? yearsBefore(submittedAt, vf.windowYears) : null;
