@@ -257,6 +257,10 @@ export async function startGateway(o: GatewayOptions): Promise<RunningServer> {
   const signer = new ForwardedCallerSigner(o.subgraphSecret);
   const inflight = new InflightQueries();
   const agents: http.Agent[] = [];
+  // Apollo's gateway otherwise reports runtime metrics to Apollo's servers every few minutes and,
+  // at construction, probes cloud metadata addresses to describe the host: a city gateway sends
+  // nothing to a third party (set APOLLO_TELEMETRY_DISABLED=false explicitly to allow it)
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     ...(o.supergraphSdl
       ? { supergraphSdl: o.supergraphSdl }
