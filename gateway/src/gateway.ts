@@ -54,6 +54,8 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** every subgraph fetch is aborted after this long; 30 s unless told */
   subgraphTimeoutMs?: number;
+  /** identical subgraph queries in flight at once share one fetch (InflightQueries); true unless told */
+  shareInflightQueries?: boolean;
   /** per-caller token buckets; without it nothing is rate limited */
   rateLimit?: RateLimitOptions;
   /** bull-board at /admin/queues for CITY_ADMIN; without it the path is 404 */
@@ -255,7 +257,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningServer> {
   const timeoutMs = o.subgraphTimeoutMs ?? 30_000;
   const maxCost = o.maxCost ?? 50_000;
   const signer = new ForwardedCallerSigner(o.subgraphSecret);
-  const inflight = new InflightQueries();
+  const inflight = new InflightQueries(o.shareInflightQueries ?? true);
   const agents: http.Agent[] = [];
   // Apollo's gateway otherwise reports runtime metrics to Apollo's servers every few minutes and,
   // at construction, probes cloud metadata addresses to describe the host: a city gateway sends
