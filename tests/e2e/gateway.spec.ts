@@ -18,7 +18,7 @@ describe('gateway', () => {
   });
 
   it('gathers the entity fetches of aliased root fields into one call per subgraph, each alias answered with its own entity', async () => {
-    const rs = [await seed(city).resident({ name: '甲' }), await seed(city).resident({ name: '乙' }), await seed(city).resident({ name: '丙' })];
+    const rs = [await seed(city).resident({ name: '张甲' }), await seed(city).resident({ name: '李乙' }), await seed(city).resident({ name: '王丙' })];
     const probeFetches = async () => {
       const text = await (await fetch(city.gatewayUrl.replace(/\/graphql$/, '/metrics'))).text();
       const m = /citypoints_subgraph_fetch_duration_seconds_count\{subgraph="probe",outcome="ok"\} (\d+)/.exec(text);
@@ -27,9 +27,9 @@ describe('gateway', () => {
     const before = await probeFetches();
     const d = ok(await city.query(`{ ${rs.map((r, i) => `r${i}: resident(id: "${r.id}") { name probeNote }`).join(' ')} }`, {}, admin));
     expect(d).toEqual({
-      r0: { name: '甲', probeNote: `note for ${rs[0].id} (signed-in)` },
-      r1: { name: '乙', probeNote: `note for ${rs[1].id} (signed-in)` },
-      r2: { name: '丙', probeNote: `note for ${rs[2].id} (signed-in)` },
+      r0: { name: '张甲', probeNote: `note for ${rs[0].id} (signed-in)` },
+      r1: { name: '李乙', probeNote: `note for ${rs[1].id} (signed-in)` },
+      r2: { name: '王丙', probeNote: `note for ${rs[2].id} (signed-in)` },
     });
     expect((await probeFetches()) - before).toBe(1);
   });
