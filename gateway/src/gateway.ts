@@ -83,7 +83,7 @@ interface EntityBatch {
 }
 
 /** The part of a batched `_entities` answer that belongs to one fetch: its entities, and the errors about them (paths renumbered) or about no entity. */
-export function sliceOfEntities<A extends { data?: Record<string, unknown> | null; errors?: { path?: readonly (string | number)[] }[] }>(answer: A, offset: number, count: number): A {
+export function sliceOfEntities<A extends { data?: Record<string, unknown> | null; errors?: { message?: string; path?: readonly (string | number)[] }[] }>(answer: A, offset: number, count: number): A {
   const entities = answer.data?._entities;
   const data = answer.data && Array.isArray(entities) ? { ...answer.data, _entities: entities.slice(offset, offset + count) } : answer.data;
   const errors = answer.errors
