@@ -54,6 +54,8 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** every subgraph fetch is aborted after this long; 30 s unless told */
   subgraphTimeoutMs?: number;
+  /** identical subgraph queries in flight at once share one fetch (InflightQueries); true unless told */
+  shareInflightQueries?: boolean;
   /** per-caller token buckets; without it nothing is rate limited */
   rateLimit?: RateLimitOptions;
   /** bull-board at /admin/queues for CITY_ADMIN; without it the path is 404 */
@@ -68,8 +70,32 @@ export const DEFAULT_GATEWAY_MAX_BODY_BYTES = 2 * 1024 * 1024;
  * its own, sharing identical in-flight queries (InflightQueries), and gives up on a subgraph after
  * the timeout.
  */
+interface SubgraphAnswer {
+  data?: Record<string, unknown> | null;
+  errors?: { message?: string; path?: (string | number)[]; [k: string]: unknown }[];
+  extensions?: Record<string, unknown>;
+  http: ReturnType<typeof responseOf>;
+}
+
+interface EntityBatch {
+  representations: unknown[];
+  waiting: { offset: number; count: number; resolve: (a: SubgraphAnswer) => void; reject: (e: unknown) => void }[];
+}
+
+/** The part of a batched `_entities` answer that belongs to one fetch: its entities, and the errors about them (paths renumbered) or about no entity. */
+export function sliceOfEntities<A extends { data?: Record<string, unknown> | null; errors?: { message?: string; path?: readonly (string | number)[] }[] }>(answer: A, offset: number, count: number): A {
+  const entities = answer.data?._entities;
+  const data = answer.data && Array.isArray(entities) ? { ...answer.data, _entities: entities.slice(offset, offset + count) } : answer.data;
+  const errors = answer.errors
+    ?.filter((e) => !(e.path?.[0] === '_entities' && typeof e.path[1] === 'number') || ((e.path[1] as number) >= offset && (e.path[1] as number) < offset + count))
+    .map((e) => (e.path?.[0] === '_entities' && typeof e.path[1] === 'number' ? { ...e, path: ['_entities', (e.path[1] as number) - offset, ...e.path.slice(2)] } : e));
+  return { ...answer, data, ...(answer.errors ? { errors: errors } : {}) };
+}
+
 class CallerForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly target: URL;
+  /** entity fetches of one request being gathered into one call, per request context */
+  private readonly entityBatches = new WeakMap<object, Map<string, EntityBatch>>();
 
   constructor(
     private readonly name: string,
@@ -116,10 +142,57 @@ class CallerForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     headers[CALLER_HEADER] = await ctx.forwardedCaller;
     if (ctx.requestId) headers['x-request-id'] = ctx.requestId;
     if (ctx.clientAddress) headers['x-client-address'] = ctx.clientAddress;
+    const representations = request.variables?.representations;
+    const parsed =
+      Array.isArray(representations) && isQueryOperation(request.query) && /\b_entities\s*\(/.test(request.query) && 'incomingRequestContext' in options
+        ? await this.batchEntities(ctx, request, representations, headers)
+        : await this.send(ctx, request, headers);
+    // a subgraph's Cache-Control narrows the operation's cache policy, as RemoteGraphQLDataSource does
+    const policy = 'incomingRequestContext' in options ? options.incomingRequestContext.overallCachePolicy : undefined;
+    if (policy && 'restrict' in policy) policy.restrict(cacheHintOf(parsed.http.headers.get('cache-control')));
+    return parsed as unknown as GatewayGraphQLResponse;
+  }
+
+  /**
+   * Entity fetches of one request to this subgraph with the same operation, started in the same
+   * turn of the event loop, go as one `_entities` call with all their representations. Apollo's
+   * planner makes one fetch per root alias (50 aliased `resident(id:)` fields: 50 fetches per
+   * subgraph, one representation each); the subgraph's loaders then answer them in one query.
+   * Each fetch gets its slice of `_entities` and the errors of its slice, their paths renumbered.
+   */
+  private batchEntities(ctx: Partial<GatewayContext>, request: GraphQLDataSourceProcessOptions<GatewayContext>['request'], representations: unknown[], headers: Record<string, string>): Promise<SubgraphAnswer> {
+    let byOperation = this.entityBatches.get(ctx);
+    if (!byOperation) this.entityBatches.set(ctx, (byOperation = new Map()));
+    const { representations: _r, ...otherVariables } = request.variables ?? {};
+    const key = `${request.operationName ?? ''}\u0000${request.query}\u0000${JSON.stringify(otherVariables)}`;
+    let batch = byOperation.get(key);
+    if (!batch) {
+      const b: EntityBatch = { representations: [], waiting: [] };
+      batch = b;
+      byOperation.set(key, b);
+      setImmediate(() => {
+        byOperation!.delete(key);
+        this.send(ctx, { ...request, variables: { ...request.variables, representations: b.representations } }, headers).then(
+          (answer) => {
+            for (const w of b.waiting) w.resolve(sliceOfEntities(answer, w.offset, w.count));
+          },
+          (e) => {
+            for (const w of b.waiting) w.reject(e);
+          },
+        );
+      });
+    }
+    const offset = batch.representations.length;
+    batch.representations.push(...representations);
+    return new Promise<SubgraphAnswer>((resolve, reject) => batch!.waiting.push({ offset, count: representations.length, resolve, reject }));
+  }
+
+  /** One operation sent to the subgraph (or joined to an identical one in flight), its answer parsed. */
+  private async send(ctx: Partial<GatewayContext>, request: GraphQLDataSourceProcessOptions<GatewayContext>['request'], headers: Record<string, string>): Promise<SubgraphAnswer> {
     // what RemoteGraphQLDataSource sends: the operation without its http part
     const { http: _http, ...operation } = request;
     const body = JSON.stringify(operation);
-    const isQuery = isQueryOperation(request.query);
+    const isQuery = isQueryOperation(request.query ?? '');
     const key = InflightQueries.keyOf({ subgraph: this.name, body, isQuery, caller: ctx.caller ?? null, clientAddress: ctx.clientAddress, requestId: ctx.requestId ?? '' });
     let x: Exchange;
     try {
@@ -136,10 +209,7 @@ class CallerForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext>
       parsed = x.text;
     }
     if (!parsed || typeof parsed !== 'object') throw new Error(`Expected JSON response body, but received: ${x.text.slice(0, 200)}`);
-    // a subgraph's Cache-Control narrows the operation's cache policy, as RemoteGraphQLDataSource does
-    const policy = 'incomingRequestContext' in options ? options.incomingRequestContext.overallCachePolicy : undefined;
-    if (policy && 'restrict' in policy) policy.restrict(cacheHintOf(response.headers.get('cache-control')));
-    return { ...(parsed as object), http: response } as unknown as GatewayGraphQLResponse;
+    return { ...(parsed as object), http: response } as SubgraphAnswer;
   }
 
   /**
@@ -255,8 +325,12 @@ export async function startGateway(o: GatewayOptions): Promise<RunningServer> {
   const timeoutMs = o.subgraphTimeoutMs ?? 30_000;
   const maxCost = o.maxCost ?? 50_000;
   const signer = new ForwardedCallerSigner(o.subgraphSecret);
-  const inflight = new InflightQueries();
+  const inflight = new InflightQueries(o.shareInflightQueries ?? true);
   const agents: http.Agent[] = [];
+  // Apollo's gateway otherwise reports runtime metrics to Apollo's servers every few minutes and,
+  // at construction, probes cloud metadata addresses to describe the host: a city gateway sends
+  // nothing to a third party (set APOLLO_TELEMETRY_DISABLED=false explicitly to allow it)
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     ...(o.supergraphSdl
       ? { supergraphSdl: o.supergraphSdl }

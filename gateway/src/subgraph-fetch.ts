@@ -145,8 +145,10 @@ export class InflightQueries {
   /** exchanges answered from another request's fetch (for the bench and /metrics) */
   shared = 0;
 
+  constructor(private readonly enabled = true) {}
+
   run(key: string | null, exchange: () => Promise<Exchange>): Promise<Exchange> {
-    if (key === null) return exchange();
+    if (key === null || !this.enabled) return exchange();
     const k = `${this.writes}\u0000${key}`;
     const running = this.inflight.get(k);
     if (running) {

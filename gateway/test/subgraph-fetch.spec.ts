@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import { signForwardedCaller, type Caller } from '@citypoints/auth';
 import { ForwardedCallerCache, SERVER_KEEP_ALIVE_MS } from '@citypoints/federation';
-import { cachedVerifier } from '../src/gateway';
+import { cachedVerifier, sliceOfEntities } from '../src/gateway';
 import { CLIENT_IDLE_SOCKET_MS, ForwardedCallerSigner, InflightQueries, isQueryOperation, postJson, subgraphAgent, type Exchange } from '../src/subgraph-fetch';
 
 const admin: Caller = { sub: 'admin-1', roles: ['CITY_ADMIN'] };
@@ -208,5 +208,32 @@ describe('signing and verifying the forwarded caller', () => {
     now += 60_000;
     await verify(token);
     expect(calls).toBe(4);
+  });
+});
+
+describe('entity fetches of one request gathered into one call', () => {
+  const answer = {
+    data: { _entities: [{ id: 'a' }, null, { id: 'c' }, { id: 'd' }] },
+    errors: [
+      { message: 'b refused', path: ['_entities', 1, 'settlement'] },
+      { message: 'd refused', path: ['_entities', 3] },
+      { message: 'about the call' },
+    ],
+  };
+
+  it('gives each fetch its own entities and the errors about them, paths renumbered, and the errors about no entity', () => {
+    expect(sliceOfEntities(answer, 0, 2)).toEqual({
+      data: { _entities: [{ id: 'a' }, null] },
+      errors: [{ message: 'b refused', path: ['_entities', 1, 'settlement'] }, { message: 'about the call' }],
+    });
+    expect(sliceOfEntities(answer, 2, 2)).toEqual({
+      data: { _entities: [{ id: 'c' }, { id: 'd' }] },
+      errors: [{ message: 'd refused', path: ['_entities', 1] }, { message: 'about the call' }],
+    });
+  });
+
+  it('keeps an answer without data or errors as it is', () => {
+    expect(sliceOfEntities({ data: null, errors: [{ message: 'down' }] }, 1, 1)).toEqual({ data: null, errors: [{ message: 'down' }] });
+    expect(sliceOfEntities({ data: { _entities: [1, 2] } }, 1, 1)).toEqual({ data: { _entities: [2] } });
   });
 });

@@ -17,6 +17,23 @@ describe('gateway', () => {
     expect(d.resident).toEqual({ name: '王小明', probeNote: `note for ${r.id} (signed-in)` });
   });
 
+  it('gathers the entity fetches of aliased root fields into one call per subgraph, each alias answered with its own entity', async () => {
+    const rs = [await seed(city).resident({ name: '张甲' }), await seed(city).resident({ name: '李乙' }), await seed(city).resident({ name: '王丙' })];
+    const probeFetches = async () => {
+      const text = await (await fetch(city.gatewayUrl.replace(/\/graphql$/, '/metrics'))).text();
+      const m = /citypoints_subgraph_fetch_duration_seconds_count\{subgraph="probe",outcome="ok"\} (\d+)/.exec(text);
+      return m ? Number(m[1]) : 0;
+    };
+    const before = await probeFetches();
+    const d = ok(await city.query(`{ ${rs.map((r, i) => `r${i}: resident(id: "${r.id}") { name probeNote }`).join(' ')} }`, {}, admin));
+    expect(d).toEqual({
+      r0: { name: '张甲', probeNote: `note for ${rs[0].id} (signed-in)` },
+      r1: { name: '李乙', probeNote: `note for ${rs[1].id} (signed-in)` },
+      r2: { name: '王丙', probeNote: `note for ${rs[2].id} (signed-in)` },
+    });
+    expect((await probeFetches()) - before).toBe(1);
+  });
+
   it('limits query cost', async () => {
     const wide = `{ a: divisions { code parent { code parent { code parent { code } } } } b: divisions { code } }`;
     // within the root-field limit, over the cost limit: 80 × (1 + 50 × 15)

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { context, propagation, ROOT_CONTEXT, trace, SpanKind, SpanStatusCode, type Attributes, type Context, type Link, type Span, type Tracer } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, InMemorySpanExporter, SamplingDecision, SimpleSpanProcessor, type ReadableSpan, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 
@@ -17,18 +17,26 @@ const captureProcessor: SpanProcessor = {
   shutdown: async () => undefined,
 };
 
+/** Without an exporter, spans are recorded only while a capture (a test's) is open. */
+const recordWhileCaptured: Sampler = {
+  shouldSample: () => ({ decision: state.captures.size > 0 ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD }),
+  toString: () => 'RecordWhileCaptured',
+};
+
 /**
  * OpenTelemetry for this process, once: W3C trace context in and out of every server and every
  * subgraph fetch, the trace id on every log line, and spans exported by OTLP/HTTP when
  * OTEL_EXPORTER_OTLP_ENDPOINT is set (`<endpoint>/v1/traces`). Without an endpoint the ids are
- * still made and passed on, so logs of one request correlate across processes.
+ * still made and passed on, so logs of one request correlate across processes; nothing is
+ * recorded then (spans that no exporter would take cost every request their attributes, events
+ * and timings for nothing), and the trace context passed on says "not sampled".
  */
 export function initTracing(serviceName = process.env.OTEL_SERVICE_NAME || 'citypoints'): void {
   if (state.provider) return;
   const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
   const spanProcessors: SpanProcessor[] = endpoint ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }))] : [];
   spanProcessors.push(captureProcessor);
-  const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': serviceName }), spanProcessors });
+  const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': serviceName }), spanProcessors, ...(endpoint ? {} : { sampler: recordWhileCaptured }) });
   provider.register();
   state.provider = provider;
 }

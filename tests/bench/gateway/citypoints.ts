@@ -2,7 +2,8 @@
  * The citypoints gateway as the gateway benchmark runs it: its own process, the supergraph the
  * bench composed, the subgraph URLs the bench started. Rate limiting is set out of the way (the
  * bench measures throughput, not the limiter's refusals). With BENCH_WORKERS=N (N > 1) the
- * process is a node:cluster primary with N gateway workers sharing the port, one per core.
+ * process is a node:cluster primary with N gateway workers sharing the port, one per core; with
+ * BENCH_SHARE_INFLIGHT=off identical in-flight subgraph queries are not shared.
  */
 import cluster from 'node:cluster';
 import fs from 'node:fs';
@@ -15,6 +16,7 @@ async function serve() {
     port: Number(process.env.BENCH_PORT),
     jwtSecret: process.env.AUTH_JWT_SECRET!,
     subgraphSecret: process.env.GATEWAY_SUBGRAPH_SECRET!,
+    shareInflightQueries: process.env.BENCH_SHARE_INFLIGHT !== 'off',
   });
   console.log(`citypoints gateway ready on ${server.url}`);
   process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));

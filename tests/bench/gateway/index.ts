@@ -308,11 +308,14 @@ async function main() {
     const cpPort = await freePort();
     const hivePort = await freePort();
     const clusterPort = await freePort();
+    const unsharedPort = await freePort();
     const cpChild = start('citypoints gateway', 'tests/bench/gateway/citypoints.ts', { ...common, BENCH_PORT: String(cpPort), BENCH_SUPERGRAPH_FILE: supergraphFile, BENCH_SERVICE_URLS: JSON.stringify(urls) }, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []);
     const hiveChild = start('hive gateway', 'tests/bench/gateway/hive.ts', { ...common, BENCH_PORT: String(hivePort), BENCH_SUPERGRAPH_FILE: supergraphFile });
     const workers = os.cpus().length;
     const clusterChild = start('citypoints gateway cluster', 'tests/bench/gateway/citypoints.ts', { ...common, BENCH_PORT: String(clusterPort), BENCH_WORKERS: String(workers), BENCH_SUPERGRAPH_FILE: supergraphFile, BENCH_SERVICE_URLS: JSON.stringify(urls) });
     const clusterUrl = `http://127.0.0.1:${clusterPort}/graphql`;
+    const unsharedChild = start('citypoints gateway without sharing', 'tests/bench/gateway/citypoints.ts', { ...common, BENCH_PORT: String(unsharedPort), BENCH_SHARE_INFLIGHT: 'off', BENCH_SUPERGRAPH_FILE: supergraphFile, BENCH_SERVICE_URLS: JSON.stringify(urls) });
+    const unsharedUrl = `http://127.0.0.1:${unsharedPort}/graphql`;
     const cpUrl = `http://127.0.0.1:${cpPort}/graphql`;
     const hiveUrl = `http://127.0.0.1:${hivePort}/graphql`;
     const token = await mintToken(JWT_SECRET, { roles: ADMIN.roles, sub: ADMIN.sub, expiresIn: '2h' });
@@ -320,6 +323,7 @@ async function main() {
     // the forwarded caller is valid for 2 minutes: signed afresh before every run
     const signed = async () => ({ [CALLER_HEADER]: await signForwardedCaller(SUBGRAPH_SECRET, ADMIN) });
     await waitFor('citypoints gateway', async () => !!(await post(cpUrl, { query: '{ __typename }' }, cpHeaders)).data);
+    await waitFor('citypoints gateway without sharing', async () => !!(await post(unsharedUrl, { query: '{ __typename }' }, cpHeaders)).data);
     await waitFor('citypoints gateway cluster', async () => !!(await post(clusterUrl, { query: '{ __typename }' }, cpHeaders)).data);
     await waitFor('hive gateway', async () => !!(await post(hiveUrl, { query: '{ __typename }' }, await signed())).data);
 
@@ -339,13 +343,16 @@ async function main() {
       await load(cpUrl, c.body, cpHeaders, 2);
       await load(hiveUrl, c.body, await signed(), 2);
       await load(clusterUrl, c.body, cpHeaders, 2);
+      await load(unsharedUrl, c.body, cpHeaders, 2);
       const cp: Load[] = [];
       const hive: Load[] = [];
       const clustered: Load[] = [];
+      const unshared: Load[] = [];
       for (let r = 0; r < ROUNDS; r++) {
         cp.push(await load(cpUrl, c.body, cpHeaders, SECONDS, cpChild.pid));
         hive.push(await load(hiveUrl, c.body, await signed(), SECONDS, hiveChild.pid));
         clustered.push(await load(clusterUrl, c.body, cpHeaders, SECONDS, clusterChild.pid));
+        unshared.push(await load(unsharedUrl, c.body, cpHeaders, SECONDS, unsharedChild.pid));
       }
       const pick = (ls: Load[]): Load => ({ cpuMs: median(ls.map((l) => l.cpuMs)), rps: median(ls.map((l) => l.rps)), p50: median(ls.map((l) => l.p50)), p95: median(ls.map((l) => l.p95)), p99: median(ls.map((l) => l.p99)), non2xx: ls.reduce((s, l) => s + l.non2xx, 0), errors: ls.reduce((s, l) => s + l.errors, 0) });
       const mc = pick(cp);
@@ -353,6 +360,8 @@ async function main() {
       console.log(`  citypoints gateway  ${fmt(mc)}`);
       console.log(`  Hive Gateway        ${fmt(mh)}`);
       const mw = pick(clustered);
+      const mu = pick(unshared);
+      console.log(`  citypoints, no sharing ${fmt(mu)}  (${(mu.rps / mh.rps).toFixed(2)}× Hive: identical in-flight queries not shared)`);
       console.log(`  citypoints, ${workers} workers ${fmt(mw)}  (${(mw.rps / mc.rps).toFixed(2)}× one process, ${(mw.rps / mh.rps).toFixed(2)}× Hive)`);
       let slowestDirectP95 = 0;
       for (const d of c.direct) {
@@ -366,7 +375,7 @@ async function main() {
       const pairRatios = cp.map((l, i) => l.rps / hive[i].rps);
       const cpuRatio = mh.cpuMs / mc.cpuMs;
       console.log(`  ratio citypoints / Hive: ${ratio.toFixed(2)}× throughput (target ≥ 1.2×; per round ${pairRatios.map((r) => r.toFixed(2)).join(', ')}); Hive's CPU per request / citypoints': ${cpuRatio.toFixed(2)}×; citypoints p95 / slowest direct p95: ${p95Ratio.toFixed(2)} (target ≤ 2)`);
-      summary.push(`${c.name}_rps: ${mc.rps.toFixed(0)}`, `${c.name}_hive_rps: ${mh.rps.toFixed(0)}`, `${c.name}_ratio: ${ratio.toFixed(3)}`, `${c.name}_pair_ratio_median: ${median(pairRatios).toFixed(3)}`, `${c.name}_cpu_ms: ${mc.cpuMs.toFixed(3)}`, `${c.name}_hive_cpu_ms: ${mh.cpuMs.toFixed(3)}`, `${c.name}_cpu_ratio: ${cpuRatio.toFixed(3)}`, `${c.name}_workers_rps: ${mw.rps.toFixed(0)}`, `${c.name}_p95_ms: ${mc.p95.toFixed(1)}`, `${c.name}_p95_vs_direct: ${p95Ratio.toFixed(3)}`);
+      summary.push(`${c.name}_rps: ${mc.rps.toFixed(0)}`, `${c.name}_hive_rps: ${mh.rps.toFixed(0)}`, `${c.name}_ratio: ${ratio.toFixed(3)}`, `${c.name}_pair_ratio_median: ${median(pairRatios).toFixed(3)}`, `${c.name}_cpu_ms: ${mc.cpuMs.toFixed(3)}`, `${c.name}_hive_cpu_ms: ${mh.cpuMs.toFixed(3)}`, `${c.name}_cpu_ratio: ${cpuRatio.toFixed(3)}`, `${c.name}_workers_rps: ${mw.rps.toFixed(0)}`, `${c.name}_unshared_rps: ${mu.rps.toFixed(0)}`, `${c.name}_p95_ms: ${mc.p95.toFixed(1)}`, `${c.name}_p95_vs_direct: ${p95Ratio.toFixed(3)}`);
     }
     console.log(`load average at end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}`);
     console.log(`\nbench: gateway, ${summary.join(', ')}, load_avg_1m: ${os.loadavg()[0].toFixed(1)}`);
