@@ -72,8 +72,8 @@ export interface EventConsumerOptions {
   /** jobs in flight at once (DEFAULT_CONSUMER_CONCURRENCY); handlers that do not commute still run one at a time */
   concurrency?: number;
   /**
-   * most events one batch apply takes (DEFAULT_EVENT_BATCH_SIZE); with batched topics the worker
-   * holds at least this many jobs in flight, so that a burst reaches the batch together
+   * most events one batch apply takes (DEFAULT_EVENT_BATCH_SIZE); with batched topics the worker holds
+   * at least twice this many jobs in flight, so the next batch gathers while one is applied
    */
   batchSize?: number;
   /** how often the subscription is declared again while running (DEFAULT_SUBSCRIPTION_REFRESH_MS) */
@@ -132,7 +132,7 @@ export class EventConsumer {
     }, this.opts.subscriptionRefreshMs ?? DEFAULT_SUBSCRIPTION_REFRESH_MS);
     this.refresh.unref();
     const batched = Object.values(this.opts.handlers).some((h) => h.batch);
-    const concurrency = Math.max(this.opts.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY, batched ? this.batchSize : 0);
+    const concurrency = Math.max(this.opts.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY, batched ? 2 * this.batchSize : 0);
     const worker = createWorker<DomainEvent, EventOutcome>(this.queueName, (job) => this.apply(job), this.opts.connection, {
       prefix: this.opts.prefix,
       concurrency,
