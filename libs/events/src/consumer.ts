@@ -2,6 +2,7 @@ import { assertIdentifier, DataSource, EntityManager } from '@citypoints/db';
 import { createWorker, JobWorker, QueueConnection } from '@citypoints/jobs';
 import { withSpan } from '@citypoints/log';
 import type { Job } from 'bullmq';
+import { applyBatchOnce, EventBatchHandler } from './batch';
 import { DomainEvent } from './outbox';
 import { consumerQueueName, SubscriptionStore } from './subscriptions';
 
@@ -10,7 +11,34 @@ import { consumerQueueName, SubscriptionStore } from './subscriptions';
  * gives the same state whatever else runs beside it, so the consumer applies it concurrently with
  * others; any other handler runs one at a time per consumer.
  */
-export type EventHandler = ((manager: EntityManager, event: DomainEvent) => Promise<void>) & { readonly commutes?: boolean };
+export type EventHandler = ((manager: EntityManager, event: DomainEvent) => Promise<void>) & {
+  readonly commutes?: boolean;
+  /** set by `batchHandlers`: events of the topics sharing this group are applied together */
+  readonly batch?: EventBatchGroup;
+};
+
+/** A batch apply shared by some topics' handlers (see `batchHandlers`). */
+export interface EventBatchGroup {
+  readonly apply: EventBatchHandler;
+  /** as for a handler: a group that does not commute takes the consumer's lock and runs one batch at a time */
+  readonly commutes?: boolean;
+}
+
+/**
+ * Declares that the events of these handlers' topics may be applied many at once by `applyBatch`
+ * (its result must be the one the handlers give applied one by one, in the order given): the
+ * consumer collects the events of these topics that arrived together — what is in flight now, up
+ * to its `batchSize`, never waiting for more — and applies them in one transaction. A batch that
+ * fails is applied again one event at a time through the handlers, so one bad event fails alone.
+ */
+export function batchHandlers(handlers: Record<string, EventHandler>, applyBatch: EventBatchHandler): Record<string, EventHandler> {
+  const commutes = Object.values(handlers).every((h) => h.commutes);
+  const group: EventBatchGroup = { apply: applyBatch, commutes };
+  return Object.fromEntries(Object.entries(handlers).map(([topic, h]) => [topic, Object.assign((m: EntityManager, e: DomainEvent) => h(m, e), { commutes: h.commutes, batch: group })]));
+}
+
+/** Events a batch apply takes at most, and jobs in flight for a consumer with batched topics. */
+export const DEFAULT_EVENT_BATCH_SIZE = 100;
 
 /**
  * Marks a handler whose writes are single-row upserts ordered by the producer's version (a
@@ -43,6 +71,11 @@ export interface EventConsumerOptions {
   handlers: Record<string, EventHandler>;
   /** jobs in flight at once (DEFAULT_CONSUMER_CONCURRENCY); handlers that do not commute still run one at a time */
   concurrency?: number;
+  /**
+   * most events one batch apply takes (DEFAULT_EVENT_BATCH_SIZE); with batched topics the worker holds
+   * at least twice this many jobs in flight, so the next batch gathers while one is applied
+   */
+  batchSize?: number;
   /** how often the subscription is declared again while running (DEFAULT_SUBSCRIPTION_REFRESH_MS) */
   subscriptionRefreshMs?: number;
   prefix?: string;
@@ -66,6 +99,10 @@ export class EventConsumer {
   /** the declaration in flight, which stop() lets finish before closing the store */
   private declaring: Promise<void> | undefined;
   private readonly log: (message: string) => void;
+  /** events of batched topics waiting for their group's next batch, by group */
+  private readonly pending = new Map<EventBatchGroup, Pending[]>();
+  /** the tail of each commuting group's batches */
+  private readonly groupTail = new Map<EventBatchGroup, Promise<unknown>>();
 
   constructor(private readonly opts: EventConsumerOptions) {
     assertIdentifier(opts.schema);
@@ -94,9 +131,11 @@ export class EventConsumer {
       this.declare().catch((err) => this.log(`consumer ${this.opts.consumer}: declaring its subscription failed: ${String(err)}`));
     }, this.opts.subscriptionRefreshMs ?? DEFAULT_SUBSCRIPTION_REFRESH_MS);
     this.refresh.unref();
+    const batched = Object.values(this.opts.handlers).some((h) => h.batch);
+    const concurrency = Math.max(this.opts.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY, batched ? 2 * this.batchSize : 0);
     const worker = createWorker<DomainEvent, EventOutcome>(this.queueName, (job) => this.apply(job), this.opts.connection, {
       prefix: this.opts.prefix,
-      concurrency: this.opts.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY,
+      concurrency,
     });
     worker.on('error', (err) => this.log(`consumer ${this.opts.consumer}: ${String(err)}`));
     worker.on('failed', (job, err) =>
@@ -141,9 +180,14 @@ export class EventConsumer {
     });
   }
 
+  private get batchSize(): number {
+    return Math.max(1, this.opts.batchSize ?? DEFAULT_EVENT_BATCH_SIZE);
+  }
+
   private async applyEvent(job: Job<DomainEvent, EventOutcome>): Promise<EventOutcome> {
     const handler = this.opts.handlers[job.data.topic];
     if (!handler) return 'ignored';
+    if (handler.batch) return this.enqueue(handler.batch, job.data);
     const run = () => applyOnce(this.opts.dataSource, this.opts.schema, this.opts.consumer, handler, job.data);
     if (handler.commutes) return run();
     // one at a time here, before taking a connection; the advisory lock in applyOnce covers replicas
@@ -151,6 +195,62 @@ export class EventConsumer {
     this.serial = result.catch(() => undefined);
     return result;
   }
+
+  /**
+   * Adds the event to its group's next batch. The batch is taken when its turn comes (after the
+   * events already in flight were looked at, and for a group that does not commute after the
+   * batch before it committed): whatever gathered meanwhile goes in, up to `batchSize`, so a burst
+   * is applied in few transactions and a lone event is not kept waiting.
+   */
+  private enqueue(group: EventBatchGroup, event: DomainEvent): Promise<EventOutcome> {
+    return new Promise<EventOutcome>((resolve, reject) => {
+      const list = this.pending.get(group);
+      if (list) list.push({ event, resolve, reject });
+      else this.pending.set(group, [{ event, resolve, reject }]);
+      // let the jobs fetched with this one reach the list first
+      const turn = new Promise<void>((r) => setImmediate(r));
+      const flush = () => this.flush(group);
+      if (group.commutes) {
+        // one batch of the group at a time: what arrives meanwhile makes the next one
+        const done = (this.groupTail.get(group) ?? Promise.resolve()).then(() => turn).then(flush);
+        this.groupTail.set(group, done.catch(() => undefined));
+      } else {
+        const done = this.serial.then(() => turn).then(flush);
+        this.serial = done.catch(() => undefined);
+      }
+    });
+  }
+
+  /** Applies the group's waiting events as one batch; if it fails, each one alone. */
+  private async flush(group: EventBatchGroup): Promise<void> {
+    const list = this.pending.get(group);
+    if (!list?.length) return;
+    const taken = list.splice(0, this.batchSize);
+    if (!list.length) this.pending.delete(group);
+    const events = taken.map((p) => p.event);
+    try {
+      const outcomes = await applyBatchOnce(this.opts.dataSource, this.opts.schema, this.opts.consumer, group.apply, events, { lock: !group.commutes });
+      taken.forEach((p, i) => p.resolve(outcomes[i]));
+      return;
+    } catch (err) {
+      if (taken.length > 1) this.log(`consumer ${this.opts.consumer}: a batch of ${taken.length} events failed (${err instanceof Error ? err.message : String(err)}); applying them one by one`);
+      else return taken[0].reject(err);
+    }
+    for (const p of taken) {
+      const handler = this.opts.handlers[p.event.topic];
+      try {
+        p.resolve(await applyOnce(this.opts.dataSource, this.opts.schema, this.opts.consumer, handler, p.event));
+      } catch (err) {
+        p.reject(err);
+      }
+    }
+  }
+}
+
+interface Pending {
+  event: DomainEvent;
+  resolve: (outcome: EventOutcome) => void;
+  reject: (err: unknown) => void;
 }
 
 /**

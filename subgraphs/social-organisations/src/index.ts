@@ -1,5 +1,5 @@
 import { openSubgraphDataSource } from '@citypoints/db';
-import { EventConsumer, declareSubscription, registryClientFor } from '@citypoints/events';
+import { EventConsumer, batchHandlers, declareSubscription, registryClientFor } from '@citypoints/events';
 import { myDataRoute, type SubgraphModule } from '@citypoints/federation';
 import { socialOrganisationsHeld } from './my-data/my-data.held';
 import { createQueue, createQueueEvents, JobRuns, Lifecycle } from '@citypoints/jobs';
@@ -13,7 +13,7 @@ import { EventVersions1764900000000 } from './migrations/1764900000000-EventVers
 import { EventTraceContext1765000000000 } from './migrations/1765000000000-EventTraceContext';
 import { buildSocialOrganisationsSchema } from './schema';
 import { registryHandlers } from './organisations/projection.handlers';
-import { enterpriseCreditHandlers } from './member-effects/member-effect.handlers';
+import { applyEnterpriseCreditEvents, enterpriseCreditHandlers } from './member-effects/member-effect.handlers';
 import { GRADING_QUEUE, startGradingJobs } from './grading/grading.jobs';
 import { seedSocialOrganisationsDemo } from './seed/demo';
 
@@ -61,7 +61,8 @@ export function socialOrganisationsModule(overrides: Partial<SocialOrganisations
             connection: deps.queue,
             prefix: deps.queuePrefix,
             concurrency: deps.eventConcurrency,
-            handlers: { ...registryHandlers(rt), ...enterpriseCreditHandlers(rt) },
+            // enterprise-credit's events arriving together are applied in one transaction each batch
+            handlers: { ...registryHandlers(rt), ...batchHandlers(enterpriseCreditHandlers(rt), (m, events) => applyEnterpriseCreditEvents(rt, m, events)) },
             log,
           });
           lifecycle.worker('events', { close: () => consumer.stop() });

@@ -7,7 +7,13 @@
  *   3. member-penalty events applied in batches (inbox rows claimed together, facts written a
  *      statement per topic, each enterprise's lines recomputed and its organisations regraded
  *      once per batch) against the inbox insert alone, one event per transaction; a sample
- *      applied one event per transaction is printed for reference.
+ *      applied one event per transaction is printed for reference;
+ *   4. the live path: the same kind of events published into enterprise-credit's outbox in one
+ *      transaction, moved by the outbox relay onto the subgraph's queue and applied by its running
+ *      EventConsumer (which batches what arrived together), timed from the relay's start until the
+ *      last is in the inbox, against the same inbox-insert baseline.
+ * The queue is Redis (CITYPOINTS_BENCH_REDIS_URL, default redis://127.0.0.1:6379) when reachable,
+ * else the PostgreSQL queue backend.
  * The last line is `name: value` pairs.
  * Run: node -r @swc-node/register tests/bench/social-organisations/index.ts [--quick]
  */
@@ -17,7 +23,8 @@ import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import { withDatabase } from '@citypoints/db';
 import { FixedClock } from '@citypoints/kit';
-import { applyBatchOnce, type DomainEvent } from '@citypoints/events';
+import { applyBatchOnce, CREDIT_TOPICS, eventsMigrationSql, eventTraceMigrationSql, eventVersionsMigrationSql, OutboxRelay, publishFacts, type DomainEvent } from '@citypoints/events';
+import { pingRedis, type QueueConnection } from '@citypoints/jobs';
 import { socialOrganisations, type SocialOrganisationsRuntime } from '@citypoints/social-organisations';
 import { gradingKey, gradingLoader } from '../../../subgraphs/social-organisations/src/grading/grading.service';
 import { gradeYear } from '../../../subgraphs/social-organisations/src/grading/grading.run';
@@ -50,7 +57,10 @@ async function main() {
   await c.query(`CREATE DATABASE "${name}"`);
   await c.end();
   const url = withDatabase(admin, name);
-  const inst = await socialOrganisations.create({ databaseUrl: url, queue: { kind: 'postgres', url, schema: 'bullmq' }, clock: new FixedClock(new Date('2031-01-10T00:00:00Z')) });
+  const redisUrl = process.env.CITYPOINTS_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const queue: QueueConnection = (await pingRedis(redisUrl)) ? { kind: 'redis', url: redisUrl } : { kind: 'postgres', url, schema: 'bullmq' };
+  const queuePrefix = `cpbench-${randomBytes(4).toString('hex')}`;
+  const inst = await socialOrganisations.create({ databaseUrl: url, queue, queuePrefix, clock: new FixedClock(new Date('2031-01-10T00:00:00Z')) });
   const ds = inst.dataSource;
   const rt = inst.runtime as SocialOrganisationsRuntime;
   try {
@@ -162,11 +172,45 @@ async function main() {
     console.log(`   baseline, the inbox insert alone (one event per transaction): ${fmt(inboxOnly.ms)} (${((EVENTS / inboxOnly.ms) * 1000).toFixed(0)} events/s)`);
     console.log(`   ratio applied / inbox only: ${(applied.ms / inboxOnly.ms).toFixed(2)}x`);
     console.log(`   for reference, ${ONE_BY_ONE} events one per transaction: ${fmt(oneByOne.ms)} (${((ONE_BY_ONE / oneByOne.ms) * 1000).toFixed(0)} events/s)`);
+
+    // 4. the live path: outbox → relay → queue → the subgraph's running consumer
+    const ec = 'enterprise_credit';
+    await ds.query(`CREATE SCHEMA IF NOT EXISTS ${ec}`);
+    for (const sql of [...eventsMigrationSql(ec).up, ...eventVersionsMigrationSql(ec).up, ...eventTraceMigrationSql(ec).up]) await ds.query(sql);
+    const liveFrom = EVENTS + ONE_BY_ONE;
+    const uscc = (i: number) => 'ENT' + String(i + 1).padStart(15, '0');
+    await ds.transaction((m) =>
+      publishFacts(m, ec, CREDIT_TOPICS.recordRecorded, Array.from({ length: EVENTS }, (_, k) => ({
+        aggregateId: uscc(liveFrom + k),
+        payload: { recordId: `bench-live-${k}`, uscc: uscc(liveFrom + k), kind: 'PENALTY', occurredOn: `${YEAR}-06-01`, publicUntil: `${YEAR + 1}-06-01` },
+      }))),
+    );
+    const liveIds: string[] = (await ds.query(`SELECT id FROM ${ec}.outbox`)).map((r: { id: string }) => r.id);
+    await inst.startWorkers();
+    const relay = new OutboxRelay({ dataSource: ds, schema: ec, connection: queue, prefix: queuePrefix, batchSize: 500, pollMs: 20 });
+    const live = await timed(async () => {
+      relay.start();
+      for (;;) {
+        const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM ${S}.inbox WHERE event_id = ANY($1::uuid[])`, [liveIds]);
+        if (n === EVENTS) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    });
+    await relay.stop();
+    const [{ liveLines }] = await ds.query(`SELECT count(*)::int AS "liveLines" FROM ${S}.member_effects WHERE organisation_uscc IN (SELECT organisation_uscc FROM ${S}.memberships WHERE enterprise_uscc = ANY($1))`, [
+      Array.from({ length: EVENTS }, (_, k) => uscc(liveFrom + k)),
+    ]);
+    const liveViolations = (await rt.ledger.checkInvariants(ds.manager)).length;
+    const livePerS = (EVENTS / live.ms) * 1000;
     console.log(`   ledger invariant violations: ${violations}`);
+    console.log(`\n4. live path: ${EVENTS} member-penalty events published into the outbox, relayed onto the ${queue.kind} queue, applied by the running consumer`);
+    console.log(`   all applied in ${fmt(live.ms)} (${livePerS.toFixed(0)} events/s); target >= 1,000 events/s: ${livePerS >= 1000 ? 'met' : 'MISSED'}; lines on the organisations touched: ${liveLines}`);
+    console.log(`   ratio live / inbox only: ${(live.ms / inboxOnly.ms).toFixed(2)}x; ledger invariant violations: ${liveViolations}`);
     console.log(
       `\nso_orgs: ${ORGS} grading_first_ms: ${run.ms.toFixed(0)} grading_rerun_ms: ${rerun.ms.toFixed(0)} grading_sql_baseline_ms: ${baseline.ms.toFixed(0)} grading_ratio: ${(run.ms / baseline.ms).toFixed(2)} grading_node_cpu_ms: ${((runCpu.user + runCpu.system) / 1000).toFixed(0)}` +
         ` events: ${EVENTS} events_per_s: ${eventsPerS.toFixed(0)} events_inbox_only_per_s: ${((EVENTS / inboxOnly.ms) * 1000).toFixed(0)} events_one_by_one_per_s: ${((ONE_BY_ONE / oneByOne.ms) * 1000).toFixed(0)}` +
-        ` ledger_violations: ${violations} load1: ${loadavg()[0].toFixed(1)}`,
+        ` events_live_per_s: ${livePerS.toFixed(0)} events_live_ratio: ${(live.ms / inboxOnly.ms).toFixed(2)} events_live_queue: ${queue.kind}` +
+        ` ledger_violations: ${violations + liveViolations} load1: ${loadavg()[0].toFixed(1)}`,
     );
   } finally {
     await inst.close();
