@@ -72,9 +72,12 @@ export async function ensureCards(rt: Pick<CivicRuntime, 'ledger'>, m: EntityMan
        ON CONFLICT DO NOTHING RETURNING resident_id`,
       [missing.map((r) => r.id), missing.map(() => newCardNumber()), now],
     );
-    for (const r of issued) {
-      await openPassbook(rt, m, PassbookKind.CIVIC, r.resident_id);
-      await openPassbook(rt, m, PassbookKind.GREEN, r.resident_id);
+    // both passbooks of every card issued this round, in one statement
+    if (issued.length) {
+      await rt.ledger.openAccounts(
+        m,
+        issued.flatMap((r) => [PassbookKind.CIVIC, PassbookKind.GREEN].map((kind) => ({ id: passbookAccount(kind, r.resident_id), ownerId: r.resident_id, kind, ...PASSBOOK_POLICY[kind] }))),
+      );
     }
   }
   const rows: CardRow[] = await m.query(
