@@ -88,7 +88,8 @@ describe('rhythm jobs: monthly stars, RED settlement, bulletin, evaluation', () 
     const original = logger.logQuery.bind(logger);
     const cardReads: string[] = [];
     logger.logQuery = (query, parameters, runner) => {
-      if (/FROM "civic"\.cards c JOIN/.test(query)) cardReads.push(query);
+      // a statement reading cards: the residents with their cards (the read path), or the cards alone (issuing)
+      if (/FROM "civic"\.cards c JOIN|FROM "civic"\.residents r\s+LEFT JOIN "civic"\.cards c/.test(query)) cardReads.push(query);
       return original(query, parameters, runner);
     };
     let withCards;

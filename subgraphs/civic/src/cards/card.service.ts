@@ -72,9 +72,12 @@ export async function ensureCards(rt: Pick<CivicRuntime, 'ledger'>, m: EntityMan
        ON CONFLICT DO NOTHING RETURNING resident_id`,
       [missing.map((r) => r.id), missing.map(() => newCardNumber()), now],
     );
-    for (const r of issued) {
-      await openPassbook(rt, m, PassbookKind.CIVIC, r.resident_id);
-      await openPassbook(rt, m, PassbookKind.GREEN, r.resident_id);
+    // both passbooks of every card issued this round, in one statement
+    if (issued.length) {
+      await rt.ledger.openAccounts(
+        m,
+        issued.flatMap((r) => [PassbookKind.CIVIC, PassbookKind.GREEN].map((kind) => ({ id: passbookAccount(kind, r.resident_id), ownerId: r.resident_id, kind, ...PASSBOOK_POLICY[kind] }))),
+      );
     }
   }
   const rows: CardRow[] = await m.query(
@@ -136,17 +139,33 @@ function toCard(row: CardRow, accounts: Map<string, LedgerAccount>): CivicCard {
 export function cardLoader(ctx: Ctx) {
   const rt = ctx.rt;
   return loader<string, CivicCard | null>(ctx, 'civicCardByResident', async (residentIds) => {
-    const known: { id: string; division_code: string }[] = await rt.ds.query(`SELECT id, division_code FROM "${SCHEMA}".residents WHERE id = ANY($1::uuid[])`, [
-      residentIds.filter(isUuid),
-    ]);
+    // the residents with their cards, if any, in one statement
+    const known: (Omit<CardRow, 'card_no' | 'resident_id' | 'issued_at'> & { id: string; card_no: string | null; resident_id: string | null; issued_at: Date | null })[] = await rt.ds.query(
+      `SELECT r.id, r.division_code, c.card_no, c.resident_id, c.issued_at, (p.resident_id IS NOT NULL) AS party_member
+         FROM "${SCHEMA}".residents r
+         LEFT JOIN "${SCHEMA}".cards c ON c.resident_id = r.id
+         LEFT JOIN "${SCHEMA}".party_members p ON p.resident_id = r.id
+        WHERE r.id = ANY($1::uuid[])`,
+      [residentIds.filter(isUuid)],
+    );
     // a refused caller must not cause a card to be issued
-    const readable = known.filter((r) => mayReadCard(ctx.caller, r.id, r.division_code)).map((r) => r.id);
-    const { cards, accounts } = await rt.ds.transaction(async (m) => {
-      const cards = await ensureCards(rt, m, readable, rt.clock.now());
+    const readableRows = known.filter((r) => mayReadCard(ctx.caller, r.id, r.division_code));
+    const readable = readableRows.map((r) => r.id);
+    const accountsOf = async (m: EntityManager, cards: Map<string, CardRow>) => {
       const ids = [...cards.values()].flatMap((c) => Object.values(PassbookKind).map((k) => passbookAccount(k, c.resident_id)));
       const list = await rt.ledger.accounts(m, ids);
-      return { cards, accounts: new Map(list.filter((a): a is LedgerAccount => !!a).map((a) => [a.id, a])) };
-    });
+      return new Map(list.filter((a): a is LedgerAccount => !!a).map((a) => [a.id, a]));
+    };
+    // every card there already (the usual case): read, no transaction; else issued first
+    const { cards, accounts } = readableRows.every((r) => r.card_no)
+      ? await (async () => {
+          const cards = new Map(readableRows.map((r) => [r.id, r as CardRow]));
+          return { cards, accounts: await accountsOf(rt.ds.manager, cards) };
+        })()
+      : await rt.ds.transaction(async (m) => {
+          const cards = await ensureCards(rt, m, readable, rt.clock.now());
+          return { cards, accounts: await accountsOf(m, cards) };
+        });
     const seen: string[] = [];
     const isKnown = new Set(known.map((r) => r.id));
     const out = residentIds.map((id) => {
