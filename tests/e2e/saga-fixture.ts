@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { HOUR } from '@citypoints/kit';
+import { consumerQueueName, OutboxRelay } from '@citypoints/events';
+import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
+import { createQueue } from '@citypoints/jobs';
+import type { Clock } from '@citypoints/kit';
 import { eventually, ok, seed, type GraphQLResponse, type TestCity } from '@citypoints/test-city';
 
 /**
@@ -87,4 +91,44 @@ export function sagaFixture(city: () => TestCity, now: () => Date) {
   };
 
   return { resident, earn, volunteerPoints, civicBalance, shelf, stock, redeem, redemption, settled, outcomeId };
+}
+
+/**
+ * Worker processes of the saga's subgraphs as separate instances (as `src/worker.ts` runs them in
+ * production), so a test can kill and restart them, lose a consumer's queue, or relay by hand.
+ */
+export function sagaWorkers(city: () => TestCity, clock: Clock) {
+  const workers: SubgraphInstance[] = [];
+  /** a worker process of a subgraph: its own instance, its own pool, its workers started */
+  async function startWorker(m: SubgraphModule): Promise<SubgraphInstance> {
+    const c = city();
+    const inst = await m.create({ databaseUrl: c.db.url, queue: c.queue, queuePrefix: c.queuePrefix, clock });
+    workers.push(inst);
+    await inst.startWorkers();
+    return inst;
+  }
+  async function kill(inst: SubgraphInstance): Promise<void> {
+    workers.splice(workers.indexOf(inst), 1);
+    await inst.close();
+  }
+  /** the queue of a consumer lost, as when Redis restarts without persistence */
+  async function loseQueue(consumer: string): Promise<void> {
+    const q = createQueue(consumerQueueName(consumer), city().queue, { prefix: city().queuePrefix });
+    await q.obliterate({ force: true });
+    await q.close();
+  }
+  /** what the civic worker's relay sent before it died: exactly one message */
+  async function relayCivicOnce(): Promise<number> {
+    const relay = new OutboxRelay({ dataSource: city().instances.civic.dataSource, schema: 'civic', connection: city().queue, prefix: city().queuePrefix });
+    try {
+      return await relay.relayOnce();
+    } finally {
+      await relay.stop();
+    }
+  }
+  /** stops every worker still running, the newest first */
+  async function closeAll(): Promise<void> {
+    for (const w of workers.splice(0).reverse()) await w.close();
+  }
+  return { workers, startWorker, kill, loseQueue, relayCivicOnce, closeAll };
 }

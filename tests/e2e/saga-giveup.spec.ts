@@ -1,14 +1,12 @@
 import { registry } from '@citypoints/registry';
 import { civicModule, GIVE_UP_AFTER_MS, REDEMPTION_SETTLED_CHANNEL, resumePendingRedemptions, type CivicRuntime } from '@citypoints/civic';
 import { decideRedemption, volunteering, type VolunteeringRuntime } from '@citypoints/volunteering';
-import { consumerQueueName, OutboxRelay } from '@citypoints/events';
-import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
-import { createQueue } from '@citypoints/jobs';
+import type { SubgraphInstance } from '@citypoints/federation';
 import { DAY } from '@citypoints/kit';
 import { codes, eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/test-city';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { sagaFixture } from './saga-fixture';
+import { sagaFixture, sagaWorkers } from './saga-fixture';
 
 /**
  * A merchant at the till gets the outcome of a volunteer-points redemption from the redeem
@@ -25,7 +23,7 @@ describe('a volunteer-points redemption answers its outcome, and one pending too
   let city: TestCity;
   const clock = new FixedClock(new Date('2026-07-01T02:00:00Z'));
   const f = sagaFixture(() => city, () => clock.now());
-  const workers: SubgraphInstance[] = [];
+  const { workers, startWorker, kill, loseQueue, relayCivicOnce: relayOnce } = sagaWorkers(() => city, clock);
   /** long enough for a decision on a loaded machine, within the gateway's 30 s */
   const WAIT_FOR_DECISION_MS = 20_000;
   /** for the redeems that cannot be decided (a consumer stopped): how long they wait before PENDING */
@@ -34,31 +32,8 @@ describe('a volunteer-points redemption answers its outcome, and one pending too
   /** the civic worker's own recovery job stays out of the way: the tests run the recovery themselves */
   const civicWorkerModule = civicModule({ resumeAfterMs: 3650 * DAY, giveUpAfterMs: 7300 * DAY });
 
-  async function startWorker(m: SubgraphModule): Promise<SubgraphInstance> {
-    const inst = await m.create({ databaseUrl: city.db.url, queue: city.queue, queuePrefix: city.queuePrefix, clock });
-    workers.push(inst);
-    await inst.startWorkers();
-    return inst;
-  }
-  async function kill(inst: SubgraphInstance): Promise<void> {
-    workers.splice(workers.indexOf(inst), 1);
-    await inst.close();
-  }
-  /** the queue of a consumer lost, as when Redis restarts without persistence */
-  async function loseQueue(consumer: string): Promise<void> {
-    const q = createQueue(consumerQueueName(consumer), city.queue, { prefix: city.queuePrefix });
-    await q.obliterate({ force: true });
-    await q.close();
-  }
   /** what the civic worker's relay sent before it died */
-  async function relayCivicOnce(): Promise<void> {
-    const relay = new OutboxRelay({ dataSource: civicRt().ds, schema: 'civic', connection: city.queue, prefix: city.queuePrefix });
-    try {
-      expect(await relay.relayOnce()).toBe(1);
-    } finally {
-      await relay.stop();
-    }
-  }
+  const relayCivicOnce = async () => expect(await relayOnce()).toBe(1);
   /** the redeem's wait, for the redeems of one test */
   async function waiting<T>(ms: number, run: () => Promise<T>): Promise<T> {
     const before = civicRt().options.redeemWaitMs;

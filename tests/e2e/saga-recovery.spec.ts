@@ -1,11 +1,9 @@
 import { registry } from '@citypoints/registry';
 import { civic, resumePendingRedemptions, RESUME_AFTER_MS, type CivicRuntime } from '@citypoints/civic';
 import { decideRedemption, volunteering, type VolunteeringRuntime } from '@citypoints/volunteering';
-import { consumerQueueName, OutboxRelay } from '@citypoints/events';
-import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
-import { createQueue } from '@citypoints/jobs';
+import type { SubgraphInstance } from '@citypoints/federation';
 import { eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/test-city';
-import { sagaFixture } from './saga-fixture';
+import { sagaFixture, sagaWorkers } from './saga-fixture';
 
 /**
  * A volunteer-points redemption stopped between its steps — a worker killed, and the message it
@@ -19,34 +17,10 @@ describe('the volunteer-points saga recovers from a worker killed between the st
   let city: TestCity;
   const clock = new FixedClock(new Date('2026-06-01T02:00:00Z'));
   const f = sagaFixture(() => city, () => clock.now());
-  const workers: SubgraphInstance[] = [];
+  const { workers, startWorker, kill, loseQueue, relayCivicOnce: relayOnce } = sagaWorkers(() => city, clock);
 
-  /** a worker process of a subgraph: its own instance, its own pool, its workers started */
-  async function startWorker(m: SubgraphModule): Promise<SubgraphInstance> {
-    const inst = await m.create({ databaseUrl: city.db.url, queue: city.queue, queuePrefix: city.queuePrefix, clock });
-    workers.push(inst);
-    await inst.startWorkers();
-    return inst;
-  }
-  async function kill(inst: SubgraphInstance): Promise<void> {
-    workers.splice(workers.indexOf(inst), 1);
-    await inst.close();
-  }
-  /** the queue of a consumer lost, as when Redis restarts without persistence */
-  async function loseQueue(consumer: string): Promise<void> {
-    const q = createQueue(consumerQueueName(consumer), city.queue, { prefix: city.queuePrefix });
-    await q.obliterate({ force: true });
-    await q.close();
-  }
   /** what the civic worker's relay sent before it died */
-  async function relayCivicOnce(): Promise<void> {
-    const relay = new OutboxRelay({ dataSource: civicRt().ds, schema: 'civic', connection: city.queue, prefix: city.queuePrefix });
-    try {
-      expect(await relay.relayOnce()).toBe(1);
-    } finally {
-      await relay.stop();
-    }
-  }
+  const relayCivicOnce = async () => expect(await relayOnce()).toBe(1);
   const civicRt = () => city.instances.civic.runtime as CivicRuntime;
   const volRt = () => city.instances.volunteering.runtime as VolunteeringRuntime;
   const decided = (id: string) =>
