@@ -280,8 +280,8 @@ export async function decideRewards(rt: Pick<SocialOrganisationsRuntime, 'clock'
     [year],
   );
   const places = rewardPlaces(scheme.definition, graded.map((g) => ({ uscc: g.uscc, kind: g.kind, points: Number(g.points) })));
-  // only the rows whose place changes are written (a place lost, a place won or moved); the
-  // time a row's place was last decided goes with it
+  // only the rows whose place changes (a place lost, a place won or moved) or that no decision
+  // has covered yet are written; the time a row's place was last decided goes with it
   const won = [...places];
   await m.query(
     `WITH places AS (SELECT * FROM unnest($2::text[], $3::int[], $4::numeric[]) AS p(uscc, rank, amount))
@@ -289,7 +289,7 @@ export async function decideRewards(rt: Pick<SocialOrganisationsRuntime, 'clock'
         SET rewarded = p.uscc IS NOT NULL, reward_rank = p.rank, reward_amount = p.amount, rewards_decided_at = $5
        FROM "${SCHEMA}".gradings s LEFT JOIN places p ON p.uscc = s.uscc
       WHERE g.year = $1 AND s.year = $1 AND s.uscc = g.uscc
-        AND (g.rewarded IS DISTINCT FROM (p.uscc IS NOT NULL) OR g.reward_rank IS DISTINCT FROM p.rank OR g.reward_amount IS DISTINCT FROM p.amount)`,
+        AND (g.rewards_decided_at IS NULL OR g.rewarded IS DISTINCT FROM (p.uscc IS NOT NULL) OR g.reward_rank IS DISTINCT FROM p.rank OR g.reward_amount IS DISTINCT FROM p.amount)`,
     [year, won.map(([u]) => u), won.map(([, p]) => p.rank), won.map(([, p]) => p.amount), rt.clock.now()],
   );
 }
