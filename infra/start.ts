@@ -175,7 +175,7 @@ async function main() {
       const workers = run('all', 'worker', 'infra/workers.ts');
       for (const [k, m] of CITY.entries()) {
         const inst = instances[k];
-        servers.push(await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: e[m.portVariable], host: e.SUBGRAPH_HOST, subgraphSecret: subgraphSecret(e), ready: inst.ready, runtime: inst.runtime }));
+        servers.push(await startSubgraphServer({ name: m.name, schema: inst.federated.schema, port: e[m.portVariable], host: e.SUBGRAPH_HOST, subgraphSecret: subgraphSecret(e), ready: inst.ready, runtime: inst.runtime, routes: inst.routes?.bind(inst) }));
       }
       // the gateway's rate limits and job dashboard use the database and queue backend this city runs on
       const gatewayEnv: Env = { ...e, DATABASE_URL: databaseUrl, QUEUE_BACKEND: queue.kind, REDIS_URL: queue.kind === 'redis' ? queue.url : e.REDIS_URL };

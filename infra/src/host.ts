@@ -4,6 +4,7 @@ import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
 import { systemClock } from '@citypoints/kit';
 import type { Env } from '@citypoints/config';
 import { logger } from '@citypoints/log';
+import { internalCalls } from '@citypoints/process';
 
 export type Log = (message: string) => void;
 
@@ -23,9 +24,11 @@ export async function hostDeps(e: Env, log: Log): Promise<{ databaseUrl: string;
  */
 export async function createInstances(modules: SubgraphModule[], e: Env, databaseUrl: string, queue: QueueConnection, log: Log): Promise<SubgraphInstance[]> {
   const out: SubgraphInstance[] = [];
+  // read-through to registry and myData's fan-out call the other subgraphs' internal routes
+  const internal = internalCalls(e);
   try {
     for (const m of modules) {
-      out.push(await m.create({ databaseUrl, queue, queuePrefix: e.QUEUE_PREFIX, clock: systemClock, log: (s) => log(`${m.name}: ${s}`) }));
+      out.push(await m.create({ databaseUrl, queue, queuePrefix: e.QUEUE_PREFIX, clock: systemClock, log: (s) => log(`${m.name}: ${s}`), internal }));
     }
     return out;
   } catch (err) {

@@ -53,6 +53,13 @@ describe('read-your-writes across subgraphs', () => {
     expect(row).toEqual({ division_code: VILLAGE, hukou: 'MIGRANT', versions: { identity: 1, place: 1, household: 1 } });
   });
 
+  it("a department's cross-domain view of a resident registered a moment ago has their civic card", async () => {
+    const r = await seed(city).resident({ divisionCode: VILLAGE, hukou: 'MIGRANT' });
+    expect(await city.instances.civic.dataSource.query(`SELECT id FROM civic.residents WHERE id = $1`, [r.id])).toEqual([]);
+    const view = ok(await city.query(`query($id: ID!) { resident(id: $id) { id civicCard { balance resident { id } } } }`, { id: r.id }, admin)).resident;
+    expect(view).toEqual({ id: r.id, civicCard: { balance: 0, resident: { id: r.id } } });
+  });
+
   it('an enterprise registered a moment ago has its credit checked, an organisation its indicator recorded', async () => {
     const s = seed(city);
     const enterprise = await s.enterprise({ divisionCode: TOWN });

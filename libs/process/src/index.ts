@@ -34,9 +34,14 @@ function subgraphUrl(e: Env, name: string): string | undefined {
   return typeof port === 'number' ? `http://${e.SUBGRAPH_HOST}:${port}/graphql` : undefined;
 }
 
+/** How a subgraph calls another's internal routes (signed): where each listens, and the shared secret. */
+export function internalCalls(e: Env): { urlOf: (name: string) => string | undefined; secret: string } {
+  return { urlOf: (name: string) => subgraphUrl(e, name), secret: subgraphSecret(e) };
+}
+
 async function open(m: SubgraphModule, log: (s: string) => void): Promise<{ inst: SubgraphInstance; deps: ProcessDeps }> {
   const deps = await processDeps(log);
-  const internal = { urlOf: (name: string) => subgraphUrl(deps.env, name), secret: subgraphSecret(deps.env) };
+  const internal = internalCalls(deps.env);
   const inst = await m.create({ databaseUrl: deps.databaseUrl, queue: deps.queue, queuePrefix: deps.env.QUEUE_PREFIX, clock: systemClock, log, internal });
   return { inst, deps };
 }

@@ -9,7 +9,7 @@ import { ResidentRef } from '../residents/resident.type';
 import { CivicRecordConnection } from '../records/record.type';
 import { recordsOfResident } from '../records/record.service';
 import { currentRules, privilegesFor, type VersionedRules } from '../rules/rules.service';
-import { cardLoader, ensureCards, openPassbook, requireCard } from './card.service';
+import { ensureCards, findCard, openPassbook, requireCard } from './card.service';
 import { CivicCard, PassbookKind } from './card.type';
 
 const rulesOfRequest = (ctx: Context) => loader<string, VersionedRules>(ctx, 'civicRules', async (keys) => {
@@ -68,7 +68,7 @@ export class CivicCardResolver {
 export class ResidentCivicResolver {
   @FieldResolver(() => CivicCard, { nullable: true })
   civicCard(@Root() r: ResidentRef, @Ctx() ctx: Context): Promise<CivicCard | null> {
-    return cardLoader(ctx).load(r.id);
+    return findCard(ctx, r.id);
   }
 }
 

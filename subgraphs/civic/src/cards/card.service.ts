@@ -181,10 +181,16 @@ export function cardLoader(ctx: Ctx) {
   });
 }
 
-export async function requireCard(ctx: Ctx, residentId: string): Promise<CivicCard> {
-  let card = await cardLoader(ctx).load(residentId);
+/** A resident's card, or null when neither civic nor registry knows the resident. */
+export async function findCard(ctx: Ctx, residentId: string): Promise<CivicCard | null> {
+  const card = await cardLoader(ctx).load(residentId);
+  if (card) return card;
   // a resident registry knows but no event has brought yet: asked of registry, then read again
-  if (!card && (await ensureResidents(ctx, [residentId])).size) card = await cardLoader(ctx).clear(residentId).load(residentId);
+  return (await ensureResidents(ctx, [residentId])).size ? cardLoader(ctx).clear(residentId).load(residentId) : null;
+}
+
+export async function requireCard(ctx: Ctx, residentId: string): Promise<CivicCard> {
+  const card = await findCard(ctx, residentId);
   if (!card) throw notFound('resident', residentId);
   return card;
 }
