@@ -121,6 +121,11 @@ describe('civic review workflow through the gateway', () => {
     expect(codes(await city.query(`mutation { setPublicityWindow(divisionCode: "441900121", days: 3) }`, {}, official))).toEqual(['FORBIDDEN']);
     const bad = await city.query(`mutation { defineBehaviourItem(input: { code: "LOUD_MUSIC", label: "深夜噪音", category: "PUBLIC_PLACE_INCIVILITY", points: 5, divisionCode: "${TOWN}" }) { code } }`, {}, official);
     expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+    // a category named after an Object.prototype member is no category
+    for (const category of ['valueOf', 'constructor', '__proto__']) {
+      const odd = await city.query(`mutation($c: String!) { defineBehaviourItem(input: { code: "ODD_ITEM", label: "奇怪", category: $c, points: -1, divisionCode: "${TOWN}" }) { code } }`, { c: category }, official);
+      expect(codes(odd)).toEqual(['BAD_USER_INPUT']);
+    }
     const item = ok(await city.query(`mutation { defineBehaviourItem(input: { code: "LOUD_MUSIC", label: "深夜噪音", category: "PUBLIC_PLACE_INCIVILITY", points: -4, monthlyCap: 8, divisionCode: "${TOWN}" }) { code points monthlyCap divisionCode passbook } }`, {}, official));
     expect(item.defineBehaviourItem).toEqual({ code: 'LOUD_MUSIC', points: -4, monthlyCap: 8, divisionCode: TOWN, passbook: 'CIVIC' });
     const list = ok(await city.query(`{ behaviourItems(divisionCode: "${VILLAGE}") { code category } }`, {}, official)).behaviourItems;

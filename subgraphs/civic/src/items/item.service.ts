@@ -82,7 +82,8 @@ export async function defineItem(rt: CivicRuntime, caller: Caller, input: Define
   if (cap !== null && (!Number.isInteger(cap) || cap <= 0)) throw badInput('monthlyCap must be a positive whole number', { field: 'monthlyCap' });
   return rt.ds.transaction(async (m) => {
     const { rules } = await currentRules(m, rt.clock);
-    const bounds = rules.categories[input.category];
+    // own keys only: a category named after an Object.prototype member (valueOf, constructor …) is no category
+    const bounds = Object.prototype.hasOwnProperty.call(rules.categories, input.category) ? rules.categories[input.category] : undefined;
     if (!bounds) throw badInput(`category must be one of ${Object.keys(rules.categories).join(', ')}`, { field: 'category' });
     if (input.points < bounds.min || input.points > bounds.max) {
       throw badInput(`points of a ${input.category} item must be from ${bounds.min} to ${bounds.max}`, { field: 'points' });
