@@ -150,7 +150,8 @@ describe(`every mutation under hostile input, through the gateway (part ${part} 
     for (const t of tables) {
       await ds.query(`CREATE TRIGGER fuzz_watch AFTER INSERT OR UPDATE OR DELETE ON "${t.schema}"."${t.table}" FOR EACH ROW EXECUTE FUNCTION fuzz_watch.log_write()`);
     }
-  });
+    // the whole city starts here, with a trigger on every table: slow on a loaded machine
+  }, 240_000);
   afterAll(() => city?.close());
 
   it('has mutations to fuzz', () => {
