@@ -130,7 +130,6 @@ function validHousehold(raw: string | null | undefined): string | null {
 
 const factsOf = (r: ResidentDbRow): ResidentFactsSource => ({
   id: r.id,
-  idNumber: r.id_number,
   name: r.name,
   birthDate: r.birth_date,
   hukou: r.hukou,
