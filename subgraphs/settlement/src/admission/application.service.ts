@@ -345,7 +345,7 @@ export async function withdrawSchoolApplication(rt: SettlementRuntime, caller: C
 
 async function audit(ctx: Ctx, apps: SchoolApplication[], action: string): Promise<void> {
   if (mustAuditRead(ctx.caller) && apps.length) {
-    await writeAudit(ctx.rt.ds, SCHEMA, ctx.caller, { action, subjectType: 'SchoolApplication', subjectIds: apps.map((a) => a.applicationNo), fields: ['childName', 'points', 'rank'] });
+    await writeAudit(ctx.rt.ds, SCHEMA, ctx.caller, { at: ctx.rt.clock.now(), action, subjectType: 'SchoolApplication', subjectIds: apps.map((a) => a.applicationNo), fields: ['childName', 'points', 'rank'] });
   }
 }
 
