@@ -1,5 +1,5 @@
 import { registry } from '@citypoints/registry';
-import { civicModule, GIVE_UP_AFTER_MS, REDEMPTION_SETTLED_CHANNEL, resumePendingRedemptions, type CivicRuntime } from '@citypoints/civic';
+import { applyDebitDecision, civicModule, GIVE_UP_AFTER_MS, REDEMPTION_SETTLED_CHANNEL, resumePendingRedemptions, type CivicRuntime } from '@citypoints/civic';
 import { decideRedemption, volunteering, type VolunteeringRuntime } from '@citypoints/volunteering';
 import type { SubgraphInstance } from '@citypoints/federation';
 import { DAY } from '@citypoints/kit';
@@ -219,5 +219,69 @@ describe('a volunteer-points redemption answers its outcome, and one pending too
     expect(await f.stock(item.merchantId, item.id)).toBe(2);
     expect(ok(await f.redeem(r.token, r.cardNo, item.id, { key })).redeem).toMatchObject({ id: p.id, status: 'COMPLETED', balanceAfter: 30 });
     expect(await invariants()).toEqual([]);
+  });
+  describe("the holder's one-time code", () => {
+    const issueCode = async (token: string) => ok(await city.query(`mutation { issueRedemptionCode { code } }`, {}, token)).issueRedemptionCode.code as string;
+    const codeOf = async (redemptionId: string) =>
+      (await civicRt().ds.query(`SELECT c.used_at, c.expires_at FROM civic.redemption_codes c JOIN civic.redemptions r ON r.holder_code_id = c.id WHERE r.id = $1`, [redemptionId]))[0] as { used_at: Date | null; expires_at: Date };
+
+    it('a redemption refused for want of points gives the code back: the retry at the till spends it once, and a repeated refusal changes nothing', async () => {
+      const r = await f.resident();
+      await f.earn(r, 3);
+      const item = await f.shelf(20, 3);
+      const code = await issueCode(r.token);
+      const refused = await f.redeem(item.token, r.cardNo, item.id, { quantity: 2, holderCode: code });
+      expect(codes(refused)).toEqual(['INSUFFICIENT_POINTS']);
+      const failedId = f.outcomeId(refused);
+      expect(await saga(failedId)).toMatchObject({ status: 'FAILED', failure: 'INSUFFICIENT_POINTS' });
+      expect((await codeOf(failedId)).used_at).toBeNull();
+
+      // the holder takes one instead: the same code pays for it, once
+      const retried = ok(await f.redeem(item.token, r.cardNo, item.id, { holderCode: code })).redeem;
+      expect(retried).toMatchObject({ status: 'COMPLETED', totalPoints: 20 });
+      expect(await f.volunteerPoints(r)).toBe(10);
+      expect(await f.stock(item.merchantId, item.id)).toBe(2);
+      expect(codes(await f.redeem(item.token, r.cardNo, item.id, { holderCode: code }))).toEqual(['FORBIDDEN']);
+
+      // the refusal delivered again finds the redemption settled: the code stays spent by the retry
+      await civicRt().ds.transaction(async (m) => {
+        expect(await applyDebitDecision(civicRt(), m, { redemptionId: failedId, outcome: 'REFUSED', balanceAfter: null, cause: 'INSUFFICIENT_POINTS' })).toBe('FAILED');
+      });
+      expect((await codeOf(failedId)).used_at).not.toBeNull();
+      expect(codes(await f.redeem(item.token, r.cardNo, item.id, { holderCode: code }))).toEqual(['FORBIDDEN']);
+      expect(await f.stock(item.merchantId, item.id)).toBe(2);
+      expect(await invariants()).toEqual([]);
+    });
+
+    it('a redemption given up a day later gives the code back live for the time it had left', async () => {
+      const r = await f.resident();
+      await f.earn(r, 5);
+      const item = await f.shelf(20, 3);
+      const code = await issueCode(r.token);
+      await kill(volunteeringWorker);
+      const p = await waiting(WAIT_IN_VAIN_MS, async () => ok(await f.redeem(item.token, r.cardNo, item.id, { key: randomUUID(), holderCode: code })).redeem);
+      expect(p.status).toBe('PENDING');
+      const spent = await codeOf(p.id);
+      expect(spent.used_at).not.toBeNull();
+      const left = spent.expires_at.getTime() - spent.used_at!.getTime();
+      await requested(p.id);
+      await loseQueue('volunteering');
+      clock.advance(GIVE_UP_AFTER_MS);
+      expect(await resumePendingRedemptions(civicRt())).toBe(1);
+      volunteeringWorker = await startWorker(volunteering);
+      expect(await f.settled(r.token, p.id)).toMatchObject({ status: 'FAILED', failure: 'ABANDONED' });
+      expect(await f.volunteerPoints(r)).toBe(50);
+      expect(await f.stock(item.merchantId, item.id)).toBe(3);
+      const released = await codeOf(p.id);
+      expect(released.used_at).toBeNull();
+      expect(released.expires_at.getTime()).toBeGreaterThan(clock.now().getTime());
+      expect(released.expires_at.getTime() - clock.now().getTime()).toBeLessThanOrEqual(left);
+
+      const retried = ok(await f.redeem(item.token, r.cardNo, item.id, { holderCode: code })).redeem;
+      expect(retried).toMatchObject({ status: 'COMPLETED', totalPoints: 20 });
+      expect(await f.volunteerPoints(r)).toBe(30);
+      expect(await f.stock(item.merchantId, item.id)).toBe(2);
+      expect(await invariants()).toEqual([]);
+    });
   });
 });

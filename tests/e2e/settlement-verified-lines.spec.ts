@@ -329,4 +329,87 @@ describe('lines verified from the city’s own records', () => {
     const after = ok(await city.query(HUKOU, { n: h.applicationNo }, hukouOfficer)).householdApplication.points;
     expect(lineOf(after.lines, 'VOLUNTEER_HOURS')).toMatchObject({ verified: '100', source: 'officer' });
   });
+  describe('simulated under a draft', () => {
+    const SIMULATE = `mutation($kind: SchemeKind!, $year: Int!, $d: JSON!, $town: ID) { simulatePointsScheme(kind: $kind, year: $year, definition: $d, townCode: $town) { id } }`;
+    const SIM = `query($id: ID!) { schemeSimulation(id: $id) { status error applications movers(first: 200) { applicationNo totalBefore totalAfter } } }`;
+    type Mover = { applicationNo: string; totalBefore: number; totalAfter: number };
+
+    async function simulate(year: number, d: unknown): Promise<{ status: string; error: string | null; applications: number; movers: Mover[] }> {
+      const { id } = ok(await city.query(SIMULATE, { kind: 'SCHOOL_ADMISSION', year, d, town: TOWN }, education)).simulatePointsScheme;
+      return eventually(async () => {
+        const sim = ok(await city.query(SIM, { id }, education)).schemeSimulation;
+        return ['COMPLETED', 'FAILED'].includes(sim.status) ? sim : null;
+      });
+    }
+
+    const definitionOf = async (year: number) => ok(await city.query(`{ pointsScheme(kind: SCHOOL_ADMISSION, year: ${year}) { definition } }`, {}, education)).pointsScheme.definition;
+
+    it("a draft declaring the parent's hours verified from volunteering, at new points, moves the applicants with confirmed hours as a real run would; an officer's verdict holds", async () => {
+      // the 2026 intake, scored under a version that verifies nothing from records
+      clock.set('2026-03-10T02:00:00Z');
+      const withHours = await resident();
+      const without = await resident();
+      const judged = await resident();
+      await confirmHours(withHours, 120);
+      await confirmHours(judged, 200);
+      await projectedHours(withHours, 120);
+      await projectedHours(judged, 200);
+      const submit2026 = async (parentId: string, indicators: { code: string; value: string }[]) => {
+        const i = { parentId, childName: '陈小明', childIdNumber: childId(2020), year: 2026, grade: 'PRIMARY_1', townCode: TOWN, preferences: [schools.PRIMARY_1], indicators };
+        return ok(await city.query(SUBMIT, { i }, education)).submitSchoolApplication as { applicationNo: string; points: { total: number; lines: Line[] } };
+      };
+      const education2026 = [{ code: 'EDUCATION', value: 'COLLEGE' }];
+      const a = await submit2026(withHours, education2026);
+      const b = await submit2026(without, education2026);
+      const c = await submit2026(judged, [...education2026, { code: PARENT_HOURS, value: '200' }]);
+      for (const no of [a.applicationNo, b.applicationNo, c.applicationNo]) ok(await city.query(VERIFY, { n: no, v: [{ code: 'EDUCATION', status: 'VERIFIED' }] }, education));
+      ok(await city.query(VERIFY, { n: c.applicationNo, v: [{ code: PARENT_HOURS, status: 'VERIFIED', verifiedValue: '50' }] }, education));
+      const live = await app(a.applicationNo);
+      expect(lineOf(live.points.lines, PARENT_HOURS)).toMatchObject({ status: 'CLAIMED', points: 0, source: null });
+      const base = live.points.total;
+      expect((await app(b.applicationNo)).points.total).toBe(base);
+      expect((await app(c.applicationNo)).points.total).toBe(base + 2);
+
+      const d = JSON.parse(JSON.stringify(await definitionOf(2026)));
+      const item = d.items.find((x: { code: string }) => x.code === PARENT_HOURS);
+      expect(item).toMatchObject({ kind: 'PER_UNIT', unit: 50, points: 2 });
+      expect(item.verifiedFrom).toBeUndefined();
+      Object.assign(item, { points: 3, cap: 15, verifiedFrom: { source: 'volunteering', fact: 'confirmedHours', subject: 'PARENT', windowYears: 5 } });
+      const sim = await simulate(2026, d);
+      expect(sim).toMatchObject({ status: 'COMPLETED', error: null, applications: 3 });
+      // 120 hours from the records: 2 units at 3; the officer's 50 hours (not the 200 recorded): 1 unit at 3
+      expect(sim.movers.sort((x, y) => x.totalAfter - y.totalAfter)).toEqual([
+        { applicationNo: c.applicationNo, totalBefore: base + 2, totalAfter: base + 3 },
+        { applicationNo: a.applicationNo, totalBefore: base, totalAfter: base + 6 },
+      ]);
+      // nothing live moved
+      expect((await app(a.applicationNo)).points.total).toBe(base);
+    });
+
+    it('a draft keeping the declarations moves nobody; one dropping the declaration gives the lines back to their claims', async () => {
+      clock.set(NOW);
+      const parent = await resident();
+      await confirmHours(parent, 120);
+      await projectedHours(parent, 120);
+      const claimed = await resident();
+      await confirmHours(claimed, 60);
+      await projectedHours(claimed, 60);
+      const a = await submit(parent);
+      const b = await submit(claimed, [{ code: PARENT_HOURS, value: '300' }]);
+      expect(lineOf(a.points.lines, PARENT_HOURS)).toMatchObject({ verified: '120', points: 4, source: 'volunteering' });
+      expect(lineOf(b.points.lines, PARENT_HOURS)).toMatchObject({ claimed: '300', verified: '60', points: 2, source: 'volunteering' });
+      const inForce = await definitionOf(YEAR);
+      const same = await simulate(YEAR, inForce);
+      expect(same).toMatchObject({ status: 'COMPLETED', movers: [] });
+
+      const d = JSON.parse(JSON.stringify(inForce));
+      delete d.items.find((x: { code: string }) => x.code === PARENT_HOURS).verifiedFrom;
+      const dropped = await simulate(YEAR, d);
+      expect(dropped.status).toBe('COMPLETED');
+      const moved = new Map(dropped.movers.map((m) => [m.applicationNo, m]));
+      expect(moved.get(a.applicationNo)).toMatchObject({ totalBefore: 4, totalAfter: 0 });
+      // back to the family's claim, which nobody has verified
+      expect(moved.get(b.applicationNo)).toMatchObject({ totalBefore: 2, totalAfter: 0 });
+    });
+  });
 });

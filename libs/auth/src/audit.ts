@@ -25,19 +25,24 @@ export function auditMigrationSql(schema: string): { up: string[]; down: string[
 }
 
 export interface AuditEntry {
+  /** when the read happened, by the subgraph's injected clock (not the database's now()) */
+  at: Date;
   action: string;
   subjectType: string;
   subjectIds: string[];
   fields?: string[];
 }
 
-/** Writes audit rows: who, what, when and for what purpose. */
+/**
+ * Writes audit rows: who, what, when and for what purpose. The time is the caller's clock, as every
+ * other time a subgraph records, so a test on a fixed clock sees its reads where its writes are.
+ */
 export async function writeAudit(db: EntityManager | DataSource, schema: string, caller: Caller, e: AuditEntry): Promise<void> {
   if (e.subjectIds.length === 0) return;
   await db.query(
-    `INSERT INTO "${schema}"."audit_log" (actor, roles, department, purpose, action, subject_type, subject_id, fields)
-     SELECT $1, $2, $3, $4, $5, $6, s, $8 FROM unnest($7::text[]) AS s`,
-    [caller.sub, caller.roles, caller.department ?? null, caller.purpose ?? null, e.action, e.subjectType, e.subjectIds, e.fields ?? []],
+    `INSERT INTO "${schema}"."audit_log" (at, actor, roles, department, purpose, action, subject_type, subject_id, fields)
+     SELECT $9, $1, $2, $3, $4, $5, $6, s, $8 FROM unnest($7::text[]) AS s`,
+    [caller.sub, caller.roles, caller.department ?? null, caller.purpose ?? null, e.action, e.subjectType, e.subjectIds, e.fields ?? [], e.at],
   );
 }
 

@@ -32,17 +32,28 @@ const divisionCode = z.string().regex(/^[0-9]{2,12}$/, 'not a division code');
 
 export const ORGANISATION_KIND_VALUES = ['CHAMBER_OF_COMMERCE', 'INDUSTRY_ASSOCIATION', 'PRIVATE_NON_ENTERPRISE', 'FOUNDATION'] as const;
 
-/** A resident's whole state as registry publishes it on every registration and change. */
+/**
+ * A resident's state as registry publishes it on every registration and change (schema version 2):
+ * what the consumers keep — the masked name (civic, settlement), the birth date and hukou
+ * (settlement's scoring), the division and the household (all three) — and nothing that names the
+ * person's ID number. Version 1 also carried `idNumberMasked`, whose region and sequence digits
+ * with the birth date spelled the whole ID number on the bus (DOMAIN.md §9); no consumer kept it.
+ * A version-1 payload still parses (the extra field is dropped on parsing), so events published
+ * before the change and waiting in an outbox or a queue are read as before.
+ */
 export const residentState = z.object({
   id: uuid,
   nameMasked: z.string(),
-  idNumberMasked: z.string(),
   birthDate: isoDay,
   hukou: z.enum(['LOCAL', 'MIGRANT']),
   divisionCode,
   householdId: z.string().nullable(),
 });
 export type ResidentState = z.infer<typeof residentState>;
+
+/** Version 1 of the resident state, as producers before schema version 2 published it: read, never published. */
+export const residentStateV1 = residentState.extend({ idNumberMasked: z.string() });
+export type ResidentStateV1 = z.infer<typeof residentStateV1>;
 
 const householdMove = z.object({ residentId: uuid, householdId: z.string().min(1) });
 
@@ -67,8 +78,8 @@ const membership = z.object({ organisationUscc: z.string().min(1), enterpriseUsc
 
 /** Registry's facts. Resident events are versioned per resident; household events per household. */
 export const REGISTRY_TOPICS = {
-  residentRegistered: defineTopic('registry.resident.registered', 1, residentState),
-  residentChanged: defineTopic('registry.resident.changed', 1, residentState),
+  residentRegistered: defineTopic('registry.resident.registered', 2, residentState),
+  residentChanged: defineTopic('registry.resident.changed', 2, residentState),
   householdJoined: defineTopic('registry.household.joined', 1, householdMove),
   householdLeft: defineTopic('registry.household.left', 1, householdMove),
   enterpriseRegistered: defineTopic('registry.enterprise.registered', 1, enterpriseState),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, DataSource, openSubgraphDataSource, TestDatabase } from '@citypoints/db';
-import { defineProjection, REGISTRY_TOPICS, type DomainEvent, type ResidentState } from '../src';
+import { defineProjection, REGISTRY_TOPICS, type DomainEvent, type ResidentState, type ResidentStateV1 } from '../src';
 
 const groups = {
   place: { division_code: (p: ResidentState) => p.divisionCode },
@@ -31,7 +31,7 @@ describe('defineProjection', () => {
     await db.drop();
   });
 
-  const state = (id: string, divisionCode: string, householdId: string | null): ResidentState => ({
+  const state = (id: string, divisionCode: string, householdId: string | null): ResidentStateV1 => ({
     id,
     nameMasked: '李*',
     idNumberMasked: '4419**********1234',
@@ -40,7 +40,7 @@ describe('defineProjection', () => {
     divisionCode,
     householdId,
   });
-  const event = (topic: string, version: number, payload: ResidentState): DomainEvent => ({
+  const event = (topic: string, version: number, payload: ResidentStateV1): DomainEvent => ({
     id: randomUUID(),
     topic,
     aggregateId: payload.id,

@@ -13,6 +13,7 @@ import { EventVersions1764900000000 } from './migrations/1764900000000-EventVers
 import { EventTraceContext1765000000000 } from './migrations/1765000000000-EventTraceContext';
 import { VolunteerExchange1764950000000 } from './migrations/1764950000000-VolunteerExchange';
 import { RedemptionGiveUp1764960000000 } from './migrations/1764960000000-RedemptionGiveUp';
+import { ReleasedHolderCodes1765100000000 } from './migrations/1765100000000-ReleasedHolderCodes';
 import { exchangeHandlers } from './exchange/volunteer-redemption';
 import { RedemptionNotices } from './exchange/redemption-notices';
 import { civicOptionsFromEnv, type CivicOptions } from './config';
@@ -32,7 +33,7 @@ const RHYTHM_SCHEDULES: readonly { id: string; pattern: string; data: RhythmJobD
   { id: 'civic:yearly-evaluation', pattern: '0 2 1 1 *', data: { kind: 'YEARLY_EVALUATION' } },
 ]);
 
-export const MIGRATIONS = Object.freeze([Init1764400000000, HolderConsent1764600000000, CallerScopedKeys1764700000000, PausedPublicity1764800000000, EventVersions1764900000000, VolunteerExchange1764950000000, RedemptionGiveUp1764960000000, EventTraceContext1765000000000]);
+export const MIGRATIONS = Object.freeze([Init1764400000000, HolderConsent1764600000000, CallerScopedKeys1764700000000, PausedPublicity1764800000000, EventVersions1764900000000, VolunteerExchange1764950000000, RedemptionGiveUp1764960000000, EventTraceContext1765000000000, ReleasedHolderCodes1765100000000]);
 
 /** The module with the saga's options (src/config.ts); tests shrink or stretch its bounds through it. */
 export function civicModule(overrides: Partial<CivicOptions> = {}): SubgraphModule {
@@ -111,6 +112,6 @@ export { SCHEMA as CIVIC_SCHEMA };
 export type { CivicRuntime, Ctx as CivicContext } from './runtime';
 export { runRhythmJob, previousPeriod, type RhythmJobData, type RhythmKind } from './rhythm/rhythm.jobs';
 export { creditFor } from './records/record.rules';
-export { resumePendingRedemptions, RESUME_AFTER_MS, GIVE_UP_AFTER_MS } from './exchange/volunteer-redemption';
+export { applyDebitDecision, resumePendingRedemptions, RESUME_AFTER_MS, GIVE_UP_AFTER_MS } from './exchange/volunteer-redemption';
 export type { CivicOptions } from './config';
 export { SETTLED_CHANNEL as REDEMPTION_SETTLED_CHANNEL } from './exchange/redemption-notices';

@@ -17,6 +17,7 @@ import { LookupAttempts1764200000090 } from './lookup/lookup.migration';
 import { EventVersions1764900000000 } from './migrations/1764900000000-EventVersions';
 import { EventTraceContext1765000000000 } from './migrations/1765000000000-EventTraceContext';
 import { ChildResident1765100000000 } from './migrations/1765100000000-ChildResident';
+import { UnlinkedChildBirthDate1765200000000 } from './migrations/1765200000000-UnlinkedChildBirthDate';
 import { SchemeSimulations1764200000095 } from './simulation/simulation.migration';
 import { createSimulationQueue, startSimulationWorker } from './simulation/simulation.jobs';
 import { residentEventHandlers } from './residents/resident.projection';
@@ -34,7 +35,7 @@ export const settlement: SubgraphModule = {
   buildSchema: buildSettlementSchema,
   async create(deps): Promise<SubgraphInstance<SettlementRuntime>> {
     const log = deps.log ?? (() => undefined);
-    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001, Calendar1764200000002, Procedure1764200000003, SchoolEligibility1764200000004, VerifiableRankings1764200000005, CallerScopedKeys1764200000006, LookupAttempts1764200000090, SchemeSimulations1764200000095, EventVersions1764900000000, VerifiedLines1765000000000, EventTraceContext1765000000000, ChildResident1765100000000] });
+    const ds = await openSubgraphDataSource({ url: deps.databaseUrl, schema: SCHEMA, entities: [], migrations: [Init1764200000000, Publicity1764200000001, Calendar1764200000002, Procedure1764200000003, SchoolEligibility1764200000004, VerifiableRankings1764200000005, CallerScopedKeys1764200000006, LookupAttempts1764200000090, SchemeSimulations1764200000095, EventVersions1764900000000, VerifiedLines1765000000000, EventTraceContext1765000000000, ChildResident1765100000000, UnlinkedChildBirthDate1765200000000] });
     const lifecycle = new Lifecycle({ log });
     lifecycle.connection('database', { close: () => ds.destroy() });
     const rt: SettlementRuntime = {

@@ -175,7 +175,7 @@ export function cardLoader(ctx: Ctx) {
       return toCard(row, accounts);
     });
     if (mustAuditRead(ctx.caller) && seen.length) {
-      await writeAudit(rt.ds, SCHEMA, ctx.caller, { action: 'read', subjectType: 'CivicCard', subjectIds: seen, fields: ['balance', 'passbooks', 'records'] });
+      await writeAudit(rt.ds, SCHEMA, ctx.caller, { at: rt.clock.now(), action: 'read', subjectType: 'CivicCard', subjectIds: seen, fields: ['balance', 'passbooks', 'records'] });
     }
     return out;
   });

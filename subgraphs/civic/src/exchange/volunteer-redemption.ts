@@ -14,7 +14,8 @@ import { announceSettled } from './redemption-notices';
  * 2. volunteering decides once per redemption: it debits the time bank (oldest lots first) or
  *    refuses for want of points, and answers by an event.
  * 3. `applyDebitDecision` — DEBITED completes the redemption; REFUSED compensates: the stock is
- *    released and the redemption FAILED. A decision for a redemption no longer pending changes
+ *    released, the holder's one-time code (when a merchant spent one) is given back, and the
+ *    redemption FAILED. A decision for a redemption no longer pending changes
  *    nothing. The commit notifies the redeem waiting for it.
  *
  * `resumePendingRedemptions` is the recovery of a saga stopped between the steps (a request or an
@@ -75,6 +76,22 @@ export interface DebitDecision {
   cause?: 'INSUFFICIENT_POINTS' | 'ABANDONED' | null;
 }
 
+/**
+ * The compensation's part for the holder: the one-time code a merchant spent on the redemption is
+ * theirs again, live for as long as it had left when it was spent (a redemption given up a day
+ * later would otherwise hand back a long-expired code), so the holder can retry at the till. Runs
+ * once, in the step that fails the redemption; a code spent since is left alone.
+ */
+async function releaseHolderCode(m: EntityManager, redemptionId: string, now: Date): Promise<void> {
+  await m.query(
+    `UPDATE "${SCHEMA}".redemption_codes c SET used_at = NULL, used_by = NULL, expires_at = $2::timestamptz + (c.expires_at - c.used_at)
+       FROM "${SCHEMA}".redemptions r
+      WHERE r.id = $1 AND c.id = r.holder_code_id AND c.used_at IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM "${SCHEMA}".redemptions o WHERE o.holder_code_id = c.id AND o.status <> 'FAILED')`,
+    [redemptionId, now],
+  );
+}
+
 /** Step 3: completes or compensates a pending redemption, once. Returns the status it left. */
 export async function applyDebitDecision(rt: CivicRuntime, m: EntityManager, d: DebitDecision): Promise<string | null> {
   const rows: { status: string }[] = await m.query(
@@ -101,6 +118,7 @@ export async function applyDebitDecision(rt: CivicRuntime, m: EntityManager, d: 
     [lines.map((l) => l.reward_id), lines.map((l) => l.quantity)],
   );
   await m.query(`UPDATE "${SCHEMA}".redemptions SET status = 'FAILED', failure = $3, settled_at = $2 WHERE id = $1`, [d.redemptionId, now, d.cause ?? 'INSUFFICIENT_POINTS']);
+  await releaseHolderCode(m, d.redemptionId, now);
   await announceSettled(m, d.redemptionId);
   return 'FAILED';
 }

@@ -308,7 +308,7 @@ export async function recordById(rt: CivicRuntime, c: Caller | null, id: string)
   const r = rows[0];
   const view = await recordViewFor(rt, caller, r);
   if (!view) throw forbidden("this record is outside the caller's reach");
-  if (mustAuditRead(caller)) await writeAudit(rt.ds, SCHEMA, caller, { action: 'read', subjectType: 'CivicRecord', subjectIds: [r.id], fields: ['resident', 'item', 'evidence'] });
+  if (mustAuditRead(caller)) await writeAudit(rt.ds, SCHEMA, caller, { at: rt.clock.now(), action: 'read', subjectType: 'CivicRecord', subjectIds: [r.id], fields: ['resident', 'item', 'evidence'] });
   return toRecord(r, view);
 }
 

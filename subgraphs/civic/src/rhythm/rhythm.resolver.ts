@@ -56,7 +56,7 @@ async function requireTownReader(rt: CivicRuntime, c: Caller | null, townCode: s
 
 /** A department's read of residents' points leaves an audit row per resident. */
 async function auditDepartmentRead(ctx: Context, subjectType: string, residentIds: string[]): Promise<void> {
-  if (mustAuditRead(ctx.caller)) await writeAudit(ctx.rt.ds, SCHEMA, ctx.caller, { action: 'read', subjectType, subjectIds: residentIds, fields: ['points'] });
+  if (mustAuditRead(ctx.caller)) await writeAudit(ctx.rt.ds, SCHEMA, ctx.caller, { at: ctx.rt.clock.now(), action: 'read', subjectType, subjectIds: residentIds, fields: ['points'] });
 }
 
 @Resolver()

@@ -1,12 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import { publishFact, REGISTRY_TOPICS, type EnterpriseState, type OrganisationState, type ResidentState } from '@citypoints/events';
-import { maskIdNumber, maskName } from '@citypoints/kit';
+import { maskName } from '@citypoints/kit';
 import { SCHEMA } from '../runtime';
 
-/** A resident as registry stores them, in whatever shape the caller read them. */
+/** A resident as registry stores them, in whatever shape the caller read them (the ID number is never published). */
 export interface ResidentFactsSource {
   id: string;
-  idNumber: string;
   name: string;
   birthDate: string;
   hukou: 'LOCAL' | 'MIGRANT';
@@ -19,7 +18,6 @@ export function residentState(r: ResidentFactsSource): ResidentState {
   return {
     id: r.id,
     nameMasked: maskName(r.name),
-    idNumberMasked: maskIdNumber(r.idNumber),
     birthDate: r.birthDate,
     hukou: r.hukou,
     divisionCode: r.divisionCode,

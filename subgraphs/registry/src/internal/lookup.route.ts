@@ -39,7 +39,7 @@ export async function lookup(rt: Pick<RegistryRuntime, 'ds'>, request: LookupReq
   const [r, e, o, byIdNumber] = await Promise.all([
     residents.length
       ? rt.ds.query(
-          `SELECT r.id, r.id_number, r.name, to_char(r.birth_date, 'YYYY-MM-DD') AS birth_date, r.hukou, r.division_code, r.household_id, COALESCE(s.version, 0) AS version
+          `SELECT r.id, r.name, to_char(r.birth_date, 'YYYY-MM-DD') AS birth_date, r.hukou, r.division_code, r.household_id, COALESCE(s.version, 0) AS version
            FROM "${SCHEMA}".residents r LEFT JOIN "${SCHEMA}".outbox_sequence s ON s.stream = $2 AND s.aggregate_id = r.id::text
            WHERE r.id = ANY($1::uuid[])`,
           [residents, streamOf(REGISTRY_TOPICS.residentChanged.topic)],
@@ -70,7 +70,6 @@ export async function lookup(rt: Pick<RegistryRuntime, 'ds'>, request: LookupReq
       version: Number(x.version),
       state: residentState({
         id: String(x.id),
-        idNumber: String(x.id_number),
         name: String(x.name),
         birthDate: String(x.birth_date),
         hukou: x.hukou as 'LOCAL' | 'MIGRANT',

@@ -66,7 +66,7 @@ export const displayName = (r: Resident) => (r.access === 'masked' ? maskName(r.
 
 async function audited(ctx: Ctx, rows: ResidentDbRow[], action: string): Promise<void> {
   if (mustAuditRead(ctx.caller) && rows.length) {
-    await writeAudit(ctx.rt.ds, SCHEMA, ctx.caller, { action, subjectType: 'Resident', subjectIds: rows.map((r) => r.id), fields: ['name', 'idNumber', 'birthDate', 'division', 'household'] });
+    await writeAudit(ctx.rt.ds, SCHEMA, ctx.caller, { at: ctx.rt.clock.now(), action, subjectType: 'Resident', subjectIds: rows.map((r) => r.id), fields: ['name', 'idNumber', 'birthDate', 'division', 'household'] });
   }
 }
 
@@ -130,7 +130,6 @@ function validHousehold(raw: string | null | undefined): string | null {
 
 const factsOf = (r: ResidentDbRow): ResidentFactsSource => ({
   id: r.id,
-  idNumber: r.id_number,
   name: r.name,
   birthDate: r.birth_date,
   hukou: r.hukou,

@@ -247,28 +247,45 @@ export async function refreshSchoolRecordLines(m: Q, fact: Pick<RecordFact, 'sou
 
 /**
  * A resident registry has just registered may be the child of an application submitted before:
- * the open applications whose child has no resident id yet and whose ID number is the one the
- * masked number and the birth date spell (one index probe) are the candidates. Registry's signed
- * lookup decides (it answers the resident id of the ID number); the ones it confirms as this
- * resident link the child, and the lines their scheme declares verified from the child's records
- * follow the records from then on. Runs in the event's transaction: the resident's record lock,
- * the pools' locks, then the rows (the order of a record fact). Writes only applications naming
- * this resident's ID number, and only while unlinked: a second delivery changes nothing.
+ * the open applications whose child has no resident id yet and whose child's ID number holds the
+ * resident's birth date (one index probe) are the candidates. Registry's signed lookup decides (it
+ * answers the resident id of each ID number; the event carries no ID number, not even masked):
+ * the ones it confirms as this resident link the child, and the lines their scheme declares
+ * verified from the child's records follow the records from then on. Runs in the event's
+ * transaction: the resident's record lock, the pools' locks, then the rows (the order of a record
+ * fact). Writes only applications naming this resident's ID number, and only while unlinked: a
+ * second delivery changes nothing.
  */
-export async function linkRegisteredChild(rt: Pick<SettlementRuntime, 'registry'>, m: Q, resident: Pick<ResidentState, 'id' | 'idNumberMasked' | 'birthDate'>): Promise<number> {
-  const masked = resident.idNumberMasked;
-  if (!rt.registry?.configured || !/^\d{6}\*{8}\d{3}[\dX]$/.test(masked) || !/^\d{4}-\d{2}-\d{2}$/.test(resident.birthDate)) return 0;
-  const idNumber = masked.slice(0, 6) + resident.birthDate.replace(/-/g, '') + masked.slice(-4);
-  const open = `child_id_number = $1 AND child_resident_id IS NULL AND status IN ('SUBMITTED', 'VERIFIED')`;
-  const pools: { year: number; town_code: string; grade: string }[] = await m.query(
-    `SELECT DISTINCT year, town_code, grade FROM "${SCHEMA}".school_applications WHERE ${open} ORDER BY year, town_code, grade`,
-    [idNumber],
+/** ID numbers per signed lookup (registry answers at most 500 keys a call) */
+const LOOKUP_BATCH = 500;
+
+export async function linkRegisteredChild(rt: Pick<SettlementRuntime, 'registry'>, m: Q, resident: Pick<ResidentState, 'id' | 'birthDate'>): Promise<number> {
+  if (!rt.registry?.configured || !/^\d{4}-\d{2}-\d{2}$/.test(resident.birthDate)) return 0;
+  const open = `child_resident_id IS NULL AND status IN ('SUBMITTED', 'VERIFIED')`;
+  const candidates: { child_id_number: string }[] = await m.query(
+    `SELECT DISTINCT child_id_number FROM "${SCHEMA}".school_applications WHERE substr(child_id_number, 7, 8) = $1 AND ${open} ORDER BY child_id_number`,
+    [resident.birthDate.replace(/-/g, '')],
   );
-  if (!pools.length) return 0;
-  if ((await rt.registry.residentIdsByIdNumber([idNumber])).get(idNumber) !== resident.id) return 0;
+  if (!candidates.length) return 0;
+  const numbers = candidates.map((c) => c.child_id_number);
+  const mine: string[] = [];
+  for (let i = 0; i < numbers.length; i += LOOKUP_BATCH) {
+    const batch = numbers.slice(i, i + LOOKUP_BATCH);
+    const known = await rt.registry.residentIdsByIdNumber(batch);
+    mine.push(...batch.filter((n) => known.get(n) === resident.id));
+  }
+  if (!mine.length) return 0;
   await lockRecordSubjects(m, [resident.id]);
+  const pools: { year: number; town_code: string; grade: string }[] = await m.query(
+    `SELECT DISTINCT year, town_code, grade FROM "${SCHEMA}".school_applications WHERE child_id_number = ANY($1::text[]) AND ${open} ORDER BY year, town_code, grade`,
+    [mine],
+  );
   for (const p of pools) await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [poolLock(p.year, p.town_code, p.grade)]);
-  const linked = await returning<{ application_no: string }>(m, `UPDATE "${SCHEMA}".school_applications SET child_resident_id = $2 WHERE ${open} RETURNING application_no`, [idNumber, resident.id]);
+  const linked = await returning<{ application_no: string }>(
+    m,
+    `UPDATE "${SCHEMA}".school_applications SET child_resident_id = $2 WHERE child_id_number = ANY($1::text[]) AND ${open} RETURNING application_no`,
+    [mine, resident.id],
+  );
   for (const f of RECORD_FACTS) await refreshSchoolRecordLines(m, f, resident.id);
   return linked.length;
 }
@@ -328,7 +345,7 @@ export async function withdrawSchoolApplication(rt: SettlementRuntime, caller: C
 
 async function audit(ctx: Ctx, apps: SchoolApplication[], action: string): Promise<void> {
   if (mustAuditRead(ctx.caller) && apps.length) {
-    await writeAudit(ctx.rt.ds, SCHEMA, ctx.caller, { action, subjectType: 'SchoolApplication', subjectIds: apps.map((a) => a.applicationNo), fields: ['childName', 'points', 'rank'] });
+    await writeAudit(ctx.rt.ds, SCHEMA, ctx.caller, { at: ctx.rt.clock.now(), action, subjectType: 'SchoolApplication', subjectIds: apps.map((a) => a.applicationNo), fields: ['childName', 'points', 'rank'] });
   }
 }
 

@@ -287,7 +287,7 @@ export async function householdApplication(ctx: Ctx, applicationNo: string): Pro
   if (!rows.length) return null;
   const app = toHousehold(rows[0]);
   requireFullView(ctx.caller, app.applicantId, app.townCode, [...OFFICIALS]);
-  if (mustAuditRead(ctx.caller)) await writeAudit(rt.ds, SCHEMA, ctx.caller, { action: 'read', subjectType: 'HouseholdApplication', subjectIds: [applicationNo], fields: ['points', 'conditions'] });
+  if (mustAuditRead(ctx.caller)) await writeAudit(rt.ds, SCHEMA, ctx.caller, { at: rt.clock.now(), action: 'read', subjectType: 'HouseholdApplication', subjectIds: [applicationNo], fields: ['points', 'conditions'] });
   return app;
 }
 
@@ -300,7 +300,7 @@ export function householdByApplicantLoader(ctx: Ctx) {
       : [];
     const apps = rows.map(toHousehold);
     if (mustAuditRead(ctx.caller) && apps.length) {
-      await writeAudit(rt.ds, SCHEMA, ctx.caller, { action: 'read', subjectType: 'HouseholdApplication', subjectIds: apps.map((a) => a.applicationNo), fields: ['points', 'conditions'] });
+      await writeAudit(rt.ds, SCHEMA, ctx.caller, { at: rt.clock.now(), action: 'read', subjectType: 'HouseholdApplication', subjectIds: apps.map((a) => a.applicationNo), fields: ['points', 'conditions'] });
     }
     return ids.map((id) => apps.filter((a) => a.applicantId === id));
   });

@@ -1,7 +1,7 @@
 import type { RecordFact } from '@citypoints/events';
 import type { Queryable as Q } from '@citypoints/kit';
 import { SCHEMA } from '../context';
-import { normaliseValue, type IndicatorState, type RecordSubject, type SchemeDefinition, type SchemeItem } from './engine';
+import { normaliseValue, type IndicatorState, type RecordSubject, type SchemeDefinition, type SchemeItem, type VerifiedFrom } from './engine';
 
 /** The residents an application names, by the subject a scheme's `verifiedFrom` declares. */
 export type RecordSubjects = Partial<Record<RecordSubject, string>>;
@@ -34,15 +34,29 @@ export function declaresFor(def: SchemeDefinition, fact: Pick<RecordFact, 'sourc
   return (Object.keys(subjects) as RecordSubject[]).some((s) => subjects[s] === residentId && declares(def, fact, s));
 }
 
+/** Where a declaration starts counting for an application submitted at `submittedAt`; null: all the facts. */
+const windowStart = (vf: VerifiedFrom, submittedAt: Date): Date | null => (vf.windowYears ? yearsBefore(submittedAt, vf.windowYears) : null);
+
+/** A recorded sum as a line holds it: to the cent, then normalised like any value of the item. */
+const recordedValue = (item: SchemeItem, total: number): string => normaliseValue(item, String(Math.round(total * 100) / 100));
+
+/** The line a declaration verifies with a recorded value; a claim the family made stays beside it. */
+const recordLine = (item: SchemeItem, prior: IndicatorState | undefined, verified: string): IndicatorState => ({
+  code: item.code,
+  claimed: prior ? prior.claimed : null,
+  verified,
+  status: 'VERIFIED',
+  source: item.verifiedFrom!.source,
+});
+
 async function recordedAmount(m: Q, item: SchemeItem, residentId: string, submittedAt: Date): Promise<string> {
   const vf = item.verifiedFrom!;
-  const from = vf.windowYears ? yearsBefore(submittedAt, vf.windowYears) : null;
   const [row]: { total: number }[] = await m.query(
     `SELECT coalesce(sum(amount), 0)::float8 AS total FROM "${SCHEMA}".record_facts
       WHERE source = $1 AND fact = $2 AND resident_id = $3::uuid AND ($4::timestamptz IS NULL OR occurred_at >= $4::timestamptz)`,
-    [vf.source, vf.fact, residentId, from],
+    [vf.source, vf.fact, residentId, windowStart(vf, submittedAt)],
   );
-  return normaliseValue(item, String(Math.round(row.total * 100) / 100));
+  return recordedValue(item, row.total);
 }
 
 /**
@@ -67,9 +81,87 @@ export async function verifyFromRecords(
     if (!vf || !residentId) continue;
     const at = out.findIndex((l) => l.code === item.code);
     if (at >= 0 && out[at].source === 'officer') continue;
-    const line: IndicatorState = { code: item.code, claimed: at >= 0 ? out[at].claimed : null, verified: await recordedAmount(m, item, residentId, submittedAt), status: 'VERIFIED', source: vf.source };
+    const line = recordLine(item, out[at], await recordedAmount(m, item, residentId, submittedAt));
     if (at >= 0) out[at] = line;
     else out.push(line);
+  }
+  return out;
+}
+
+/** An application as a simulation reads it: its stored lines, whose they are, and the scheme version they were verified under. */
+export interface StoredApplication {
+  lines: IndicatorState[];
+  subjects: RecordSubjects;
+  submittedAt: Date;
+  /** the definition of the scheme version the application is scored under */
+  scoredUnder: SchemeDefinition;
+}
+
+const sameDeclaration = (a: VerifiedFrom | undefined, b: VerifiedFrom | undefined): boolean =>
+  a === undefined || b === undefined
+    ? a === b
+    : a.source === b.source && a.fact === b.fact && a.subject === b.subject && (a.windowYears ?? null) === (b.windowYears ?? null);
+
+/** A line verified from another subgraph's records (not by an officer, not a bare claim). */
+const fromRecords = (l: IndicatorState): boolean => l.source != null && l.source !== 'officer';
+
+/** A line an officer decided: their verdict, or a decided line stored before lines had sources. */
+const decidedByOfficer = (l: IndicatorState): boolean => l.source === 'officer' || (l.source == null && l.status !== 'CLAIMED');
+
+/**
+ * The lines each application would hold had it been scored under `draft` from its submission —
+ * what a real run under the draft would rank (the simulation's input):
+ * - a line the draft declares exactly as the application's own scheme does stays as stored: it
+ *   followed the records until the pool's run, and a ranked application keeps what its run saw;
+ * - a line the draft declares otherwise (or the application's scheme does not declare) is
+ *   verified from the facts settlement holds for the subject the application names, as
+ *   `verifyFromRecords` does; an officer's verdict still overrides it;
+ * - a line verified from records that the draft does not declare so goes back to the family's
+ *   claim (and away when there was none).
+ * One statement per re-declared item, whatever the number of applications.
+ */
+export async function linesUnderDraft(m: Q, draft: SchemeDefinition, apps: readonly StoredApplication[]): Promise<IndicatorState[][]> {
+  const declarations = new Map<SchemeDefinition, Map<string, VerifiedFrom | undefined>>();
+  // a year's applications share a version or two: their declarations are read once per version
+  const declarationsOf = (def: SchemeDefinition) => {
+    let d = declarations.get(def);
+    if (!d) declarations.set(def, (d = new Map(def.items.map((i) => [i.code, i.verifiedFrom]))));
+    return d;
+  };
+  const declared = declarationsOf(draft);
+  const out = apps.map((a) => {
+    const own = declarationsOf(a.scoredUnder);
+    return a.lines.flatMap((l): IndicatorState[] => {
+      if (!fromRecords(l) || sameDeclaration(declared.get(l.code), own.get(l.code))) return [{ ...l }];
+      return l.claimed == null ? [] : [{ code: l.code, claimed: l.claimed, verified: null, status: 'CLAIMED' }];
+    });
+  });
+  for (const item of draft.items) {
+    const vf = item.verifiedFrom;
+    if (!vf) continue;
+    const asked: { app: number; residentId: string; from: Date | null }[] = [];
+    apps.forEach((a, i) => {
+      const residentId = a.subjects[vf.subject];
+      if (!residentId || sameDeclaration(vf, declarationsOf(a.scoredUnder).get(item.code))) return;
+      const line = out[i].find((l) => l.code === item.code);
+      if (line && decidedByOfficer(line)) return;
+      asked.push({ app: i, residentId, from: windowStart(vf, a.submittedAt) });
+    });
+    if (!asked.length) continue;
+    const sums: { n: number; total: number }[] = await m.query(
+      `SELECT q.n, coalesce(sum(f.amount), 0)::float8 AS total
+         FROM unnest($1::int[], $2::uuid[], $3::timestamptz[]) AS q(n, resident_id, from_at)
+         LEFT JOIN "${SCHEMA}".record_facts f ON f.source = $4 AND f.fact = $5 AND f.resident_id = q.resident_id AND (q.from_at IS NULL OR f.occurred_at >= q.from_at)
+        GROUP BY q.n`,
+      [asked.map((_, n) => n), asked.map((a) => a.residentId), asked.map((a) => a.from), vf.source, vf.fact],
+    );
+    for (const { n, total } of sums) {
+      const lines = out[asked[n].app];
+      const at = lines.findIndex((l) => l.code === item.code);
+      const line = recordLine(item, lines[at], recordedValue(item, total));
+      if (at >= 0) lines[at] = line;
+      else lines.push(line);
+    }
   }
   return out;
 }

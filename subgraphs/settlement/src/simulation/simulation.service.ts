@@ -7,6 +7,7 @@ import { SCHEMA } from '../context';
 import { rankAndPlaceCanonical, type CanonicalApplication, type CanonicalResult } from '../admission/canonical';
 import { scoreSchoolLines } from '../admission/application.service';
 import { scoreApplication, type IndicatorState, type SchemeDefinition } from '../schemes/engine';
+import { linesUnderDraft, type StoredApplication } from '../schemes/record-lines';
 import { SCHEME_TABLES } from '../schemes/scheme.service';
 import { SchemeKind } from '../schemes/scheme.type';
 import { requireTownCode } from '../schools/school.service';
@@ -121,11 +122,18 @@ export interface SimulationSummary {
   cutoffChanges: CutoffChange[];
 }
 
-type SchoolRow = [string, string, string, IndicatorState[], number, number, number, boolean, boolean, boolean, string, string, string];
+type SchoolRow = [string, string, string, IndicatorState[], number, number, number, boolean, boolean, boolean, string, string, string, string, string | null, number, string];
+
+/** The definitions of the scheme versions applications are scored under, by id. */
+async function definitionsOf(m: EntityManager, ids: string[]): Promise<Map<string, SchemeDefinition>> {
+  const rows: { id: string; definition: SchemeDefinition }[] = await m.query(`SELECT id::text AS id, definition FROM "${SCHEMA}".schemes WHERE id::text = ANY($1::text[])`, [[...new Set(ids)]]);
+  return new Map(rows.map((r) => [r.id, r.definition]));
+}
 
 /**
  * The school pools of the year under the draft: every application still in a pool (submitted or
- * verified) scored again from its lines, then each pool with a published run ranked and placed
+ * verified) scored again from the lines it would hold under the draft (its lines, with those the
+ * draft declares verified from the city's records as a real run would see them: linesUnderDraft), then each pool with a published run ranked and placed
  * before and after by the ranking the runs are verified against (canonical.ts), with the run's seed.
  */
 async function simulateSchool(m: EntityManager, def: SchemeDefinition, year: number, townCode: string | null, progress: (p: number) => Promise<unknown>) {
@@ -134,7 +142,8 @@ async function simulateSchool(m: EntityManager, def: SchemeDefinition, year: num
     text: `SELECT a.application_no, a.town_code || '/' || a.grade, COALESCE(p.name_masked, '*'), a.indicators, a.total::float8, a.tie1::float8, a.tie2::float8,
                   cardinality(a.unmet_conditions) = 0, a.priority_claim,
                   EXISTS (SELECT 1 FROM "${SCHEMA}".talent_cards t WHERE t.holder_id = a.parent_id AND t.status = 'ISSUED'),
-                  to_char(a.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), array_to_string(a.preferences, ','), s.code || '/' || s.version
+                  to_char(a.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), array_to_string(a.preferences, ','), s.code || '/' || s.version,
+                  a.parent_id::text, a.child_resident_id::text, floor(extract(epoch FROM a.submitted_at) * 1000)::float8, a.scheme_id::text
            FROM "${SCHEMA}".school_applications a JOIN "${SCHEMA}".schemes s ON s.id = a.scheme_id LEFT JOIN "${SCHEMA}".residents p ON p.id = a.parent_id
            WHERE a.year = $1 AND ($2::text IS NULL OR a.town_code = $2) AND a.status IN ('SUBMITTED','VERIFIED')`,
     values: [year, townCode],
@@ -150,9 +159,20 @@ async function simulateSchool(m: EntityManager, def: SchemeDefinition, year: num
      WHERE ss.year = $1 AND ($2::text IS NULL OR s.town_code = $2)`,
     [year, townCode],
   );
+  const definitions = await definitionsOf(m, res.rows.map((r) => r[16]));
+  const drafted = await linesUnderDraft(
+    m,
+    def,
+    res.rows.map(([, , , lines, , , , , , , , , , parent, child, submittedMs, schemeId]): StoredApplication => ({
+      lines,
+      subjects: { PARENT: parent, ...(child && { CHILD: child }) },
+      submittedAt: new Date(submittedMs),
+      scoredUnder: definitions.get(schemeId)!,
+    })),
+  );
   await progress(0.3);
-  const subjects: Subject[] = res.rows.map(([app, pool, name, lines, total, tie1, tie2, eligible, priorityClaim, card, submittedAt, prefs, scheme]) => {
-    const s = scoreSchoolLines(def, lines);
+  const subjects: Subject[] = res.rows.map(([app, pool, name, , total, tie1, tie2, eligible, priorityClaim, card, submittedAt, prefs, scheme], i) => {
+    const s = scoreSchoolLines(def, drafted[i]);
     const preferences = prefs ? prefs.split(',') : [];
     const before: CanonicalApplication = { app, scheme, total, tie: [tie1, tie2], priority: priorityClaim || card, submittedAt, preferences, eligible, lines: '' };
     const after: CanonicalApplication = { app, scheme: 'draft', total: s.total, tie: [s.tie1, s.tie2], priority: s.priority || card, submittedAt, preferences, eligible: s.unmet.length === 0, lines: '' };
@@ -204,23 +224,38 @@ function cutoffsOf(results: CanonicalResult[], apps: Map<string, CanonicalApplic
   return out;
 }
 
-type HouseholdRow = [string, string, IndicatorState[], number, boolean, string[], string, string | null];
+type HouseholdRow = [string, string, IndicatorState[], number, boolean, string[], string, string | null, string, number, string];
 
-/** The year's open and decided household applications under the draft: eligibility is the threshold (or a verified condition). */
+/**
+ * The year's open and decided household applications under the draft, from the lines they would
+ * hold under it (linesUnderDraft): eligibility is the threshold (or a verified condition).
+ */
 async function simulateHousehold(m: EntityManager, def: SchemeDefinition, year: number, townCode: string | null, progress: (p: number) => Promise<unknown>) {
   const client = (await m.queryRunner!.connect()) as import('pg').PoolClient;
   const res = await client.query<HouseholdRow>({
     text: `SELECT h.application_no, COALESCE(p.name_masked, '*'), h.indicators, h.total::float8, h.eligible, h.conditions_verified,
-                  to_char(h.submitted_on, 'YYYY-MM-DD'), to_char(p.birth_date, 'YYYY-MM-DD')
+                  to_char(h.submitted_on, 'YYYY-MM-DD'), to_char(p.birth_date, 'YYYY-MM-DD'),
+                  h.applicant_id::text, floor(extract(epoch FROM h.submitted_at) * 1000)::float8, h.scheme_id::text
            FROM "${SCHEMA}".household_applications h LEFT JOIN "${SCHEMA}".residents p ON p.id = h.applicant_id
            WHERE h.submitted_on >= make_date($1, 1, 1) AND h.submitted_on < make_date($1 + 1, 1, 1) AND ($2::text IS NULL OR h.town_code = $2)
              AND h.status NOT IN ('WITHDRAWN','REJECTED')`,
     values: [year, townCode],
     rowMode: 'array',
   });
+  const definitions = await definitionsOf(m, res.rows.map((r) => r[10]));
+  const drafted = await linesUnderDraft(
+    m,
+    def,
+    res.rows.map(([, , lines, , , , , , applicant, submittedMs, schemeId]): StoredApplication => ({
+      lines,
+      subjects: { APPLICANT: applicant },
+      submittedAt: new Date(submittedMs),
+      scoredUnder: definitions.get(schemeId)!,
+    })),
+  );
   await progress(0.5);
-  const subjects: Subject[] = res.rows.map(([app, name, lines, total, eligible, conditions, onDay, birthDate]) => {
-    const b = scoreApplication(def, lines, { birthDate, onDay });
+  const subjects: Subject[] = res.rows.map(([app, name, , total, eligible, conditions, onDay, birthDate], i) => {
+    const b = scoreApplication(def, drafted[i], { birthDate, onDay });
     const eligibleAfter = conditions.length > 0 || b.total >= (def.threshold ?? Infinity);
     const shape = (t: number, e: boolean): CanonicalApplication => ({ app, scheme: '', total: t, tie: [0, 0], priority: false, submittedAt: '', preferences: [], eligible: e, lines: '' });
     return { app, name, pool: null, before: shape(total, eligible), after: shape(b.total, eligibleAfter), inPoolBefore: eligible, inPoolAfter: eligibleAfter };

@@ -101,7 +101,7 @@ export function talentCardLoader(ctx: Ctx) {
       : [];
     const map = new Map(rows.map((r) => [r.holder_id, toCard(r)]));
     if (mustAuditRead(ctx.caller) && rows.length) {
-      await writeAudit(rt.ds, SCHEMA, ctx.caller, { action: 'read', subjectType: 'TalentCard', subjectIds: rows.map((r) => r.card_no), fields: ['category', 'year', 'status', 'benefits'] });
+      await writeAudit(rt.ds, SCHEMA, ctx.caller, { at: rt.clock.now(), action: 'read', subjectType: 'TalentCard', subjectIds: rows.map((r) => r.card_no), fields: ['category', 'year', 'status', 'benefits'] });
     }
     return ids.map((id) => map.get(id) ?? null);
   });

@@ -99,7 +99,7 @@ export function profileLoader(ctx: Ctx) {
       return profiles.get(r.id)!;
     });
     if (mustAuditRead(caller) && seen.length) {
-      await writeAudit(rt.ds, SCHEMA, caller, { action: 'read', subjectType: 'VolunteerProfile', subjectIds: seen, fields: ['hours', 'points', 'stars'] });
+      await writeAudit(rt.ds, SCHEMA, caller, { at: rt.clock.now(), action: 'read', subjectType: 'VolunteerProfile', subjectIds: seen, fields: ['hours', 'points', 'stars'] });
     }
     return out;
   });
@@ -180,7 +180,7 @@ export async function readHours(rt: VolunteeringRuntime, caller: Caller, residen
   if (!maySee(caller, residentId, resident.divisionCode)) throw forbidden("the volunteer's hours are not the caller's to see");
   const records = await hoursRecords(rt, residentId, limit);
   if (mustAuditRead(caller)) {
-    await writeAudit(rt.ds, SCHEMA, caller, { action: 'read', subjectType: 'VolunteerHours', subjectIds: [residentId], fields: ['hours', 'points', 'lines'] });
+    await writeAudit(rt.ds, SCHEMA, caller, { at: rt.clock.now(), action: 'read', subjectType: 'VolunteerHours', subjectIds: [residentId], fields: ['hours', 'points', 'lines'] });
   }
   return records;
 }
