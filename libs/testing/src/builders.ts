@@ -40,6 +40,37 @@ export const enterpriseInput = (o: Partial<EnterpriseInput> = {}): EnterpriseInp
   employees: o.employees ?? 120,
 });
 
+/** A month's labour-relations indicators of an enterprise, as `reportLabourIndicators` takes them. */
+export interface LabourIndicators {
+  wageArrearsDays: number;
+  workersOwed: number;
+  arrearsAmount: number;
+  payCycleDays: number;
+  rentArrearsMonths: number;
+  electricityRatio: number;
+  socialInsuranceArrearsMonths: number;
+  taxArrearsMonths: number;
+  petitions: number;
+  groupIncident: boolean;
+}
+
+/** A month with nothing to report: every labour indicator at its calm value (no band gives it points). */
+export const CALM_LABOUR_MONTH: Readonly<LabourIndicators> = Object.freeze({
+  wageArrearsDays: 0,
+  workersOwed: 0,
+  arrearsAmount: 0,
+  payCycleDays: 30,
+  rentArrearsMonths: 0,
+  electricityRatio: 1,
+  socialInsuranceArrearsMonths: 0,
+  taxArrearsMonths: 0,
+  petitions: 0,
+  groupIncident: false,
+});
+
+/** One report of `reportLabourIndicators`: a calm month of the enterprise but for the indicators given (source `hr` unless told). */
+export const labourReport = (uscc: string, period: string, o: Partial<LabourIndicators> & { source?: string } = {}) => ({ uscc, period, source: 'hr', ...CALM_LABOUR_MONTH, ...o });
+
 /**
  * Registers test data through the gateway with a city admin's token, as a clerk would:
  * `const r = await seed(city).resident({ hukou: 'MIGRANT' })`.
