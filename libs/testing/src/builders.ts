@@ -40,22 +40,7 @@ export const enterpriseInput = (o: Partial<EnterpriseInput> = {}): EnterpriseInp
   employees: o.employees ?? 120,
 });
 
-/** A month's labour-relations indicators of an enterprise, as `reportLabourIndicators` takes them. */
-export interface LabourIndicators {
-  wageArrearsDays: number;
-  workersOwed: number;
-  arrearsAmount: number;
-  payCycleDays: number;
-  rentArrearsMonths: number;
-  electricityRatio: number;
-  socialInsuranceArrearsMonths: number;
-  taxArrearsMonths: number;
-  petitions: number;
-  groupIncident: boolean;
-}
-
-/** A month with nothing to report: every labour indicator at its calm value (no band gives it points). */
-export const CALM_LABOUR_MONTH: Readonly<LabourIndicators> = Object.freeze({
+const calmLabourMonth = {
   wageArrearsDays: 0,
   workersOwed: 0,
   arrearsAmount: 0,
@@ -66,7 +51,11 @@ export const CALM_LABOUR_MONTH: Readonly<LabourIndicators> = Object.freeze({
   taxArrearsMonths: 0,
   petitions: 0,
   groupIncident: false,
-});
+};
+/** A month's labour-relations indicators of an enterprise, as `reportLabourIndicators` takes them. */
+export type LabourIndicators = typeof calmLabourMonth;
+/** A month with nothing to report: every labour indicator at its calm value (no band gives it points). */
+export const CALM_LABOUR_MONTH: Readonly<LabourIndicators> = Object.freeze(calmLabourMonth);
 
 /** One report of `reportLabourIndicators`: a calm month of the enterprise but for the indicators given (source `hr` unless told). */
 export const labourReport = (uscc: string, period: string, o: Partial<LabourIndicators> & { source?: string } = {}) => ({ uscc, period, source: 'hr', ...CALM_LABOUR_MONTH, ...o });
