@@ -67,7 +67,8 @@ function checkVariables(schema: GraphQLSchema, op: OperationDefinitionNode, vari
   for (const def of op.variableDefinitions ?? []) {
     const type = typeFromAST(schema, def.type as never) as GraphQLInputType | undefined;
     const name = def.variable.name.value;
-    if (type && name in variables) checkValue(type, variables[name], `$${name}`);
+    // the request's own variables only: `$constructor` or `$toString` left out is not Object's member
+    if (type && Object.hasOwn(variables, name)) checkValue(type, variables[name], `$${name}`);
   }
 }
 

@@ -118,7 +118,8 @@ function fragmentsOf(doc: DocumentNode): Map<string, FragmentDefinitionNode> {
 }
 
 function defaultsOf(op: OperationDefinitionNode): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // no prototype: a variable named __proto__ is a key like any other
+  const out: Record<string, unknown> = Object.create(null);
   for (const v of op.variableDefinitions ?? []) {
     const d = v.defaultValue;
     if (!d) continue;
@@ -192,7 +193,8 @@ function sizeOf(value: ValueNode, o: CostOptions): number | null {
   if (value.kind === Kind.NULL) return null;
   if (value.kind === Kind.VARIABLE) {
     if (!o.variables) return o.unknownSize;
-    const v = o.variables[value.name.value];
+    // the request's own variables only: `$constructor` left out is not Object's member
+    const v = Object.hasOwn(o.variables, value.name.value) ? o.variables[value.name.value] : undefined;
     if (typeof v === 'number' && Number.isFinite(v)) return Math.max(0, Math.floor(v));
     if (Array.isArray(v)) return v.length;
     // a variable the request leaves out (or sets to null) leaves the argument unset: the field's own default page applies

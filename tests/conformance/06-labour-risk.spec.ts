@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, openSubgraphDataSource, type TestDatabase } from '@citypoints/db';
+import { CALM_LABOUR_MONTH } from '@citypoints/testing';
 import type { DataSource } from 'typeorm';
 import { migrations } from '../../subgraphs/enterprise-credit/src/index';
 import { labourRiskScheme, labourRiskSchemeVersionFor, type LabourRiskScheme } from '../../subgraphs/enterprise-credit/src/labour/labour.scheme';
@@ -14,19 +15,7 @@ let db: TestDatabase;
 let ds: DataSource;
 let scheme: LabourRiskScheme;
 
-const CALM: IndicatorValues = {
-  wageArrearsDays: 0,
-  workersOwed: 0,
-  arrearsAmount: 0,
-  payCycleDays: 30,
-  rentArrearsMonths: 0,
-  electricityRatio: 1,
-  socialInsuranceArrearsMonths: 0,
-  taxArrearsMonths: 0,
-  petitions: 0,
-  groupIncident: false,
-};
-const score = (o: Partial<IndicatorValues>) => scoreIndicators(scheme, { ...CALM, ...o });
+const score = (o: Partial<IndicatorValues>) => scoreIndicators(scheme, { ...CALM_LABOUR_MONTH, ...o });
 
 beforeAll(async () => {
   db = await createTestDatabase('conf_labour');

@@ -4,6 +4,7 @@
  * (441900003) or the calling resident; 'other' = another town (441900121) or another resident).
  */
 import { randomUUID } from 'node:crypto';
+import { labourReport } from '@citypoints/testing';
 import type { Scope } from '../../docs/authorization/table';
 
 export interface Fixtures {
@@ -99,7 +100,7 @@ export const CALLS: Record<string, (f: Fixtures, s: Scope) => Call> = {
   'Mutation.recordCreditEvent': (f, s) => q(`mutation($i: CreditRecordInput!) { recordCreditEvent(input: $i) { id } }`, { i: { uscc: f.enterprises[s], kind: 'PENALTY', occurredOn: '2026-01-05', idempotencyKey: key() } }),
   'Mutation.repairCreditRecord': () => q(`mutation($id: ID!) { repairCreditRecord(recordId: $id, approve: true) { id } }`, { id: randomUUID() }),
   'Mutation.publishCreditLists': () => q(`mutation { publishCreditLists(period: "2026-01") { period } }`),
-  'Mutation.reportLabourIndicators': (f, s) => q(`mutation($r: [LabourIndicatorsInput!]!) { reportLabourIndicators(reports: $r) }`, { r: [{ uscc: f.enterprises[s], period: '2026-01', wageArrearsDays: 0, workersOwed: 0, arrearsAmount: 0, payCycleDays: 30, rentArrearsMonths: 0, electricityRatio: 1, socialInsuranceArrearsMonths: 0, taxArrearsMonths: 0, petitions: 0, groupIncident: false, source: 'authz-table' }] }),
+  'Mutation.reportLabourIndicators': (f, s) => q(`mutation($r: [LabourIndicatorsInput!]!) { reportLabourIndicators(reports: $r) }`, { r: [labourReport(f.enterprises[s], '2026-01', { source: 'authz-table' })] }),
   'Mutation.runLabourRiskScoring': (f, s) => q(`mutation($d: ID) { runLabourRiskScoring(divisionCode: $d, period: "2026-01") { id } }`, { d: f.towns[s] }),
   'Mutation.publishLabourRiskScheme': () => q(`mutation($i: LabourRiskSchemeInput!) { publishLabourRiskScheme(input: $i) { version } }`, { i: { code: 'authz', effectiveFrom: '2099-01', bands: [], levels: [], overrides: [] } }),
 

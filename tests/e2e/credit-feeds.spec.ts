@@ -1,4 +1,4 @@
-import { codes, eventually, FixedClock, genUscc, ok, seed, startCity, type EnterpriseInput, type TestCity } from '@citypoints/test-city';
+import { codes, eventually, FixedClock, genUscc, labourReport, ok, seed, startCity, type EnterpriseInput, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { enterpriseCredit } from '@citypoints/enterprise-credit';
 import { DEFAULT_CREDIT_SCHEME } from '../../subgraphs/enterprise-credit/src/seed/schemes.data';
@@ -69,10 +69,7 @@ describe('enterprise-credit feeds record only their own department’s data, and
 
   it("a department's labour report never overwrites another department's with the same source", async () => {
     const e = await enterprise();
-    const row = (v: Record<string, unknown>) => ({
-      uscc: e.uscc, period: '2026-05', source: 'monthly', wageArrearsDays: 0, workersOwed: 0, arrearsAmount: 0, payCycleDays: 30, rentArrearsMonths: 0,
-      electricityRatio: 1, socialInsuranceArrearsMonths: 0, taxArrearsMonths: 0, petitions: 0, groupIncident: false, ...v,
-    });
+    const row = (v: Parameters<typeof labourReport>[2]) => labourReport(e.uscc, '2026-05', { source: 'monthly', ...v });
     ok(await city.query(REPORT, { r: [row({ wageArrearsDays: 40 })] }, await feed('HUMAN_RESOURCES')));
     ok(await city.query(REPORT, { r: [row({ taxArrearsMonths: 2 })] }, await feed('TAXATION')));
     const reports = await ec().query(`SELECT department, wage_arrears_days, tax_arrears_months FROM enterprise_credit.labour_reports WHERE uscc = $1 ORDER BY department`, [e.uscc]);
@@ -88,8 +85,7 @@ describe('enterprise-credit feeds record only their own department’s data, and
 
   it("a regulator scores only their own division; a city-wide run is the city admin's", async () => {
     const [mine, theirs] = [await enterprise('441900121'), await enterprise('441900123')];
-    const calm = { period: '2026-04', source: 'hr', wageArrearsDays: 0, workersOwed: 0, arrearsAmount: 0, payCycleDays: 30, rentArrearsMonths: 0, electricityRatio: 1, socialInsuranceArrearsMonths: 0, taxArrearsMonths: 0, petitions: 0, groupIncident: false };
-    ok(await city.query(REPORT, { r: [{ ...calm, uscc: mine.uscc }, { ...calm, uscc: theirs.uscc }] }, await feed('HUMAN_RESOURCES')));
+    ok(await city.query(REPORT, { r: [labourReport(mine.uscc, '2026-04'), labourReport(theirs.uscc, '2026-04')] }, await feed('HUMAN_RESOURCES')));
     const humen = await city.token('REGULATOR', { division: '441900121' });
     const cityRegulator = await city.token('REGULATOR', { division: '441900' });
     expect(codes(await city.query(RUN, { p: '2026-04' }, cityRegulator))).toEqual(['FORBIDDEN']);

@@ -1,4 +1,4 @@
-import { codes, eventually, FixedClock, ok, seed, startCity, type EnterpriseInput, type TestCity } from '@citypoints/test-city';
+import { codes, eventually, FixedClock, labourReport, ok, seed, startCity, type EnterpriseInput, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { enterpriseCredit } from '@citypoints/enterprise-credit';
 import { DEFAULT_CREDIT_SCHEME, DEFAULT_LABOUR_RISK_SCHEME } from '../../subgraphs/enterprise-credit/src/seed/schemes.data';
@@ -34,10 +34,6 @@ describe('credit and labour-risk rules as the city writes them', () => {
     await eventually(async () => (await ec().query(`SELECT 1 FROM enterprise_credit.enterprises WHERE uscc = $1`, [e.uscc])).length === 1);
     return e;
   };
-  const report = (uscc: string, period: string, v: Record<string, unknown> = {}) => ({
-    uscc, period, source: 'hr', wageArrearsDays: 0, workersOwed: 0, arrearsAmount: 0, payCycleDays: 30, rentArrearsMonths: 0,
-    electricityRatio: 1, socialInsuranceArrearsMonths: 0, taxArrearsMonths: 0, petitions: 0, groupIncident: false, ...v,
-  });
   const score = async (period: string) => {
     const run = ok(await city.query(RUN, { p: period }, admin)).runLabourRiskScoring;
     return eventually(async () => {
@@ -94,11 +90,11 @@ describe('credit and labour-risk rules as the city writes them', () => {
   describe('§6 every enterprise ever reported is scored each month', () => {
     it('an enterprise reported in M−2 and not in M−1 is stale after scoring M−1, with lastReportedPeriod M−2 and its last level', async () => {
       const [silent, reporting] = [await enterprise('441900004'), await enterprise('441900004')];
-      ok(await city.query(REPORT, { r: [report(silent.uscc, '2026-04', { petitions: 2, taxArrearsMonths: 1 }), report(reporting.uscc, '2026-04')] }, hr));
+      ok(await city.query(REPORT, { r: [labourReport(silent.uscc, '2026-04', { petitions: 2, taxArrearsMonths: 1 }), labourReport(reporting.uscc, '2026-04')] }, hr));
       await score('2026-04');
       expect(ok(await city.query(RISK, { u: silent.uscc }, admin)).enterprise.labourRisk).toMatchObject({ level: 'PROBLEM', score: 20, period: '2026-04', stale: false, lastReportedPeriod: '2026-04' });
 
-      ok(await city.query(REPORT, { r: [report(reporting.uscc, '2026-05', { petitions: 1 })] }, hr));
+      ok(await city.query(REPORT, { r: [labourReport(reporting.uscc, '2026-05', { petitions: 1 })] }, hr));
       await score('2026-05');
       expect(ok(await city.query(RISK, { u: silent.uscc }, admin)).enterprise.labourRisk).toEqual({
         level: 'PROBLEM', score: 20, period: '2026-05', stale: true, lastReportedPeriod: '2026-04', schemeVersion: 1, indicators: { period: '2026-04', petitions: 2 },
@@ -112,7 +108,7 @@ describe('credit and labour-risk rules as the city writes them', () => {
       expect(DEFAULT_LABOUR_RISK_SCHEME.reportsStopped).toEqual({ afterMonths: 2, minLevel: 'PROBLEM' });
       const [fleeing, calm] = [await enterprise('441900110'), await enterprise('441900110')];
       clock.set('2026-03-20T02:00:00Z');
-      ok(await city.query(REPORT, { r: [report(fleeing.uscc, '2026-03', { wageArrearsDays: 31, rentArrearsMonths: 1 }), report(calm.uscc, '2026-03')] }, hr));
+      ok(await city.query(REPORT, { r: [labourReport(fleeing.uscc, '2026-03', { wageArrearsDays: 31, rentArrearsMonths: 1 }), labourReport(calm.uscc, '2026-03')] }, hr));
       await score('2026-03');
       const risen = await alertsOf('441900110', fleeing.uscc);
       expect(risen.map((a: { kind: string; level: string }) => `${a.kind}:${a.level}`)).toEqual(['LEVEL_RISE:RISK']);
@@ -173,7 +169,7 @@ describe('credit and labour-risk rules as the city writes them', () => {
     it('a RISK alert raised the day before the National Day holidays escalates 3 working days later: on the adjusted Saturday, not on a plain Monday', async () => {
       const e = await enterprise('441900119');
       clock.set('2026-09-30T02:00:00Z');
-      ok(await city.query(REPORT, { r: [report(e.uscc, '2026-09', { wageArrearsDays: 31, rentArrearsMonths: 1 })] }, hr));
+      ok(await city.query(REPORT, { r: [labourReport(e.uscc, '2026-09', { wageArrearsDays: 31, rentArrearsMonths: 1 })] }, hr));
       await score('2026-09');
       const status = async () => {
         ok(await city.query(`mutation { escalateOverdueRiskAlerts }`, {}, admin));
@@ -191,7 +187,7 @@ describe('credit and labour-risk rules as the city writes them', () => {
     it('fails loudly for a year without a calendar instead of counting Monday to Friday', async () => {
       const e = await enterprise('441900121');
       clock.set('2027-12-29T02:00:00Z');
-      ok(await city.query(REPORT, { r: [report(e.uscc, '2027-12', { wageArrearsDays: 31, rentArrearsMonths: 1 })] }, hr));
+      ok(await city.query(REPORT, { r: [labourReport(e.uscc, '2027-12', { wageArrearsDays: 31, rentArrearsMonths: 1 })] }, hr));
       await score('2027-12');
       clock.set('2028-01-10T02:00:00Z');
       expect(codes(await city.query(`mutation { escalateOverdueRiskAlerts }`, {}, admin))).toEqual(['INVALID_STATE']);

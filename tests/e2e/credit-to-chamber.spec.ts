@@ -1,9 +1,10 @@
 import { consumerQueueName, type DomainEvent, type EventOutcome } from '@citypoints/events';
 import { createQueue, type JobQueue } from '@citypoints/jobs';
-import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
+import { eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { enterpriseCredit } from '@citypoints/enterprise-credit';
 import { socialOrganisations } from '@citypoints/social-organisations';
+import { chamberWithMember } from './chamber-fixture';
 
 /**
  * Across three subgraphs, through the gateway and the real outbox → BullMQ → inbox path: a member
@@ -27,18 +28,7 @@ describe('a blacklisting in enterprise-credit reaches the chamber of commerce', 
   });
 
   it("lowers the chamber's points by 10 exactly once, and a repair restores them", async () => {
-    const s = seed(city);
-    const member = await s.enterprise();
-    const chamber = await s.organisation({ members: [member.uscc] });
-    const so = city.instances['social-organisations'].dataSource;
-    await eventually(async () => (await so.query(`SELECT 1 FROM social_organisations.memberships WHERE organisation_uscc = $1`, [chamber.uscc])).length === 1);
-
-    const civilAffairs = await city.token('DATA_FEED', { department: 'CIVIL_AFFAIRS' });
-    ok(
-      await city.query(`mutation($i: OrganisationIndicatorInput!) { recordOrganisationIndicator(input: $i) { points } }`, {
-        i: { uscc: chamber.uscc, year: 2026, category: 'BASIC_WORK', points: 30, idempotencyKey: `e2e-${chamber.uscc}` },
-      }, civilAffairs),
-    );
+    const { member, chamber } = await chamberWithMember(city);
     const points = async () =>
       ok(await city.query(`query($o: ID!) { socialOrganisation(uscc: $o) { grading(year: 2026) { points lines { category points } } } }`, { o: chamber.uscc }, admin)).socialOrganisation.grading;
     expect((await points()).points).toBe(30);

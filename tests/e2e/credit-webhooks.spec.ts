@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { codes, eventually, FixedClock, ok, seed, startCity, type EnterpriseInput, type TestCity } from '@citypoints/test-city';
+import { codes, eventually, FixedClock, labourReport, ok, seed, startCity, type EnterpriseInput, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { enterpriseCreditModule, type EnterpriseCreditRuntime } from '@citypoints/enterprise-credit';
 import { sealWebhookSecretsMigration } from '../../subgraphs/enterprise-credit/src/migrations/1764500000200-SealWebhookSecrets';
@@ -75,8 +75,7 @@ describe('labour-risk webhooks: where they may point, how they are signed, how s
   };
   /** a group incident: CRITICAL, an alert to the enterprise's town */
   const raiseCritical = async (uscc: string, period: string) => {
-    const row = { uscc, period, source: 'hr', wageArrearsDays: 0, workersOwed: 0, arrearsAmount: 0, payCycleDays: 30, rentArrearsMonths: 0, electricityRatio: 1, socialInsuranceArrearsMonths: 0, taxArrearsMonths: 0, petitions: 0, groupIncident: true };
-    ok(await city.query(REPORT, { r: [row] }, feed));
+    ok(await city.query(REPORT, { r: [labourReport(uscc, period, { groupIncident: true })] }, feed));
     const run = ok(await city.query(RUN, { p: period }, admin)).runLabourRiskScoring;
     return eventually(async () => {
       const r = ok(await city.query(RUN_STATE, { id: run.id }, admin)).scoringRun;

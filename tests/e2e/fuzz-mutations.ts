@@ -2,7 +2,8 @@
  * Hostile input: every mutation of the composed supergraph is called through the gateway with
  * inputs generated from its argument types (fast-check) — wrong types, missing required fields,
  * out-of-range numbers, malformed dates, ID numbers and codes with wrong check characters, ids of
- * things that exist and things that do not, huge and odd strings. Whatever comes in:
+ * things that exist and things that do not, huge and odd strings, names of what every object
+ * inherits (`__proto__`, `constructor`, …) as strings and JSON keys. Whatever comes in:
  * - the answer is never an internal error, and every refusal carries a code of the contract's list;
  * - a refused call writes nothing: no row of any subgraph schema is inserted, updated or deleted
  *   (a row trigger on every table logs each committed write in a table of the test's own, so a
@@ -16,6 +17,7 @@ import fc from 'fast-check';
 import { buildClientSchema, getIntrospectionQuery, getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType, isObjectType, isScalarType, type GraphQLArgument, type GraphQLField, type GraphQLInputType, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
 import { CITY } from '../../infra/src/city';
 import { genIdNumber, genUscc, ok, seed, startCity, withWrongCheck, type TestCity } from '@citypoints/test-city';
+import { watchWrites, type WriteWatch } from './write-watch';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
@@ -25,7 +27,6 @@ const CONTRACT_CODES = new Set([
   'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'QUOTA_EXCEEDED', 'APPLICANT_BARRED',
   'INSUFFICIENT_POINTS', 'OUT_OF_STOCK', 'INVALID_STATE', 'INELIGIBLE', 'RATE_LIMITED', 'GRAPHQL_VALIDATION_FAILED',
 ]);
-const SCHEMAS = ['registry', 'settlement', 'civic', 'enterprise_credit', 'social_organisations', 'volunteering'];
 
 interface Known {
   residents: string[];
@@ -44,6 +45,8 @@ function stringArb(known: Known): fc.Arbitrary<string> {
         '', ' ', 'yesterday', '2026-13-45', '2026-02-30', '-1', 'NaN', 'null', '{}', "'; DROP TABLE registry.residents; --",
         '\u0000', '张三明', '441900', '441900003', '441900003001', '2026-05', '2026-05-01', 'https://169.254.169.254/latest/meta-data',
         'http://127.0.0.1:4000/graphql', 'x'.repeat(5000),
+        // what every object inherits: a lookup of a caller's string in an object must not find these
+        '__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty',
       ),
     },
     { weight: 1, arbitrary: fc.constant(null).map(() => genIdNumber()) },
@@ -77,7 +80,11 @@ function scalarArb(name: string, known: Known): fc.Arbitrary<unknown> {
     case 'Date':
       return fc.oneof(fc.date({ min: new Date('1900-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)), fc.constantFrom('yesterday', '2026-02-30', '', '2026-11-30T00:00:00Z'));
     case 'JSON':
-      return fc.jsonValue({ maxDepth: 3 });
+      return fc.oneof(
+        { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+        // keys named after what every object inherits, as JSON can carry them
+        { weight: 1, arbitrary: fc.constantFrom(...['{"__proto__": {"admin": true}}', '{"constructor": {"prototype": {"x": 1}}}', '{"toString": 1, "valueOf": 2}'].map((j) => JSON.parse(j) as unknown)) },
+      );
     default:
       return stringArb(known);
   }
@@ -117,11 +124,9 @@ describe(`every mutation under hostile input, through the gateway (part ${part} 
   let schema: GraphQLSchema;
   let admin: string;
   let known: Known;
+  let writes: WriteWatch;
   /** the committed writes logged so far, by table */
-  const writesSince = async (after: number): Promise<{ last: number; tables: string[] }> => {
-    const rows: { id: string; tbl: string }[] = await city.instances.registry.dataSource.query(`SELECT id, tbl FROM fuzz_watch.writes WHERE id > $1 ORDER BY id`, [after]);
-    return { last: rows.length ? Number(rows[rows.length - 1].id) : after, tables: [...new Set(rows.map((r) => r.tbl))] };
-  };
+  const writesSince = (after: number) => writes.since(after);
 
   beforeAll(async () => {
     city = await startCity({ modules: CITY, label: `fuzz${part}` });
@@ -133,23 +138,7 @@ describe(`every mutation under hostile input, through the gateway (part ${part} 
     known = { residents: residents.map((r) => r.id), usccs: enterprises.map((e) => e.uscc), organisations: [org.uscc], divisions: ['441900', '441900003', '441900003001', '441900121001'] };
     const introspection = ok(await city.query<IntrospectionQuery>(getIntrospectionQuery(), {}, admin));
     schema = buildClientSchema(introspection);
-    // projections of registry's entities (the tables with a `versions` column) are left out: a
-    // read-through fills them with the owner's facts, which their event brings anyway — a cache, not
-    // the call's effect
-    const tables: { schema: string; table: string }[] = await city.instances.registry.dataSource.query(
-      `SELECT t.table_schema AS schema, t.table_name AS "table" FROM information_schema.tables t
-        WHERE t.table_type = 'BASE TABLE' AND t.table_schema = ANY($1)
-          AND NOT EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.column_name = 'versions' AND t.table_schema <> 'registry')
-        ORDER BY 1, 2`,
-      [SCHEMAS],
-    );
-    const ds = city.instances.registry.dataSource;
-    await ds.query(`CREATE SCHEMA fuzz_watch`);
-    await ds.query(`CREATE TABLE fuzz_watch.writes (id bigserial PRIMARY KEY, tbl text NOT NULL)`);
-    await ds.query(`CREATE FUNCTION fuzz_watch.log_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO fuzz_watch.writes (tbl) VALUES (TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME); RETURN NULL; END $$`);
-    for (const t of tables) {
-      await ds.query(`CREATE TRIGGER fuzz_watch AFTER INSERT OR UPDATE OR DELETE ON "${t.schema}"."${t.table}" FOR EACH ROW EXECUTE FUNCTION fuzz_watch.log_write()`);
-    }
+    writes = await watchWrites(city);
     // the whole city starts here, with a trigger on every table: slow on a loaded machine
   }, 240_000);
   afterAll(() => city?.close());

@@ -186,6 +186,21 @@ describe('the gateway limits what one request and one caller can ask', () => {
     const good = ok(await city.query(`{ gaugeWhen(at: "2026-01-01T08:00:00+08:00", day: "2026-01-02") }`, {}, admin));
     expect(good.gaugeWhen).toBe('2026-01-01T00:00:00.000Z 2026-01-02');
   });
+
+  it('reads only the variables the request gives: one named after an Object member and left out is left out', async () => {
+    // costed at the field's default page like any variable left out, not at the largest page
+    for (const name of ['constructor', 'toString']) {
+      const tenPages = `query($${name}: Int) { ${Array.from({ length: 10 }, (_, i) => `p${i}: gaugeItems(first: $${name}) { n }`).join(' ')} }`;
+      const r = await gql(gw.url, tenPages, {}, await city.token('CITY_ADMIN'));
+      expect(r.json.errors).toBeUndefined();
+      expect(r.json.data.p9).toHaveLength(50);
+    }
+    // a Date variable left out is no malformed Date
+    for (const name of ['constructor', 'valueOf']) {
+      const day = ok(await city.query(`query($at: DateTime!, $${name}: Date) { gaugeWhen(at: $at, day: $${name}) }`, { at: '2026-01-01T00:00:00Z' }, admin));
+      expect(day.gaugeWhen).toBe('2026-01-01T00:00:00.000Z -');
+    }
+  });
 });
 
 describe('a subgraph timeout against a server that never answers', () => {

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { HOUR } from '@citypoints/kit';
 import { consumerQueueName, OutboxRelay } from '@citypoints/events';
 import type { SubgraphInstance, SubgraphModule } from '@citypoints/federation';
+import type { CivicRuntime } from '@citypoints/civic';
+import type { VolunteeringRuntime } from '@citypoints/volunteering';
 import { createQueue } from '@citypoints/jobs';
 import type { Clock } from '@citypoints/kit';
 import { eventually, ok, seed, type GraphQLResponse, type TestCity } from '@citypoints/test-city';
@@ -131,4 +133,44 @@ export function sagaWorkers(city: () => TestCity, clock: Clock) {
     for (const w of workers.splice(0).reverse()) await w.close();
   }
   return { workers, startWorker, kill, loseQueue, relayCivicOnce, closeAll };
+}
+
+/**
+ * The saga's state read straight from civic's and volunteering's tables: what the answers through
+ * the gateway are checked against.
+ */
+export function sagaReadings(city: () => TestCity) {
+  const civicRt = () => city().instances.civic.runtime as CivicRuntime;
+  const volRt = () => city().instances.volunteering.runtime as VolunteeringRuntime;
+  /** waits until every message civic has for the redemption is out of its outbox (in volunteering's queue) */
+  const requested = (id: string) =>
+    eventually(async () => {
+      const [o] = await civicRt().ds.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE relayed_at IS NULL)::int AS waiting FROM civic.outbox WHERE aggregate_id = $1`, [id]);
+      return o.n > 0 && o.waiting === 0;
+    });
+  /** waits until volunteering has decided the redemption and its answer is out of its outbox; the outcome */
+  const decided = (id: string) =>
+    eventually(async () => {
+      const rows = await volRt().ds.query(
+        `SELECT d.outcome FROM volunteering.supermarket_debits d JOIN volunteering.outbox o ON o.aggregate_id = d.redemption_id::text
+          WHERE d.redemption_id = $1 AND o.relayed_at IS NOT NULL`,
+        [id],
+      );
+      return rows.length > 0 && rows[0].outcome;
+    });
+  /** volunteering's decision on the redemption, if any */
+  const decision = async (id: string) =>
+    (await volRt().ds.query(`SELECT outcome, cause FROM volunteering.supermarket_debits WHERE redemption_id = $1`, [id]))[0] as { outcome: string; cause: string | null } | undefined;
+  /** the ledger transactions that debited the redemption's volunteer points */
+  const debits = async (id: string) =>
+    (await volRt().ds.query(`SELECT count(*)::int AS n FROM volunteering.ledger_transactions WHERE idempotency_key = $1`, [`supermarket:${id}`]))[0].n as number;
+  /** the cancellations civic has published for the redemption */
+  const cancellations = async (id: string) =>
+    (await civicRt().ds.query(`SELECT count(*)::int AS n FROM civic.outbox WHERE aggregate_id = $1 AND topic = 'civic.volunteer-redemption.cancelled'`, [id]))[0].n as number;
+  /** the two ledgers' invariant violations (none expected) */
+  const invariants = async () => [
+    ...(await volRt().ds.transaction((m) => volRt().ledger.checkInvariants(m))),
+    ...(await civicRt().ds.transaction((m) => civicRt().ledger.checkInvariants(m))),
+  ];
+  return { civicRt, volRt, requested, decided, decision, debits, cancellations, invariants };
 }

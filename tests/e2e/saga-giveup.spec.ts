@@ -1,12 +1,12 @@
 import { registry } from '@citypoints/registry';
-import { applyDebitDecision, civicModule, GIVE_UP_AFTER_MS, REDEMPTION_SETTLED_CHANNEL, resumePendingRedemptions, type CivicRuntime } from '@citypoints/civic';
-import { decideRedemption, volunteering, type VolunteeringRuntime } from '@citypoints/volunteering';
+import { applyDebitDecision, civicModule, GIVE_UP_AFTER_MS, REDEMPTION_SETTLED_CHANNEL, resumePendingRedemptions } from '@citypoints/civic';
+import { decideRedemption, volunteering } from '@citypoints/volunteering';
 import type { SubgraphInstance } from '@citypoints/federation';
 import { DAY } from '@citypoints/kit';
 import { codes, eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/test-city';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { sagaFixture, sagaWorkers } from './saga-fixture';
+import { sagaFixture, sagaReadings, sagaWorkers } from './saga-fixture';
 
 /**
  * A merchant at the till gets the outcome of a volunteer-points redemption from the redeem
@@ -23,7 +23,7 @@ describe('a volunteer-points redemption answers its outcome, and one pending too
   let city: TestCity;
   const clock = new FixedClock(new Date('2026-07-01T02:00:00Z'));
   const f = sagaFixture(() => city, () => clock.now());
-  const { workers, startWorker, kill, loseQueue, relayCivicOnce: relayOnce } = sagaWorkers(() => city, clock);
+  const { startWorker, kill, loseQueue, relayCivicOnce: relayOnce, closeAll } = sagaWorkers(() => city, clock);
   /** long enough for a decision on a loaded machine, within the gateway's 30 s */
   const WAIT_FOR_DECISION_MS = 20_000;
   /** for the redeems that cannot be decided (a consumer stopped): how long they wait before PENDING */
@@ -44,35 +44,9 @@ describe('a volunteer-points redemption answers its outcome, and one pending too
       civicRt().options.redeemWaitMs = before;
     }
   }
-  const civicRt = () => city.instances.civic.runtime as CivicRuntime;
-  const volRt = () => city.instances.volunteering.runtime as VolunteeringRuntime;
-  /** every message civic has for the redemption is out of its outbox (in volunteering's queue) */
-  const requested = (id: string) =>
-    eventually(async () => {
-      const [o] = await civicRt().ds.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE relayed_at IS NULL)::int AS waiting FROM civic.outbox WHERE aggregate_id = $1`, [id]);
-      return o.n > 0 && o.waiting === 0;
-    });
-  const decided = (id: string) =>
-    eventually(async () => {
-      const rows = await volRt().ds.query(
-        `SELECT d.outcome FROM volunteering.supermarket_debits d JOIN volunteering.outbox o ON o.aggregate_id = d.redemption_id::text
-          WHERE d.redemption_id = $1 AND o.relayed_at IS NOT NULL`,
-        [id],
-      );
-      return rows.length > 0 && rows[0].outcome;
-    });
+  const { civicRt, volRt, requested, decided, decision, debits, cancellations, invariants } = sagaReadings(() => city);
   const saga = async (id: string) =>
     (await civicRt().ds.query(`SELECT status, failure, abandoned_at IS NOT NULL AS abandoned FROM civic.redemptions WHERE id = $1`, [id]))[0] as { status: string; failure: string | null; abandoned: boolean };
-  const decision = async (id: string) =>
-    (await volRt().ds.query(`SELECT outcome, cause FROM volunteering.supermarket_debits WHERE redemption_id = $1`, [id]))[0] as { outcome: string; cause: string | null } | undefined;
-  const debits = async (id: string) =>
-    (await volRt().ds.query(`SELECT count(*)::int AS n FROM volunteering.ledger_transactions WHERE idempotency_key = $1`, [`supermarket:${id}`]))[0].n as number;
-  const cancellations = async (id: string) =>
-    (await civicRt().ds.query(`SELECT count(*)::int AS n FROM civic.outbox WHERE aggregate_id = $1 AND topic = 'civic.volunteer-redemption.cancelled'`, [id]))[0].n as number;
-  const invariants = async () => [
-    ...(await volRt().ds.transaction((m) => volRt().ledger.checkInvariants(m))),
-    ...(await civicRt().ds.transaction((m) => civicRt().ledger.checkInvariants(m))),
-  ];
 
   let civicWorker: SubgraphInstance;
   let volunteeringWorker: SubgraphInstance;
@@ -83,7 +57,7 @@ describe('a volunteer-points redemption answers its outcome, and one pending too
     volunteeringWorker = await startWorker(volunteering);
   });
   afterAll(async () => {
-    for (const w of workers.reverse()) await w.close();
+    await closeAll();
     await city.close();
   });
 

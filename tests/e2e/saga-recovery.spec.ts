@@ -1,9 +1,9 @@
 import { registry } from '@citypoints/registry';
-import { civic, resumePendingRedemptions, RESUME_AFTER_MS, type CivicRuntime } from '@citypoints/civic';
-import { decideRedemption, volunteering, type VolunteeringRuntime } from '@citypoints/volunteering';
+import { civic, resumePendingRedemptions, RESUME_AFTER_MS } from '@citypoints/civic';
+import { decideRedemption, volunteering } from '@citypoints/volunteering';
 import type { SubgraphInstance } from '@citypoints/federation';
 import { eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/test-city';
-import { sagaFixture, sagaWorkers } from './saga-fixture';
+import { sagaFixture, sagaReadings, sagaWorkers } from './saga-fixture';
 
 /**
  * A volunteer-points redemption stopped between its steps — a worker killed, and the message it
@@ -17,31 +17,13 @@ describe('the volunteer-points saga recovers from a worker killed between the st
   let city: TestCity;
   const clock = new FixedClock(new Date('2026-06-01T02:00:00Z'));
   const f = sagaFixture(() => city, () => clock.now());
-  const { workers, startWorker, kill, loseQueue, relayCivicOnce: relayOnce } = sagaWorkers(() => city, clock);
+  const { startWorker, kill, loseQueue, relayCivicOnce: relayOnce, closeAll } = sagaWorkers(() => city, clock);
 
   /** what the civic worker's relay sent before it died */
   const relayCivicOnce = async () => expect(await relayOnce()).toBe(1);
-  const civicRt = () => city.instances.civic.runtime as CivicRuntime;
-  const volRt = () => city.instances.volunteering.runtime as VolunteeringRuntime;
-  const decided = (id: string) =>
-    eventually(async () => {
-      const rows = await volRt().ds.query(
-        `SELECT d.outcome FROM volunteering.supermarket_debits d JOIN volunteering.outbox o ON o.aggregate_id = d.redemption_id::text
-          WHERE d.redemption_id = $1 AND o.relayed_at IS NOT NULL`,
-        [id],
-      );
-      return rows.length > 0 && rows[0].outcome;
-    });
-  const requested = (id: string) =>
-    eventually(async () => (await civicRt().ds.query(`SELECT 1 FROM civic.outbox WHERE aggregate_id = $1 AND relayed_at IS NOT NULL`, [id])).length > 0);
+  const { civicRt, volRt, requested, decided, debits, invariants } = sagaReadings(() => city);
   const saga = async (id: string) =>
     (await civicRt().ds.query(`SELECT status, requests FROM civic.redemptions WHERE id = $1`, [id]))[0] as { status: string; requests: number };
-  const debits = async (id: string) =>
-    (await volRt().ds.query(`SELECT count(*)::int AS n FROM volunteering.ledger_transactions WHERE idempotency_key = $1`, [`supermarket:${id}`]))[0].n as number;
-  const invariants = async () => [
-    ...(await volRt().ds.transaction((m) => volRt().ledger.checkInvariants(m))),
-    ...(await civicRt().ds.transaction((m) => civicRt().ledger.checkInvariants(m))),
-  ];
 
   let civicWorker: SubgraphInstance;
   let volunteeringWorker: SubgraphInstance;
@@ -52,7 +34,7 @@ describe('the volunteer-points saga recovers from a worker killed between the st
     volunteeringWorker = await startWorker(volunteering);
   });
   afterAll(async () => {
-    for (const w of workers.reverse()) await w.close();
+    await closeAll();
     await city.close();
   });
 

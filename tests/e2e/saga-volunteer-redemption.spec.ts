@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { registry } from '@citypoints/registry';
 import { civicModule } from '@citypoints/civic';
-import { volunteering, type VolunteeringRuntime } from '@citypoints/volunteering';
-import type { CivicRuntime } from '@citypoints/civic';
+import { volunteering } from '@citypoints/volunteering';
 import { DAY } from '@citypoints/kit';
 import { codes, FixedClock, ok, startCity, type TestCity } from '@citypoints/test-city';
-import { sagaFixture } from './saga-fixture';
+import { sagaFixture, sagaReadings } from './saga-fixture';
 
 /**
  * Volunteer points at the points supermarket (docs/domain/08-volunteering.md): a VOLUNTEER item
@@ -27,11 +26,7 @@ describe('volunteer points at the points supermarket, through the gateway', () =
       `SELECT original_amount::int, remaining::int FROM volunteering.ledger_lots WHERE account_id = $1 ORDER BY expires_at, created_at`,
       [`vol:POINTS:${residentId}`],
     ) as Promise<{ original_amount: number; remaining: number }[]>;
-  const invariants = async () => {
-    const v = city.instances.volunteering.runtime as VolunteeringRuntime;
-    const c = city.instances.civic.runtime as CivicRuntime;
-    return [...(await v.ds.transaction((m) => v.ledger.checkInvariants(m))), ...(await c.ds.transaction((m) => c.ledger.checkInvariants(m)))];
-  };
+  const { debits, invariants } = sagaReadings(() => city);
 
   it('moves the volunteer points (oldest lot first) and the stock once, and a replay moves nothing', async () => {
     const r = await f.resident();
@@ -61,8 +56,7 @@ describe('volunteer points at the points supermarket, through the gateway', () =
     expect(again).toMatchObject({ id: first.id, status: 'COMPLETED' });
     expect(await f.volunteerPoints(r)).toBe(70);
     expect(await f.stock(item.merchantId, item.id)).toBe(4);
-    const debits = await city.instances.volunteering.dataSource.query(`SELECT count(*)::int AS n FROM volunteering.ledger_transactions WHERE idempotency_key = $1`, [`supermarket:${first.id}`]);
-    expect(debits[0].n).toBe(1);
+    expect(await debits(first.id)).toBe(1);
     expect(await invariants()).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import { enterpriseCreditModule } from '@citypoints/enterprise-credit';
 import { DAY } from '@citypoints/kit';
 import { registry } from '@citypoints/registry';
 import { socialOrganisationsModule } from '@citypoints/social-organisations';
-import { eventually, FixedClock, genUscc, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
+import { eventually, FixedClock, genUscc, labourReport, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 import { approve, clerks, projectedResident, publicise, register, review } from '../../subgraphs/civic/test/helpers';
 
 /**
@@ -31,8 +31,7 @@ describe('scores explain themselves by the scheme version that computed them', (
     const enterprise = await seed(city).enterprise({ divisionCode: '441900121' });
     const ec = city.instances['enterprise-credit'].dataSource;
     await eventually(async () => (await ec.query(`SELECT 1 FROM enterprise_credit.enterprises WHERE uscc = $1`, [enterprise.uscc])).length === 1);
-    const calm = { wageArrearsDays: 0, workersOwed: 0, arrearsAmount: 0, payCycleDays: 30, rentArrearsMonths: 0, electricityRatio: 1, socialInsuranceArrearsMonths: 0, taxArrearsMonths: 0, groupIncident: false };
-    ok(await city.query(`mutation($r: [LabourIndicatorsInput!]!) { reportLabourIndicators(reports: $r) }`, { r: [{ uscc: enterprise.uscc, period: '2026-06', source: 'hr', ...calm, petitions: 1 }] }, feed));
+    ok(await city.query(`mutation($r: [LabourIndicatorsInput!]!) { reportLabourIndicators(reports: $r) }`, { r: [labourReport(enterprise.uscc, '2026-06', { petitions: 1 })] }, feed));
     const run = ok(await city.query(`mutation { runLabourRiskScoring(period: "2026-06") { id } }`, {}, admin)).runLabourRiskScoring;
     await eventually(async () => ok(await city.query(`query($id: ID!) { scoringRun(id: $id) { status } }`, { id: run.id }, admin)).scoringRun.status === 'COMPLETED');
     const EXPLAIN = `query($u: ID!) { enterprise(uscc: $u) { labourRisk { score schemeCode schemeVersion scheme { version code bands { indicator lo hi points label } levels { level minScore } } } } }`;

@@ -1,7 +1,8 @@
-import { eventually, FixedClock, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
+import { eventually, FixedClock, ok, startCity, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { enterpriseCredit } from '@citypoints/enterprise-credit';
 import { socialOrganisations } from '@citypoints/social-organisations';
+import { chamberWithMember } from './chamber-fixture';
 
 /**
  * docs/domain/07-social-organisations.md across three subgraphs through the gateway: a member enterprise turning BLACK costs
@@ -20,17 +21,7 @@ describe("a member's blacklisting: an expiry keeps the chamber's −10 line, a r
   afterAll(() => city?.close());
 
   it('keeps the line through an expiry and removes it on a repair', async () => {
-    const s = seed(city);
-    const member = await s.enterprise();
-    const chamber = await s.organisation({ members: [member.uscc] });
-    const so = city.instances['social-organisations'].dataSource;
-    await eventually(async () => (await so.query(`SELECT 1 FROM social_organisations.memberships WHERE organisation_uscc = $1`, [chamber.uscc])).length === 1);
-    const civilAffairs = await city.token('DATA_FEED', { department: 'CIVIL_AFFAIRS' });
-    ok(
-      await city.query(`mutation($i: OrganisationIndicatorInput!) { recordOrganisationIndicator(input: $i) { points } }`, {
-        i: { uscc: chamber.uscc, year: 2026, category: 'BASIC_WORK', points: 30, idempotencyKey: `e2e-${chamber.uscc}` },
-      }, civilAffairs),
-    );
+    const { member, chamber, so } = await chamberWithMember(city);
     const grading = async () =>
       ok(await city.query(`query($o: ID!) { socialOrganisation(uscc: $o) { grading(year: 2026) { points lines { category points note } removedLines { category note } } } }`, { o: chamber.uscc }, admin))
         .socialOrganisation.grading as { points: number; lines: { category: string; points: number; note: string }[]; removedLines: { category: string; note: string }[] };

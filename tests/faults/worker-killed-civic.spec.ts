@@ -26,11 +26,12 @@ describe('civic worker killed during its scheduled jobs', () => {
   const cv = () => city.instances.civic.dataSource;
   const run = async (key: string) => (await cv().query(`SELECT id, status, attempts, counters, result FROM civic.job_runs WHERE idempotency_key = $1`, [key]))[0];
 
-  beforeAll(async () => {
-    city = await startCity({ modules: [civic], label: 'faults_civic_jobs' });
-    queue = createQueue<RhythmJobData>('civic.rhythm', city.queue, { prefix: city.queuePrefix });
+  /**
+   * The month's and the year's work: PER_TOWN residents in each of TOWNS towns, each with a card
+   * and one approved record of the month, and RED_ACCOUNTS RED passbooks with points to settle.
+   */
+  async function seedTownsAndPassbooks(): Promise<void> {
     const [item] = await cv().query(`SELECT scope, code FROM civic.behaviour_items WHERE passbook = 'CIVIC' AND points > 0 ORDER BY scope, code LIMIT 1`);
-    // PER_TOWN residents in each of TOWNS towns, each with a card and one approved record of the month
     await cv().query(
       `INSERT INTO civic.residents (id, division_code, name_masked)
        SELECT gen_random_uuid(), (441900000 + t)::text || lpad(n::text, 3, '0'), '某*'
@@ -64,30 +65,52 @@ describe('civic worker killed during its scheduled jobs', () => {
         }
       });
     }
-  });
-  afterAll(async () => {
-    await worker?.kill();
-    await queue?.close();
-    await city?.close();
-  });
+  }
 
-  it('ranks every town once for the month after the worker is killed mid-run', async () => {
+  /**
+   * Queues the job with a worker process running, kills the worker with SIGKILL once the run has
+   * committed part of its work, and returns the run's key and what it had committed by then.
+   */
+  async function killedMidRun(job: RhythmJobData, total: number) {
     worker = startWorkerProcess('civic', city);
-    await queue.add('MONTHLY_STARS', { kind: 'MONTHLY_STARS', period: MONTH }, { attempts: 3 });
-    const key = `MONTHLY_STARS:${MONTH}`;
-    const at = await killWhenUnderway(worker, () => run(key), TOWNS);
-    expect(at.checkpoint).toBeGreaterThan(0);
-    expect(at.checkpoint).toBeLessThan(TOWNS);
-    const [{ towns: rankedAtKill }] = await cv().query(`SELECT count(DISTINCT town_code)::int AS towns FROM civic.civility_stars WHERE month = $1`, [MONTH]);
-    expect(rankedAtKill).toBe(at.checkpoint);
+    await queue.add(job.kind, job, { attempts: 3 });
+    const key = `${job.kind}:${job.period}`;
+    return { key, at: await killWhenUnderway(worker, () => run(key), total) };
+  }
 
+  /** Starts a new worker process and waits until it has completed the run the killed one left. */
+  async function resumedToCompletion(key: string) {
     worker = startWorkerProcess('civic', city);
-    const done = await eventually(async () => {
+    return eventually(async () => {
       const r = await run(key);
       return r?.status === 'COMPLETED' && r;
     }, 90_000, 200).catch((e) => {
       throw new Error(`${String(e)}\n${worker!.output()}`);
     });
+  }
+
+  beforeAll(async () => {
+    city = await startCity({ modules: [civic], label: 'faults_civic_jobs' });
+    queue = createQueue<RhythmJobData>('civic.rhythm', city.queue, { prefix: city.queuePrefix });
+    await seedTownsAndPassbooks();
+  });
+  afterEach(async () => {
+    await worker?.kill();
+    worker = undefined;
+  });
+  afterAll(async () => {
+    await queue?.close();
+    await city?.close();
+  });
+
+  it('ranks every town once for the month after the worker is killed mid-run', async () => {
+    const { key, at } = await killedMidRun({ kind: 'MONTHLY_STARS', period: MONTH }, TOWNS);
+    expect(at.checkpoint).toBeGreaterThan(0);
+    expect(at.checkpoint).toBeLessThan(TOWNS);
+    const [{ towns: rankedAtKill }] = await cv().query(`SELECT count(DISTINCT town_code)::int AS towns FROM civic.civility_stars WHERE month = $1`, [MONTH]);
+    expect(rankedAtKill).toBe(at.checkpoint);
+
+    const done = await resumedToCompletion(key);
     expect(done.attempts).toBe(2);
 
     // every town's residents with points, at most the rules' ten, once each
@@ -104,20 +127,13 @@ describe('civic worker killed during its scheduled jobs', () => {
 
   it('settles every RED passbook once for the year after the worker is killed mid-run', async () => {
     const [{ before }] = await cv().query(`SELECT coalesce(sum(balance), 0)::int AS before FROM civic.ledger_accounts WHERE kind = 'RED'`);
-    await queue.add('RED_SETTLEMENT', { kind: 'RED_SETTLEMENT', period: YEAR }, { attempts: 3 });
-    const key = `RED_SETTLEMENT:${YEAR}`;
-    const at = await killWhenUnderway(worker!, () => run(key), RED_ACCOUNTS);
+    const { key, at } = await killedMidRun({ kind: 'RED_SETTLEMENT', period: YEAR }, RED_ACCOUNTS);
+    expect(at.checkpoint).toBeGreaterThan(0);
     expect(at.checkpoint).toBeLessThan(RED_ACCOUNTS);
     const [{ settledAtKill }] = await cv().query(`SELECT count(*)::int AS "settledAtKill" FROM civic.ledger_annual_statements WHERE year = $1`, [Number(YEAR)]);
     expect(settledAtKill).toBe(at.checkpoint);
 
-    worker = startWorkerProcess('civic', city);
-    const done = await eventually(async () => {
-      const r = await run(key);
-      return r?.status === 'COMPLETED' && r;
-    }, 90_000, 200).catch((e) => {
-      throw new Error(`${String(e)}\n${worker!.output()}`);
-    });
+    const done = await resumedToCompletion(key);
     expect(done.attempts).toBe(2);
     expect(done.result).toMatchObject({ total: RED_ACCOUNTS, written: RED_ACCOUNTS });
 

@@ -23,7 +23,7 @@ const HEADERS = {
 /** Answers the lookup page's paths; false for every other path. */
 export function serveLookup(req: http.IncomingMessage, res: http.ServerResponse): boolean {
   const pathname = (req.url ?? '').split('?')[0];
-  const entry = FILES[pathname];
+  const entry = Object.hasOwn(FILES, pathname) ? FILES[pathname] : undefined;
   if (!entry) return false;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed');

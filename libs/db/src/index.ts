@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
-import { DataSource, EntityManager, MixedList, MigrationExecutor } from 'typeorm';
+import { DataSource, EntityManager, MixedList, MigrationExecutor, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { randomBytes } from 'node:crypto';
 
 import { SafeSqlLogger } from './sql-logger';
@@ -119,6 +119,29 @@ export async function withAdvisoryLock<T>(ds: DataSource, key: string, fn: () =>
 /** Runs fn in one transaction (READ COMMITTED unless told). */
 export function transaction<T>(ds: DataSource, fn: (m: EntityManager) => Promise<T>): Promise<T> {
   return ds.transaction(fn);
+}
+
+/** The statements of one migration step: `up` applies it, `down` undoes it, each run in order. */
+export interface MigrationSql {
+  up: string[];
+  down: string[];
+}
+
+/**
+ * A migration class that runs the given statements. A subgraph's migration file extends it under
+ * its own class name and `name` (`class EventTraceContext1765000000000 extends sqlMigration(…)`):
+ * TypeORM keys an applied migration by that name, so a database migrated before keeps it applied.
+ */
+export function sqlMigration(sql: MigrationSql): new () => MigrationInterface {
+  return class implements MigrationInterface {
+    async up(q: QueryRunner): Promise<void> {
+      for (const s of sql.up) await q.query(s);
+    }
+
+    async down(q: QueryRunner): Promise<void> {
+      for (const s of sql.down) await q.query(s);
+    }
+  };
 }
 
 export function assertIdentifier(name: string): void {

@@ -185,7 +185,8 @@ export class EventConsumer {
   }
 
   private async applyEvent(job: Job<DomainEvent, EventOutcome>): Promise<EventOutcome> {
-    const handler = this.opts.handlers[job.data.topic];
+    // own keys only: a topic named after an Object.prototype member has no handler
+    const handler = Object.hasOwn(this.opts.handlers, job.data.topic) ? this.opts.handlers[job.data.topic] : undefined;
     if (!handler) return 'ignored';
     if (handler.batch) return this.enqueue(handler.batch, job.data);
     const run = () => applyOnce(this.opts.dataSource, this.opts.schema, this.opts.consumer, handler, job.data);

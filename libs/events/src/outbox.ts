@@ -1,4 +1,4 @@
-import { assertIdentifier, EntityManager } from '@citypoints/db';
+import { assertIdentifier, EntityManager, sqlMigration, type MigrationSql } from '@citypoints/db';
 import { badInput } from '@citypoints/kit';
 import { currentTraceparent } from '@citypoints/log';
 import { contractOf, parsePayload, type PayloadOf, type TopicContract } from './contracts';
@@ -81,7 +81,7 @@ export function streamOf(topic: string): string {
  * number, assigned from `outbox_sequence` in the producing transaction (the row lock orders two
  * writers of one aggregate as their transactions commit).
  */
-export function eventVersionsMigrationSql(schema: string): { up: string[]; down: string[] } {
+export function eventVersionsMigrationSql(schema: string): MigrationSql {
   assertIdentifier(schema);
   return {
     up: [
@@ -101,12 +101,27 @@ export function eventVersionsMigrationSql(schema: string): { up: string[]; down:
  * SQL of the migration that keeps the trace context of the publishing span with each event
  * (`outbox.traceparent`), which the relay hands on in the event and its consumers continue.
  */
-export function eventTraceMigrationSql(schema: string): { up: string[]; down: string[] } {
+export function eventTraceMigrationSql(schema: string): MigrationSql {
   assertIdentifier(schema);
   return {
     up: [`ALTER TABLE "${schema}"."outbox" ADD COLUMN "traceparent" text NULL`],
     down: [`ALTER TABLE "${schema}"."outbox" DROP COLUMN "traceparent"`],
   };
+}
+
+/**
+ * The migration that versions every event, in a subgraph's schema, with the subgraph's own
+ * statements of the same step (its projection's `versions` column, say): `own.up` after the shared
+ * statements, `own.down` before theirs are undone.
+ */
+export function eventVersionsMigration(schema: string, own: MigrationSql = { up: [], down: [] }): ReturnType<typeof sqlMigration> {
+  const shared = eventVersionsMigrationSql(schema);
+  return sqlMigration({ up: [...shared.up, ...own.up], down: [...own.down, ...shared.down] });
+}
+
+/** The migration that keeps each event's trace context, in a subgraph's schema. */
+export function eventTraceMigration(schema: string): ReturnType<typeof sqlMigration> {
+  return sqlMigration(eventTraceMigrationSql(schema));
 }
 
 function requireTransaction(manager: EntityManager): void {

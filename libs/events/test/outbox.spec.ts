@@ -251,4 +251,22 @@ describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, availab
     }, { jobId: unknownId });
     expect(await outcomeOf(unknownId)).toBe('ignored');
   });
+
+  maybe('ignores a topic named after what every object inherits, and records nothing of it', async () => {
+    for (const topic of ['constructor', 'toString', '__proto__']) {
+      const eventId = randomUUID();
+      await settlementQueue.add(topic, {
+        id: eventId,
+        topic,
+        aggregateId: randomUUID(),
+        version: 1,
+        schemaVersion: 1,
+        payload: {},
+        createdAt: new Date().toISOString(),
+        source: 'registry',
+      }, { jobId: eventId });
+      expect({ topic, outcome: await outcomeOf(eventId) }).toEqual({ topic, outcome: 'ignored' });
+      expect(await settlement.query(`SELECT 1 FROM settlement.inbox WHERE event_id = $1`, [eventId])).toEqual([]);
+    }
+  });
 });

@@ -5,3 +5,4 @@ export * from './clock';
 export * from './pagination';
 export * from './random';
 export * from './keys';
+export * from './own';

@@ -40,6 +40,26 @@ export const enterpriseInput = (o: Partial<EnterpriseInput> = {}): EnterpriseInp
   employees: o.employees ?? 120,
 });
 
+const calmLabourMonth = {
+  wageArrearsDays: 0,
+  workersOwed: 0,
+  arrearsAmount: 0,
+  payCycleDays: 30,
+  rentArrearsMonths: 0,
+  electricityRatio: 1,
+  socialInsuranceArrearsMonths: 0,
+  taxArrearsMonths: 0,
+  petitions: 0,
+  groupIncident: false,
+};
+/** A month's labour-relations indicators of an enterprise, as `reportLabourIndicators` takes them. */
+export type LabourIndicators = typeof calmLabourMonth;
+/** A month with nothing to report: every labour indicator at its calm value (no band gives it points). */
+export const CALM_LABOUR_MONTH: Readonly<LabourIndicators> = Object.freeze(calmLabourMonth);
+
+/** One report of `reportLabourIndicators`: a calm month of the enterprise but for the indicators given (source `hr` unless told). */
+export const labourReport = (uscc: string, period: string, o: Partial<LabourIndicators> & { source?: string } = {}) => ({ uscc, period, source: 'hr', ...CALM_LABOUR_MONTH, ...o });
+
 /**
  * Registers test data through the gateway with a city admin's token, as a clerk would:
  * `const r = await seed(city).resident({ hukou: 'MIGRANT' })`.

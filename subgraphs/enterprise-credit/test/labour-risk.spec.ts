@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { codes, eventually, FixedClock, ok, seed, startCity, type EnterpriseInput, type TestCity } from '@citypoints/test-city';
+import { codes, eventually, FixedClock, labourReport, ok, seed, startCity, type EnterpriseInput, type TestCity } from '@citypoints/test-city';
 import { HOUR } from '@citypoints/kit';
 import { registry } from '@citypoints/registry';
 import { enterpriseCreditModule } from '@citypoints/enterprise-credit';
@@ -14,18 +14,6 @@ const RUN_STATE = `query($id: ID!) { scoringRun(id: $id) { id status progress sc
 const RISK = `query($u: ID!) { enterprise(uscc: $u) { uscc labourRisk { level score period reasons guidance since indicators { wageArrearsDays electricityRatio groupIncident } } } }`;
 const ALERTS = `query($s: AlertStatus, $d: ID) { riskAlerts(status: $s, divisionCode: $d, first: 20) { totalCount nodes { id level previousLevel period reasons guidance status divisionCode raisedAt enterprise { uscc name } } } }`;
 
-const calm: IndicatorValues = {
-  wageArrearsDays: 0,
-  workersOwed: 0,
-  arrearsAmount: 0,
-  payCycleDays: 30,
-  rentArrearsMonths: 0,
-  electricityRatio: 1,
-  socialInsuranceArrearsMonths: 0,
-  taxArrearsMonths: 0,
-  petitions: 0,
-  groupIncident: false,
-};
 
 interface Received {
   body: string;
@@ -80,7 +68,7 @@ describe('labour-risk early warning through the gateway', () => {
     });
     return list;
   };
-  const report = (uscc: string, period: string, v: Partial<IndicatorValues>, source = 'hr') => ({ uscc, period, source, ...calm, ...v });
+  const report = (uscc: string, period: string, v: Partial<IndicatorValues>, source = 'hr') => labourReport(uscc, period, { ...v, source });
   const score = async (period: string) => {
     const run = ok(await city.query(RUN, { p: period }, admin)).runLabourRiskScoring;
     return eventually(async () => {

@@ -1,6 +1,7 @@
 import { DEFAULT_LABOUR_RISK_SCHEME } from '../src/seed/schemes.data';
 import { reasonsOf, scoreIndicators, type IndicatorValues } from '../src/labour/labour.rules';
 import type { LabourRiskScheme } from '../src/labour/labour.scheme';
+import { CALM_LABOUR_MONTH } from '@citypoints/testing';
 
 /** The seeded default scheme, ids as the migration's serials give them. */
 const scheme: LabourRiskScheme = {
@@ -12,19 +13,7 @@ const scheme: LabourRiskScheme = {
   overrides: DEFAULT_LABOUR_RISK_SCHEME.overrides.map((o, i) => ({ ...o, id: i + 1 })) as LabourRiskScheme['overrides'],
 };
 
-const calm: IndicatorValues = {
-  wageArrearsDays: 0,
-  workersOwed: 0,
-  arrearsAmount: 0,
-  payCycleDays: 30,
-  rentArrearsMonths: 0,
-  electricityRatio: 1,
-  socialInsuranceArrearsMonths: 0,
-  taxArrearsMonths: 0,
-  petitions: 0,
-  groupIncident: false,
-};
-const score = (o: Partial<IndicatorValues>) => scoreIndicators(scheme, { ...calm, ...o });
+const score = (o: Partial<IndicatorValues>) => scoreIndicators(scheme, { ...CALM_LABOUR_MONTH, ...o });
 
 describe('labour-risk scoring table (docs/domain/06-labour-risk.md)', () => {
   it.each([

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { addMonths, cityDate } from '@citypoints/kit';
-import { eventually, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
+import { eventually, labourReport, ok, seed, startCity, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { enterpriseCreditModule } from '@citypoints/enterprise-credit';
 
@@ -48,10 +48,7 @@ describe('a scoring run whose worker is killed halfway', () => {
 
     const period = addMonths(cityDate(new Date()), -1).slice(0, 7);
     const danger = (i: number) => i % 3 === 0;
-    const reports = enterprises.map((e, i) => ({
-      uscc: e.uscc, period, source: 'hr', wageArrearsDays: danger(i) ? 61 : 0, workersOwed: 0, arrearsAmount: 0, payCycleDays: 30, rentArrearsMonths: 0,
-      electricityRatio: 1, socialInsuranceArrearsMonths: 0, taxArrearsMonths: 0, petitions: 0, groupIncident: false,
-    }));
+    const reports = enterprises.map((e, i) => labourReport(e.uscc, period, { wageArrearsDays: danger(i) ? 61 : 0 }));
     const feed = await city.token('DATA_FEED', { department: 'HUMAN_RESOURCES' });
     const admin = await city.token('CITY_ADMIN');
     expect(ok(await city.query(`mutation($r: [LabourIndicatorsInput!]!) { reportLabourIndicators(reports: $r) }`, { r: reports }, feed)).reportLabourIndicators).toBe(reports.length);

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import { requireRole, requireRoleIn } from '@citypoints/auth';
-import { badInput, conflict, isPeriod, notFound } from '@citypoints/kit';
+import { badInput, conflict, isPeriod, notFound, ownValue } from '@citypoints/kit';
 import { SCHEMA } from '../context';
 import type { CivicRuntime, Ctx as Context } from '../runtime';
 import { ensureCards, issueAccount, passbookAccount } from '../cards/card.service';
@@ -45,7 +45,8 @@ export class GreenResolver {
         return;
       }
       const { version, rules } = await currentRules(m, rt.clock);
-      const price = rules.green.pricePerKg[material];
+      // own keys only: a material named after an Object.prototype member (constructor, toString …) has no price
+      const price = ownValue(rules.green.pricePerKg, material);
       if (price === undefined) throw badInput(`material must be one of ${Object.keys(rules.green.pricePerKg).join(', ')}`, { field: 'material' });
       const points = recyclablePoints(grams, price);
       if (points < 1) throw badInput('too little to earn a whole point', { field: 'grams' });

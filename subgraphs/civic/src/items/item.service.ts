@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { isCityAdmin, requireRoleIn, type Caller } from '@citypoints/auth';
-import { badInput, divisionLevelOf, forbidden, notFound } from '@citypoints/kit';
+import { badInput, divisionLevelOf, forbidden, notFound, ownValue } from '@citypoints/kit';
 import { CITY_CODE, SCHEMA } from '../context';
 import type { CivicRuntime } from '../runtime';
 import { currentRules } from '../rules/rules.service';
@@ -83,7 +83,7 @@ export async function defineItem(rt: CivicRuntime, caller: Caller, input: Define
   return rt.ds.transaction(async (m) => {
     const { rules } = await currentRules(m, rt.clock);
     // own keys only: a category named after an Object.prototype member (valueOf, constructor …) is no category
-    const bounds = Object.prototype.hasOwnProperty.call(rules.categories, input.category) ? rules.categories[input.category] : undefined;
+    const bounds = ownValue(rules.categories, input.category);
     if (!bounds) throw badInput(`category must be one of ${Object.keys(rules.categories).join(', ')}`, { field: 'category' });
     if (input.points < bounds.min || input.points > bounds.max) {
       throw badInput(`points of a ${input.category} item must be from ${bounds.min} to ${bounds.max}`, { field: 'points' });

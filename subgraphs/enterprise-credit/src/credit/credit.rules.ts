@@ -1,8 +1,8 @@
-import { addMonths, badInput, invalidState } from '@citypoints/kit';
+import { addMonths, badInput, invalidState, ownValue } from '@citypoints/kit';
 import type { KindRule } from './credit.scheme';
 
 /** The minimum months of a record's kind, raised by its area (work safety, fire, special equipment: a year). */
-const areaMinimum = (rule: KindRule, area: string | null) => (area ? (rule.areaMinMonths?.[area as keyof NonNullable<KindRule['areaMinMonths']>] ?? 0) : 0);
+const areaMinimum = (rule: KindRule, area: string | null) => (area ? (ownValue<number | undefined>(rule.areaMinMonths, area) ?? 0) : 0);
 
 /**
  * The publicity period of a record: the feed's months, or the kind's default, checked against the

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { hasRole, requireRole, type Caller } from '@citypoints/auth';
-import { badInput, checkIdempotencyKey, cityDate, conflict, forbidden, isIsoDate, isUuid, notFound, parseUscc } from '@citypoints/kit';
+import { badInput, checkIdempotencyKey, cityDate, conflict, forbidden, isIsoDate, isUuid, notFound, ownValue, parseUscc } from '@citypoints/kit';
 import { loader } from '@citypoints/federation';
 import { SCHEMA, type Ctx, type EnterpriseCreditRuntime } from '../runtime';
 import { TOPICS } from '../events';
@@ -61,7 +61,7 @@ function departmentOf(caller: Caller): string {
  */
 export function assertRecords(scheme: CreditScheme, caller: Caller, department: string, kind: string): void {
   if (hasRole(caller, 'CITY_ADMIN')) return;
-  const recorders = scheme.definition.recorders[kind as keyof typeof scheme.definition.recorders] ?? [];
+  const recorders = ownValue<string[] | undefined>(scheme.definition.recorders, kind) ?? [];
   if (!recorders.includes(department)) throw forbidden(`${kind} records come from ${recorders.join(', ') || 'no department'}, not from ${department}`);
 }
 
@@ -93,7 +93,7 @@ export async function recordCreditEvent(rt: EnterpriseCreditRuntime, caller: Cal
     const scheme = await creditSchemeOn(m, input.occurredOn);
     const rule = kindRule(scheme, input.kind);
     // a kind with area minimums (a penalty) carries its area, GENERAL unless the feed says otherwise
-    const given = input.area ?? (category ? AREA_OF_CATEGORY[category] : undefined) ?? null;
+    const given = input.area ?? (category ? ownValue(AREA_OF_CATEGORY, category) : undefined) ?? null;
     if (given && !rule.areaMinMonths) throw badInput(`a ${input.kind} record has no area; only penalties carry one`, { field: 'area' });
     const area = rule.areaMinMonths ? (given ?? 'GENERAL') : null;
     const publicUntil = publicUntilOf(rule, input.occurredOn, input.publicMonths, area);

@@ -1,19 +1,11 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { eventVersionsMigrationSql } from '@citypoints/events';
+import { eventVersionsMigration } from '@citypoints/events';
 
 const S = 'settlement';
 
 /** Events carry their aggregate's version; the resident projection keeps the highest per field group instead of a timestamp. */
-export class EventVersions1764900000000 implements MigrationInterface {
+export class EventVersions1764900000000 extends eventVersionsMigration(S, {
+  up: [`ALTER TABLE "${S}".residents ADD COLUMN versions jsonb NOT NULL DEFAULT '{}', DROP COLUMN event_at`],
+  down: [`ALTER TABLE "${S}".residents DROP COLUMN versions, ADD COLUMN event_at timestamptz NOT NULL DEFAULT now()`],
+}) {
   name = 'EventVersions1764900000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    for (const s of eventVersionsMigrationSql(S).up) await q.query(s);
-    await q.query(`ALTER TABLE "${S}".residents ADD COLUMN versions jsonb NOT NULL DEFAULT '{}', DROP COLUMN event_at`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE "${S}".residents DROP COLUMN versions, ADD COLUMN event_at timestamptz NOT NULL DEFAULT now()`);
-    for (const s of eventVersionsMigrationSql(S).down) await q.query(s);
-  }
 }

@@ -1,5 +1,5 @@
 import { recordFactOf } from '@citypoints/events';
-import { ageOn, badInput } from '@citypoints/kit';
+import { ageOn, badInput, hasOwnKey, ownValue } from '@citypoints/kit';
 
 /** The JSON shape of a scheme (SCHEME_FORMAT.md); the engine interprets it and holds no figures. */
 export type SchemeKind = 'SCHOOL_ADMISSION' | 'HOUSEHOLD_REGISTRATION';
@@ -255,7 +255,8 @@ export function normaliseValue(item: SchemeItem, raw: string, field = 'indicator
   const v = (raw ?? '').trim();
   switch (item.kind) {
     case 'OPTION':
-      if (!(v in item.options)) throw badInput(`${item.code} must be one of ${Object.keys(item.options).join(', ')}`, { field, code: item.code });
+      // own keys only: a value named after an Object.prototype member (constructor, toString …) is no option
+      if (!hasOwnKey(item.options, v)) throw badInput(`${item.code} must be one of ${Object.keys(item.options).join(', ')}`, { field, code: item.code });
       return v;
     case 'BOOLEAN':
       if (v !== 'true' && v !== 'false') throw badInput(`${item.code} must be "true" or "false"`, { field, code: item.code });
@@ -292,7 +293,7 @@ function withCap(points: number, cap: number | null | undefined): { points: numb
 export function itemPoints(item: SchemeItem, value: string): { points: number; capped: boolean } {
   switch (item.kind) {
     case 'OPTION':
-      return { points: item.options[value] ?? 0, capped: false };
+      return { points: ownValue(item.options, value) ?? 0, capped: false };
     case 'BOOLEAN':
       return { points: value === 'true' ? item.points : 0, capped: false };
     case 'PER_UNIT':

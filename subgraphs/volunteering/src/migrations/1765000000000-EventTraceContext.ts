@@ -1,17 +1,6 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { eventTraceMigrationSql } from '@citypoints/events';
-
-const S = 'volunteering';
+import { eventTraceMigration } from '@citypoints/events';
 
 /** Each event keeps the trace context of the request that published it, for its consumers to continue. */
-export class EventTraceContext1765000000000 implements MigrationInterface {
+export class EventTraceContext1765000000000 extends eventTraceMigration('volunteering') {
   name = 'EventTraceContext1765000000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    for (const s of eventTraceMigrationSql(S).up) await q.query(s);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    for (const s of eventTraceMigrationSql(S).down) await q.query(s);
-  }
 }
