@@ -122,6 +122,8 @@ async function chunksOf(rt: EnterpriseCreditRuntime, runId: string, period: stri
       [runId],
     );
     if (!rows.length) {
+      // one walk over an index: compiling it (JIT, its cost is that of a whole table) takes longer than running it
+      await m.query('SET LOCAL jit = off');
       // every enterprise reported up to the month (a stale one keeps its last level). The whole
       // city: each step walks one chunk of the (uscc, period) index from the previous start (a
       // chunk then holds at most its size of enterprises); one division: its few enterprises
@@ -235,6 +237,9 @@ export async function scoreChunk(
   return { scored: row.scored, alerts: row.alerts, statusTargets: row.status_targets };
 }
 
+/** Memory for one chunk's statement: its rows (about 250 bytes each) held at once, never less than 16 MB. */
+export const chunkWorkMemMb = (chunkSize: number) => Math.max(16, Math.ceil((chunkSize * 400) / 1_048_576));
+
 /**
  * The BullMQ processor. The run's chunks are claimed one at a time (`FOR UPDATE SKIP LOCKED`) by
  * a few lanes at once, so both cores work; each chunk's scores, alerts, status changes and its
@@ -261,6 +266,9 @@ export async function processScoringJob(rt: EnterpriseCreditRuntime, job: Job<Sc
             [run.id],
           );
           if (!chunk) return null;
+          // a chunk's scored rows are held once for the writes, the rises and the moves: in memory
+          await m.query(`SET LOCAL work_mem = '${chunkWorkMemMb(rt.options.scoringChunkSize)}MB'`);
+          await m.query('SET LOCAL jit = off');
           const at = rt.clock.now();
           const { lo, hi } = chunks[chunk.chunk_no];
           const out = await scoreChunk(rt, m, effects, { runId: run.id, period, schemeVersion, lo, hi, at, watchLevels: credit.definition.status.watchRiskLevels, redLevels: credit.definition.status.redRiskLevels, division });
