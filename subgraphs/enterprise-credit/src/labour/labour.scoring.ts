@@ -259,6 +259,9 @@ export async function processScoringJob(rt: EnterpriseCreditRuntime, job: Job<Sc
     const chunks = await chunksOf(rt, run.id, period, rt.options.scoringChunkSize, division);
     const credit = await creditSchemeOn(rt.ds, `${period}-01`);
     const lane = async () => {
+      // what follows a chunk's commit (the job's progress on the queue, the deliveries queued)
+      // runs while the lane scores its next chunk, and is awaited before the lane goes on
+      let after: Promise<unknown> = Promise.resolve();
       for (;;) {
         const progress = await rt.ds.transaction(async (m) => {
           const [chunk]: { chunk_no: number }[] = await m.query(
@@ -284,9 +287,10 @@ export async function processScoringJob(rt: EnterpriseCreditRuntime, job: Job<Sc
           await runs.reportProgress(m, run.id, p, { scored: totals.scored, alertsRaised: totals.alerts, chunks: chunks.length, chunksDone: totals.done });
           return p;
         });
+        await after;
         if (progress == null) return;
-        await job.updateProgress(Math.round(progress * 100));
-        await effects.committed();
+        after = Promise.all([job.updateProgress(Math.round(progress * 100)), effects.committed()]);
+        after.catch(() => undefined); // handled where it is awaited, even if the next chunk fails first
       }
     };
     await Promise.all(Array.from({ length: Math.min(rt.options.scoringLanes, Math.max(1, chunks.length)) }, lane));
