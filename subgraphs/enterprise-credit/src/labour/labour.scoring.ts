@@ -179,7 +179,9 @@ export async function scoreChunk(
   // stale — keeping the score of its last report (computed from that report's indicators if it
   // was never scored). The score is one sum over the report's columns; the level and the
   // breakdown are read off it a level up (OFFSET 0 keeps the sum a column there, not repeated
-  // in every expression that uses it). `scored` is read by the writes, the rises and the moves.
+  // in every expression that uses it). `scored` is read by the writes, the rises and the moves;
+  // each of its rows is written once, updated or inserted, so it counts what was scored (the
+  // writes return nothing: a RETURNING list held for counting cost a sixth of the statement).
   const [row]: { scored: number; alerts: number; status_targets: string[] | null }[] = await m.query(
     `WITH latest AS (
        SELECT DISTINCT ON (uscc) * FROM "${SCHEMA}".labour_indicators
@@ -211,14 +213,12 @@ export async function scoreChunk(
        UPDATE "${SCHEMA}".labour_risk_scores t SET scheme_version = s.scheme_version, score = s.score, level = s.level, level_rank = s.rank, band_ids = s.band_ids,
          override_ids = s.override_ids, since = CASE WHEN s.p_level = s.level THEN s.p_since ELSE $5 END, scored_at = $5, run_id = $6,
          stale = s.stale, reported_period = s.reported_period
-       FROM scored s WHERE s.p_period = $1 AND t.uscc = s.uscc AND t.period = $1
-       RETURNING 1),
+       FROM scored s WHERE s.p_period = $1 AND t.uscc = s.uscc AND t.period = $1),
      inserted AS (
        INSERT INTO "${SCHEMA}".labour_risk_scores (uscc, period, scheme_version, score, level, level_rank, band_ids, override_ids, since, scored_at, run_id, stale, reported_period)
        SELECT uscc, $1, scheme_version, score, level, rank, band_ids, override_ids, CASE WHEN p_level = level THEN p_since ELSE $5 END, $5, $6,
          stale, reported_period
-       FROM scored WHERE p_period IS DISTINCT FROM $1
-       RETURNING 1),
+       FROM scored WHERE p_period IS DISTINCT FROM $1),
      rises AS (
        SELECT 'LEVEL_RISE' AS kind, NULL::text AS reports_stopped_since, uscc, town, level, coalesce(p_level, 'NORMAL') AS previous_level, score, scheme_version, band_ids, override_ids
        FROM scored WHERE rank = ANY($7::int[]) AND rank > coalesce(p_rank, 0)
@@ -230,7 +230,7 @@ export async function scoreChunk(
        SELECT uscc FROM scored
        WHERE (level = ANY($8::text[])) IS DISTINCT FROM (coalesce(p_level = ANY($8::text[]), false))
           OR (level = ANY($9::text[])) IS DISTINCT FROM (p_level IS NULL OR p_level = ANY($9::text[])))
-     SELECT ((SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted))::int AS scored, (${raise.alerts})::int AS alerts,
+     SELECT (SELECT count(*) FROM scored)::int AS scored, (${raise.alerts})::int AS alerts,
             (SELECT array_agg(uscc) FROM moved) AS status_targets, $3::text AS chunk_end`,
     [o.period, o.lo, o.hi, o.schemeVersion, o.at, o.runId, alertRanks, o.watchLevels, o.redLevels, o.division, stoppedRank, scheme.reportsStopped.afterMonths],
   );
