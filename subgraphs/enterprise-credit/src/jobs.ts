@@ -4,7 +4,7 @@ import { SCHEMA, type DeliveryJob, type EnterpriseCreditRuntime, type ScoringJob
 import { enterpriseHandlers } from './enterprises/enterprise.projection';
 import { processScoringJob, startNightlyScoring, type ScoringEffects } from './labour/labour.scoring';
 import { deliverWebhook, dispatchPendingDeliveries } from './alerts/webhook.service';
-import { escalateOverdueAlerts, raiseAlerts } from './alerts/alert.service';
+import { escalateOverdueAlerts, raiseAlertsSql } from './alerts/alert.service';
 import { recomputeAllStatuses } from './credit/credit.service';
 
 export const QUEUES = {
@@ -16,13 +16,13 @@ export const QUEUES = {
 type MaintenanceTask = 'nightly-scoring' | 'nightly-status' | 'escalation' | 'delivery-sweep';
 
 /**
- * What a scoring run sets off beyond its scores: the alerts module turns the rises it reports
- * into alerts and delivery rows (in the chunk's transaction), and queues the deliveries once
- * the chunk has committed. Scoring itself knows nothing of alerts.
+ * What a scoring run sets off beyond its scores: the alerts module writes the alerts and delivery
+ * rows of the rises a chunk finds (its CTEs in the chunk's statement), and queues the deliveries
+ * once the chunk has committed. Scoring itself knows nothing of alerts.
  */
 export function scoringEffects(rt: EnterpriseCreditRuntime): ScoringEffects {
   return {
-    raise: (m, rises, o) => raiseAlerts(m, rises, o),
+    raiseSql: (rises, o) => raiseAlertsSql(rises, o),
     committed: () => dispatchPendingDeliveries(rt),
   };
 }

@@ -6,7 +6,7 @@ import { SCHEMA, type EnterpriseCreditRuntime } from '../runtime';
 import { alertScope } from '../enterprises/access';
 import { guidanceOf, reasonsOf } from '../labour/labour.rules';
 import { labourRiskScheme } from '../labour/labour.scheme';
-import type { LevelRise, RiseContext } from '../labour/labour.scoring';
+import type { RisesSqlContext } from '../labour/labour.scoring';
 import type { AlertStatus, RiskAlert } from './alert.type';
 
 export interface AlertRow {
@@ -184,37 +184,35 @@ export async function escalateOverdueAlerts(rt: EnterpriseCreditRuntime): Promis
 }
 
 /**
- * The alerts of a scoring chunk's rises, in its transaction, routed to the enterprise's town: one
- * per (enterprise, level, month) for a rise, one per (enterprise, first month without a report)
- * for reports that stopped — unique indexes, so re-runs and retries add none — and one delivery
- * row for each webhook registered for the town or above. Returns how many alerts are new.
+ * The alerts of a scoring chunk's rises, written by the chunk's own statement and routed to the
+ * enterprise's town: one per (enterprise, level, month) for a rise, one per (enterprise, first
+ * month without a report) for reports that stopped — unique indexes, so re-runs and retries add
+ * none — and one delivery row for each webhook registered for the town or above.
+ *
+ * `rises` names a relation of the statement with the columns of `RisesRelation`; `o` holds SQL
+ * expressions (the statement's parameters) for the month, the moment and the run. Returns
+ * data-modifying CTEs to place after `rises`, and an expression counting the alerts that are new.
  */
-export async function raiseAlerts(m: Pick<EntityManager, 'query'>, rises: LevelRise[], o: RiseContext): Promise<number> {
-  if (!rises.length) return 0;
-  const [{ alerts }]: { alerts: number }[] = await m.query(
-    `WITH r AS (
-       SELECT x.*, left(e.division_code, 9) AS town FROM jsonb_to_recordset($1::jsonb)
-         AS x(kind text, "reportsStoppedSince" text, uscc text, level text, "previousLevel" text, score int, "schemeVersion" int, "bandIds" int[], "overrideIds" int[])
-       JOIN "${SCHEMA}".enterprises e ON e.uscc = x.uscc),
-     risen AS (
+export function raiseAlertsSql(rises: string, o: RisesSqlContext): { ctes: string; alerts: string } {
+  return {
+    ctes: `risen AS (
        INSERT INTO "${SCHEMA}".risk_alerts (kind, uscc, division_code, level, previous_level, period, score, scheme_version, band_ids, override_ids, raised_at, run_id)
-       SELECT 'LEVEL_RISE', uscc, town, level, "previousLevel", $2, score, "schemeVersion", coalesce("bandIds", '{}'), coalesce("overrideIds", '{}'), $3, $4
-       FROM r WHERE kind = 'LEVEL_RISE'
+       SELECT 'LEVEL_RISE', uscc, town, level, previous_level, ${o.period}, score, scheme_version, coalesce(band_ids, '{}'), coalesce(override_ids, '{}'), ${o.at}, ${o.runId}
+       FROM ${rises} WHERE kind = 'LEVEL_RISE'
        ON CONFLICT (uscc, level, period) WHERE kind = 'LEVEL_RISE' DO NOTHING
        RETURNING id, division_code),
      stopped AS (
        INSERT INTO "${SCHEMA}".risk_alerts (kind, reports_stopped_since, uscc, division_code, level, previous_level, period, score, scheme_version, band_ids, override_ids, raised_at, run_id)
-       SELECT 'REPORTS_STOPPED', "reportsStoppedSince", uscc, town, level, "previousLevel", $2, score, "schemeVersion", coalesce("bandIds", '{}'), coalesce("overrideIds", '{}'), $3, $4
-       FROM r WHERE kind = 'REPORTS_STOPPED'
+       SELECT 'REPORTS_STOPPED', reports_stopped_since, uscc, town, level, previous_level, ${o.period}, score, scheme_version, coalesce(band_ids, '{}'), coalesce(override_ids, '{}'), ${o.at}, ${o.runId}
+       FROM ${rises} WHERE kind = 'REPORTS_STOPPED'
        ON CONFLICT (uscc, reports_stopped_since) WHERE kind = 'REPORTS_STOPPED' DO NOTHING
        RETURNING id, division_code),
      raised AS (SELECT * FROM risen UNION ALL SELECT * FROM stopped),
      deliveries AS (
        INSERT INTO "${SCHEMA}".webhook_deliveries (alert_id, webhook_id, created_at)
-       SELECT a.id, w.id, $3 FROM raised a JOIN "${SCHEMA}".alert_webhooks w ON a.division_code LIKE w.division_code || '%'
-       RETURNING 1)
-     SELECT (SELECT count(*) FROM raised)::int AS alerts, (SELECT count(*) FROM deliveries)::int AS deliveries`,
-    [JSON.stringify(rises), o.period, o.at, o.runId],
-  );
-  return alerts;
+       SELECT a.id, w.id, ${o.at} FROM raised a JOIN "${SCHEMA}".alert_webhooks w ON a.division_code LIKE w.division_code || '%'
+       RETURNING 1)`,
+    // a data-modifying CTE runs to completion whether or not the statement reads it: the deliveries too
+    alerts: `(SELECT count(*) FROM raised)`,
+  };
 }

@@ -100,13 +100,17 @@ function rangeSql(c: { indicator: Indicator; lo: number | null; hi: number | nul
 }
 
 export interface CompiledScoring {
-  /** over a row of `labour_indicators`: per indicator the id of the band that gives points (or NULL), per override whether it holds */
-  bandColumns: string;
-  /** over the band columns: the score, the band ids, the override ids, the highest level an override demands */
+  /** over a row of `labour_indicators`: the points of the bands it falls in, summed */
   scoreSql: string;
-  bandIdsSql: string;
-  overrideIdsSql: string;
+  /** over a row of `labour_indicators`: the highest level rank an override that holds demands, 0 if none holds */
   overrideRankSql: string;
+  /**
+   * over a row of `labour_indicators` with its score and override rank as columns: the ids of the
+   * bands that gave points, in indicator order, and of the overrides that hold — NULL when there
+   * are none, as they are stored. Built only for the rows that have any (a few in a hundred).
+   */
+  bandIdsSql: (scoreExpr: string) => string;
+  overrideIdsSql: (overrideRankExpr: string) => string;
   /** the level rank a score gives, from a column holding the score */
   rankOfScoreSql: (scoreExpr: string) => string;
   levelOfRankSql: (rankExpr: string) => string;
@@ -114,24 +118,29 @@ export interface CompiledScoring {
 
 /**
  * Compiles a scheme's rows into SQL expressions, so one set-based statement scores a whole
- * chunk. Every number comes from the scheme's rows; nothing of the table is written here.
+ * chunk. Every number comes from the scheme's rows; nothing of the table is written here. The
+ * score is one sum over the indicator columns, as a hand-written statement would have it; the
+ * breakdown (which band, which override) is worked out only where there is one.
  */
 export function compileScoring(scheme: LabourRiskScheme, alias: string): CompiledScoring {
   const scoring = INDICATORS.filter((ind) => scheme.bands.some((b) => b.indicator === ind && b.points > 0));
   const pointBands = (ind: Indicator) => scheme.bands.filter((b: Band) => b.indicator === ind && b.points > 0);
-  const bandCase = (ind: Indicator) => `CASE ${pointBands(ind).map((b) => `WHEN ${rangeSql(b, alias)} THEN ${lit(b.id)}`).join(' ')} END AS b_${ind}`;
-  const pointsCase = (ind: Indicator) => `CASE b_${ind} ${pointBands(ind).map((b) => `WHEN ${lit(b.id)} THEN ${lit(b.points)}`).join(' ')} ELSE 0 END`;
+  // the first band of an indicator that holds gives its points, as in scoreIndicators
+  const pointsCase = (ind: Indicator) => `CASE ${pointBands(ind).map((b) => `WHEN ${rangeSql(b, alias)} THEN ${lit(b.points)}`).join(' ')} ELSE 0 END`;
+  const bandCase = (ind: Indicator) => `CASE ${pointBands(ind).map((b) => `WHEN ${rangeSql(b, alias)} THEN ${lit(b.id)}`).join(' ')} END`;
   const overrideCond = (conds: Condition[]) => conds.map((c) => `(${rangeSql(c, alias)})`).join(' AND ');
   const byScore = [...scheme.levels].sort((a, b) => b.minScore - a.minScore);
-  const overrideRanks = scheme.overrides.map((o) => `CASE WHEN o_${o.id} THEN ${lit(rankOf(scheme, o.minLevel))} ELSE 0 END`);
+  // level ranks are 1 to 5 (a CHECK of labour_risk_levels), so 0 means no override holds
+  const overrideRanks = scheme.overrides.map((o) => `CASE WHEN ${overrideCond(o.conditions)} THEN ${lit(rankOf(scheme, o.minLevel))} ELSE 0 END`);
   return {
-    bandColumns: [...scoring.map(bandCase), ...scheme.overrides.map((o) => `(${overrideCond(o.conditions)}) AS o_${o.id}`)].join(',\n'),
-    scoreSql: scoring.length ? scoring.map(pointsCase).join(' + ') : '0',
-    bandIdsSql: scoring.length ? `array_remove(ARRAY[${scoring.map((i) => `b_${i}`).join(', ')}]::int[], NULL)` : `'{}'::int[]`,
-    overrideIdsSql: scheme.overrides.length
-      ? `array_remove(ARRAY[${scheme.overrides.map((o) => `CASE WHEN o_${o.id} THEN ${lit(o.id)} END`).join(', ')}]::int[], NULL)`
-      : `'{}'::int[]`,
+    scoreSql: scoring.length ? scoring.map(pointsCase).join('\n + ') : '0',
     overrideRankSql: overrideRanks.length ? `GREATEST(${overrideRanks.join(', ')})` : '0',
+    // every band counted gives points > 0, so a score above 0 is exactly a non-empty breakdown
+    bandIdsSql: (score) => (scoring.length ? `CASE WHEN ${score} > 0 THEN array_remove(ARRAY[${scoring.map(bandCase).join(', ')}]::int[], NULL) END` : 'NULL::int[]'),
+    overrideIdsSql: (rank) =>
+      scheme.overrides.length
+        ? `CASE WHEN ${rank} > 0 THEN array_remove(ARRAY[${scheme.overrides.map((o) => `CASE WHEN ${overrideCond(o.conditions)} THEN ${lit(o.id)} END`).join(', ')}]::int[], NULL) END`
+        : 'NULL::int[]',
     rankOfScoreSql: (x) => `CASE ${byScore.map((l) => `WHEN ${x} >= ${lit(l.minScore)} THEN ${lit(l.rank)}`).join(' ')} ELSE ${lit(byScore[byScore.length - 1].rank)} END`,
     levelOfRankSql: (r) => `CASE ${r} ${scheme.levels.map((l) => `WHEN ${lit(l.rank)} THEN '${l.level}'`).join(' ')} END`,
   };

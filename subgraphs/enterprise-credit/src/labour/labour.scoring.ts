@@ -13,35 +13,28 @@ import type { ScoringRun } from './labour.type';
 export const SCORING_KIND = 'labour-risk-scoring';
 
 /**
- * What a chunk's scoring found worth an alert: a rise to a level that raises one, or the reports
- * of an enterprise last at a watched level stopping (docs/domain/06-labour-risk.md), at its last level.
+ * SQL expressions, parameters of a chunk's statement, for what its rises are raised under: the
+ * month scored, the moment of scoring and the run.
  */
-export interface LevelRise {
-  kind: 'LEVEL_RISE' | 'REPORTS_STOPPED';
-  /** the first month without a report, for REPORTS_STOPPED */
-  reportsStoppedSince?: string;
-  uscc: string;
-  level: string;
-  previousLevel: string;
-  score: number;
-  schemeVersion: number;
-  bandIds: number[];
-  overrideIds: number[];
-}
-
-export interface RiseContext {
+export interface RisesSqlContext {
   period: string;
-  at: Date;
-  runId: string | null;
+  at: string;
+  runId: string;
 }
 
 /**
- * What scoring hands on and leaves to others: `raise` turns a chunk's rises into whatever they
- * set off (alerts, deliveries) inside the chunk's transaction and says how many alerts it
- * raised; `committed` runs after each chunk's commit.
+ * What scoring hands on and leaves to others. `raiseSql` returns the data-modifying CTEs that
+ * turn a chunk's rises into whatever they set off (alerts, deliveries), written into the chunk's
+ * own statement, and an expression counting the alerts it raised. The rises are a relation of
+ * that statement, one row per enterprise whose level rose to one that raises an alert
+ * (`kind` LEVEL_RISE), or whose reports stopped while it was at a watched level (REPORTS_STOPPED,
+ * `reports_stopped_since` the first month without a report; docs/domain/06-labour-risk.md), with
+ * the columns kind, reports_stopped_since, uscc, town (its 9-digit town code), level,
+ * previous_level, score, scheme_version, band_ids and override_ids (NULL when empty).
+ * `committed` runs after each chunk's commit.
  */
 export interface ScoringEffects {
-  raise(m: EntityManager, rises: LevelRise[], o: RiseContext): Promise<number>;
+  raiseSql(rises: string, o: RisesSqlContext): { ctes: string; alerts: string };
   committed(): Promise<unknown>;
 }
 
@@ -129,6 +122,8 @@ async function chunksOf(rt: EnterpriseCreditRuntime, runId: string, period: stri
       [runId],
     );
     if (!rows.length) {
+      // one walk over an index: compiling it (JIT, its cost is that of a whole table) takes longer than running it
+      await m.query('SET LOCAL jit = off');
       // every enterprise reported up to the month (a stale one keeps its last level). The whole
       // city: each step walks one chunk of the (uscc, period) index from the previous start (a
       // chunk then holds at most its size of enterprises); one division: its few enterprises
@@ -156,90 +151,94 @@ async function chunksOf(rt: EnterpriseCreditRuntime, runId: string, period: stri
 
 interface ChunkOutcome {
   scored: number;
-  rises: LevelRise[];
+  alerts: number;
   statusTargets: string[] | null;
 }
 
 /**
  * Scores one chunk in one statement: the scheme compiled to SQL, the previous level read in the
- * same snapshot, scores upserted; returns the enterprises whose level rose to an alerting one
- * and those whose credit status may have moved.
+ * same snapshot, scores written, and the alerts of the levels that rose written with them by the
+ * effects' CTEs; returns how many were scored and raised, and the enterprises whose credit status
+ * may have moved.
  */
 export async function scoreChunk(
   rt: EnterpriseCreditRuntime,
   m: Pick<EntityManager, 'query'>,
+  effects: Pick<ScoringEffects, 'raiseSql'>,
   o: { runId: string | null; period: string; schemeVersion: number; lo: string; hi: string | null; at: Date; watchLevels: string[]; redLevels: string[]; division: string | null },
 ): Promise<ChunkOutcome> {
   const scheme = await labourRiskScheme(rt.ds, o.schemeVersion, rt.labourSchemes);
   const c = compileScoring(scheme, 'i');
   const alertRanks = scheme.levels.filter((l) => l.raisesAlert).map((l) => l.rank);
   const stoppedRank = rankOf(scheme, scheme.reportsStopped.minLevel);
+  const raise = effects.raiseSql('rises', { period: '$1', at: '$5', runId: '$6' });
   // the chunk's USCC range on every table lets each be read by its index, never whole
   const range = (col: string) => `${col} >= $2` + (o.hi == null ? '' : ` AND ${col} < $3`);
   const monthNo = (p: string) => `(substr(${p}, 1, 4)::int * 12 + substr(${p}, 6, 2)::int)`;
   // Every enterprise ever reported up to the month is scored: from its report of the month, or —
   // stale — keeping the score of its last report (computed from that report's indicators if it
-  // was never scored). OFFSET 0 keeps each level a subquery of its own: flattened, the planner
-  // would repeat every band's CASE inside each expression that uses it.
-  const [row]: { scored: number; rises: LevelRise[]; status_targets: string[] | null }[] = await m.query(
+  // was never scored). The score is one sum over the report's columns; the level and the
+  // breakdown are read off it a level up (OFFSET 0 keeps the sum a column there, not repeated
+  // in every expression that uses it). `scored` is read by the writes, the rises and the moves;
+  // each of its rows is written once, updated or inserted, so it counts what was scored (the
+  // writes return nothing: a RETURNING list held for counting cost a sixth of the statement).
+  const [row]: { scored: number; alerts: number; status_targets: string[] | null }[] = await m.query(
     `WITH latest AS (
        SELECT DISTINCT ON (uscc) * FROM "${SCHEMA}".labour_indicators
        WHERE period <= $1 AND ${range('uscc')} ORDER BY uscc, period DESC),
+     pointed AS (
+       SELECT i.*, left(e.division_code, 9) AS town, ${c.scoreSql} AS score, ${c.overrideRankSql} AS override_rank
+       FROM latest i JOIN "${SCHEMA}".enterprises e ON e.uscc = i.uscc
+       WHERE ${range('e.uscc')} AND ($10::text IS NULL OR e.division_code LIKE $10 || '%') OFFSET 0),
      ranked AS (
-       SELECT uscc, town, reported_period, score, band_ids, override_ids, GREATEST(${c.rankOfScoreSql('score')}, override_rank) AS rank
-       FROM (SELECT uscc, town, reported_period, ${c.scoreSql} AS score, ${c.bandIdsSql} AS band_ids, ${c.overrideIdsSql} AS override_ids, ${c.overrideRankSql} AS override_rank
-             FROM (SELECT i.uscc, i.period AS reported_period, left(e.division_code, 9) AS town, ${c.bandColumns}
-                   FROM latest i JOIN "${SCHEMA}".enterprises e ON e.uscc = i.uscc
-                   WHERE ${range('e.uscc')} AND ($10::text IS NULL OR e.division_code LIKE $10 || '%') OFFSET 0) banded
-             OFFSET 0) pointed),
+       SELECT i.uscc, i.town, i.period AS reported_period, i.score, GREATEST(${c.rankOfScoreSql('i.score')}, i.override_rank) AS rank,
+         ${c.bandIdsSql('i.score')} AS band_ids, ${c.overrideIdsSql('i.override_rank')} AS override_ids
+       FROM pointed i OFFSET 0),
      prev AS (
        SELECT DISTINCT ON (uscc) uscc, period, level, level_rank, since, score, scheme_version, band_ids, override_ids, reported_period FROM "${SCHEMA}".labour_risk_scores
        WHERE ${range('uscc')} AND period <= $1 ORDER BY uscc, period DESC),
-     joined AS (
-       SELECT r.*, r.reported_period < $1 AS stale, coalesce(r.reported_period < $1 AND p.reported_period = r.reported_period, false) AS carried,
-         p.period AS p_period, p.level AS p_level, p.level_rank AS p_rank, p.since AS p_since,
-         p.score AS p_score, p.scheme_version AS p_version, p.band_ids AS p_bands, p.override_ids AS p_overrides
-       FROM ranked r LEFT JOIN prev p USING (uscc)),
      scored AS (
        SELECT uscc, town, reported_period, stale, p_period, p_level, p_rank, p_since,
          CASE WHEN carried THEN p_score ELSE score END AS score,
          CASE WHEN carried THEN p_rank ELSE rank END AS rank,
          CASE WHEN carried THEN p_level ELSE ${c.levelOfRankSql('rank')} END AS level,
          CASE WHEN carried THEN p_version ELSE $4 END AS scheme_version,
-         CASE WHEN carried THEN coalesce(p_bands, '{}') ELSE band_ids END AS band_ids,
-         CASE WHEN carried THEN coalesce(p_overrides, '{}') ELSE override_ids END AS override_ids
-       FROM joined),
+         CASE WHEN carried THEN NULLIF(p_bands, '{}') ELSE band_ids END AS band_ids,
+         CASE WHEN carried THEN NULLIF(p_overrides, '{}') ELSE override_ids END AS override_ids
+       FROM (SELECT r.*, r.reported_period < $1 AS stale, coalesce(r.reported_period < $1 AND p.reported_period = r.reported_period, false) AS carried,
+               p.period AS p_period, p.level AS p_level, p.level_rank AS p_rank, p.since AS p_since,
+               p.score AS p_score, p.scheme_version AS p_version, p.band_ids AS p_bands, p.override_ids AS p_overrides
+             FROM ranked r LEFT JOIN prev p USING (uscc)) joined),
      updated AS (
-       UPDATE "${SCHEMA}".labour_risk_scores t SET scheme_version = s.scheme_version, score = s.score, level = s.level, level_rank = s.rank, band_ids = NULLIF(s.band_ids, '{}'),
-         override_ids = NULLIF(s.override_ids, '{}'), since = CASE WHEN s.p_level = s.level THEN s.p_since ELSE $5 END, scored_at = $5, run_id = $6,
+       UPDATE "${SCHEMA}".labour_risk_scores t SET scheme_version = s.scheme_version, score = s.score, level = s.level, level_rank = s.rank, band_ids = s.band_ids,
+         override_ids = s.override_ids, since = CASE WHEN s.p_level = s.level THEN s.p_since ELSE $5 END, scored_at = $5, run_id = $6,
          stale = s.stale, reported_period = s.reported_period
-       FROM scored s WHERE s.p_period = $1 AND t.uscc = s.uscc AND t.period = $1
-       RETURNING 1),
+       FROM scored s WHERE s.p_period = $1 AND t.uscc = s.uscc AND t.period = $1),
      inserted AS (
        INSERT INTO "${SCHEMA}".labour_risk_scores (uscc, period, scheme_version, score, level, level_rank, band_ids, override_ids, since, scored_at, run_id, stale, reported_period)
-       SELECT uscc, $1, scheme_version, score, level, rank, NULLIF(band_ids, '{}'), NULLIF(override_ids, '{}'), CASE WHEN p_level = level THEN p_since ELSE $5 END, $5, $6,
+       SELECT uscc, $1, scheme_version, score, level, rank, band_ids, override_ids, CASE WHEN p_level = level THEN p_since ELSE $5 END, $5, $6,
          stale, reported_period
-       FROM scored WHERE p_period IS DISTINCT FROM $1
-       RETURNING 1),
+       FROM scored WHERE p_period IS DISTINCT FROM $1),
      rises AS (
-       SELECT jsonb_build_object('kind', 'LEVEL_RISE', 'uscc', uscc, 'level', level, 'previousLevel', coalesce(p_level, 'NORMAL'), 'score', score,
-                'schemeVersion', scheme_version, 'bandIds', band_ids, 'overrideIds', override_ids) AS rise
+       SELECT 'LEVEL_RISE' AS kind, NULL::text AS reports_stopped_since, uscc, town, level, coalesce(p_level, 'NORMAL') AS previous_level, score, scheme_version, band_ids, override_ids
        FROM scored WHERE rank = ANY($7::int[]) AND rank > coalesce(p_rank, 0)
        UNION ALL
-       SELECT jsonb_build_object('kind', 'REPORTS_STOPPED', 'uscc', uscc, 'level', level, 'previousLevel', level, 'score', score,
-                'schemeVersion', scheme_version, 'bandIds', band_ids, 'overrideIds', override_ids,
-                'reportsStoppedSince', to_char(to_date(reported_period, 'YYYY-MM') + interval '1 month', 'YYYY-MM'))
+       SELECT 'REPORTS_STOPPED', to_char(to_date(reported_period, 'YYYY-MM') + interval '1 month', 'YYYY-MM'), uscc, town, level, level, score, scheme_version, band_ids, override_ids
        FROM scored WHERE stale AND rank >= $11 AND ${monthNo('$1')} - ${monthNo('reported_period')} >= $12),
+     ${raise.ctes},
      moved AS (
        SELECT uscc FROM scored
        WHERE (level = ANY($8::text[])) IS DISTINCT FROM (coalesce(p_level = ANY($8::text[]), false))
           OR (level = ANY($9::text[])) IS DISTINCT FROM (p_level IS NULL OR p_level = ANY($9::text[])))
-     SELECT ((SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted))::int AS scored,
-            (SELECT coalesce(jsonb_agg(rise), '[]'::jsonb) FROM rises) AS rises, (SELECT array_agg(uscc) FROM moved) AS status_targets, $3::text AS chunk_end`,
+     SELECT (SELECT count(*) FROM scored)::int AS scored, (${raise.alerts})::int AS alerts,
+            (SELECT array_agg(uscc) FROM moved) AS status_targets, $3::text AS chunk_end`,
     [o.period, o.lo, o.hi, o.schemeVersion, o.at, o.runId, alertRanks, o.watchLevels, o.redLevels, o.division, stoppedRank, scheme.reportsStopped.afterMonths],
   );
-  return { scored: row.scored, rises: row.rises, statusTargets: row.status_targets };
+  return { scored: row.scored, alerts: row.alerts, statusTargets: row.status_targets };
 }
+
+/** Memory for one chunk's statement: its rows (about 250 bytes each) held at once, never less than 16 MB. */
+export const chunkWorkMemMb = (chunkSize: number) => Math.max(16, Math.ceil((chunkSize * 400) / 1_048_576));
 
 /**
  * The BullMQ processor. The run's chunks are claimed one at a time (`FOR UPDATE SKIP LOCKED`) by
@@ -260,6 +259,9 @@ export async function processScoringJob(rt: EnterpriseCreditRuntime, job: Job<Sc
     const chunks = await chunksOf(rt, run.id, period, rt.options.scoringChunkSize, division);
     const credit = await creditSchemeOn(rt.ds, `${period}-01`);
     const lane = async () => {
+      // what follows a chunk's commit (the job's progress on the queue, the deliveries queued)
+      // runs while the lane scores its next chunk, and is awaited before the lane goes on
+      let after: Promise<unknown> = Promise.resolve();
       for (;;) {
         const progress = await rt.ds.transaction(async (m) => {
           const [chunk]: { chunk_no: number }[] = await m.query(
@@ -267,10 +269,13 @@ export async function processScoringJob(rt: EnterpriseCreditRuntime, job: Job<Sc
             [run.id],
           );
           if (!chunk) return null;
+          // a chunk's scored rows are held once for the writes, the rises and the moves: in memory
+          await m.query(`SET LOCAL work_mem = '${chunkWorkMemMb(rt.options.scoringChunkSize)}MB'`);
+          await m.query('SET LOCAL jit = off');
           const at = rt.clock.now();
           const { lo, hi } = chunks[chunk.chunk_no];
-          const out = await scoreChunk(rt, m, { runId: run.id, period, schemeVersion, lo, hi, at, watchLevels: credit.definition.status.watchRiskLevels, redLevels: credit.definition.status.redRiskLevels, division });
-          const alerts = out.rises.length ? await effects.raise(m, out.rises, { period, at, runId: run.id }) : 0;
+          const out = await scoreChunk(rt, m, effects, { runId: run.id, period, schemeVersion, lo, hi, at, watchLevels: credit.definition.status.watchRiskLevels, redLevels: credit.definition.status.redRiskLevels, division });
+          const alerts = out.alerts;
           if (out.statusTargets?.length) await recomputeStatuses(rt, m, out.statusTargets, at);
           const [totals]: { done: number; scored: number; alerts: number }[] = await m.query(
             `WITH mark AS (UPDATE "${SCHEMA}".scoring_run_chunks SET done_at = $3, scored = $4, alerts = $5 WHERE run_id = $1 AND chunk_no = $2 RETURNING 1)
@@ -282,9 +287,10 @@ export async function processScoringJob(rt: EnterpriseCreditRuntime, job: Job<Sc
           await runs.reportProgress(m, run.id, p, { scored: totals.scored, alertsRaised: totals.alerts, chunks: chunks.length, chunksDone: totals.done });
           return p;
         });
+        await after;
         if (progress == null) return;
-        await job.updateProgress(Math.round(progress * 100));
-        await effects.committed();
+        after = Promise.all([job.updateProgress(Math.round(progress * 100)), effects.committed()]);
+        after.catch(() => undefined); // handled where it is awaited, even if the next chunk fails first
       }
     };
     await Promise.all(Array.from({ length: Math.min(rt.options.scoringLanes, Math.max(1, chunks.length)) }, lane));
