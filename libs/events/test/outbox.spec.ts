@@ -6,13 +6,11 @@ import {
   DomainEvent,
   EventConsumer,
   EventOutcome,
-  eventsMigrationSql,
-  eventVersionsMigrationSql,
-  eventTraceMigrationSql,
   OutboxRelay,
   publish,
   SubscriptionStore,
 } from '../src';
+import { eventsTablesSql, waitFor } from './helpers';
 
 const redisUrl = process.env.CITYPOINTS_TEST_REDIS_URL;
 const BACKENDS = [
@@ -21,17 +19,6 @@ const BACKENDS = [
 ];
 // a topic without a contract: these tests are about delivery, not payloads
 const REGISTERED = 'registry.person.registered';
-
-/** Polls until `check` returns a value other than undefined; gives up after a generous timeout. */
-async function waitFor<T>(label: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, available }) => {
   const maybe = available ? it : it.skip;
@@ -73,8 +60,8 @@ describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, availab
     db = await createTestDatabase('events');
     registry = await openSubgraphDataSource({ url: db.url, schema: 'registry', entities: [], migrations: [] });
     settlement = await openSubgraphDataSource({ url: db.url, schema: 'settlement', entities: [], migrations: [] });
-    for (const sql of [...eventsMigrationSql('registry').up, ...eventVersionsMigrationSql('registry').up, ...eventTraceMigrationSql('registry').up]) await registry.query(sql);
-    for (const sql of [...eventsMigrationSql('settlement').up, ...eventVersionsMigrationSql('settlement').up, ...eventTraceMigrationSql('settlement').up]) await settlement.query(sql);
+    for (const sql of eventsTablesSql('registry')) await registry.query(sql);
+    for (const sql of eventsTablesSql('settlement')) await settlement.query(sql);
     await registry.query(`CREATE TABLE registry.residents (id uuid PRIMARY KEY, name text NOT NULL)`);
     // no unique key on purpose: a second application would show as a second row
     await settlement.query(`CREATE TABLE settlement.applicants (resident_id uuid NOT NULL, name text NOT NULL)`);
