@@ -52,6 +52,12 @@ describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, availab
       const job = await settlementQueue.getJob(jobId);
       return job?.finishedOn ? (job.returnvalue as EventOutcome) : undefined;
     });
+  /** an event of the topic put on settlement's queue as if relayed (no outbox row behind it); its id */
+  const deliverDirectly = async (topic: string, aggregateId: string): Promise<string> => {
+    const id = randomUUID();
+    await settlementQueue.add(topic, { id, topic, aggregateId, version: 1, schemaVersion: 1, payload: {}, createdAt: new Date().toISOString(), source: 'registry' }, { jobId: id });
+    return id;
+  };
   const newRelay = () =>
     new OutboxRelay({ dataSource: registry, schema: 'registry', connection: conn, pollMs: 50, prefix, jobOptions: { backoff: { type: 'fixed', delay: 50 } } });
 
@@ -225,33 +231,13 @@ describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, availab
     expect(calls.get(id)).toBe(2);
     expect(await applied(id)).toBe(1);
 
-    const unknownId = randomUUID();
-    await settlementQueue.add('registry.person.renamed', {
-      id: unknownId,
-      topic: 'registry.person.renamed',
-      aggregateId: id,
-      version: 1,
-      schemaVersion: 1,
-      payload: {},
-      createdAt: new Date().toISOString(),
-      source: 'registry',
-    }, { jobId: unknownId });
+    const unknownId = await deliverDirectly('registry.person.renamed', id);
     expect(await outcomeOf(unknownId)).toBe('ignored');
   });
 
   maybe('ignores a topic named after what every object inherits, and records nothing of it', async () => {
     for (const topic of ['constructor', 'toString', '__proto__']) {
-      const eventId = randomUUID();
-      await settlementQueue.add(topic, {
-        id: eventId,
-        topic,
-        aggregateId: randomUUID(),
-        version: 1,
-        schemaVersion: 1,
-        payload: {},
-        createdAt: new Date().toISOString(),
-        source: 'registry',
-      }, { jobId: eventId });
+      const eventId = await deliverDirectly(topic, randomUUID());
       expect({ topic, outcome: await outcomeOf(eventId) }).toEqual({ topic, outcome: 'ignored' });
       expect(await settlement.query(`SELECT 1 FROM settlement.inbox WHERE event_id = $1`, [eventId])).toEqual([]);
     }
