@@ -1,22 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createTestDatabase, DataSource, EntityManager, openSubgraphDataSource, TestDatabase } from '@citypoints/db';
 import { createQueue, JobQueue, QueueConnection } from '@citypoints/jobs';
-import { batchHandlers, consumerQueueName, DomainEvent, EventConsumer, EventHandler, EventOutcome, eventsMigrationSql, eventVersionsMigrationSql, eventTraceMigrationSql } from '../src';
+import { batchHandlers, consumerQueueName, DomainEvent, EventConsumer, EventHandler, EventOutcome } from '../src';
+import { eventsTablesSql, waitFor as waitUpTo } from './helpers';
+
+/** Polls until `check` returns a value other than undefined (a minute: batches of many events). */
+const waitFor = <T>(label: string, check: () => Promise<T | undefined>) => waitUpTo(label, check, 60_000);
 
 // topics without contracts: these tests are about how events are applied, not their payloads
 const ADDED = 'test.tally.added';
 const SET = 'test.tally.set';
-
-/** Polls until `check` returns a value other than undefined; gives up after a generous timeout. */
-async function waitFor<T>(label: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * A tally per key: `added` adds n, `set` replaces the value — the order of events matters, so a
@@ -67,7 +60,7 @@ describe('a consumer applying a burst of events in batches', () => {
     ds = await openSubgraphDataSource({ url: db.url, schema: 'batched', entities: [], migrations: [] });
     await ds.query(`CREATE SCHEMA IF NOT EXISTS single`);
     for (const schema of ['batched', 'single']) {
-      for (const sql of [...eventsMigrationSql(schema).up, ...eventVersionsMigrationSql(schema).up, ...eventTraceMigrationSql(schema).up]) await ds.query(sql);
+      for (const sql of eventsTablesSql(schema)) await ds.query(sql);
       await ds.query(`CREATE TABLE ${schema}.tally (key text PRIMARY KEY, n int NOT NULL)`);
     }
     conn = redisUrl ? { kind: 'redis', url: redisUrl } : { kind: 'postgres', url: db.url, schema: 'bullmq' };

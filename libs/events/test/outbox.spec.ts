@@ -6,13 +6,11 @@ import {
   DomainEvent,
   EventConsumer,
   EventOutcome,
-  eventsMigrationSql,
-  eventVersionsMigrationSql,
-  eventTraceMigrationSql,
   OutboxRelay,
   publish,
   SubscriptionStore,
 } from '../src';
+import { eventsTablesSql, waitFor } from './helpers';
 
 const redisUrl = process.env.CITYPOINTS_TEST_REDIS_URL;
 const BACKENDS = [
@@ -21,17 +19,6 @@ const BACKENDS = [
 ];
 // a topic without a contract: these tests are about delivery, not payloads
 const REGISTERED = 'registry.person.registered';
-
-/** Polls until `check` returns a value other than undefined; gives up after a generous timeout. */
-async function waitFor<T>(label: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, available }) => {
   const maybe = available ? it : it.skip;
@@ -65,6 +52,12 @@ describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, availab
       const job = await settlementQueue.getJob(jobId);
       return job?.finishedOn ? (job.returnvalue as EventOutcome) : undefined;
     });
+  /** an event of the topic put on settlement's queue as if relayed (no outbox row behind it); its id */
+  const deliverDirectly = async (topic: string, aggregateId: string): Promise<string> => {
+    const id = randomUUID();
+    await settlementQueue.add(topic, { id, topic, aggregateId, version: 1, schemaVersion: 1, payload: {}, createdAt: new Date().toISOString(), source: 'registry' }, { jobId: id });
+    return id;
+  };
   const newRelay = () =>
     new OutboxRelay({ dataSource: registry, schema: 'registry', connection: conn, pollMs: 50, prefix, jobOptions: { backoff: { type: 'fixed', delay: 50 } } });
 
@@ -73,8 +66,8 @@ describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, availab
     db = await createTestDatabase('events');
     registry = await openSubgraphDataSource({ url: db.url, schema: 'registry', entities: [], migrations: [] });
     settlement = await openSubgraphDataSource({ url: db.url, schema: 'settlement', entities: [], migrations: [] });
-    for (const sql of [...eventsMigrationSql('registry').up, ...eventVersionsMigrationSql('registry').up, ...eventTraceMigrationSql('registry').up]) await registry.query(sql);
-    for (const sql of [...eventsMigrationSql('settlement').up, ...eventVersionsMigrationSql('settlement').up, ...eventTraceMigrationSql('settlement').up]) await settlement.query(sql);
+    for (const sql of eventsTablesSql('registry')) await registry.query(sql);
+    for (const sql of eventsTablesSql('settlement')) await settlement.query(sql);
     await registry.query(`CREATE TABLE registry.residents (id uuid PRIMARY KEY, name text NOT NULL)`);
     // no unique key on purpose: a second application would show as a second row
     await settlement.query(`CREATE TABLE settlement.applicants (resident_id uuid NOT NULL, name text NOT NULL)`);
@@ -238,33 +231,13 @@ describe.each(BACKENDS)('outbox → relay → inbox on $label', ({ kind, availab
     expect(calls.get(id)).toBe(2);
     expect(await applied(id)).toBe(1);
 
-    const unknownId = randomUUID();
-    await settlementQueue.add('registry.person.renamed', {
-      id: unknownId,
-      topic: 'registry.person.renamed',
-      aggregateId: id,
-      version: 1,
-      schemaVersion: 1,
-      payload: {},
-      createdAt: new Date().toISOString(),
-      source: 'registry',
-    }, { jobId: unknownId });
+    const unknownId = await deliverDirectly('registry.person.renamed', id);
     expect(await outcomeOf(unknownId)).toBe('ignored');
   });
 
   maybe('ignores a topic named after what every object inherits, and records nothing of it', async () => {
     for (const topic of ['constructor', 'toString', '__proto__']) {
-      const eventId = randomUUID();
-      await settlementQueue.add(topic, {
-        id: eventId,
-        topic,
-        aggregateId: randomUUID(),
-        version: 1,
-        schemaVersion: 1,
-        payload: {},
-        createdAt: new Date().toISOString(),
-        source: 'registry',
-      }, { jobId: eventId });
+      const eventId = await deliverDirectly(topic, randomUUID());
       expect({ topic, outcome: await outcomeOf(eventId) }).toEqual({ topic, outcome: 'ignored' });
       expect(await settlement.query(`SELECT 1 FROM settlement.inbox WHERE event_id = $1`, [eventId])).toEqual([]);
     }

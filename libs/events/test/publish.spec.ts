@@ -5,14 +5,13 @@ import {
   consumersOf,
   defineTopic,
   eventsMigrationSql,
-  eventVersionsMigrationSql,
-  eventTraceMigrationSql,
   publish,
   publishFact,
   publishFacts,
   REGISTRY_TOPICS,
   TOPIC_PATTERN,
 } from '../src';
+import { eventsTablesSql } from './helpers';
 
 describe('subscriptions', () => {
   it('sends each topic to the consumers that declared it, exactly or by a prefix ending in .*', () => {
@@ -45,7 +44,7 @@ describe('publish', () => {
   beforeAll(async () => {
     db = await createTestDatabase('events_publish');
     ds = await openSubgraphDataSource({ url: db.url, schema: 'registry', entities: [], migrations: [] });
-    for (const sql of [...eventsMigrationSql('registry').up, ...eventVersionsMigrationSql('registry').up, ...eventTraceMigrationSql('registry').up]) await ds.query(sql);
+    for (const sql of eventsTablesSql('registry')) await ds.query(sql);
   });
   afterAll(async () => {
     await ds?.destroy();

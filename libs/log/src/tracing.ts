@@ -75,19 +75,24 @@ export function withServerSpan<T>(name: string, req: http.IncomingMessage, res: 
   return context.with(trace.setSpan(parent, span), fn);
 }
 
+/** Runs `fn` in the span, marks the span failed when it throws, and ends it either way. */
+async function endingSpan<T>(span: Span, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+    throw e;
+  } finally {
+    span.end();
+  }
+}
+
 /** A client span around `fn`, given the headers to send with the trace context injected. */
 export async function withClientSpan<T>(name: string, attributes: Record<string, string>, fn: (headers: Record<string, string>, span: Span) => Promise<T>): Promise<T> {
   return tracer().startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {
     const headers: Record<string, string> = {};
     propagation.inject(context.active(), headers);
-    try {
-      return await fn(headers, span);
-    } catch (e) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
-      throw e;
-    } finally {
-      span.end();
-    }
+    return endingSpan(span, () => fn(headers, span));
   });
 }
 
@@ -139,28 +144,10 @@ function contextOf(traceparent: string | undefined): Context | undefined {
 export async function withConsumerSpan<T>(name: string, traceparent: string | undefined, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
   const parent = contextOf(traceparent);
   const links: Link[] = parent ? [{ context: trace.getSpanContext(parent)! }] : [];
-  return tracer().startActiveSpan(name, { kind: SpanKind.CONSUMER, attributes, links, root: !parent }, parent ?? context.active(), async (span) => {
-    try {
-      return await fn(span);
-    } catch (e) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
-      throw e;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer().startActiveSpan(name, { kind: SpanKind.CONSUMER, attributes, links, root: !parent }, parent ?? context.active(), (span) => endingSpan(span, () => fn(span)));
 }
 
 /** A span of this process inside the active one (e.g. one consumer's applying of an event). */
 export async function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
-  return tracer().startActiveSpan(name, { attributes }, async (span) => {
-    try {
-      return await fn(span);
-    } catch (e) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
-      throw e;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer().startActiveSpan(name, { attributes }, (span) => endingSpan(span, () => fn(span)));
 }
