@@ -86,7 +86,7 @@ const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * its source account, the accounts opened where missing ($8 the cause, in the idempotency keys).
  * The same rules as computeGrading (grading.rules.ts), which the tests hold it to.
  */
-function regradeSql(ledger: Ledger): string {
+export function regradeSql(ledger: Ledger): string {
   const S = `"${SCHEMA}"`;
   const { ctes, outcome } = ledger.setPostingSql({ moves: 'moves', now: '$6::timestamptz' });
   return `WITH def AS (SELECT $7::jsonb AS d),
@@ -94,7 +94,7 @@ function regradeSql(ledger: Ledger): string {
     SELECT c.ord, c.e->>'code' AS code, c.e->>'label' AS label, (c.e->>'cap')::numeric AS cap
       FROM def, jsonb_array_elements(def.d->'categories') WITH ORDINALITY AS c(e, ord)
   ),
-  grades AS (
+  grades AS MATERIALIZED (
     SELECT g.ord, g.e->>'grade' AS grade, g.e->>'supervision' AS supervision, (g.e->>'minPoints')::numeric AS min_points
       FROM def, jsonb_array_elements(def.d->'grades') WITH ORDINALITY AS g(e, ord)
   ),
@@ -108,17 +108,17 @@ function regradeSql(ledger: Ledger): string {
   ),
   lines AS (
     SELECT uscc, 1 AS part, ord, false AS removed, CASE WHEN raw > cap THEN cap ELSE raw END AS points,
-           jsonb_build_object('category', code, 'points', trim_scale(CASE WHEN raw > cap THEN cap ELSE raw END), 'capped', raw > cap,
+           json_build_object('category', code, 'points', trim_scale(CASE WHEN raw > cap THEN cap ELSE raw END), 'capped', raw > cap,
              'note', label || ': ' || n || ' record(s), ' || trim_scale(raw) || ' entered' || CASE WHEN raw > cap THEN ', capped at ' || trim_scale(cap) ELSE '' END) AS line
       FROM cat_lines
     UNION ALL
     SELECT uscc, 2, row_number() OVER (PARTITION BY uscc ORDER BY created_at, id), false, -severity,
-           jsonb_build_object('category', 'VIOLATION', 'points', -severity, 'capped', false, 'note', note)
+           json_build_object('category', 'VIOLATION', 'points', -severity, 'capped', false, 'note', note)
       FROM ${S}.violations WHERE uscc = ANY($1::text[]) AND year = $2::int
     UNION ALL
     SELECT e.organisation_uscc, 3, row_number() OVER (PARTITION BY e.organisation_uscc ORDER BY e.occurred_at, e.enterprise_uscc, e.source_key),
            e.removed_at IS NOT NULL, -x.deduction,
-           jsonb_build_object('category', e.effect, 'points', trim_scale(-x.deduction), 'capped', false, 'note',
+           json_build_object('category', e.effect, 'points', trim_scale(-x.deduction), 'capped', false, 'note',
              CASE WHEN e.effect = 'MEMBER_BLACKLISTED' THEN 'member ' || e.enterprise_uscc || ' turned BLACK on ' || e.reference
                   ELSE 'member ' || e.enterprise_uscc || ': ' || coalesce(e.record_kind, 'null') || ' record ' || e.reference END)
       FROM ${S}.member_effects e CROSS JOIN def CROSS JOIN LATERAL (
@@ -128,8 +128,8 @@ function regradeSql(ledger: Ledger): string {
   ),
   totals AS (
     SELECT uscc, round(coalesce(sum(points) FILTER (WHERE NOT removed), 0), 2) AS points,
-           coalesce(jsonb_agg(line ORDER BY part, ord) FILTER (WHERE NOT removed), '[]'::jsonb) AS lines,
-           coalesce(jsonb_agg(line ORDER BY part, ord) FILTER (WHERE removed), '[]'::jsonb) AS removed_lines
+           coalesce(json_agg(line ORDER BY part, ord) FILTER (WHERE NOT removed), '[]')::jsonb AS lines,
+           coalesce(json_agg(line ORDER BY part, ord) FILTER (WHERE removed), '[]')::jsonb AS removed_lines
       FROM lines GROUP BY uscc
   ),
   graded AS (
