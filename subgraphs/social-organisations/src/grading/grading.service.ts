@@ -6,7 +6,7 @@ import { loader } from '@citypoints/federation';
 import { runSetPosting, type Ledger, type SetPostingOutcome } from '@citypoints/ledger';
 import { SCHEMA, type Ctx, type SocialOrganisationsRuntime } from '../runtime';
 import { schemeForYear, assertYear } from '../scheme/scheme.service';
-import type { Grade } from '../scheme/scheme.rules';
+import type { Grade, GradingScheme } from '../scheme/scheme.rules';
 import { rewardPlaces, type GradingLineValue } from './grading.rules';
 
 export interface StoredGrading {
@@ -167,18 +167,20 @@ const regradeStatements = new WeakMap<Ledger, string>();
 /**
  * Recomputes organisations' gradings of one year from their records, stores each with the scheme
  * version and lines, and moves each difference onto the organisation's points account, all in
- * one statement (regradeSql). Each (organisation, year) is locked first, always in USCC order, so
+ * one statement (regradeSql); `inForce`, the year's scheme when the caller read it in this
+ * transaction. Each (organisation, year) is locked first, always in USCC order, so
  * concurrent writers neither store a stale total nor deadlock. `cause` names the change (a record
  * id, a job run) and makes the ledger postings idempotent.
  */
-export async function regradeMany(rt: GradingDeps, m: EntityManager, usccList: readonly string[], year: number, cause: string): Promise<void> {
+export async function regradeMany(rt: GradingDeps, m: EntityManager, usccList: readonly string[], year: number, cause: string, inForce?: GradingScheme): Promise<void> {
   const usccs = [...new Set(usccList)].sort(byCodeUnits);
   if (!usccs.length) return;
   await m.query(
     `SELECT pg_advisory_xact_lock(hashtext('so-grading:' || u || ':' || $2::text)) FROM (SELECT u FROM unnest($1::text[]) AS u ORDER BY u COLLATE "C") s`,
     [usccs, year],
   );
-  const scheme = await schemeForYear(m, year);
+  // a caller that read the year's scheme in this transaction passes it on
+  const scheme = inForce ?? (await schemeForYear(m, year));
   let sql = regradeStatements.get(rt.ledger);
   if (!sql) regradeStatements.set(rt.ledger, (sql = regradeSql(rt.ledger)));
   const { rows } = await runSetPosting<SetPostingOutcome & { graded: number }>(m, sql, [
