@@ -95,6 +95,10 @@ async function main() {
     for (const [k, v] of [...times].sort((a, b) => b[1].ms - a[1].ms)) console.log(`  ${v.ms.toFixed(1).padStart(8)} ms ${String(v.n).padStart(4)}x  ${k}`);
   } finally {
     await inst.close();
+    if (process.argv.includes('--keep')) {
+      console.log(`kept database ${name}`);
+      return;
+    }
     const d = new Client({ connectionString: admin });
     await d.connect();
     await d.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
