@@ -6,6 +6,7 @@ import { regradeMany } from '../src/grading/grading.service';
 import { computeGrading, type MemberEffectKind } from '../src/grading/grading.rules';
 import { DEFAULT_SCHEME } from '../src/scheme/scheme.data';
 import { schemeForYear } from '../src/scheme/scheme.service';
+import type { SchemeDefinition } from '../src/scheme/scheme.rules';
 
 const S = 'social_organisations';
 
@@ -66,7 +67,7 @@ describe('the grading statement gives what the grading rules give', () => {
       );
     }
     // a city's own version for 2035 on: other labels, caps, deductions, grade boundaries and exit line
-    const own = structuredClone(DEFAULT_SCHEME.definition) as typeof DEFAULT_SCHEME.definition;
+    const own: SchemeDefinition = structuredClone(DEFAULT_SCHEME.definition);
     own.categories = own.categories.map((c, i) => ({ ...c, label: `${c.label}（${i}）`, cap: c.cap / 2 + 0.25 }));
     own.memberEffects = { recordKinds: { PENALTY: 2.5, HONOUR: 0 }, blacklisting: 7 };
     own.grades = [

@@ -83,7 +83,8 @@ const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * they count, points, grade and exit flag from the scheme's definition ($7, data like any other
  * scheme value), the gradings upserted ($3–$5 the scheme, $6 the time), and each difference
  * between the new points (in hundredths) and the organisation's points account posted to it from
- * its source account, the accounts opened where missing ($8 the cause, in the idempotency keys).
+ * its source account, the accounts opened where missing ($8 the cause, in the idempotency keys);
+ * with a grading run ($9, else null), that the run graded these organisations (grading_run_items).
  * The same rules as computeGrading (grading.rules.ts), which the tests hold it to.
  */
 export function regradeSql(ledger: Ledger): string {
@@ -146,6 +147,10 @@ export function regradeSql(ledger: Ledger): string {
       lines = EXCLUDED.lines, removed_lines = EXCLUDED.removed_lines, graded_at = EXCLUDED.graded_at
     RETURNING uscc
   ),
+  run_items AS (
+    INSERT INTO ${S}.grading_run_items (run_id, uscc) SELECT $9::uuid, u FROM unnest($1::text[]) AS u WHERE $9::uuid IS NOT NULL
+    ON CONFLICT (run_id, uscc) DO UPDATE SET times = grading_run_items.times + 1
+  ),
   differences AS (
     SELECT g.uscc, row_number() OVER (ORDER BY g.uscc COLLATE "C") AS ord, (g.points * ${LEDGER_UNITS})::bigint - coalesce(a.balance, 0) AS delta
       FROM graded g LEFT JOIN ${S}.ledger_accounts a ON a.id = 'so:grading:' || g.uscc || ':' || $2::int
@@ -167,12 +172,19 @@ const regradeStatements = new WeakMap<Ledger, string>();
 /**
  * Recomputes organisations' gradings of one year from their records, stores each with the scheme
  * version and lines, and moves each difference onto the organisation's points account, all in
- * one statement (regradeSql); `inForce`, the year's scheme when the caller read it in this
- * transaction. Each (organisation, year) is locked first, always in USCC order, so
+ * one statement (regradeSql); `o.scheme`, the year's scheme when the caller read it in this
+ * transaction; `o.runId`, the grading run whose chunk this is (recorded in the same statement). Each (organisation, year) is locked first, always in USCC order, so
  * concurrent writers neither store a stale total nor deadlock. `cause` names the change (a record
  * id, a job run) and makes the ledger postings idempotent.
  */
-export async function regradeMany(rt: GradingDeps, m: EntityManager, usccList: readonly string[], year: number, cause: string, inForce?: GradingScheme): Promise<void> {
+export async function regradeMany(
+  rt: GradingDeps,
+  m: EntityManager,
+  usccList: readonly string[],
+  year: number,
+  cause: string,
+  o: { scheme?: GradingScheme; runId?: string } = {},
+): Promise<void> {
   const usccs = [...new Set(usccList)].sort(byCodeUnits);
   if (!usccs.length) return;
   await m.query(
@@ -180,11 +192,11 @@ export async function regradeMany(rt: GradingDeps, m: EntityManager, usccList: r
     [usccs, year],
   );
   // a caller that read the year's scheme in this transaction passes it on
-  const scheme = inForce ?? (await schemeForYear(m, year));
+  const scheme = o.scheme ?? (await schemeForYear(m, year));
   let sql = regradeStatements.get(rt.ledger);
   if (!sql) regradeStatements.set(rt.ledger, (sql = regradeSql(rt.ledger)));
   const { rows } = await runSetPosting<SetPostingOutcome & { graded: number }>(m, sql, [
-    usccs, year, scheme.id, scheme.code, scheme.version, rt.clock.now(), JSON.stringify(scheme.definition), cause,
+    usccs, year, scheme.id, scheme.code, scheme.version, rt.clock.now(), JSON.stringify(scheme.definition), cause, o.runId ?? null,
   ]);
   if (rows[0].graded !== usccs.length) throw new Error(`regraded ${rows[0].graded} of ${usccs.length} organisations`);
 }

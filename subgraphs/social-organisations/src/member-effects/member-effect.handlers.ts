@@ -222,7 +222,7 @@ export async function recomputeMemberEffectsMany(rt: GradingDeps, m: EntityManag
       ],
     );
   }
-  for (const [year, orgs] of [...touched].sort(([a], [b]) => a - b)) await regradeMany(rt, m, [...orgs], year, cause, (await schemes.get(year)) ?? undefined);
+  for (const [year, orgs] of [...touched].sort(([a], [b]) => a - b)) await regradeMany(rt, m, [...orgs], year, cause, { scheme: (await schemes.get(year)) ?? undefined });
 }
 
 /** enterprise-credit's events, applied with the runtime's clock and grading ledger. */
