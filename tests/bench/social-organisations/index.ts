@@ -23,7 +23,7 @@ import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import { withDatabase } from '@citypoints/db';
 import { FixedClock } from '@citypoints/kit';
-import { applyBatchOnce, CREDIT_TOPICS, eventsMigrationSql, eventTraceMigrationSql, eventVersionsMigrationSql, OutboxRelay, publishFacts, type DomainEvent } from '@citypoints/events';
+import { applyBatchOnce, batchHandlers, CREDIT_TOPICS, EventConsumer, eventsMigrationSql, eventTraceMigrationSql, eventVersionsMigrationSql, OutboxRelay, publishFacts, publishMany, type DomainEvent } from '@citypoints/events';
 import { pingRedis, type QueueConnection } from '@citypoints/jobs';
 import { socialOrganisations, type SocialOrganisationsRuntime } from '@citypoints/social-organisations';
 import { gradingKey, gradingLoader } from '../../../subgraphs/social-organisations/src/grading/grading.service';
@@ -177,6 +177,29 @@ async function main() {
     const ec = 'enterprise_credit';
     await ds.query(`CREATE SCHEMA IF NOT EXISTS ${ec}`);
     for (const sql of [...eventsMigrationSql(ec).up, ...eventVersionsMigrationSql(ec).up, ...eventTraceMigrationSql(ec).up]) await ds.query(sql);
+    // 4a. the queue path alone: as many events of a topic only a consumer that does nothing
+    // but claim them in its inbox hears (same batch size and jobs in flight as the subgraph's),
+    // relayed and consumed the same way: what the queue and the consumer cost without any apply
+    const noopTopic = 'enterprise-credit.bench.noop';
+    const noop = new EventConsumer({
+      dataSource: ds, schema: S, consumer: 'bench-noop', connection: queue, prefix: queuePrefix,
+      handlers: batchHandlers({ [noopTopic]: async () => undefined }, async () => undefined),
+    });
+    await noop.start();
+    await ds.transaction((m) => publishMany(m, ec, Array.from({ length: EVENTS }, (_, k) => ({ topic: noopTopic, aggregateId: `noop-${k}`, payload: { k } }))));
+    const noopRelay = new OutboxRelay({ dataSource: ds, schema: ec, connection: queue, prefix: queuePrefix, batchSize: 500, pollMs: 20 });
+    const queueOnly = await timed(async () => {
+      noopRelay.start();
+      for (;;) {
+        const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM ${S}.inbox WHERE consumer = 'bench-noop'`);
+        if (n === EVENTS) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    });
+    await noopRelay.stop();
+    await noop.stop();
+    const queueOnlyPerS = (EVENTS / queueOnly.ms) * 1000;
+
     const liveFrom = EVENTS + ONE_BY_ONE;
     const uscc = (i: number) => 'ENT' + String(i + 1).padStart(15, '0');
     await ds.transaction((m) =>
@@ -185,7 +208,7 @@ async function main() {
         payload: { recordId: `bench-live-${k}`, uscc: uscc(liveFrom + k), kind: 'PENALTY', occurredOn: `${YEAR}-06-01`, publicUntil: `${YEAR + 1}-06-01` },
       }))),
     );
-    const liveIds: string[] = (await ds.query(`SELECT id FROM ${ec}.outbox`)).map((r: { id: string }) => r.id);
+    const liveIds: string[] = (await ds.query(`SELECT id FROM ${ec}.outbox WHERE topic = $1`, [CREDIT_TOPICS.recordRecorded.topic])).map((r: { id: string }) => r.id);
     await inst.startWorkers();
     const relay = new OutboxRelay({ dataSource: ds, schema: ec, connection: queue, prefix: queuePrefix, batchSize: 500, pollMs: 20 });
     const live = await timed(async () => {
@@ -206,10 +229,11 @@ async function main() {
     console.log(`\n4. live path: ${EVENTS} member-penalty events published into the outbox, relayed onto the ${queue.kind} queue, applied by the running consumer`);
     console.log(`   all applied in ${fmt(live.ms)} (${livePerS.toFixed(0)} events/s); target >= 1,000 events/s: ${livePerS >= 1000 ? 'met' : 'MISSED'}; lines on the organisations touched: ${liveLines}`);
     console.log(`   ratio live / inbox only: ${(live.ms / inboxOnly.ms).toFixed(2)}x; ledger invariant violations: ${liveViolations}`);
+    console.log(`   the queue path alone (relay, queue and a consumer that only claims the events in its inbox, batches of ${EVENT_BATCH}): ${fmt(queueOnly.ms)} (${queueOnlyPerS.toFixed(0)} events/s)`);
     console.log(
       `\nso_orgs: ${ORGS} grading_first_ms: ${run.ms.toFixed(0)} grading_rerun_ms: ${rerun.ms.toFixed(0)} grading_sql_baseline_ms: ${baseline.ms.toFixed(0)} grading_ratio: ${(run.ms / baseline.ms).toFixed(2)} grading_node_cpu_ms: ${((runCpu.user + runCpu.system) / 1000).toFixed(0)}` +
         ` events: ${EVENTS} events_per_s: ${eventsPerS.toFixed(0)} events_inbox_only_per_s: ${((EVENTS / inboxOnly.ms) * 1000).toFixed(0)} events_one_by_one_per_s: ${((ONE_BY_ONE / oneByOne.ms) * 1000).toFixed(0)}` +
-        ` events_live_per_s: ${livePerS.toFixed(0)} events_live_ratio: ${(live.ms / inboxOnly.ms).toFixed(2)} events_live_queue: ${queue.kind}` +
+        ` events_live_per_s: ${livePerS.toFixed(0)} events_queue_only_per_s: ${queueOnlyPerS.toFixed(0)} events_live_ratio: ${(live.ms / inboxOnly.ms).toFixed(2)} events_live_queue: ${queue.kind}` +
         ` ledger_violations: ${violations + liveViolations} load1: ${loadavg()[0].toFixed(1)}`,
     );
   } finally {
