@@ -14,7 +14,7 @@ import { pingRedis, type QueueConnection } from '@citypoints/jobs';
 import { socialOrganisationsModule, type SocialOrganisationsRuntime } from '@citypoints/social-organisations';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { randomUUID } from 'node:crypto';
-import { applyBatchOnce, type DomainEvent } from '@citypoints/events';
+import { applyBatchOnce, CREDIT_TOPICS, eventsMigrationSql, eventTraceMigrationSql, eventVersionsMigrationSql, OutboxRelay, publishFacts, type DomainEvent } from '@citypoints/events';
 import { applyEnterpriseCreditEvents } from '../../../subgraphs/social-organisations/src/member-effects/member-effect.handlers';
 import { gradeYear } from '../../../subgraphs/social-organisations/src/grading/grading.run';
 
@@ -37,7 +37,8 @@ async function main() {
   const url = withDatabase(admin, name);
   const redisUrl = process.env.CITYPOINTS_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const queue: QueueConnection = (await pingRedis(redisUrl)) ? { kind: 'redis', url: redisUrl } : { kind: 'postgres', url, schema: 'bullmq' };
-  const inst = await socialOrganisationsModule({ gradingChunkSize: CHUNK }).create({ databaseUrl: url, queue, queuePrefix: `cpexplain-${randomBytes(4).toString('hex')}`, clock: new FixedClock(new Date('2031-01-10T00:00:00Z')) });
+  const queuePrefix = `cpexplain-${randomBytes(4).toString('hex')}`;
+  const inst = await socialOrganisationsModule({ gradingChunkSize: CHUNK }).create({ databaseUrl: url, queue, queuePrefix, clock: new FixedClock(new Date('2031-01-10T00:00:00Z')) });
   const ds = inst.dataSource;
   const rt = inst.runtime as SocialOrganisationsRuntime;
   try {
@@ -107,6 +108,40 @@ async function main() {
       if (!e.explained) throw e;
     });
     PostgresQueryRunner.prototype.query = orig;
+    // the live path: outbox → relay → queue → the subgraph's consumer, each batch's claim and commit stamped
+    const ec = 'enterprise_credit';
+    await ds.query(`CREATE SCHEMA IF NOT EXISTS ${ec}`);
+    for (const sql of [...eventsMigrationSql(ec).up, ...eventVersionsMigrationSql(ec).up, ...eventTraceMigrationSql(ec).up]) await ds.query(sql);
+    await ds.transaction((m) =>
+      publishFacts(m, ec, CREDIT_TOPICS.recordRecorded, Array.from({ length: 1000 }, (_, k) => ({
+        aggregateId: 'ENT' + String(2001 + k).padStart(15, '0'),
+        payload: { recordId: `live-${k}`, uscc: 'ENT' + String(2001 + k).padStart(15, '0'), kind: 'PENALTY', occurredOn: `${YEAR}-06-01`, publicUntil: null },
+      }))),
+    );
+    const stamps: string[] = [];
+    const t0 = process.hrtime.bigint();
+    const at = () => (Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0);
+    PostgresQueryRunner.prototype.query = async function (this: PostgresQueryRunner, ...args: Parameters<typeof orig>) {
+      const sql = String(args[0]);
+      const claim = sql.includes('"inbox" ("event_id", "consumer") SELECT');
+      const began = at();
+      const r = await orig.apply(this, args);
+      if (claim) stamps.push(`claim of ${(args[1] as unknown[][])[0].length} sent at ${began} ms, answered at ${at()} ms`);
+      else stamps.push(`${sql.replace(/\s+/g, ' ').slice(0, 70)} sent at ${began} ms, answered at ${at()} ms`);
+      return r;
+    };
+    await inst.startWorkers();
+    const relay = new OutboxRelay({ dataSource: ds, schema: ec, connection: queue, prefix: queuePrefix, batchSize: 500, pollMs: 20 });
+    relay.start();
+    for (;;) {
+      const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM ${S}.credit_record_facts WHERE record_id LIKE 'live-%'`);
+      if (n === 1000) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    console.log(`\nlive path: 1,000 events applied by ${at()} ms`);
+    await relay.stop();
+    PostgresQueryRunner.prototype.query = orig;
+    console.log(stamps.join('\n'));
     console.log(`\n1,000 events in batches of 100: ${total.toFixed(0)} ms; by statement:`);
     for (const [k, v] of [...times].sort((a, b) => b[1].ms - a[1].ms)) console.log(`  ${v.ms.toFixed(1).padStart(8)} ms ${String(v.n).padStart(4)}x  ${k}`);
   } finally {

@@ -173,7 +173,8 @@ const regradeStatements = new WeakMap<Ledger, string>();
  * Recomputes organisations' gradings of one year from their records, stores each with the scheme
  * version and lines, and moves each difference onto the organisation's points account, all in
  * one statement (regradeSql); `o.scheme`, the year's scheme when the caller read it in this
- * transaction; `o.runId`, the grading run whose chunk this is (recorded in the same statement). Each (organisation, year) is locked first, always in USCC order, so
+ * transaction; `o.runId`, the grading run whose chunk this is (recorded in the same statement);
+ * `o.locked`, the caller's earlier statement took these organisations' locks below. Each (organisation, year) is locked first, always in USCC order, so
  * concurrent writers neither store a stale total nor deadlock. `cause` names the change (a record
  * id, a job run) and makes the ledger postings idempotent.
  */
@@ -183,14 +184,16 @@ export async function regradeMany(
   usccList: readonly string[],
   year: number,
   cause: string,
-  o: { scheme?: GradingScheme; runId?: string } = {},
+  o: { scheme?: GradingScheme; runId?: string; locked?: boolean } = {},
 ): Promise<void> {
   const usccs = [...new Set(usccList)].sort(byCodeUnits);
   if (!usccs.length) return;
-  await m.query(
-    `SELECT pg_advisory_xact_lock(hashtext('so-grading:' || u || ':' || $2::text)) FROM (SELECT u FROM unnest($1::text[]) AS u ORDER BY u COLLATE "C") s`,
-    [usccs, year],
-  );
+  if (!o.locked) {
+    await m.query(
+      `SELECT pg_advisory_xact_lock(hashtext('so-grading:' || u || ':' || $2::text)) FROM (SELECT u FROM unnest($1::text[]) AS u ORDER BY u COLLATE "C") s`,
+      [usccs, year],
+    );
+  }
   // a caller that read the year's scheme in this transaction passes it on
   const scheme = o.scheme ?? (await schemeForYear(m, year));
   let sql = regradeStatements.get(rt.ledger);

@@ -22,6 +22,7 @@ interface Line {
 }
 
 const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The lines an enterprise's credit puts on the organisations it belongs to, derived from the
@@ -187,8 +188,12 @@ export async function recomputeMemberEffectsMany(rt: GradingDeps, m: EntityManag
     }
   }
 
-  if (dropped.length || corrected.length || added.length) {
-    // the differences in one statement: their rows are disjoint (one line per organisation and source)
+  const regrades = [...touched].sort(([a], [b]) => a - b).map(([year, orgs]) => ({ year, orgs: [...orgs].sort(byCodeUnits) }));
+  const writes = dropped.length + corrected.length + added.length > 0;
+  if (writes) {
+    // the differences in one statement (their rows are disjoint: one line per organisation and
+    // source), which then takes the grading locks of the organisations touched, in the order
+    // every regrade takes them (year, then USCC), for the regrade statement that follows
     await m.query(
       `WITH dropped AS (
          DELETE FROM "${SCHEMA}".member_effects WHERE id = ANY($1::uuid[])
@@ -202,7 +207,8 @@ export async function recomputeMemberEffectsMany(rt: GradingDeps, m: EntityManag
            AS l(org, enterprise, year, effect, kind, reference, source_key, occurred_at, event_id, removed_at, repaired_at)
          ON CONFLICT (organisation_uscc, source_key) DO NOTHING
        )
-       SELECT 1`,
+       SELECT count(pg_advisory_xact_lock(hashtext('so-grading:' || u || ':' || y::text))) AS locked
+         FROM (SELECT u, y FROM unnest($16::text[], $17::int[]) AS t(u, y) ORDER BY y, u COLLATE "C") s`,
       [
         dropped,
         corrected.map((c) => c.id),
@@ -219,10 +225,12 @@ export async function recomputeMemberEffectsMany(rt: GradingDeps, m: EntityManag
         added.map((l) => l.event_id),
         added.map((l) => l.removed_at),
         added.map((l) => l.repaired_at),
+        regrades.flatMap((r) => r.orgs),
+        regrades.flatMap((r) => r.orgs.map(() => r.year)),
       ],
     );
   }
-  for (const [year, orgs] of [...touched].sort(([a], [b]) => a - b)) await regradeMany(rt, m, [...orgs], year, cause, { scheme: (await schemes.get(year)) ?? undefined });
+  for (const { year, orgs } of regrades) await regradeMany(rt, m, orgs, year, cause, { scheme: (await schemes.get(year)) ?? undefined, locked: writes });
 }
 
 /** enterprise-credit's events, applied with the runtime's clock and grading ledger. */
