@@ -167,8 +167,6 @@ export function regradeSql(ledger: Ledger): string {
   SELECT ${outcome}, (SELECT count(*) FROM saved)::int AS graded`;
 }
 
-const regradeStatements = new WeakMap<Ledger, string>();
-
 /**
  * Recomputes organisations' gradings of one year from their records, stores each with the scheme
  * version and lines, and moves each difference onto the organisation's points account, all in
@@ -196,9 +194,7 @@ export async function regradeMany(
   }
   // a caller that read the year's scheme in this transaction passes it on
   const scheme = o.scheme ?? (await schemeForYear(m, year));
-  let sql = regradeStatements.get(rt.ledger);
-  if (!sql) regradeStatements.set(rt.ledger, (sql = regradeSql(rt.ledger)));
-  const { rows } = await runSetPosting<SetPostingOutcome & { graded: number }>(m, sql, [
+  const { rows } = await runSetPosting<SetPostingOutcome & { graded: number }>(m, regradeSql(rt.ledger), [
     usccs, year, scheme.id, scheme.code, scheme.version, rt.clock.now(), JSON.stringify(scheme.definition), cause, o.runId ?? null,
   ]);
   if (rows[0].graded !== usccs.length) throw new Error(`regraded ${rows[0].graded} of ${usccs.length} organisations`);
