@@ -18,4 +18,5 @@ export {
   type PostingEntry,
   type PostResult,
 } from './ledger';
+export { runSetPosting, setPostingOutcome, type SetPostingOutcome } from './bulk';
 export { OTHER_PARTY, type LedgerHoldings } from './holdings';

@@ -5,7 +5,7 @@ import type { LedgerScope } from './internal';
 import { balanceOf, findAccount, findAccounts, openAccount } from './accounts';
 import { post } from './posting';
 import { postMany, type BatchOutcome } from './batch';
-import { openAccounts, postAll } from './bulk';
+import { openAccounts, postAll, setPostingSql } from './bulk';
 import { GroupCommit, type GroupCommitOptions, type TransactionSource } from './group-commit';
 import { expireLots } from './expiry';
 import { settleYear } from './settlement';
@@ -93,6 +93,15 @@ export class Ledger {
    */
   postAll(m: EntityManager, inputs: readonly PostInput[]): Promise<PostResult[]> {
     return postAll(this.scope, m, inputs);
+  }
+
+  /**
+   * The CTEs that post, inside one statement, the transactions a CTE of the caller computes
+   * (`moves`: one row per entry), opening missing accounts; run the statement with
+   * `runSetPosting`. The guarantees of `postAll`, the work of one statement: see bulk.ts.
+   */
+  setPostingSql(o: { moves: string; now: string }): { ctes: string; outcome: string } {
+    return setPostingSql(this.scope, o);
   }
 
   /**

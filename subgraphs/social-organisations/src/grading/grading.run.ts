@@ -71,14 +71,8 @@ export async function gradeRun(rt: SocialOrganisationsRuntime, runId: string, on
     chunkSize: rt.options.gradingChunkSize,
     async processChunk(m, offset, limit) {
       const batch = usccs.slice(offset, Math.min(offset + limit, usccs.length));
-      await regradeMany(rt, m, batch, year, `run:${runId}`);
-      if (batch.length) {
-        await m.query(
-          `INSERT INTO "${SCHEMA}".grading_run_items (run_id, uscc) SELECT $1, u FROM unnest($2::text[]) AS u
-           ON CONFLICT (run_id, uscc) DO UPDATE SET times = grading_run_items.times + 1`,
-          [runId, batch],
-        );
-      }
+      // the chunk's gradings, postings and record of what this run graded: one statement
+      await regradeMany(rt, m, batch, year, `run:${runId}`, { runId });
       if (offset + limit > usccs.length) await decideRewards(rt, m, year);
       return { graded: batch.length };
     },

@@ -3,11 +3,11 @@ import { forbidden, notFound, offsetFromCursor, offsetPage, pageSize } from '@ci
 import { canReachDivision, hasRole, isCityWide, type Caller } from '@citypoints/auth';
 import { isCivilAffairs } from '../organisations/access';
 import { loader } from '@citypoints/federation';
-import type { Ledger } from '@citypoints/ledger';
+import { runSetPosting, type Ledger, type SetPostingOutcome } from '@citypoints/ledger';
 import { SCHEMA, type Ctx, type SocialOrganisationsRuntime } from '../runtime';
 import { schemeForYear, assertYear } from '../scheme/scheme.service';
-import type { Grade } from '../scheme/scheme.rules';
-import { computeGrading, rewardPlaces, type GradingLineValue, type MemberEffectKind } from './grading.rules';
+import type { Grade, GradingScheme } from '../scheme/scheme.rules';
+import { rewardPlaces, type GradingLineValue } from './grading.rules';
 
 export interface StoredGrading {
   uscc: string;
@@ -69,8 +69,8 @@ const GRADING_COLUMNS = `g.uscc, g.year, g.scheme_code, g.scheme_version, g.poin
 
 /** Grading points are kept in hundredths on the ledger, which moves whole numbers. */
 const LEDGER_UNITS = 100;
+/** An organisation's points account of a year; regradeSql names it, and its source account `so:grading-source:…`, the same way. */
 export const pointsAccount = (uscc: string, year: number) => `so:grading:${uscc}:${year}`;
-const sourceAccount = (uscc: string, year: number) => `so:grading-source:${uscc}:${year}`;
 
 /** What regrading needs of the runtime: the clock that stamps gradings and the ledger of their points. */
 export type GradingDeps = Pick<SocialOrganisationsRuntime, 'clock' | 'ledger'>;
@@ -78,103 +78,131 @@ export type GradingDeps = Pick<SocialOrganisationsRuntime, 'clock' | 'ledger'>;
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Recomputes organisations' gradings of one year from their records, stores each with the scheme
- * version and lines, and moves each difference onto the organisation's points account. Each
- * (organisation, year) is locked first, always in USCC order, so concurrent writers neither
- * store a stale total nor deadlock. `cause` names the change (a record id, a job run) and makes
- * the ledger postings idempotent.
+ * The statement that regrades a set of organisations ($1, USCC order) for one year ($2): each
+ * category's entries summed and capped, violations and member effects as lines in the order
+ * they count, points, grade and exit flag from the scheme's definition ($7, data like any other
+ * scheme value), the gradings upserted ($3–$5 the scheme, $6 the time), and each difference
+ * between the new points (in hundredths) and the organisation's points account posted to it from
+ * its source account, the accounts opened where missing ($8 the cause, in the idempotency keys);
+ * with a grading run ($9, else null), that the run graded these organisations (grading_run_items).
+ * The same rules as computeGrading (grading.rules.ts), which the tests hold it to.
  */
-export async function regradeMany(rt: GradingDeps, m: EntityManager, usccList: readonly string[], year: number, cause: string): Promise<void> {
+export function regradeSql(ledger: Ledger): string {
+  const S = `"${SCHEMA}"`;
+  const { ctes, outcome } = ledger.setPostingSql({ moves: 'moves', now: '$6::timestamptz' });
+  return `WITH def AS (SELECT $7::jsonb AS d),
+  cats AS (
+    SELECT c.ord, c.e->>'code' AS code, c.e->>'label' AS label, (c.e->>'cap')::numeric AS cap
+      FROM def, jsonb_array_elements(def.d->'categories') WITH ORDINALITY AS c(e, ord)
+  ),
+  grades AS MATERIALIZED (
+    SELECT g.ord, g.e->>'grade' AS grade, g.e->>'supervision' AS supervision, (g.e->>'minPoints')::numeric AS min_points
+      FROM def, jsonb_array_elements(def.d->'grades') WITH ORDINALITY AS g(e, ord)
+  ),
+  ind AS (
+    SELECT uscc, category, sum(points) AS total, count(*) AS n FROM ${S}.indicator_records
+     WHERE uscc = ANY($1::text[]) AND year = $2::int GROUP BY uscc, category
+  ),
+  cat_lines AS (
+    SELECT o.uscc, c.ord, c.code, c.label, c.cap, round(coalesce(i.total, 0), 2) AS raw, coalesce(i.n, 0) AS n
+      FROM unnest($1::text[]) AS o(uscc) CROSS JOIN cats c LEFT JOIN ind i ON i.uscc = o.uscc AND i.category = c.code
+  ),
+  lines AS (
+    SELECT uscc, 1 AS part, ord, false AS removed, CASE WHEN raw > cap THEN cap ELSE raw END AS points,
+           json_build_object('category', code, 'points', trim_scale(CASE WHEN raw > cap THEN cap ELSE raw END), 'capped', raw > cap,
+             'note', label || ': ' || n || ' record(s), ' || trim_scale(raw) || ' entered' || CASE WHEN raw > cap THEN ', capped at ' || trim_scale(cap) ELSE '' END) AS line
+      FROM cat_lines
+    UNION ALL
+    SELECT uscc, 2, row_number() OVER (PARTITION BY uscc ORDER BY created_at, id), false, -severity,
+           json_build_object('category', 'VIOLATION', 'points', -severity, 'capped', false, 'note', note)
+      FROM ${S}.violations WHERE uscc = ANY($1::text[]) AND year = $2::int
+    UNION ALL
+    SELECT e.organisation_uscc, 3, row_number() OVER (PARTITION BY e.organisation_uscc ORDER BY e.occurred_at, e.enterprise_uscc, e.source_key),
+           e.removed_at IS NOT NULL, -x.deduction,
+           json_build_object('category', e.effect, 'points', trim_scale(-x.deduction), 'capped', false, 'note',
+             CASE WHEN e.effect = 'MEMBER_BLACKLISTED' THEN 'member ' || e.enterprise_uscc || ' turned BLACK on ' || e.reference
+                  ELSE 'member ' || e.enterprise_uscc || ': ' || coalesce(e.record_kind, 'null') || ' record ' || e.reference END)
+      FROM ${S}.member_effects e CROSS JOIN def CROSS JOIN LATERAL (
+        SELECT CASE WHEN e.effect = 'MEMBER_BLACKLISTED' THEN (def.d->'memberEffects'->>'blacklisting')::numeric
+                    ELSE coalesce((def.d->'memberEffects'->'recordKinds'->>coalesce(e.record_kind, ''))::numeric, 0) END AS deduction) x
+     WHERE e.organisation_uscc = ANY($1::text[]) AND e.year = $2::int
+  ),
+  totals AS (
+    SELECT uscc, round(coalesce(sum(points) FILTER (WHERE NOT removed), 0), 2) AS points,
+           coalesce(json_agg(line ORDER BY part, ord) FILTER (WHERE NOT removed), '[]')::jsonb AS lines,
+           coalesce(json_agg(line ORDER BY part, ord) FILTER (WHERE removed), '[]')::jsonb AS removed_lines
+      FROM lines GROUP BY uscc
+  ),
+  graded AS (
+    SELECT t.uscc, t.points, t.lines, t.removed_lines, g.grade, g.supervision, t.points < (def.d->>'exitBelow')::numeric AS exit_flagged
+      FROM totals t CROSS JOIN def CROSS JOIN LATERAL (
+        SELECT grade, supervision FROM grades WHERE min_points IS NULL OR t.points >= min_points ORDER BY ord LIMIT 1) g
+  ),
+  saved AS (
+    INSERT INTO ${S}.gradings (uscc, year, scheme_id, scheme_code, scheme_version, points, grade, supervision, exit_flagged, lines, removed_lines, graded_at)
+    SELECT uscc, $2::int, $3::int, $4::text, $5::int, points, grade, supervision, exit_flagged, lines, removed_lines, $6::timestamptz
+      FROM graded ORDER BY uscc COLLATE "C"
+    ON CONFLICT (uscc, year) DO UPDATE SET scheme_id = EXCLUDED.scheme_id, scheme_code = EXCLUDED.scheme_code, scheme_version = EXCLUDED.scheme_version,
+      points = EXCLUDED.points, grade = EXCLUDED.grade, supervision = EXCLUDED.supervision, exit_flagged = EXCLUDED.exit_flagged,
+      lines = EXCLUDED.lines, removed_lines = EXCLUDED.removed_lines, graded_at = EXCLUDED.graded_at
+    RETURNING uscc
+  ),
+  run_items AS (
+    INSERT INTO ${S}.grading_run_items (run_id, uscc) SELECT $9::uuid, u FROM unnest($1::text[]) AS u WHERE $9::uuid IS NOT NULL
+    ON CONFLICT (run_id, uscc) DO UPDATE SET times = grading_run_items.times + 1
+  ),
+  differences AS (
+    SELECT g.uscc, row_number() OVER (ORDER BY g.uscc COLLATE "C") AS ord, (g.points * ${LEDGER_UNITS})::bigint - coalesce(a.balance, 0) AS delta
+      FROM graded g LEFT JOIN ${S}.ledger_accounts a ON a.id = 'so:grading:' || g.uscc || ':' || $2::int
+  ),
+  moves AS (
+    SELECT 'so-grading:' || d.uscc || ':' || $2::int || ':' || $8::text AS idempotency_key, 'ORGANISATION_GRADING' AS kind,
+           'grading ' || $2::int || ' of ' || d.uscc AS memo, jsonb_build_object('uscc', d.uscc, 'year', $2::int, 'cause', $8::text) AS metadata,
+           d.ord AS tx_ord, x.account_id, x.amount, d.uscc AS owner_id, x.account_kind, true AS allow_negative
+      FROM differences d CROSS JOIN LATERAL (VALUES
+        ('so:grading:' || d.uscc || ':' || $2::int, d.delta, 'ORGANISATION_GRADING'),
+        ('so:grading-source:' || d.uscc || ':' || $2::int, -d.delta, 'ORGANISATION_GRADING_SOURCE')) AS x(account_id, amount, account_kind)
+     WHERE d.delta <> 0
+  ),${ctes}
+  SELECT ${outcome}, (SELECT count(*) FROM saved)::int AS graded`;
+}
+
+/**
+ * Recomputes organisations' gradings of one year from their records, stores each with the scheme
+ * version and lines, and moves each difference onto the organisation's points account, all in
+ * one statement (regradeSql); `o.scheme`, the year's scheme when the caller read it in this
+ * transaction; `o.runId`, the grading run whose chunk this is (recorded in the same statement);
+ * `o.locked`, the caller's earlier statement took these organisations' locks below. Each (organisation, year) is locked first, always in USCC order, so
+ * concurrent writers neither store a stale total nor deadlock. `cause` names the change (a record
+ * id, a job run) and makes the ledger postings idempotent.
+ */
+export async function regradeMany(
+  rt: GradingDeps,
+  m: EntityManager,
+  usccList: readonly string[],
+  year: number,
+  cause: string,
+  o: { scheme?: GradingScheme; runId?: string; locked?: boolean } = {},
+): Promise<void> {
   const usccs = [...new Set(usccList)].sort(byCodeUnits);
   if (!usccs.length) return;
-  await m.query(
-    `SELECT pg_advisory_xact_lock(hashtext('so-grading:' || u || ':' || $2::text)) FROM (SELECT u FROM unnest($1::text[]) AS u ORDER BY u COLLATE "C") s`,
-    [usccs, year],
-  );
-  const scheme = await schemeForYear(m, year);
-  // the facts of every organisation of the batch in one statement, one row each: each category's
-  // entries summed by the database, violations and member effects in the order they count
-  const facts: {
-    uscc: string;
-    categories: string[] | null;
-    totals: string[] | null;
-    counts: number[] | null;
-    violations: [number, string | null][];
-    effects: [MemberEffectKind, string, string | null, string, boolean][];
-  }[] = await m.query(
-    `WITH ind AS (
-       SELECT uscc, array_agg(category) AS categories, array_agg(total) AS totals, array_agg(n) AS counts FROM (
-         SELECT uscc, category, sum(points) AS total, count(*)::int AS n FROM "${SCHEMA}".indicator_records
-          WHERE uscc = ANY($1::text[]) AND year = $2 GROUP BY uscc, category) c
-        GROUP BY uscc
-     ), vio AS (
-       SELECT uscc, jsonb_agg(jsonb_build_array(severity, note) ORDER BY created_at, id) AS j FROM "${SCHEMA}".violations
-        WHERE uscc = ANY($1::text[]) AND year = $2 GROUP BY uscc
-     ), eff AS (
-       SELECT organisation_uscc AS uscc,
-              jsonb_agg(jsonb_build_array(effect, enterprise_uscc, record_kind, reference, removed_at IS NOT NULL) ORDER BY occurred_at, enterprise_uscc, source_key) AS j
-         FROM "${SCHEMA}".member_effects WHERE organisation_uscc = ANY($1::text[]) AND year = $2 GROUP BY organisation_uscc
-     )
-     SELECT u.uscc, ind.categories, ind.totals::text[] AS totals, ind.counts, coalesce(vio.j, '[]'::jsonb) AS violations, coalesce(eff.j, '[]'::jsonb) AS effects
-       FROM unnest($1::text[]) AS u(uscc)
-       LEFT JOIN ind ON ind.uscc = u.uscc LEFT JOIN vio ON vio.uscc = u.uscc LEFT JOIN eff ON eff.uscc = u.uscc`,
-    [usccs, year],
-  );
-  const factsOf = new Map(facts.map((f) => [f.uscc, f]));
-  const computed = usccs.map((uscc) => {
-    const f = factsOf.get(uscc)!;
-    return computeGrading(scheme.definition, {
-      indicators: (f.categories ?? []).map((category, i) => ({ category, points: Number(f.totals![i]), records: f.counts![i] })),
-      violations: f.violations.map(([severity, note]) => ({ severity: Number(severity), note })),
-      effects: f.effects.map(([effect, enterpriseUscc, recordKind, reference, removed]) => ({ effect, enterpriseUscc, recordKind, reference, removed })),
-    });
-  });
-  await m.query(
-    `INSERT INTO "${SCHEMA}".gradings (uscc, year, scheme_id, scheme_code, scheme_version, points, grade, supervision, exit_flagged, lines, removed_lines, graded_at)
-     SELECT t.uscc, $2, $3, $4, $5, t.points, t.grade, t.supervision, t.exit_flagged, t.lines::jsonb, t.removed_lines::jsonb, $6
-     FROM unnest($1::text[], $7::numeric[], $8::text[], $9::text[], $10::boolean[], $11::text[], $12::text[])
-       AS t(uscc, points, grade, supervision, exit_flagged, lines, removed_lines)
-     ON CONFLICT (uscc, year) DO UPDATE SET scheme_id = EXCLUDED.scheme_id, scheme_code = EXCLUDED.scheme_code, scheme_version = EXCLUDED.scheme_version,
-       points = EXCLUDED.points, grade = EXCLUDED.grade, supervision = EXCLUDED.supervision, exit_flagged = EXCLUDED.exit_flagged,
-       lines = EXCLUDED.lines, removed_lines = EXCLUDED.removed_lines, graded_at = EXCLUDED.graded_at`,
-    [usccs, year, scheme.id, scheme.code, scheme.version, rt.clock.now(),
-      computed.map((c) => c.points), computed.map((c) => c.grade), computed.map((c) => c.supervision), computed.map((c) => c.exitFlagged),
-      computed.map((c) => JSON.stringify(c.lines)), computed.map((c) => JSON.stringify(c.removedLines))],
-  );
-  await postDifferences(rt.ledger, m, usccs, year, computed.map((c) => Math.round(c.points * LEDGER_UNITS)), cause);
+  if (!o.locked) {
+    await m.query(
+      `SELECT pg_advisory_xact_lock(hashtext('so-grading:' || u || ':' || $2::text)) FROM (SELECT u FROM unnest($1::text[]) AS u ORDER BY u COLLATE "C") s`,
+      [usccs, year],
+    );
+  }
+  // a caller that read the year's scheme in this transaction passes it on
+  const scheme = o.scheme ?? (await schemeForYear(m, year));
+  const { rows } = await runSetPosting<SetPostingOutcome & { graded: number }>(m, regradeSql(rt.ledger), [
+    usccs, year, scheme.id, scheme.code, scheme.version, rt.clock.now(), JSON.stringify(scheme.definition), cause, o.runId ?? null,
+  ]);
+  if (rows[0].graded !== usccs.length) throw new Error(`regraded ${rows[0].graded} of ${usccs.length} organisations`);
 }
 
 export async function regrade(rt: GradingDeps, m: EntityManager, uscc: string, year: number, cause: string): Promise<StoredGrading> {
   await regradeMany(rt, m, [uscc], year, cause);
   return (await storedGrading(m, uscc, year))!;
-}
-
-/**
- * Moves each organisation's points account to its target: the accounts missing opened in one
- * statement, the differences posted in one bulk post (a transaction per organisation, keyed by
- * organisation, year and cause, so a repeated cause posts once).
- */
-async function postDifferences(ledger: Ledger, m: EntityManager, usccs: string[], year: number, targets: number[], cause: string): Promise<void> {
-  const accounts = await ledger.accounts(m, usccs.map((u) => pointsAccount(u, year)));
-  const moves = usccs.map((uscc, i) => ({ uscc, opened: accounts[i] !== null, delta: targets[i] - (accounts[i]?.balance ?? 0) })).filter((x) => x.delta !== 0);
-  const opening = moves.filter((x) => !x.opened);
-  if (opening.length) {
-    await ledger.openAccounts(m, opening.flatMap(({ uscc }) => [
-      { id: pointsAccount(uscc, year), ownerId: uscc, kind: 'ORGANISATION_GRADING', allowNegative: true },
-      { id: sourceAccount(uscc, year), ownerId: uscc, kind: 'ORGANISATION_GRADING_SOURCE', allowNegative: true },
-    ]));
-  }
-  // both accounts of each transaction are the organisation's own, so no two organisations ever wait on one account
-  await ledger.postAll(m, moves.map(({ uscc, delta }) => ({
-    idempotencyKey: `so-grading:${uscc}:${year}:${cause}`,
-    kind: 'ORGANISATION_GRADING',
-    memo: `grading ${year} of ${uscc}`,
-    metadata: { uscc, year, cause },
-    entries: [
-      { accountId: pointsAccount(uscc, year), amount: delta },
-      { accountId: sourceAccount(uscc, year), amount: -delta },
-    ],
-  })));
 }
 
 async function gradingsByKeys(m: Pick<EntityManager, 'query'>, keys: readonly string[]): Promise<Map<string, StoredGrading>> {

@@ -22,6 +22,7 @@ interface Line {
 }
 
 const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The lines an enterprise's credit puts on the organisations it belongs to, derived from the
@@ -58,22 +59,60 @@ export async function recomputeMemberEffectsMany(rt: GradingDeps, m: EntityManag
   if (!usccs.length) return;
   // one enterprise's facts are derived by one transaction at a time (locks taken in one order)
   await m.query(`SELECT pg_advisory_xact_lock(hashtext('so-member-effects:' || u)) FROM (SELECT u FROM unnest($1::text[]) AS u ORDER BY u COLLATE "C") s`, [usccs]);
-  const [orgRows, recordRows, turnRows, repairRows, existingRows]: [
-    { enterprise_uscc: string; organisation_uscc: string }[],
-    { uscc: string; record_id: string; kind: string; occurred_on: string | null; repaired_at: Date | null }[],
-    { uscc: string; previous: string | null; status: string; changed_at: Date; cause: string | null; event_at: Date }[],
-    { uscc: string; event_at: Date }[],
-    (Line & { id: string; enterprise_uscc: string })[],
-  ] = [
-    await m.query(`SELECT enterprise_uscc, organisation_uscc FROM "${SCHEMA}".memberships WHERE enterprise_uscc = ANY($1::text[]) ORDER BY organisation_uscc COLLATE "C"`, [usccs]),
-    await m.query(`SELECT uscc, record_id, kind, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, repaired_at FROM "${SCHEMA}".credit_record_facts WHERE uscc = ANY($1::text[]) ORDER BY record_id`, [usccs]),
-    await m.query(`SELECT uscc, previous, status, changed_at, cause, event_at FROM "${SCHEMA}".credit_status_turns WHERE uscc = ANY($1::text[]) ORDER BY changed_at`, [usccs]),
-    await m.query(`SELECT uscc, event_at FROM "${SCHEMA}".credit_repairs WHERE uscc = ANY($1::text[])`, [usccs]),
-    await m.query(
-      `SELECT id, organisation_uscc, enterprise_uscc, year, effect, record_kind, reference, source_key, occurred_at, removed_at, repaired_at FROM "${SCHEMA}".member_effects WHERE enterprise_uscc = ANY($1::text[])`,
-      [usccs],
-    ),
-  ];
+  // every fact of the batch's enterprises in one statement, a row per fact tagged by its kind
+  const facts: {
+    k: number;
+    uscc: string;
+    s1: string | null;
+    s2: string | null;
+    s3: string | null;
+    s4: string | null;
+    s5: string | null;
+    s6: string | null;
+    n1: number | null;
+    t1: Date | null;
+    t2: Date | null;
+    t3: Date | null;
+  }[] = await m.query(
+    `SELECT 1 AS k, enterprise_uscc AS uscc, organisation_uscc AS s1, NULL AS s2, NULL AS s3, NULL AS s4, NULL AS s5, NULL AS s6, NULL::int AS n1,
+            NULL::timestamptz AS t1, NULL::timestamptz AS t2, NULL::timestamptz AS t3
+       FROM "${SCHEMA}".memberships WHERE enterprise_uscc = ANY($1::text[])
+     UNION ALL
+     SELECT 2, uscc, record_id, kind, to_char(occurred_on, 'YYYY-MM-DD'), NULL, NULL, NULL, NULL, repaired_at, NULL, NULL
+       FROM "${SCHEMA}".credit_record_facts WHERE uscc = ANY($1::text[])
+     UNION ALL
+     SELECT 3, uscc, previous, status, cause, NULL, NULL, NULL, NULL, changed_at, event_at, NULL
+       FROM "${SCHEMA}".credit_status_turns WHERE uscc = ANY($1::text[])
+     UNION ALL
+     SELECT 4, uscc, NULL, NULL, NULL, NULL, NULL, NULL, NULL, event_at, NULL, NULL
+       FROM "${SCHEMA}".credit_repairs WHERE uscc = ANY($1::text[])
+     UNION ALL
+     SELECT 5, enterprise_uscc, id::text, organisation_uscc, effect, record_kind, reference, source_key, year, occurred_at, removed_at, repaired_at
+       FROM "${SCHEMA}".member_effects WHERE enterprise_uscc = ANY($1::text[])`,
+    [usccs],
+  );
+  const ofKind = (k: number) => facts.filter((f) => f.k === k);
+  const orgRows = ofKind(1)
+    .map((f) => ({ enterprise_uscc: f.uscc, organisation_uscc: f.s1! }))
+    .sort((a, b) => (a.organisation_uscc < b.organisation_uscc ? -1 : a.organisation_uscc > b.organisation_uscc ? 1 : 0));
+  const recordRows = ofKind(2).map((f) => ({ uscc: f.uscc, record_id: f.s1!, kind: f.s2!, occurred_on: f.s3, repaired_at: f.t1 }));
+  const turnRows = ofKind(3)
+    .map((f) => ({ uscc: f.uscc, previous: f.s1, status: f.s2!, cause: f.s3, changed_at: f.t1!, event_at: f.t2! }))
+    .sort((a, b) => a.changed_at.getTime() - b.changed_at.getTime());
+  const repairRows = ofKind(4).map((f) => ({ uscc: f.uscc, event_at: f.t1! }));
+  const existingRows: (Line & { id: string; enterprise_uscc: string })[] = ofKind(5).map((f) => ({
+    id: f.s1!,
+    enterprise_uscc: f.uscc,
+    organisation_uscc: f.s2!,
+    effect: f.s3 as Effect,
+    record_kind: f.s4,
+    reference: f.s5!,
+    source_key: f.s6!,
+    year: f.n1!,
+    occurred_at: f.t1!,
+    removed_at: f.t2,
+    repaired_at: f.t3,
+  }));
   const [orgsOf, recordsOf, turnsOf, repairsOf, existingOf] = [
     groupBy(orgRows, (r) => r.enterprise_uscc),
     groupBy(recordRows, (r) => r.uscc),
@@ -149,22 +188,32 @@ export async function recomputeMemberEffectsMany(rt: GradingDeps, m: EntityManag
     }
   }
 
-  if (dropped.length) await m.query(`DELETE FROM "${SCHEMA}".member_effects WHERE id = ANY($1::uuid[])`, [dropped]);
-  if (corrected.length) {
+  const regrades = [...touched].sort(([a], [b]) => a - b).map(([year, orgs]) => ({ year, orgs: [...orgs].sort(byCodeUnits) }));
+  const writes = dropped.length + corrected.length + added.length > 0;
+  if (writes) {
+    // the differences in one statement (their rows are disjoint: one line per organisation and
+    // source), which then takes the grading locks of the organisations touched, in the order
+    // every regrade takes them (year, then USCC), for the regrade statement that follows
     await m.query(
-      `UPDATE "${SCHEMA}".member_effects e SET removed_at = x.removed_at, repaired_at = x.repaired_at
-         FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS x(id, removed_at, repaired_at) WHERE e.id = x.id`,
-      [corrected.map((c) => c.id), corrected.map((c) => c.removed_at), corrected.map((c) => c.repaired_at)],
-    );
-  }
-  if (added.length) {
-    await m.query(
-      `INSERT INTO "${SCHEMA}".member_effects (organisation_uscc, enterprise_uscc, year, effect, record_kind, reference, source_key, occurred_at, event_id, removed_at, repaired_at)
-       SELECT l.org, l.enterprise, l.year, l.effect, l.kind, l.reference, l.source_key, l.occurred_at, l.event_id, l.removed_at, l.repaired_at
-       FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::uuid[], $10::timestamptz[], $11::timestamptz[])
-         AS l(org, enterprise, year, effect, kind, reference, source_key, occurred_at, event_id, removed_at, repaired_at)
-       ON CONFLICT (organisation_uscc, source_key) DO NOTHING`,
+      `WITH dropped AS (
+         DELETE FROM "${SCHEMA}".member_effects WHERE id = ANY($1::uuid[])
+       ), corrected AS (
+         UPDATE "${SCHEMA}".member_effects e SET removed_at = x.removed_at, repaired_at = x.repaired_at
+           FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[]) AS x(id, removed_at, repaired_at) WHERE e.id = x.id
+       ), added AS (
+         INSERT INTO "${SCHEMA}".member_effects (organisation_uscc, enterprise_uscc, year, effect, record_kind, reference, source_key, occurred_at, event_id, removed_at, repaired_at)
+         SELECT l.org, l.enterprise, l.year, l.effect, l.kind, l.reference, l.source_key, l.occurred_at, l.event_id, l.removed_at, l.repaired_at
+         FROM unnest($5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::uuid[], $14::timestamptz[], $15::timestamptz[])
+           AS l(org, enterprise, year, effect, kind, reference, source_key, occurred_at, event_id, removed_at, repaired_at)
+         ON CONFLICT (organisation_uscc, source_key) DO NOTHING
+       )
+       SELECT count(pg_advisory_xact_lock(hashtext('so-grading:' || u || ':' || y::text))) AS locked
+         FROM (SELECT u, y FROM unnest($16::text[], $17::int[]) AS t(u, y) ORDER BY y, u COLLATE "C") s`,
       [
+        dropped,
+        corrected.map((c) => c.id),
+        corrected.map((c) => c.removed_at),
+        corrected.map((c) => c.repaired_at),
         added.map((l) => l.organisation_uscc),
         added.map((l) => l.enterprise_uscc),
         added.map((l) => l.year),
@@ -176,10 +225,12 @@ export async function recomputeMemberEffectsMany(rt: GradingDeps, m: EntityManag
         added.map((l) => l.event_id),
         added.map((l) => l.removed_at),
         added.map((l) => l.repaired_at),
+        regrades.flatMap((r) => r.orgs),
+        regrades.flatMap((r) => r.orgs.map(() => r.year)),
       ],
     );
   }
-  for (const [year, orgs] of [...touched].sort(([a], [b]) => a - b)) await regradeMany(rt, m, [...orgs], year, cause);
+  for (const { year, orgs } of regrades) await regradeMany(rt, m, orgs, year, cause, { scheme: (await schemes.get(year)) ?? undefined, locked: writes });
 }
 
 /** enterprise-credit's events, applied with the runtime's clock and grading ledger. */
