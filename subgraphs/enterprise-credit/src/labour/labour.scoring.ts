@@ -238,7 +238,7 @@ export async function scoreChunk(
 }
 
 /** Memory for one chunk's statement: its rows (about 250 bytes each) held at once, never less than 16 MB. */
-export const chunkWorkMemMb = (chunkSize: number) => Math.max(16, Math.ceil((chunkSize * 400) / 1_048_576));
+const chunkWorkMemMb = (chunkSize: number) => Math.max(16, Math.ceil((chunkSize * 400) / 1_048_576));
 
 /**
  * The BullMQ processor. The run's chunks are claimed one at a time (`FOR UPDATE SKIP LOCKED`) by
