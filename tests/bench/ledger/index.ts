@@ -16,7 +16,11 @@
  *
  * Ends with the ledger's invariant check (sum of postings = balances), failing the run on any
  * violation, and one machine-readable line of `name: value` pairs.
- * Run: node -r @swc-node/register tests/bench/ledger/index.ts [--full] [--scale 0.25] [--profile]
+ * With --profile, where the Node CPU of a redemption goes: each redemption phase's CPU profile
+ * charged by category (load client, gateway, HTTP + GraphQL, auth, audit, services, SQL, logs and
+ * traces, async context, Node's HTTP, GC). --cpu-prof DIR also writes the profiles there;
+ * --redeem-only runs the redemption phases alone (cards funded through the ledger), a quick look.
+ * Run: node -r @swc-node/register tests/bench/ledger/index.ts [--full] [--scale 0.25] [--profile] [--cpu-prof DIR] [--redeem-only] [--fetch-client]
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
