@@ -1,6 +1,7 @@
 import { SignJWT, jwtVerify, createRemoteJWKSet, type JWTPayload } from 'jose';
 import { unauthenticated } from '@citypoints/kit';
 import { Caller, Role, Roles } from './caller';
+import { signHs256, verifyHs256 } from './hs256';
 
 const enc = new TextEncoder();
 export const CALLER_HEADER = 'x-citypoints-caller';
@@ -98,21 +99,27 @@ export async function mintToken(secret: string, o: MintOptions): Promise<string>
   return jwt.sign(enc.encode(secret));
 }
 
+const FORWARDED_AUDIENCE = 'citypoints-subgraph';
+
 /**
  * What the gateway forwards to subgraphs: the verified caller, signed with the secret only the
  * gateway and subgraphs share. `anonymous` marks a request that carried no bearer token.
  */
 export async function signForwardedCaller(secret: string, caller: Caller | null): Promise<string> {
-  const body = caller ? { caller } : { anonymous: true };
-  return new SignJWT(body).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('2m').setAudience('citypoints-subgraph').sign(enc.encode(secret));
+  return signHs256(secret, caller ? { caller } : { anonymous: true }, FORWARDED_AUDIENCE, 120);
 }
 
 /** A subgraph's check of the forwarded caller; anything not signed by the gateway is refused. */
 export async function verifyForwardedCaller(secret: string, header: string | undefined | null): Promise<Caller | null> {
   if (!header) throw unauthenticated('requests must come through the gateway');
+  let payload: JWTPayload;
   try {
-    const { payload } = await jwtVerify(header, enc.encode(secret), { algorithms: ['HS256'], audience: 'citypoints-subgraph' });
-    if (payload.anonymous === true) return null;
+    payload = verifyHs256(secret, header, FORWARDED_AUDIENCE);
+  } catch {
+    throw unauthenticated('the forwarded caller is not signed by the gateway');
+  }
+  if (payload.anonymous === true) return null;
+  try {
     return toCaller({ ...(payload.caller as JWTPayload) });
   } catch (e) {
     if ((e as { code?: string }).code === 'UNAUTHENTICATED') throw e;
@@ -125,14 +132,14 @@ const SERVICE_AUDIENCE = 'citypoints-internal';
 
 /** A subgraph's own identity on an internal call to another subgraph, signed with the secret they share. */
 export async function signServiceCall(secret: string, service: string): Promise<string> {
-  return new SignJWT({ service }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('2m').setAudience(SERVICE_AUDIENCE).sign(enc.encode(secret));
+  return signHs256(secret, { service }, SERVICE_AUDIENCE, 120);
 }
 
 /** The calling service's name; anything not signed as a service call (a forwarded user caller included) is refused. */
 export async function verifyServiceCall(secret: string, header: string | undefined | null): Promise<string> {
   if (!header) throw unauthenticated('internal calls carry a service identity');
   try {
-    const { payload } = await jwtVerify(header, enc.encode(secret), { algorithms: ['HS256'], audience: SERVICE_AUDIENCE, requiredClaims: ['exp'] });
+    const payload = verifyHs256(secret, header, SERVICE_AUDIENCE);
     if (typeof payload.service !== 'string' || !/^[a-z][a-z-]*$/.test(payload.service)) throw new Error('no service');
     return payload.service;
   } catch {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { createBearerVerifier, mintToken, signForwardedCaller, verifyForwardedCaller, requireRoleIn, canReachDivision } from '@citypoints/auth';
+import { SignJWT, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { createBearerVerifier, mintToken, signForwardedCaller, verifyForwardedCaller, signServiceCall, verifyServiceCall, requireRoleIn, canReachDivision } from '@citypoints/auth';
 
 const SECRET = 'a-test-secret-of-enough-length';
 const key = new TextEncoder().encode(SECRET);
@@ -64,6 +64,48 @@ describe('the forwarded caller', () => {
     expect(await verifyForwardedCaller(SECRET, await signForwardedCaller(SECRET, null))).toBeNull();
     await expect(verifyForwardedCaller(SECRET, await signForwardedCaller('another-secret-of-enough-length', caller))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     await expect(verifyForwardedCaller(SECRET, undefined)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('verifies what jose signs and jose verifies what it signs (the same tokens as before)', async () => {
+    const caller = { sub: 'u1', roles: ['RESIDENT' as const] };
+    const byJose = await new SignJWT({ caller }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('2m').setAudience('citypoints-subgraph').sign(key);
+    expect(await verifyForwardedCaller(SECRET, byJose)).toMatchObject(caller);
+    const { payload } = await jwtVerify(await signForwardedCaller(SECRET, caller), key, { algorithms: ['HS256'], audience: 'citypoints-subgraph', requiredClaims: ['exp', 'iat'] });
+    expect(payload.caller).toEqual(caller);
+  });
+
+  it('refuses an expired, premature, tampered, re-encoded, other-audience or other-algorithm header', async () => {
+    const caller = { sub: 'u1', roles: ['RESIDENT' as const] };
+    const sign = (claims: Record<string, unknown>, alg = 'HS256') => {
+      const s = new SignJWT(claims).setProtectedHeader({ alg });
+      return s.sign(key);
+    };
+    const refused = async (header: string) => expect(verifyForwardedCaller(SECRET, header)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await refused(await sign({ caller, aud: 'citypoints-subgraph', exp: Math.floor(Date.now() / 1000) - 1 }));
+    await refused(await sign({ caller, aud: 'citypoints-subgraph' }));
+    await refused(await sign({ caller, aud: 'citypoints-subgraph', exp: Math.floor(Date.now() / 1000) + 60, nbf: Math.floor(Date.now() / 1000) + 30 }));
+    await refused(await sign({ caller, aud: 'citypoints-internal', exp: Math.floor(Date.now() / 1000) + 60 }));
+    await refused(await sign({ caller, aud: 'citypoints-subgraph', exp: Math.floor(Date.now() / 1000) + 60 }, 'HS512'));
+    await refused(await signServiceCall(SECRET, 'registry'));
+    const good = await signForwardedCaller(SECRET, caller);
+    const [h, p, sig] = good.split('.');
+    const admin = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), caller: { sub: 'u1', roles: ['CITY_ADMIN'] } })).toString('base64url');
+    await refused(`${h}.${admin}.${sig}`);
+    await refused(`${h}.${p}.${sig}=`);
+    await refused(`${h}.${p}.${sig.slice(0, -1)}`);
+    await refused(`${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${p}.`);
+    await refused(`${Buffer.from(JSON.stringify({ alg: 'HS256', crit: ['x'], x: 1 })).toString('base64url')}.${p}.${sig}`);
+    await refused('not-a-token');
+    expect(await verifyForwardedCaller(SECRET, good)).toMatchObject(caller);
+  });
+});
+
+describe('the service identity of internal calls', () => {
+  it('round-trips, and a forwarded caller or a forged one is not a service', async () => {
+    expect(await verifyServiceCall(SECRET, await signServiceCall(SECRET, 'civic'))).toBe('civic');
+    await expect(verifyServiceCall(SECRET, await signServiceCall('another-secret-of-enough-length', 'civic'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(verifyServiceCall(SECRET, await signForwardedCaller(SECRET, { sub: 'u', roles: ['CITY_ADMIN'] }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(verifyServiceCall(SECRET, await signServiceCall(SECRET, 'Civic; DROP'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });
 

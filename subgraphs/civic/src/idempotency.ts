@@ -10,5 +10,8 @@ export const validKey = (raw: string | null | undefined): string => checkIdempot
  * caller's key never finds it, and the lookup comes after the request was authorised.
  */
 export async function lockCallerKey(m: EntityManager, scope: string, callerSub: string, key: string): Promise<void> {
-  await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [JSON.stringify([`civic:${scope}`, callerSub, key])]);
+  await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [callerKeyLock(scope, callerSub, key)]);
 }
+
+/** The text whose hash names the advisory lock of one caller's key (for a statement that takes it along with a read). */
+export const callerKeyLock = (scope: string, callerSub: string, key: string): string => JSON.stringify([`civic:${scope}`, callerSub, key]);

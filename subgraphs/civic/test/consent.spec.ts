@@ -171,6 +171,22 @@ describe('holder consent at the points supermarket, through the gateway', () => 
     expect(Number(a.balance)).toBe(70);
   });
 
+  it('lets one code pay for one redemption when many race for it, and a replay of the winner answer it again', async () => {
+    const { r, token, cardNo } = await holder();
+    const { merchant, rewardId } = await shelf(10, 100);
+    const { code } = await issue(token);
+    const keys = Array.from({ length: 8 }, () => randomUUID());
+    const results = await Promise.all(keys.map((idempotencyKey) => city.query(redeemQ, { i: { cardNo, lines: [{ rewardId, quantity: 1 }], idempotencyKey, holderCode: code } }, merchant)));
+    const won = results.filter((x) => !x.errors?.length);
+    expect(won).toHaveLength(1);
+    expect(results.filter((x) => x.errors?.length).map(codes)).toEqual(Array.from({ length: 7 }, () => ['FORBIDDEN']));
+    const [a] = await city.instances.civic.dataSource.query(`SELECT balance FROM civic.ledger_accounts WHERE id = $1`, [`civic:CIVIC:${r.id}`]);
+    expect(Number(a.balance)).toBe(90);
+    const winner = keys[results.indexOf(won[0])];
+    const replay = ok(await city.query(redeemQ, { i: { cardNo, lines: [{ rewardId, quantity: 1 }], idempotencyKey: winner, holderCode: code } }, merchant)).redeem;
+    expect(replay.id).toBe(won[0].data!.redeem.id);
+  });
+
   it("tells a merchant short of points nothing of the holder's balance", async () => {
     const { token, cardNo } = await holder();
     const { merchant, rewardId } = await shelf(150, 5);

@@ -16,7 +16,11 @@
  *
  * Ends with the ledger's invariant check (sum of postings = balances), failing the run on any
  * violation, and one machine-readable line of `name: value` pairs.
- * Run: node -r @swc-node/register tests/bench/ledger/index.ts [--full] [--scale 0.25] [--profile]
+ * With --profile, where the Node CPU of a redemption goes: each redemption phase's CPU profile
+ * charged by category (load client, gateway, HTTP + GraphQL, auth, audit, services, SQL, logs and
+ * traces, async context, Node's HTTP, GC). --cpu-prof DIR also writes the profiles there;
+ * --redeem-only runs the redemption phases alone (cards funded through the ledger), a quick look.
+ * Run: node -r @swc-node/register tests/bench/ledger/index.ts [--full] [--scale 0.25] [--profile] [--cpu-prof DIR] [--redeem-only] [--fetch-client]
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -24,9 +28,11 @@ import { startCity, ok, type TestCity } from '@citypoints/test-city';
 import { registry } from '@citypoints/registry';
 import { civic } from '@citypoints/civic';
 import { Ledger, type GroupCommit } from '@citypoints/ledger';
-import { CALLER_HEADER, createBearerVerifier, signForwardedCaller, type Caller } from '@citypoints/auth';
-import { gql, TEST_JWT_SECRET, TEST_SUBGRAPH_SECRET } from '@citypoints/testing';
+import { CALLER_HEADER, createBearerVerifier, type Caller } from '@citypoints/auth';
+import { ForwardedCallerSigner } from '../../../gateway/src/subgraph-fetch';
+import { gql, TEST_JWT_SECRET, TEST_SUBGRAPH_SECRET, type GraphQLResponse } from '@citypoints/testing';
 import { Client as PgClient } from 'pg';
+import http from 'node:http';
 import { ensureCards, issueAccount, merchantAccount, passbookAccount } from '../../../subgraphs/civic/src/cards/card.service';
 import { PassbookKind } from '../../../subgraphs/civic/src/cards/card.type';
 import { redeem } from '../../../subgraphs/civic/src/rewards/reward.service';
@@ -39,6 +45,12 @@ const RESIDENTS_PER_CLIENT = 20;
 const scaleArg = process.argv.indexOf('--scale');
 /** --scale 0.25 runs a quarter of the rounds (a quick check); the figures in the README are at scale 1 */
 const SCALE = scaleArg > 0 ? Number(process.argv[scaleArg + 1]) : 1;
+/** --redeem-only: only the redemptions (gateway, subgraph, services), the cards funded through the ledger: a quick look while working on that path */
+const REDEEM_ONLY = process.argv.includes('--redeem-only');
+const profArg = process.argv.indexOf('--cpu-prof');
+/** --cpu-prof DIR: the CPU profile of each redemption phase written there (gateway.cpuprofile, …) for tests/bench/gateway/profile-top.ts */
+const PROFILE_DIR = profArg > 0 ? process.argv[profArg + 1] : undefined;
+const PROFILE = process.argv.includes('--profile') || !!PROFILE_DIR;
 const API_ROUNDS = Math.max(1, Math.round((full ? 60 : 12) * SCALE));
 const DIRECT_ROUNDS = Math.max(1, Math.round((full ? 600 : 120) * SCALE));
 const TOWN = '441900003';
@@ -67,6 +79,42 @@ const pgQuery = PgClient.prototype.query as (...a: unknown[]) => unknown;
   return pgQuery.apply(this, a);
 };
 
+/**
+ * The load client: POSTs over keep-alive connections with node:http, as a load generator does
+ * (autocannon in the gateway bench). It runs in this process, so its CPU counts in the figures;
+ * Node's global fetch (undici) cost ~0.5 ms of CPU a request here, as much as the subgraph's
+ * whole GraphQL request path. `--fetch-client` sends through fetch instead, as earlier runs did.
+ */
+const FETCH_CLIENT = process.argv.includes('--fetch-client');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+async function call(url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<GraphQLResponse> {
+  if (FETCH_CLIENT) return gql(url, query, variables, undefined, headers);
+  const body = JSON.stringify({ query, variables });
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          try {
+            resolve({ ...JSON.parse(text), status: res.statusCode ?? 0 });
+          } catch {
+            resolve({ errors: [{ message: text }], status: res.statusCode ?? 0 });
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+/** A call through the gateway with a bearer token, as a client makes it. */
+const viaGateway = (city: TestCity, query: string, variables: Record<string, unknown>, token: string) => call(city.gatewayUrl, query, variables, { authorization: `Bearer ${token}` });
+
 interface Measured {
   seconds: number;
   postings: number;
@@ -77,11 +125,27 @@ interface Measured {
   statements: number;
 }
 
+/** What a profile's sample is charged to: the nearest frame on its stack (leaf first) that belongs to one of these. */
+const CATEGORIES: [string, RegExp][] = [
+  ['load client (the bench)', /\/tests\/|node_modules\/undici\//],
+  ['gateway (Apollo gateway, planning, forwarding)', /\/gateway\/src\/|node_modules\/@apollo\/(gateway|query-planner|federation-internals)\//],
+  ['auth (tokens, forwarded caller)', /node_modules\/jose\/|\/libs\/auth\/src\/(tokens|caller)/],
+  ['audit', /\/libs\/auth\/src\/audit/],
+  ['services (civic, ledger)', /\/subgraphs\/|\/libs\/(ledger|kit)\//],
+  ['SQL: driver, transactions, socket writes', /node_modules\/(pg|pg-protocol|pg-pool|typeorm)\/|\/libs\/db\//],
+  ['logs, traces, metrics', /node_modules\/(@opentelemetry\/[^/]+|pino|prom-client)\/|\/libs\/log\//],
+  ['HTTP + GraphQL (Apollo Server, graphql-js, type-graphql)', /node_modules\/(@apollo\/server|@apollo\/subgraph|@apollo\/utils[^/]*|graphql|type-graphql|class-validator|class-transformer|negotiator|lru-cache|@graphql-tools\/[^/]+)\/|\/libs\/federation\//],
+];
+const ASYNC_CONTEXT = 'async context (AsyncLocalStorage promise hooks)';
+const NODE_HTTP = "node's HTTP client and servers (parsing, sockets)";
+
 /**
- * With --profile: samples this process's CPU during one phase and sums the self time by package
- * (the gateway's, graphql-js, jose, typeorm, pg, undici, the city's own code), the share of each.
+ * With --profile: samples this process's CPU during one phase and charges each sample to the
+ * nearest category on its stack (gateway, HTTP + GraphQL, auth, audit, services, SQL, logs…; Node's
+ * own sockets and crypto to the code that called them), the share of each in the busy samples
+ * (idle left out; the profiler's own work left out).
  */
-async function profiled<T>(enabled: boolean, fn: () => Promise<T>): Promise<{ value: T; shares: [string, number][] }> {
+async function profiled<T>(enabled: boolean, fn: () => Promise<T>, file?: string): Promise<{ value: T; shares: [string, number][] }> {
   if (!enabled) return { value: await fn(), shares: [] };
   const { Session } = await import('node:inspector');
   const session = new Session();
@@ -92,20 +156,51 @@ async function profiled<T>(enabled: boolean, fn: () => Promise<T>): Promise<{ va
   const value = await fn();
   const { profile } = await post('Profiler.stop');
   session.disconnect();
+  if (file) (require('node:fs') as typeof import('node:fs')).writeFileSync(file, JSON.stringify(profile));
+  type ProfileNode = { id: number; children?: number[]; callFrame: { url: string; functionName: string } };
+  const nodes = new Map<number, ProfileNode>((profile.nodes as ProfileNode[]).map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of nodes.values()) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<number, number>();
   profile.samples.forEach((id: number, i: number) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   const groups = new Map<string, number>();
   let total = 0;
-  for (const node of profile.nodes as { id: number; callFrame: { url: string; functionName: string } }[]) {
-    const t = self.get(node.id) ?? 0;
-    const url = node.callFrame.url;
-    const pkg = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1];
-    const own = url.match(/\/(gateway|libs\/[^/]+|subgraphs\/[^/]+|tests\/[^/]+)\//)?.[1];
-    const group = pkg ?? own ?? (url.startsWith('node:') ? "node's JS (http, net, streams…)" : node.callFrame.functionName.startsWith('(') ? node.callFrame.functionName : 'native (socket writes, crypto…)');
+  for (const [id, t] of self) {
+    const leaf = nodes.get(id)!.callFrame.functionName;
+    if (leaf === '(idle)' || leaf === '(program)') continue;
+    // Node's own frames (sockets, crypto, promise hooks) are charged to the nearest code above them
+    // that has a category; promise hooks reached before any such code are the async context's
+    let group: string | undefined = leaf === '(garbage collector)' ? 'garbage collector' : undefined;
+    let core: string | undefined;
+    let profiler = false;
+    for (let at: number | undefined = id; at !== undefined && !group; at = parent.get(at)) {
+      const url = nodes.get(at)!.callFrame.url.replace(/^file:\/\//, '');
+      if (url === 'node:inspector') profiler = true;
+      if (url.startsWith('node:')) {
+        if (/^node:(internal\/)?async_hooks$/.test(url)) group = ASYNC_CONTEXT;
+        else if (/^node:_http_/.test(url)) core ??= NODE_HTTP;
+        continue;
+      }
+      group = CATEGORIES.find(([, re]) => re.test(url))?.[0];
+    }
+    group ??= core;
+    if (profiler) continue;
+    group ??= 'other (event loop, timers, native)';
     groups.set(group, (groups.get(group) ?? 0) + t);
     total += t;
   }
   return { value, shares: [...groups].map(([g, t]): [string, number] => [g, t / total]).sort((a, b) => b[1] - a[1]) };
+}
+
+/** With --profile: each phase's CPU a redemption split by category (the profile's shares of its busy samples times the phase's measured CPU). */
+function printBreakdown(phases: [string, [string, number][], number][]): void {
+  if (!phases.some(([, shares]) => shares.length)) return;
+  const names = [...CATEGORIES.map(([n]) => n), ASYNC_CONTEXT, NODE_HTTP, 'garbage collector', 'other (event loop, timers, native)'];
+  console.log(`  where the Node CPU of a redemption goes (CPU profile, ms a redemption): ${phases.map(([p]) => p).join(' | ')}`);
+  for (const n of names) {
+    const cells = phases.map(([, shares, cpuMs]) => ((shares.find(([g]) => g === n)?.[1] ?? 0) * cpuMs).toFixed(2).padStart(6));
+    console.log(`    ${n.padEnd(58)} ${cells.join('  ')}`);
+  }
 }
 
 /** Runs a phase and measures its postings, wall time, this process's CPU and SQL statements per `ops` operations. */
@@ -175,15 +270,15 @@ async function apiClient(city: TestCity, c: Client, rounds: number, today: strin
   for (let i = 0; i < rounds; i++) {
     const r = c.residents[i % c.residents.length];
     const rec = ok(
-      await city.query(
+      await viaGateway(city, 
         `mutation($i: RegisterCivicRecordInput!) { registerCivicRecord(input: $i) { id } }`,
         { i: { residentId: r.id, itemCode: EARN_ITEM, occurredOn: today, idempotencyKey: randomUUID() } },
         c.registrar,
       ),
     ).registerCivicRecord;
-    ok(await city.query(`mutation($id: ID!) { reviewCivicRecord(id: $id, approve: true) { id } }`, { id: rec.id }, c.reviewer));
-    ok(await city.query(`mutation($id: ID!) { publiciseCivicRecord(id: $id) { id } }`, { id: rec.id }, c.clerk));
-    const approved = ok(await city.query(`mutation($id: ID!) { approveCivicRecord(id: $id, approve: true) { creditedPoints } }`, { id: rec.id }, c.townReviewer));
+    ok(await viaGateway(city, `mutation($id: ID!) { reviewCivicRecord(id: $id, approve: true) { id } }`, { id: rec.id }, c.reviewer));
+    ok(await viaGateway(city, `mutation($id: ID!) { publiciseCivicRecord(id: $id) { id } }`, { id: rec.id }, c.clerk));
+    const approved = ok(await viaGateway(city, `mutation($id: ID!) { approveCivicRecord(id: $id, approve: true) { creditedPoints } }`, { id: rec.id }, c.townReviewer));
     if (approved.approveCivicRecord.creditedPoints !== EARN_POINTS) throw new Error('an earning was not credited in full');
     await merchantRedeems(city, c, r);
     calls += 6;
@@ -193,9 +288,9 @@ async function apiClient(city: TestCity, c: Client, rounds: number, today: strin
 
 /** The holder issues a one-time code and the merchant redeems with it (two mutations, one ledger transaction). */
 async function merchantRedeems(city: TestCity, c: Client, r: Client['residents'][number]): Promise<void> {
-  const holderCode = ok(await city.query(`mutation { issueRedemptionCode { code } }`, {}, r.token)).issueRedemptionCode.code;
+  const holderCode = ok(await viaGateway(city, `mutation { issueRedemptionCode { code } }`, {}, r.token)).issueRedemptionCode.code;
   ok(
-    await city.query(
+    await viaGateway(city, 
       `mutation($i: RedeemInput!) { redeem(input: $i) { totalPoints } }`,
       { i: { cardNo: r.cardNo, lines: [{ rewardId: c.rewardId, quantity: 1 }], idempotencyKey: randomUUID(), holderCode } },
       c.merchant,
@@ -208,19 +303,18 @@ async function apiRedeemer(city: TestCity, c: Client, rounds: number): Promise<v
   for (let i = 0; i < rounds; i++) await merchantRedeems(city, c, c.residents[i % c.residents.length]);
 }
 
-/** The same two mutations sent straight to the civic subgraph, the caller header signed as the gateway signs it. */
-async function subgraphRedeemer(city: TestCity, c: Client, rounds: number): Promise<void> {
+/** The same two mutations sent straight to the civic subgraph, the caller header signed as the gateway signs it (once per caller, reused 30 s). */
+async function subgraphRedeemer(city: TestCity, c: Client, rounds: number, signer: ForwardedCallerSigner): Promise<void> {
   const url = city.servers.civic.url;
-  const as = async (caller: Caller) => ({ [CALLER_HEADER]: await signForwardedCaller(TEST_SUBGRAPH_SECRET, caller) });
+  const as = async (caller: Caller) => ({ [CALLER_HEADER]: await signer.sign(caller) });
   for (let i = 0; i < rounds; i++) {
     const r = c.residents[i % c.residents.length];
-    const holderCode = ok(await gql(url, `mutation { issueRedemptionCode { code } }`, {}, undefined, await as(r.caller))).issueRedemptionCode.code;
+    const holderCode = ok(await call(url, `mutation { issueRedemptionCode { code } }`, {}, await as(r.caller))).issueRedemptionCode.code;
     ok(
-      await gql(
+      await call(
         url,
         `mutation($i: RedeemInput!) { redeem(input: $i) { totalPoints } }`,
         { i: { cardNo: r.cardNo, lines: [{ rewardId: c.rewardId, quantity: 1 }], idempotencyKey: randomUUID(), holderCode } },
-        undefined,
         await as(c.merchantCaller),
       ),
     );
@@ -278,7 +372,28 @@ async function main() {
     const redeemRounds = API_ROUNDS * 2;
     const redemptions = CLIENTS * redeemRounds;
     const pairs = CLIENTS * DIRECT_ROUNDS;
+    const signer = new ForwardedCallerSigner(TEST_SUBGRAPH_SECRET);
 
+    if (REDEEM_ONLY) {
+      // a quick look at the redemption path alone: the cards funded straight through the ledger
+      for (const c of clients)
+        for (const r of c.residents)
+          await ds.transaction((m) =>
+            ledger.post(m, { idempotencyKey: `bench:fund:${r.id}`, kind: 'CIVIC_RECORD', entries: [{ accountId: passbookAccount(PassbookKind.CIVIC, r.id), amount: 10_000 }, { accountId: issueAccount(PassbookKind.CIVIC, r.id), amount: -10_000 }] }),
+          );
+      const gw = await profiled(PROFILE, () => phase(city, redemptions, () => Promise.all(clients.map((c) => apiRedeemer(city, c, redeemRounds)))), PROFILE_DIR && `${PROFILE_DIR}/gateway.cpuprofile`);
+      const sub = await profiled(PROFILE, () => phase(city, redemptions, () => Promise.all(clients.map((c) => subgraphRedeemer(city, c, redeemRounds, signer)))), PROFILE_DIR && `${PROFILE_DIR}/subgraph.cpuprofile`);
+      const svc = await profiled(PROFILE, () => phase(city, redemptions, () => Promise.all(clients.map((c) => serviceRedeemer(rt, c, redeemRounds)))), PROFILE_DIR && `${PROFILE_DIR}/service.cpuprofile`);
+      console.log(`load average after: ${load()}`);
+      for (const [name, x] of [['through the gateway', gw.value], ['straight to the civic subgraph', sub.value], ['service functions, in process', svc.value]] as const) {
+        console.log(`  ${name.padEnd(34)} ${x.rate.toFixed(0).padStart(6)} postings/s  ${x.cpuMs.toFixed(2).padStart(6)} ms Node CPU  ${x.statements.toFixed(1).padStart(5)} SQL statements  (per redemption)`);
+      }
+      printBreakdown([['through the gateway', gw.shares, gw.value.cpuMs], ['straight to civic', sub.shares, sub.value.cpuMs], ['service functions', svc.shares, svc.value.cpuMs]]);
+      const found = await ledger.checkInvariants(ds.manager);
+      violations = found.length;
+      console.log(`invariant check: ${violations} violations`);
+      return;
+    }
     // the API first: its earnings fund the redemptions; each direct phase nets +10 per round on the cards
     const api = await phase(city, CLIENTS * API_ROUNDS, () => Promise.all(clients.map((c) => apiClient(city, c, API_ROUNDS, today))));
     const direct = await phase(city, pairs * 2, () => Promise.all(clients.map((c) => directClient(city, ledger, c, DIRECT_ROUNDS))));
@@ -286,9 +401,10 @@ async function main() {
     const group = await phase(city, pairs * 2, () => Promise.all(clients.map((c) => groupClient(durable, c, DIRECT_ROUNDS))));
     const relaxed = ledger.groupCommit(ds, { synchronousCommit: 'off' });
     const groupAsync = await phase(city, pairs * 2, () => Promise.all(clients.map((c) => groupClient(relaxed, c, DIRECT_ROUNDS))));
-    const prof = await profiled(process.argv.includes('--profile'), () => phase(city, redemptions, () => Promise.all(clients.map((c) => apiRedeemer(city, c, redeemRounds)))));
+    const prof = await profiled(PROFILE, () => phase(city, redemptions, () => Promise.all(clients.map((c) => apiRedeemer(city, c, redeemRounds)))), PROFILE_DIR && `${PROFILE_DIR}/gateway.cpuprofile`);
     const gateway = prof.value;
-    const subgraph = await phase(city, redemptions, () => Promise.all(clients.map((c) => subgraphRedeemer(city, c, redeemRounds))));
+    const subProf = await profiled(PROFILE, () => phase(city, redemptions, () => Promise.all(clients.map((c) => subgraphRedeemer(city, c, redeemRounds, signer)))), PROFILE_DIR && `${PROFILE_DIR}/subgraph.cpuprofile`);
+    const subgraph = subProf.value;
     const service = await phase(city, redemptions, () => Promise.all(clients.map((c) => serviceRedeemer(rt, c, redeemRounds))));
     console.log(`load average after: ${load()}`);
 
@@ -308,12 +424,9 @@ async function main() {
     row('through the gateway', gateway);
     row('straight to the civic subgraph', subgraph);
     row('service functions, in process', service);
-    row('its ledger post alone (direct)', { ...direct, cpuMs: NaN });
-    if (prof.shares.length) {
-      console.log(`  CPU profile of the redemptions through the gateway, self time by package: ${prof.shares.slice(0, 12).map(([g, x]) => `${g} ${(100 * x).toFixed(1)}%`).join(', ')}`);
-    }
-    console.log(`  gateway: ${f2(gateway.cpuMs - subgraph.cpuMs)} ms CPU a redemption (two requests); client fetch + subgraph HTTP, GraphQL and caller check: ${f2(subgraph.cpuMs - service.cpuMs)} ms; the services themselves: ${f2(service.cpuMs)} ms`);
-
+    row('its ledger post alone (direct)', direct);
+    console.log(`  Node CPU a redemption (two requests): the gateway's share ${f2(gateway.cpuMs - subgraph.cpuMs)} ms; the load client, the subgraph's HTTP, GraphQL and caller check ${f2(subgraph.cpuMs - service.cpuMs)} ms; the services themselves ${f2(service.cpuMs)} ms; a direct ledger post ${f2(direct.cpuMs)} ms`);
+    printBreakdown([['through the gateway', prof.shares, gateway.cpuMs], ['straight to civic', subProf.shares, subgraph.cpuMs]]);
     const found = await ledger.checkInvariants(city.instances.civic.dataSource.manager);
     violations = found.length;
     console.log(`invariant check: ${violations} violations${violations ? ': ' + JSON.stringify(found.slice(0, 5)) : ''}`);

@@ -91,18 +91,21 @@ export async function ensureCards(rt: Pick<CivicRuntime, 'ledger'>, m: EntityMan
 }
 
 /** The card of a number, or of a number it had before re-numbering while that alias is valid. */
-export async function cardByNo(rt: Pick<CivicRuntime, 'clock'>, m: Pick<EntityManager, 'query'>, cardNo: string): Promise<CardRow | null> {
+export async function cardByNo(rt: Pick<CivicRuntime, 'clock'>, m: Pick<EntityManager, 'query'>, cardNo: string, lock?: string): Promise<CardRow | null> {
   if (typeof cardNo !== 'string' || cardNo.length > 40) return null;
+  // `lock`: an advisory transaction lock taken in the same statement when the card is found (callerKeyLock)
   const rows: CardRow[] = await m.query(
-    `SELECT c.card_no, c.resident_id, c.issued_at, r.division_code, (p.resident_id IS NOT NULL) AS party_member
+    `SELECT c.card_no, c.resident_id, c.issued_at, r.division_code, (p.resident_id IS NOT NULL) AS party_member${lock === undefined ? '' : ', pg_advisory_xact_lock(hashtext($3)) AS key_locked'}
        FROM "${SCHEMA}".cards c JOIN "${SCHEMA}".residents r ON r.id = c.resident_id
        LEFT JOIN "${SCHEMA}".party_members p ON p.resident_id = c.resident_id
       WHERE c.card_no = coalesce(
         (SELECT card_no FROM "${SCHEMA}".cards WHERE card_no = $1),
         (SELECT card_no FROM "${SCHEMA}".card_aliases WHERE old_no = $1 AND valid_until > $2))`,
-    [cardNo, rt.clock.now()],
+    lock === undefined ? [cardNo, rt.clock.now()] : [cardNo, rt.clock.now(), lock],
   );
-  return rows[0] ?? null;
+  const row = rows[0];
+  if (row && lock !== undefined) delete (row as { key_locked?: unknown }).key_locked;
+  return row ?? null;
 }
 
 /** Officials who see the cards of residents within their division. */

@@ -49,17 +49,14 @@ export async function issueRedemptionCode(rt: CivicRuntime, c: Caller | null): P
 }
 
 /**
- * The id of the live (unused, unexpired) code of this card that matches, locked until the
- * transaction ends so two redemptions cannot both spend it; null when none matches.
+ * The id of the code among `live` — the card's unused, unexpired codes, which the redeem reads
+ * locked until its transaction ends so two redemptions cannot both spend one — that the given one
+ * matches (compared in constant time), or null.
  */
-export async function liveCode(rt: CivicRuntime, m: EntityManager, cardNo: string, code: string | null | undefined): Promise<string | null> {
+export function matchingCode(live: { id: string; code_hash: string }[], code: string | null | undefined): string | null {
   if (typeof code !== 'string' || code.length > 64) return null;
   const given = normalise(code);
   if (given.length !== CODE_LENGTH) return null;
-  const live: { id: string; code_hash: string }[] = await m.query(
-    `SELECT id, code_hash FROM "${SCHEMA}".redemption_codes WHERE card_no = $1 AND used_at IS NULL AND expires_at > $2 ORDER BY id FOR UPDATE`,
-    [cardNo, rt.clock.now()],
-  );
   for (const row of live) {
     if (timingSafeEqual(hashOf(row.id, given), Buffer.from(row.code_hash, 'hex'))) return row.id;
   }

@@ -6,8 +6,8 @@ import type { CivicRuntime } from '../runtime';
 import { cardByNo, merchantAccount, passbookAccount } from '../cards/card.service';
 import { PassbookKind } from '../cards/card.type';
 import { Merchant, Redemption, RewardItem, type RedeemInput } from './reward.type';
-import { isCode, liveCode } from './redemption-code.service';
-import { lockCallerKey, validKey } from '../idempotency';
+import { isCode, matchingCode } from './redemption-code.service';
+import { callerKeyLock, validKey } from '../idempotency';
 import { PointsKind, RedemptionStatus } from '../exchange/exchange.type';
 import { reserveVolunteerRedemption } from '../exchange/volunteer-redemption';
 import { INSUFFICIENT_POINTS } from '@citypoints/ledger';
@@ -207,16 +207,29 @@ interface Taken {
 /** The redeem's one transaction: consent, the key, the stock, and the points (CIVIC) or the reservation (VOLUNTEER). */
 async function redeemInTransaction(rt: CivicRuntime, caller: Caller, input: RedeemInput, key: string, lines: Map<string, number>, hash: string): Promise<Taken> {
   return rt.ds.transaction(async (m): Promise<Taken> => {
-    const card = await cardByNo(rt, m, input.cardNo);
+    // the card, and the lock of the caller's key taken in the same statement (when the card exists:
+    // without one the request is refused below); what the key already did is read after it
+    const card = await cardByNo(rt, m, input.cardNo, callerKeyLock('redeem', caller.sub, key));
     const asHolder = !!card && hasRole(caller, 'RESIDENT') && caller.sub === card.resident_id;
     if (!asHolder && (!card || !(hasRole(caller, 'MERCHANT') || isCityAdmin(caller)))) throw noConsent();
-    await lockCallerKey(m, 'redeem', caller.sub, key);
-    const existing: RedemptionRow[] = await m.query(`SELECT ${REDEMPTION_COLUMNS} FROM "${SCHEMA}".redemptions WHERE redeemed_by = $1 AND idempotency_key = $2`, [caller.sub, key]);
+    // one statement: the key's earlier redemption, and — unless the holder redeems — the card's
+    // live codes, locked in id order until the transaction ends so two redemptions cannot both spend one
+    const found: { kind: 'redemption' | 'code'; id: string; code_hash: string }[] = await m.query(
+      `SELECT 'redemption' AS kind, id::text AS id, NULL::text AS code_hash FROM "${SCHEMA}".redemptions WHERE redeemed_by = $1 AND idempotency_key = $2
+       UNION ALL
+       SELECT 'code', k.id::text, k.code_hash FROM (SELECT id, code_hash FROM "${SCHEMA}".redemption_codes WHERE $5 AND card_no = $3 AND used_at IS NULL AND expires_at > $4 ORDER BY id FOR UPDATE) k`,
+      [caller.sub, key, card!.card_no, rt.clock.now(), !asHolder],
+    );
+    const prior = found.find((r) => r.kind === 'redemption');
+    const existing: RedemptionRow[] = prior ? await m.query(`SELECT ${REDEMPTION_COLUMNS} FROM "${SCHEMA}".redemptions WHERE id = $1`, [prior.id]) : [];
     // consent is checked for a replay as for a first request: the replay of a redemption a code
     // paid for may show that (spent) code again
     let codeId: string | null = null;
     if (!asHolder) {
-      codeId = await liveCode(rt, m, card!.card_no, input.holderCode);
+      codeId = matchingCode(
+        found.filter((r) => r.kind === 'code'),
+        input.holderCode,
+      );
       const replayConsent = !codeId && existing.length === 1 && existing[0].holder_code_id !== null && (await isCode(m, existing[0].holder_code_id, input.holderCode));
       if (!codeId && !replayConsent) throw noConsent();
     }
