@@ -334,10 +334,11 @@ describe('lines verified from the city’s own records', () => {
     const SIM = `query($id: ID!) { schemeSimulation(id: $id) { status error applications movers(first: 200) { applicationNo totalBefore totalAfter } } }`;
     type Mover = { applicationNo: string; totalBefore: number; totalAfter: number };
 
-    async function simulate(year: number, d: unknown): Promise<{ status: string; error: string | null; applications: number; movers: Mover[] }> {
-      const { id } = ok(await city.query(SIMULATE, { kind: 'SCHOOL_ADMISSION', year, d, town: TOWN }, education)).simulatePointsScheme;
+    async function simulate(year: number, d: unknown, kind = 'SCHOOL_ADMISSION'): Promise<{ status: string; error: string | null; applications: number; movers: Mover[] }> {
+      const officer = kind === 'SCHOOL_ADMISSION' ? education : hukouOfficer;
+      const { id } = ok(await city.query(SIMULATE, { kind, year, d, town: TOWN }, officer)).simulatePointsScheme;
       return eventually(async () => {
-        const sim = ok(await city.query(SIM, { id }, education)).schemeSimulation;
+        const sim = ok(await city.query(SIM, { id }, officer)).schemeSimulation;
         return ['COMPLETED', 'FAILED'].includes(sim.status) ? sim : null;
       });
     }
@@ -410,6 +411,21 @@ describe('lines verified from the city’s own records', () => {
       expect(moved.get(a.applicationNo)).toMatchObject({ totalBefore: 4, totalAfter: 0 });
       // back to the family's claim, which nobody has verified
       expect(moved.get(b.applicationNo)).toMatchObject({ totalBefore: 2, totalAfter: 0 });
+    });
+
+    it("a hukou draft no longer declaring the applicant's hours gives the line back to the claim; the draft in force moves nobody", async () => {
+      clock.set(NOW);
+      const applicant = await resident();
+      await confirmHours(applicant, 120);
+      await projectedHours(applicant, 120);
+      const h = ok(await city.query(SUBMIT_HUKOU, { i: { applicantId: applicant, townCode: TOWN, indicators: [{ code: 'VOLUNTEER_HOURS', value: '50' }] } }, hukouOfficer)).submitHouseholdApplication;
+      expect(lineOf(h.points.lines, 'VOLUNTEER_HOURS')).toMatchObject({ claimed: '50', verified: '120', points: 4, source: 'volunteering' });
+      const inForce = ok(await city.query(`{ pointsScheme(kind: HOUSEHOLD_REGISTRATION, year: 2026) { definition } }`, {}, hukouOfficer)).pointsScheme.definition;
+      expect(await simulate(2026, inForce, 'HOUSEHOLD_REGISTRATION')).toMatchObject({ status: 'COMPLETED', movers: [] });
+      const d = JSON.parse(JSON.stringify(inForce));
+      delete d.items.find((x: { code: string }) => x.code === 'VOLUNTEER_HOURS').verifiedFrom;
+      const dropped = await simulate(2026, d, 'HOUSEHOLD_REGISTRATION');
+      expect(dropped.movers.find((m) => m.applicationNo === h.applicationNo)).toEqual({ applicationNo: h.applicationNo, totalBefore: h.points.total, totalAfter: h.points.total - 4 });
     });
   });
 });

@@ -148,20 +148,24 @@ export async function linesUnderDraft(m: Q, draft: SchemeDefinition, apps: reado
       asked.push({ app: i, residentId, from: windowStart(vf, a.submittedAt) });
     });
     if (!asked.length) continue;
+    // only the applications with facts come back (most have none); times go as ISO text, cheaper to send than dates
     const sums: { n: number; total: number }[] = await m.query(
-      `SELECT q.n, coalesce(sum(f.amount), 0)::float8 AS total
-         FROM unnest($1::int[], $2::uuid[], $3::timestamptz[]) AS q(n, resident_id, from_at)
-         LEFT JOIN "${SCHEMA}".record_facts f ON f.source = $4 AND f.fact = $5 AND f.resident_id = q.resident_id AND (q.from_at IS NULL OR f.occurred_at >= q.from_at)
+      `SELECT q.n, sum(f.amount)::float8 AS total
+         FROM unnest($1::int[], $2::uuid[], $3::text[]::timestamptz[]) AS q(n, resident_id, from_at)
+         JOIN "${SCHEMA}".record_facts f ON f.source = $4 AND f.fact = $5 AND f.resident_id = q.resident_id AND (q.from_at IS NULL OR f.occurred_at >= q.from_at)
         GROUP BY q.n`,
-      [asked.map((_, n) => n), asked.map((a) => a.residentId), asked.map((a) => a.from), vf.source, vf.fact],
+      [asked.map((_, n) => n), asked.map((a) => a.residentId), asked.map((a) => a.from?.toISOString() ?? null), vf.source, vf.fact],
     );
-    for (const { n, total } of sums) {
-      const lines = out[asked[n].app];
+    const totals = new Float64Array(asked.length);
+    for (const { n, total } of sums) totals[n] = total;
+    const none = recordedValue(item, 0);
+    asked.forEach(({ app }, n) => {
+      const lines = out[app];
       const at = lines.findIndex((l) => l.code === item.code);
-      const line = recordLine(item, lines[at], recordedValue(item, total));
+      const line = recordLine(item, lines[at], totals[n] === 0 ? none : recordedValue(item, totals[n]));
       if (at >= 0) lines[at] = line;
       else lines.push(line);
-    }
+    });
   }
   return out;
 }
