@@ -7,21 +7,16 @@
  * more, each statement stamped with when it was sent and answered.
  * Run: node -r @swc-node/register tests/bench/social-organisations/explain-events.ts [--orgs 6000] [--chunk 1000] [--quick]
  */
-import { loadavg } from 'node:os';
 import { gradeYear } from '../../../subgraphs/social-organisations/src/grading/grading.run';
 import {
-  applyPenalties, arg, createCreditOutbox, creditRelay, interceptQueries, openBench, penaltyEvent, publishPenalties, quick, runBench, S, seedOrganisations, timed, timeStatements, until, YEAR,
+  applyPenalties, createCreditOutbox, creditRelay, interceptQueries, openExplainBench, penaltyEvent, publishPenalties, runBench, S, seedOrganisations, timed, timeStatements, until, YEAR,
 } from './setup';
 
-const ORGS = arg('--orgs', quick ? 1000 : 6000);
-const CHUNK = arg('--chunk', 1000);
-
 runBench(async () => {
-  const bench = await openBench({ database: 'cp_bench_so_explain', queuePrefix: 'cpexplain', options: { gradingChunkSize: CHUNK } });
-  const { ds, rt } = bench;
+  const bench = await openExplainBench();
+  const { ds, rt, orgs } = bench;
   try {
-    console.log(`machine load (1 min): ${loadavg()[0].toFixed(1)}; ${ORGS} organisations, chunks of ${CHUNK}`);
-    await seedOrganisations(ds, { orgs: ORGS, enterprises: ORGS * 5 });
+    await seedOrganisations(ds, { orgs, enterprises: orgs * 5 });
     await gradeYear(rt, YEAR, null);
     await ds.query('ANALYZE');
 

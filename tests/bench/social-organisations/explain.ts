@@ -5,23 +5,18 @@
  * by its first words.
  * Run: node -r @swc-node/register tests/bench/social-organisations/explain.ts [--orgs 6000] [--chunk 1000] [--quick] [--keep]
  */
-import { loadavg } from 'node:os';
 import { regradeSql } from '../../../subgraphs/social-organisations/src/grading/grading.service';
 import { gradeYear } from '../../../subgraphs/social-organisations/src/grading/grading.run';
 import { schemeForYear } from '../../../subgraphs/social-organisations/src/scheme/scheme.service';
-import { arg, openBench, orgUscc, quick, runBench, seedOrganisations, timed, timeStatements, YEAR } from './setup';
-
-const ORGS = arg('--orgs', quick ? 1000 : 6000);
-const CHUNK = arg('--chunk', 1000);
+import { openExplainBench, orgUscc, runBench, seedOrganisations, timed, timeStatements, YEAR } from './setup';
 
 runBench(async () => {
-  const bench = await openBench({ database: 'cp_bench_so_explain', queuePrefix: 'cpexplain', options: { gradingChunkSize: CHUNK } });
-  const { ds, rt } = bench;
+  const bench = await openExplainBench();
+  const { ds, rt, orgs, chunk } = bench;
   try {
-    console.log(`machine load (1 min): ${loadavg()[0].toFixed(1)}; ${ORGS} organisations, chunks of ${CHUNK}`);
-    await seedOrganisations(ds, { orgs: ORGS });
+    await seedOrganisations(ds, { orgs });
 
-    const usccs = Array.from({ length: Math.min(CHUNK, ORGS) }, (_, i) => orgUscc(i + 1));
+    const usccs = Array.from({ length: Math.min(chunk, orgs) }, (_, i) => orgUscc(i + 1));
     const scheme = await schemeForYear(ds, YEAR);
     await ds.transaction(async (m) => {
       const plan: { 'QUERY PLAN': string }[] = await m.query(`EXPLAIN (ANALYZE, BUFFERS, TIMING) ${regradeSql(rt.ledger)}`, [

@@ -5,6 +5,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
@@ -22,7 +23,7 @@ export const EC = 'enterprise_credit';
 export const quick = process.argv.includes('--quick');
 
 /** A numeric option of the command line (`--orgs 6000`), else `d`. */
-export const arg = (name: string, d: number) => {
+const arg = (name: string, d: number) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : d;
 };
@@ -90,6 +91,18 @@ export async function openBench(o: { database: string; queuePrefix: string; opti
       await d.end();
     },
   };
+}
+
+/**
+ * The explain scripts' bench: `--orgs N` organisations (6,000; 1,000 with `--quick`) graded in
+ * chunks of `--chunk N` (1,000); its size and the machine's load printed.
+ */
+export async function openExplainBench(): Promise<Bench & { orgs: number; chunk: number }> {
+  const orgs = arg('--orgs', quick ? 1000 : 6000);
+  const chunk = arg('--chunk', 1000);
+  const bench = await openBench({ database: 'cp_bench_so_explain', queuePrefix: 'cpexplain', options: { gradingChunkSize: chunk } });
+  console.log(`machine load (1 min): ${loadavg()[0].toFixed(1)}; ${orgs} organisations, chunks of ${chunk}`);
+  return { ...bench, orgs, chunk };
 }
 
 /**
