@@ -1,3 +1,4 @@
+import { eventually } from '@citypoints/testing';
 import type { WorkerProcess } from './worker-process';
 
 export interface RunRow {
@@ -34,4 +35,18 @@ export async function killWhenUnderway(
   const run = await readRun();
   if (!run) throw new Error('the run vanished');
   return { checkpoint: checkpointOf(run), run };
+}
+
+/**
+ * Waits until the run, read by `readRun` while the worker started again carries it on, is
+ * COMPLETED and returns what it read then; if it does not complete in time the error carries the
+ * worker's output.
+ */
+export async function completedRun<R extends { status: string }>(worker: WorkerProcess, readRun: () => Promise<R | null | undefined>, timeoutMs = 120_000): Promise<R> {
+  return eventually(async () => {
+    const r = await readRun();
+    return r?.status === 'COMPLETED' && r;
+  }, timeoutMs, 200).catch((e) => {
+    throw new Error(`${String(e)}\n${worker.output()}`);
+  });
 }

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '@citypoints/db';
 import type { SubgraphInstance } from '@citypoints/federation';
 import { pingRedis, type QueueConnection } from '@citypoints/jobs';
@@ -8,16 +7,7 @@ import { eventually } from '@citypoints/testing';
 import { registry } from '@citypoints/registry';
 import { civic } from '@citypoints/civic';
 import { insertResident } from '../../subgraphs/registry/src/residents/resident.service';
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+import { freePort } from './dedicated-postgres';
 
 /**
  * Redis stops answering for a while under writes (its process frozen, as a network partition or

@@ -1,9 +1,9 @@
-import { eventually, startCity, type TestCity } from '@citypoints/test-city';
+import { startCity, type TestCity } from '@citypoints/test-city';
 import { settlement } from '@citypoints/settlement';
 import { requestAdmissionRun } from '../../subgraphs/settlement/src/admission/admission.service';
 import { SchoolGrade } from '../../subgraphs/settlement/src/schools/school.type';
 import type { SettlementRuntime } from '../../subgraphs/settlement/src/runtime';
-import { killWhenUnderway } from './mid-run';
+import { completedRun, killWhenUnderway } from './mid-run';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 const APPLICATIONS = 20_000;
@@ -70,12 +70,7 @@ describe('settlement worker killed during an admission run', () => {
     expect(resultsAtKill).toBe(0);
 
     worker = startWorkerProcess('settlement', city);
-    const done = await eventually(async () => {
-      const r = await run();
-      return r?.status === 'COMPLETED' && r;
-    }, 120_000, 200).catch((e) => {
-      throw new Error(`${String(e)}\n${worker!.output()}`);
-    });
+    const done = await completedRun(worker, run);
     expect(done.attempts).toBe(2);
 
     // one result per application, no school over its seats, the outcome's counts the results' own

@@ -1,9 +1,9 @@
-import { eventually, startCity, type TestCity } from '@citypoints/test-city';
+import { startCity, type TestCity } from '@citypoints/test-city';
 import { createQueue, type JobQueue } from '@citypoints/jobs';
 import { civic, type CivicRuntime, type RhythmJobData } from '@citypoints/civic';
 import { issueAccount, openPassbook, passbookAccount, RED_SETTLED_ACCOUNT } from '../../subgraphs/civic/src/cards/card.service';
 import { PassbookKind } from '../../subgraphs/civic/src/cards/card.type';
-import { killWhenUnderway } from './mid-run';
+import { completedRun, killWhenUnderway } from './mid-run';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 const TOWNS = 1200;
@@ -81,12 +81,7 @@ describe('civic worker killed during its scheduled jobs', () => {
   /** Starts a new worker process and waits until it has completed the run the killed one left. */
   async function resumedToCompletion(key: string) {
     worker = startWorkerProcess('civic', city);
-    return eventually(async () => {
-      const r = await run(key);
-      return r?.status === 'COMPLETED' && r;
-    }, 90_000, 200).catch((e) => {
-      throw new Error(`${String(e)}\n${worker!.output()}`);
-    });
+    return completedRun(worker, () => run(key), 90_000);
   }
 
   beforeAll(async () => {

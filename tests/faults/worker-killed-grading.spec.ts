@@ -1,6 +1,6 @@
-import { eventually, ok, startCity, type TestCity } from '@citypoints/test-city';
+import { ok, startCity, type TestCity } from '@citypoints/test-city';
 import { socialOrganisations, type SocialOrganisationsRuntime } from '@citypoints/social-organisations';
-import { killWhenUnderway } from './mid-run';
+import { completedRun, killWhenUnderway } from './mid-run';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 const ORGANISATIONS = 1500;
@@ -49,12 +49,7 @@ describe('social-organisations worker killed during the yearly grading', () => {
     expect(gradedAtKill).toBe(at.checkpoint);
 
     worker = startWorkerProcess('social-organisations', city);
-    const done = await eventually(async () => {
-      const r = ok(await city.query(`query($id: ID!) { organisationGradingRun(id: $id) { status progress organisations graded attempts error } }`, { id: started.id }, civilAffairs)).organisationGradingRun;
-      return r.status === 'COMPLETED' && r;
-    }, 120_000, 200).catch((e) => {
-      throw new Error(`${String(e)}\n${worker!.output()}`);
-    });
+    const done = await completedRun(worker, async () => ok(await city.query(`query($id: ID!) { organisationGradingRun(id: $id) { status progress organisations graded attempts error } }`, { id: started.id }, civilAffairs)).organisationGradingRun);
     expect(done).toEqual({ status: 'COMPLETED', progress: 1, organisations: ORGANISATIONS, graded: ORGANISATIONS, attempts: 2, error: null });
 
     // each organisation graded by this run once, one grading per organisation and year

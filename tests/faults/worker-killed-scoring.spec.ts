@@ -1,8 +1,8 @@
-import { eventually, startCity, type TestCity } from '@citypoints/test-city';
+import { startCity, type TestCity } from '@citypoints/test-city';
 import { makeUscc } from '@citypoints/kit';
 import { enterpriseCreditModule, type EnterpriseCreditRuntime } from '@citypoints/enterprise-credit';
 import { startScoringRun } from '../../subgraphs/enterprise-credit/src/labour/labour.scoring';
-import { killWhenUnderway } from './mid-run';
+import { completedRun, killWhenUnderway } from './mid-run';
 import { JOB_LOCK_MS, startWorkerProcess, type WorkerProcess } from './worker-process';
 
 const ENTERPRISES = 12_000;
@@ -60,12 +60,7 @@ describe('enterprise-credit worker killed during labour-risk scoring', () => {
     expect(scoresAtKill).toBe(chunksAtKill * CHUNK);
 
     worker = startWorkerProcess('enterprise-credit', city, env);
-    const done = await eventually(async () => {
-      const r = await run();
-      return r?.status === 'COMPLETED' && r;
-    }, 120_000, 200).catch((e) => {
-      throw new Error(`${String(e)}\n${worker!.output()}`);
-    });
+    const done = await completedRun(worker, run);
     expect(done.attempts).toBe(2);
     const dangerous = Math.ceil(ENTERPRISES / 3);
     expect(done.result).toEqual({ scored: ENTERPRISES, alertsRaised: dangerous, chunks });

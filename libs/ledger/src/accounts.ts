@@ -5,6 +5,25 @@ import type { AccountPolicy, LedgerAccount, OpenAccountInput } from './types';
 
 /** Opens an account once; the same call again returns it, other attributes under the same id are a CONFLICT. */
 export async function openAccount(s: LedgerScope, m: EntityManager, input: OpenAccountInput): Promise<LedgerAccount> {
+  const wanted = accountToOpen(input);
+  await m.query(
+    `INSERT INTO ${s.t.accounts} (id, owner_id, kind, allow_negative, policy, created_at)
+     VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT (id) DO NOTHING`,
+    [wanted.id, wanted.ownerId, wanted.kind, wanted.allowNegative, JSON.stringify(wanted.policy), s.clock.now()],
+  );
+  return asOpened(wanted, await findAccount(s, m, input.id));
+}
+
+/** What an account to open is, checked and with its defaults: what openAccount and openAccounts insert and compare. */
+export interface AccountToOpen {
+  id: string;
+  ownerId: string;
+  kind: string;
+  allowNegative: boolean;
+  policy: AccountPolicy;
+}
+
+export function accountToOpen(input: OpenAccountInput): AccountToOpen {
   checkText('account id', input.id, MAX_ID);
   checkText('owner id', input.ownerId, MAX_ID);
   checkText('account kind', input.kind, MAX_ID);
@@ -13,21 +32,20 @@ export async function openAccount(s: LedgerScope, m: EntityManager, input: OpenA
   if (allowNegative && policy.expiryMonths !== undefined) {
     throw badInput('an account with expiring points cannot go negative', { accountId: input.id });
   }
-  await m.query(
-    `INSERT INTO ${s.t.accounts} (id, owner_id, kind, allow_negative, policy, created_at)
-     VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT (id) DO NOTHING`,
-    [input.id, input.ownerId, input.kind, allowNegative, JSON.stringify(policy), s.clock.now()],
-  );
-  const account = await findAccount(s, m, input.id);
-  if (!account) throw new Error(`ledger account ${input.id} vanished right after insert`);
+  return { id: input.id, ownerId: input.ownerId, kind: input.kind, allowNegative, policy };
+}
+
+/** The account found under the wanted id once the insert ran; one with other attributes is a CONFLICT. */
+export function asOpened(wanted: AccountToOpen, account: LedgerAccount | null | undefined): LedgerAccount {
+  if (!account) throw new Error(`ledger account ${wanted.id} vanished right after insert`);
   // an id reused for a different account would silently change what the caller's postings mean
   if (
-    account.ownerId !== input.ownerId ||
-    account.kind !== input.kind ||
-    account.allowNegative !== allowNegative ||
-    canonicalPolicy(account.policy) !== canonicalPolicy(policy)
+    account.ownerId !== wanted.ownerId ||
+    account.kind !== wanted.kind ||
+    account.allowNegative !== wanted.allowNegative ||
+    canonicalPolicy(account.policy) !== canonicalPolicy(wanted.policy)
   ) {
-    throw conflict(`ledger account ${input.id} exists with other attributes`, { accountId: input.id });
+    throw conflict(`ledger account ${wanted.id} exists with other attributes`, { accountId: wanted.id });
   }
   return account;
 }

@@ -75,7 +75,9 @@ export async function postMany(s: LedgerScope, m: EntityManager, inputs: readonl
   const inBatch = new Map<string, { hash: string; result: PostResult }>();
   const flush = async () => {
     if (!pending.length) return;
-    await writeBatch(s, m, pending, now);
+    // each account appears once per post, so the post's resulting balance is its posting's balance_after
+    const postings = pending.flatMap((p) => p.entries.map((e) => ({ transactionId: p.transactionId, accountId: e.accountId, amount: e.amount, after: p.balances[e.accountId] })));
+    if (!(await writeTransactions(s, m, pending, postings, now))) throw new BatchKeyRace();
     pending = [];
   };
 
@@ -157,51 +159,67 @@ async function lockAllAndLookUp(s: LedgerScope, m: EntityManager, ids: string[],
   return { byId: new Map(rows.map((r) => [r.id, toAccount(r)])), taken: new Set(rows[0]?.taken ?? []) };
 }
 
-/**
- * Every pending transaction row, posting and balance in one statement. Postings are numbered in
- * batch order, so each account's last posting carries its balance. If a key was claimed
- * meanwhile, no balance moves and BatchKeyRace is thrown for the caller to roll back.
- */
-async function writeBatch(s: LedgerScope, m: EntityManager, pending: Pending[], now: Date): Promise<void> {
-  // each account appears once per post, so the post's resulting balance is its posting's balance_after
-  const postings = pending.flatMap((p) => p.entries.map((e) => ({ tx: p.transactionId, e, after: p.balances[e.accountId] })));
-  const rows: { n: number }[] = await m.query(
-    `WITH t AS (
-       INSERT INTO ${s.t.transactions} (id, idempotency_key, kind, memo, metadata, request_hash, created_at)
-       SELECT x.id, x.k, x.kind, x.memo, x.meta, x.hash, $7
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[]) AS x(id, k, kind, memo, meta, hash)
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
-     ), claimed AS (
-       SELECT count(*) AS n FROM t
-     ), p AS (
-       INSERT INTO ${s.t.postings} (transaction_id, account_id, amount, balance_after, lot_id, created_at)
-       SELECT x.tx, x.a, x.amt, x.after, NULL, $7
-         FROM unnest($8::uuid[], $9::text[], $10::bigint[], $11::bigint[]) WITH ORDINALITY AS x(tx, a, amt, after, ord)
-        WHERE (SELECT n FROM claimed) = $12
-        ORDER BY x.ord
-     ), u AS (
-       UPDATE ${s.t.accounts} a
-          SET balance = a.balance + x.amt, lifetime_earned = a.lifetime_earned + x.earned, lifetime_spent = a.lifetime_spent + x.spent
-         FROM (SELECT id, sum(amt) AS amt, sum(greatest(amt, 0)) AS earned, sum(greatest(-amt, 0)) AS spent
-                 FROM unnest($9::text[], $10::bigint[]) AS y(id, amt) GROUP BY id) x
-        WHERE a.id = x.id AND (SELECT n FROM claimed) = $12
-     )
-     SELECT n::int FROM claimed`,
-    [
-      pending.map((p) => p.transactionId),
-      pending.map((p) => p.input.idempotencyKey),
-      pending.map((p) => p.input.kind),
-      pending.map((p) => p.input.memo ?? null),
-      pending.map((p) => JSON.stringify(p.input.metadata ?? {})),
-      pending.map((p) => p.hash),
-      now,
-      postings.map((x) => x.tx),
-      postings.map((x) => x.e.accountId),
-      postings.map((x) => x.e.amount),
-      postings.map((x) => x.after),
-      pending.length,
-    ],
-  );
-  if (rows[0].n !== pending.length) throw new BatchKeyRace();
+/** A transaction row to write with `writeTransactions`. */
+export interface TransactionToWrite {
+  transactionId: string;
+  input: PostInput;
+  hash: string;
 }
 
+/** A posting to write with `writeTransactions`: `after` is its account's balance right after it. */
+export interface PostingToWrite {
+  transactionId: string;
+  accountId: string;
+  amount: number;
+  after: number;
+}
+
+/**
+ * Transaction rows, their postings and the accounts' balances and lifetime totals in one
+ * statement (of postMany's batches and of postAll), the accounts locked by the caller. Postings
+ * are written in the order given, so an account's last one carries its balance. A key claimed
+ * meanwhile by a request on other accounts leaves its transaction row unwritten, so its
+ * postings break their foreign key and the statement fails: nothing of it is written, false is
+ * returned and the caller must throw (its transaction is aborted and has to roll back).
+ */
+export async function writeTransactions(s: LedgerScope, m: EntityManager, txs: readonly TransactionToWrite[], postings: readonly PostingToWrite[], now: Date): Promise<boolean> {
+  const rows: { n: number }[] | null = await m
+    .query(
+      `WITH t AS (
+         INSERT INTO ${s.t.transactions} (id, idempotency_key, kind, memo, metadata, request_hash, created_at)
+         SELECT x.id, x.k, x.kind, x.memo, x.meta, x.hash, $7
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[]) AS x(id, k, kind, memo, meta, hash)
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+       ), p AS (
+         INSERT INTO ${s.t.postings} (transaction_id, account_id, amount, balance_after, lot_id, created_at)
+         SELECT x.tx, x.a, x.amt, x.after, NULL, $7
+           FROM unnest($8::uuid[], $9::text[], $10::bigint[], $11::bigint[]) WITH ORDINALITY AS x(tx, a, amt, after, ord)
+          ORDER BY x.ord
+       ), u AS (
+         UPDATE ${s.t.accounts} a
+            SET balance = a.balance + x.amt, lifetime_earned = a.lifetime_earned + x.earned, lifetime_spent = a.lifetime_spent + x.spent
+           FROM (SELECT id, sum(amt) AS amt, sum(greatest(amt, 0)) AS earned, sum(greatest(-amt, 0)) AS spent
+                   FROM unnest($9::text[], $10::bigint[]) AS y(id, amt) GROUP BY id) x
+          WHERE a.id = x.id
+       )
+       SELECT count(*)::int AS n FROM t`,
+      [
+        txs.map((x) => x.transactionId),
+        txs.map((x) => x.input.idempotencyKey),
+        txs.map((x) => x.input.kind),
+        txs.map((x) => x.input.memo ?? null),
+        txs.map((x) => JSON.stringify(x.input.metadata ?? {})),
+        txs.map((x) => x.hash),
+        now,
+        postings.map((x) => x.transactionId),
+        postings.map((x) => x.accountId),
+        postings.map((x) => x.amount),
+        postings.map((x) => x.after),
+      ],
+    )
+    .catch((err: { code?: string }) => {
+      if (err.code === '23503') return null;
+      throw err;
+    });
+  return rows !== null && rows[0].n === txs.length;
+}

@@ -3,7 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { badInput, conflict, DomainError, notFound } from '@citypoints/kit';
 import { ACCOUNT_COLUMNS, checkText, MAX_ID, MAX_KEY, RESERVED_KEY_PREFIX, toAccount, type AccountRow, type LedgerScope } from './internal';
 import { requestHash, validateEntries } from './posting';
-import { canonicalPolicy, normalisePolicy } from './accounts';
+import { accountToOpen, asOpened } from './accounts';
+import { writeTransactions, type PostingToWrite } from './batch';
 import type { LedgerAccount, OpenAccountInput, PostInput, PostingEntry, PostResult } from './types';
 import { INSUFFICIENT_POINTS } from './types';
 
@@ -14,17 +15,7 @@ import { INSUFFICIENT_POINTS } from './types';
  */
 export async function openAccounts(s: LedgerScope, m: EntityManager, inputs: readonly OpenAccountInput[]): Promise<LedgerAccount[]> {
   if (inputs.length === 0) return [];
-  const wanted = inputs.map((input) => {
-    checkText('account id', input.id, MAX_ID);
-    checkText('owner id', input.ownerId, MAX_ID);
-    checkText('account kind', input.kind, MAX_ID);
-    const policy = normalisePolicy(input.policy ?? {});
-    const allowNegative = input.allowNegative ?? false;
-    if (allowNegative && policy.expiryMonths !== undefined) {
-      throw badInput('an account with expiring points cannot go negative', { accountId: input.id });
-    }
-    return { id: input.id, ownerId: input.ownerId, kind: input.kind, allowNegative, policy };
-  });
+  const wanted = inputs.map(accountToOpen);
   const ids = wanted.map((w) => w.id);
   if (new Set(ids).size !== ids.length) throw badInput('an account is listed twice');
   // the rows inserted here are returned by the insert; those already open by the SELECT (the statement's snapshot)
@@ -47,14 +38,7 @@ export async function openAccounts(s: LedgerScope, m: EntityManager, inputs: rea
     const late: AccountRow[] = await m.query(`SELECT ${ACCOUNT_COLUMNS} FROM ${s.t.accounts} WHERE id = ANY($1::text[])`, [unseen]);
     for (const r of late) byId.set(r.id, toAccount(r));
   }
-  return wanted.map((w) => {
-    const account = byId.get(w.id);
-    if (!account) throw new Error(`ledger account ${w.id} vanished right after insert`);
-    if (account.ownerId !== w.ownerId || account.kind !== w.kind || account.allowNegative !== w.allowNegative || canonicalPolicy(account.policy) !== canonicalPolicy(w.policy)) {
-      throw conflict(`ledger account ${w.id} exists with other attributes`, { accountId: w.id });
-    }
-    return account;
-  });
+  return wanted.map((w) => asOpened(w, byId.get(w.id)));
 }
 
 interface Planned {
@@ -102,8 +86,7 @@ export async function postAll(s: LedgerScope, m: EntityManager, inputs: readonly
 
   const results: (PostResult | null)[] = planned.map(() => null);
   const running = new Map([...byId].map(([id, a]) => [id, a.balance]));
-  const postings: { transactionId: string; accountId: string; amount: number; after: number }[] = [];
-  const totals = new Map<string, { net: number; earned: number; spent: number }>();
+  const postings: PostingToWrite[] = [];
   const fresh: Planned[] = [];
   const replayed: { index: number; transactionId: string }[] = [];
   const shortfalls: Record<string, unknown>[] = [];
@@ -123,63 +106,14 @@ export async function postAll(s: LedgerScope, m: EntityManager, inputs: readonly
       running.set(account.id, after);
       balances[account.id] = after;
       postings.push({ transactionId: p.transactionId, accountId: account.id, amount: e.amount, after });
-      const t = totals.get(account.id) ?? { net: 0, earned: 0, spent: 0 };
-      t.net += e.amount;
-      if (e.amount > 0) t.earned += e.amount;
-      else t.spent -= e.amount;
-      totals.set(account.id, t);
     }
     fresh.push(p);
     results[index] = { transactionId: p.transactionId, replayed: false, balances };
   });
   if (shortfalls.length) throw new DomainError(INSUFFICIENT_POINTS, 'not enough points', { shortfalls });
 
-  if (fresh.length) {
-    const now = s.clock.now();
-    const params = [
-      fresh.map((p) => p.transactionId),
-      fresh.map((p) => p.input.idempotencyKey),
-      fresh.map((p) => p.input.kind),
-      fresh.map((p) => p.input.memo ?? null),
-      fresh.map((p) => JSON.stringify(p.input.metadata ?? {})),
-      fresh.map((p) => p.hash),
-      now,
-      postings.map((x) => x.transactionId),
-      postings.map((x) => x.accountId),
-      postings.map((x) => x.amount),
-      postings.map((x) => x.after),
-      [...totals.keys()],
-      [...totals.values()].map((t) => t.net),
-      [...totals.values()].map((t) => t.earned),
-      [...totals.values()].map((t) => t.spent),
-    ];
-    // a key claimed meanwhile by a request on other accounts leaves its transaction row unwritten,
-    // so its postings break their foreign key and the whole statement fails: nothing of the batch
-    // is written (the caller's transaction is aborted and must roll back)
-    const written: { n: number }[] = await m.query(
-      `WITH t AS (
-         INSERT INTO ${s.t.transactions} (id, idempotency_key, kind, memo, metadata, request_hash, created_at)
-         SELECT x.id, x.key, x.kind, x.memo, x.metadata, x.hash, $7
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[]) AS x(id, key, kind, memo, metadata, hash)
-         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
-       ), p AS (
-         INSERT INTO ${s.t.postings} (transaction_id, account_id, amount, balance_after, lot_id, created_at)
-         SELECT x.t, x.a, x.amt, x.after, NULL, $7
-           FROM unnest($8::uuid[], $9::text[], $10::bigint[], $11::bigint[]) WITH ORDINALITY AS x(t, a, amt, after, ord)
-          ORDER BY x.ord
-       ), u AS (
-         UPDATE ${s.t.accounts} a
-            SET balance = a.balance + x.net, lifetime_earned = a.lifetime_earned + x.earned, lifetime_spent = a.lifetime_spent + x.spent
-           FROM unnest($12::text[], $13::bigint[], $14::bigint[], $15::bigint[]) AS x(id, net, earned, spent)
-          WHERE a.id = x.id
-       )
-       SELECT count(*)::int AS n FROM t`,
-      params,
-    ).catch((err: { code?: string }) => {
-      if (err.code === '23503') throw conflict('an idempotency key of this bulk post is being used by another request');
-      throw err;
-    });
-    if (written[0].n !== fresh.length) throw conflict('an idempotency key of this bulk post is being used by another request');
+  if (fresh.length && !(await writeTransactions(s, m, fresh, postings, s.clock.now()))) {
+    throw conflict('an idempotency key of this bulk post is being used by another request');
   }
 
   if (replayed.length) {

@@ -17,85 +17,30 @@
  * The last line is `name: value` pairs.
  * Run: node -r @swc-node/register tests/bench/social-organisations/index.ts [--quick]
  */
-import 'reflect-metadata';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { Client } from 'pg';
-import { withDatabase } from '@citypoints/db';
-import { FixedClock } from '@citypoints/kit';
-import { applyBatchOnce, batchHandlers, CREDIT_TOPICS, EventConsumer, eventsMigrationSql, eventTraceMigrationSql, eventVersionsMigrationSql, OutboxRelay, publishFacts, publishMany, type DomainEvent } from '@citypoints/events';
-import { pingRedis, type QueueConnection } from '@citypoints/jobs';
-import { socialOrganisations, type SocialOrganisationsRuntime } from '@citypoints/social-organisations';
+import { batchHandlers, CREDIT_TOPICS, EventConsumer, publishMany, type DomainEvent } from '@citypoints/events';
 import { gradingKey, gradingLoader } from '../../../subgraphs/social-organisations/src/grading/grading.service';
 import { gradeYear } from '../../../subgraphs/social-organisations/src/grading/grading.run';
-import { applyEnterpriseCreditEvents, enterpriseCreditHandlers } from '../../../subgraphs/social-organisations/src/member-effects/member-effect.handlers';
+import { enterpriseCreditHandlers } from '../../../subgraphs/social-organisations/src/member-effects/member-effect.handlers';
+import {
+  applyPenalties, createCreditOutbox, creditRelay, EC, entUscc, fmt, openBench, orgUscc, penaltyEvent, publishPenalties, quick, runBench, S, seedOrganisations, timed, until, YEAR,
+} from './setup';
 
-const quick = process.argv.includes('--quick');
 const ORGS = quick ? 1_000 : 6_000;
 const RECORDS_PER_ORG = 10;
 const ENTERPRISES = ORGS * 5;
 const EVENTS = quick ? 200 : 1_000;
 const EVENT_BATCH = 100;
 const ONE_BY_ONE = EVENTS / 10;
-const YEAR = 2030;
-const S = 'social_organisations';
 
-const admin = process.env.CITYPOINTS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t = process.hrtime.bigint();
-  const value = await fn();
-  return { ms: Number(process.hrtime.bigint() - t) / 1e6, value };
-}
-
-const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
-
-async function main() {
-  const name = `cp_bench_so_${randomBytes(4).toString('hex')}`;
-  const c = new Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`CREATE DATABASE "${name}"`);
-  await c.end();
-  const url = withDatabase(admin, name);
-  const redisUrl = process.env.CITYPOINTS_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const queue: QueueConnection = (await pingRedis(redisUrl)) ? { kind: 'redis', url: redisUrl } : { kind: 'postgres', url, schema: 'bullmq' };
-  const queuePrefix = `cpbench-${randomBytes(4).toString('hex')}`;
-  const inst = await socialOrganisations.create({ databaseUrl: url, queue, queuePrefix, clock: new FixedClock(new Date('2031-01-10T00:00:00Z')) });
-  const ds = inst.dataSource;
-  const rt = inst.runtime as SocialOrganisationsRuntime;
+runBench(async () => {
+  const bench = await openBench({ database: 'cp_bench_so', queuePrefix: 'cpbench' });
+  const { ds, rt, queue, queuePrefix } = bench;
   try {
     console.log(`machine load (1 min): ${loadavg()[0].toFixed(1)}`);
     console.log(`social-organisations benchmark: ${ORGS} organisations, ${ORGS * RECORDS_PER_ORG} indicator records, ${ENTERPRISES} member enterprises${quick ? ' (quick)' : ''}`);
-    const setup = await timed(async () => {
-      await ds.query(
-        `INSERT INTO ${S}.organisations (uscc, name, kind, division_code)
-         SELECT 'ORG' || lpad(i::text, 15, '0'), '商会' || i, CASE WHEN i % 3 = 0 THEN 'INDUSTRY_ASSOCIATION' ELSE 'CHAMBER_OF_COMMERCE' END, '441900003'
-         FROM generate_series(1, $1) i`,
-        [ORGS],
-      );
-      await ds.query(
-        `INSERT INTO ${S}.indicator_records (uscc, year, category, points, idempotency_key, entered_by)
-         SELECT 'ORG' || lpad(o::text, 15, '0'), $2, (ARRAY['BASIC_WORK','POLITICAL_ORIENTATION','INDUSTRY_SELF_DISCIPLINE','SOCIAL_GOVERNANCE','LIVELIHOOD'])[1 + r % 5],
-                1 + ((o * 7 + r * 13) % 9), 'bench:' || o || ':' || r, 'bench'
-         FROM generate_series(1, $1) o, generate_series(1, $3) r`,
-        [ORGS, YEAR, RECORDS_PER_ORG],
-      );
-      await ds.query(
-        `INSERT INTO ${S}.violations (uscc, year, severity, idempotency_key, entered_by)
-         SELECT 'ORG' || lpad(o::text, 15, '0'), $2, 10 + o % 21, 'bench-v:' || o, 'bench' FROM generate_series(1, $1, 7) o`,
-        [ORGS, YEAR],
-      );
-      // each enterprise belongs to two organisations
-      await ds.query(
-        `INSERT INTO ${S}.memberships (organisation_uscc, enterprise_uscc)
-         SELECT 'ORG' || lpad((1 + (e % $1))::text, 15, '0'), 'ENT' || lpad(e::text, 15, '0') FROM generate_series(1, $2) e
-         UNION ALL
-         SELECT 'ORG' || lpad((1 + ((e * 31 + 7) % $1))::text, 15, '0'), 'ENT' || lpad(e::text, 15, '0') FROM generate_series(1, $2) e
-         ON CONFLICT DO NOTHING`,
-        [ORGS, ENTERPRISES],
-      );
-      await ds.query(`ANALYZE`);
-    });
+    const setup = await timed(() => seedOrganisations(ds, { orgs: ORGS, recordsPerOrg: RECORDS_PER_ORG, enterprises: ENTERPRISES }));
     console.log(`data generated in ${fmt(setup.ms)}`);
 
     // the baseline is one cheap statement: the median of three runs of it, against a shared machine's noise
@@ -154,13 +99,13 @@ async function main() {
       }).catch((e: { floor?: boolean }) => {
         if (!e.floor) throw e;
       });
-    const allOrgs = Array.from({ length: ORGS }, (_, i) => 'ORG' + String(i + 1).padStart(15, '0'));
+    const allOrgs = Array.from({ length: ORGS }, (_, i) => orgUscc(i + 1));
     const floor = await timed(async () => {
       for (let i = 0; i < ORGS; i += rt.options.gradingChunkSize) await floorChunk(allOrgs.slice(i, i + rt.options.gradingChunkSize));
     });
     console.log(`   what stands in the way: the run's rows written bare (no facts read, nothing computed) take ${fmt(floor.ms)}, ${(floor.ms / baseline.ms).toFixed(1)}x the baseline`);
 
-    const keys = Array.from({ length: ORGS }, (_, i) => gradingKey('ORG' + String(i + 1).padStart(15, '0'), YEAR));
+    const keys = Array.from({ length: ORGS }, (_, i) => gradingKey(orgUscc(i + 1), YEAR));
     const batched = await timed(() => gradingLoader({ caller: null, requestId: 'bench', loaders: new Map(), rt }).loadMany(keys));
     const single = await timed(async () => {
       for (const k of keys) await gradingLoader({ caller: null, requestId: 'bench', loaders: new Map(), rt }).load(k);
@@ -171,31 +116,21 @@ async function main() {
     console.log(`   ratio batched / per-organisation: ${(batched.ms / single.ms).toFixed(3)}`);
 
     const handler = enterpriseCreditHandlers(rt)['enterprise-credit.record.recorded'];
-    const event = (i: number): DomainEvent => ({
-      id: randomUUID(),
-      topic: 'enterprise-credit.record.recorded',
-      aggregateId: 'ENT' + String(i + 1).padStart(15, '0'),
-      version: 1,
-      schemaVersion: 1,
-      payload: { recordId: `bench-rec-${i}`, uscc: 'ENT' + String(i + 1).padStart(15, '0'), kind: 'PENALTY', occurredOn: `${YEAR}-06-01`, publicUntil: `${YEAR + 1}-06-01` },
-      createdAt: new Date().toISOString(),
-      source: 'enterprise_credit',
-    });
     const inboxOnly = await timed(async () => {
       for (let i = 0; i < EVENTS; i++) {
         await ds.transaction((m) => m.query(`INSERT INTO ${S}.inbox (event_id, consumer) VALUES ($1, 'bench-baseline')`, [randomUUID()]));
       }
     });
     const batches: DomainEvent[][] = [];
-    for (let i = 0; i < EVENTS; i += EVENT_BATCH) batches.push(Array.from({ length: Math.min(EVENT_BATCH, EVENTS - i) }, (_, k) => event(i + k)));
+    for (let i = 0; i < EVENTS; i += EVENT_BATCH) batches.push(Array.from({ length: Math.min(EVENT_BATCH, EVENTS - i) }, (_, k) => penaltyEvent(i + k)));
     const applied = await timed(async () => {
-      for (const batch of batches) await applyBatchOnce(ds, S, 'social-organisations', (m, es) => applyEnterpriseCreditEvents(rt, m, es), batch);
+      for (const batch of batches) await applyPenalties(bench, batch);
     });
     const [{ lines }] = await ds.query(`SELECT count(*)::int AS lines FROM ${S}.member_effects`);
     // the same kind of event, for other enterprises, one event per transaction through the topic's handler
     const oneByOne = await timed(async () => {
       for (let i = EVENTS; i < EVENTS + ONE_BY_ONE; i++) {
-        const e = event(i);
+        const e = penaltyEvent(i);
         await ds.transaction(async (m) => {
           await m.query(`INSERT INTO ${S}.inbox (event_id, consumer) VALUES ($1, 'social-organisations')`, [e.id]);
           await handler(m, e);
@@ -211,9 +146,7 @@ async function main() {
     console.log(`   for reference, ${ONE_BY_ONE} events one per transaction: ${fmt(oneByOne.ms)} (${((ONE_BY_ONE / oneByOne.ms) * 1000).toFixed(0)} events/s)`);
 
     // 4. the live path: outbox → relay → queue → the subgraph's running consumer
-    const ec = 'enterprise_credit';
-    await ds.query(`CREATE SCHEMA IF NOT EXISTS ${ec}`);
-    for (const sql of [...eventsMigrationSql(ec).up, ...eventVersionsMigrationSql(ec).up, ...eventTraceMigrationSql(ec).up]) await ds.query(sql);
+    await createCreditOutbox(ds);
     // 4a. the queue path alone: as many events of a topic only a consumer that does nothing
     // but claim them in its inbox hears (same batch size and jobs in flight as the subgraph's),
     // relayed and consumed the same way: what the queue and the consumer cost without any apply
@@ -223,42 +156,28 @@ async function main() {
       handlers: batchHandlers({ [noopTopic]: async () => undefined }, async () => undefined),
     });
     await noop.start();
-    await ds.transaction((m) => publishMany(m, ec, Array.from({ length: EVENTS }, (_, k) => ({ topic: noopTopic, aggregateId: `noop-${k}`, payload: { k } }))));
-    const noopRelay = new OutboxRelay({ dataSource: ds, schema: ec, connection: queue, prefix: queuePrefix, batchSize: 500, pollMs: 20 });
+    await ds.transaction((m) => publishMany(m, EC, Array.from({ length: EVENTS }, (_, k) => ({ topic: noopTopic, aggregateId: `noop-${k}`, payload: { k } }))));
+    const noopRelay = creditRelay(bench);
     const queueOnly = await timed(async () => {
       noopRelay.start();
-      for (;;) {
-        const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM ${S}.inbox WHERE consumer = 'bench-noop'`);
-        if (n === EVENTS) break;
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await until(async () => (await ds.query(`SELECT count(*)::int AS n FROM ${S}.inbox WHERE consumer = 'bench-noop'`))[0].n === EVENTS);
     });
     await noopRelay.stop();
     await noop.stop();
     const queueOnlyPerS = (EVENTS / queueOnly.ms) * 1000;
 
     const liveFrom = EVENTS + ONE_BY_ONE;
-    const uscc = (i: number) => 'ENT' + String(i + 1).padStart(15, '0');
-    await ds.transaction((m) =>
-      publishFacts(m, ec, CREDIT_TOPICS.recordRecorded, Array.from({ length: EVENTS }, (_, k) => ({
-        aggregateId: uscc(liveFrom + k),
-        payload: { recordId: `bench-live-${k}`, uscc: uscc(liveFrom + k), kind: 'PENALTY', occurredOn: `${YEAR}-06-01`, publicUntil: `${YEAR + 1}-06-01` },
-      }))),
-    );
-    const liveIds: string[] = (await ds.query(`SELECT id FROM ${ec}.outbox WHERE topic = $1`, [CREDIT_TOPICS.recordRecorded.topic])).map((r: { id: string }) => r.id);
-    await inst.startWorkers();
-    const relay = new OutboxRelay({ dataSource: ds, schema: ec, connection: queue, prefix: queuePrefix, batchSize: 500, pollMs: 20 });
+    await publishPenalties(ds, { from: liveFrom, count: EVENTS, recordPrefix: 'bench-live-', publicUntil: `${YEAR + 1}-06-01` });
+    const liveIds: string[] = (await ds.query(`SELECT id FROM ${EC}.outbox WHERE topic = $1`, [CREDIT_TOPICS.recordRecorded.topic])).map((r: { id: string }) => r.id);
+    await bench.startWorkers();
+    const relay = creditRelay(bench);
     const live = await timed(async () => {
       relay.start();
-      for (;;) {
-        const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM ${S}.inbox WHERE event_id = ANY($1::uuid[])`, [liveIds]);
-        if (n === EVENTS) break;
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await until(async () => (await ds.query(`SELECT count(*)::int AS n FROM ${S}.inbox WHERE event_id = ANY($1::uuid[])`, [liveIds]))[0].n === EVENTS);
     });
     await relay.stop();
     const [{ liveLines }] = await ds.query(`SELECT count(*)::int AS "liveLines" FROM ${S}.member_effects WHERE organisation_uscc IN (SELECT organisation_uscc FROM ${S}.memberships WHERE enterprise_uscc = ANY($1))`, [
-      Array.from({ length: EVENTS }, (_, k) => uscc(liveFrom + k)),
+      Array.from({ length: EVENTS }, (_, k) => entUscc(liveFrom + k + 1)),
     ]);
     const liveViolations = (await rt.ledger.checkInvariants(ds.manager)).length;
     const livePerS = (EVENTS / live.ms) * 1000;
@@ -274,15 +193,6 @@ async function main() {
         ` ledger_violations: ${violations + liveViolations} load1: ${loadavg()[0].toFixed(1)}`,
     );
   } finally {
-    await inst.close();
-    const d = new Client({ connectionString: admin });
-    await d.connect();
-    await d.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await d.end();
+    await bench.close();
   }
-}
-
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
 });
