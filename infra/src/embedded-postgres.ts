@@ -1,4 +1,6 @@
+import childProcess, { type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 
 export interface EmbeddedPostgres {
@@ -43,6 +45,28 @@ export async function startEmbeddedPostgres(dir: string, port: number, o: { ownS
     fs.mkdirSync(path.dirname(dataDir), { recursive: true });
     await pg.initialise();
   }
-  await pg.start();
+  if (o.ownSignals) await inOwnProcessGroup(() => pg.start());
+  else await pg.start();
   return { url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, stop: () => pg.stop() };
+}
+
+/**
+ * Runs `start` with every process it spawns put in a process group of its own. A terminal's Ctrl-C
+ * signals the whole foreground group: the server would get it together with `npm start` and shut
+ * down at once, under the workers still finishing their jobs. In its own group it hears only the
+ * caller, which stops it last. The package spawns with no options for this, so `spawn` is swapped
+ * for the call (ESM bindings of builtins follow `syncBuiltinESMExports`).
+ */
+async function inOwnProcessGroup<T>(start: () => Promise<T>): Promise<T> {
+  const original = childProcess.spawn;
+  const detached = (command: string, args?: readonly string[] | SpawnOptions, options?: SpawnOptions) =>
+    Array.isArray(args) ? original(command, args, { ...options, detached: true }) : original(command, { ...(args as SpawnOptions | undefined), detached: true });
+  (childProcess as { spawn: unknown }).spawn = detached;
+  syncBuiltinESMExports();
+  try {
+    return await start();
+  } finally {
+    (childProcess as { spawn: unknown }).spawn = original;
+    syncBuiltinESMExports();
+  }
 }
