@@ -49,14 +49,27 @@ const recordLine = (item: SchemeItem, prior: IndicatorState | undefined, verifie
   source: item.verifiedFrom!.source,
 });
 
-async function recordedAmount(m: Q, item: SchemeItem, residentId: string, submittedAt: Date): Promise<string> {
-  const vf = item.verifiedFrom!;
-  const [row]: { total: number }[] = await m.query(
-    `SELECT coalesce(sum(amount), 0)::float8 AS total FROM "${SCHEMA}".record_facts
-      WHERE source = $1 AND fact = $2 AND resident_id = $3::uuid AND ($4::timestamptz IS NULL OR occurred_at >= $4::timestamptz)`,
-    [vf.source, vf.fact, residentId, windowStart(vf, submittedAt)],
+/**
+ * The sum of the facts `vf` declares for each resident from each date (null: all of them), in the
+ * order asked; one statement, and only the residents with facts come back from it (most have none).
+ */
+async function recordTotals(m: Q, vf: VerifiedFrom, asked: readonly { residentId: string; from: Date | null }[]): Promise<Float64Array> {
+  // times go as ISO text, cheaper to send than dates
+  const sums: { n: number; total: number }[] = await m.query(
+    `SELECT q.n, sum(f.amount)::float8 AS total
+       FROM unnest($1::int[], $2::uuid[], $3::text[]::timestamptz[]) AS q(n, resident_id, from_at)
+       JOIN "${SCHEMA}".record_facts f ON f.source = $4 AND f.fact = $5 AND f.resident_id = q.resident_id AND (q.from_at IS NULL OR f.occurred_at >= q.from_at)
+      GROUP BY q.n`,
+    [asked.map((_, n) => n), asked.map((a) => a.residentId), asked.map((a) => a.from?.toISOString() ?? null), vf.source, vf.fact],
   );
-  return recordedValue(item, row.total);
+  const totals = new Float64Array(asked.length);
+  for (const { n, total } of sums) totals[n] = total;
+  return totals;
+}
+
+async function recordedAmount(m: Q, item: SchemeItem, residentId: string, submittedAt: Date): Promise<string> {
+  const [total] = await recordTotals(m, item.verifiedFrom!, [{ residentId, from: windowStart(item.verifiedFrom!, submittedAt) }]);
+  return recordedValue(item, total);
 }
 
 /**
@@ -148,16 +161,7 @@ export async function linesUnderDraft(m: Q, draft: SchemeDefinition, apps: reado
       asked.push({ app: i, residentId, from: windowStart(vf, a.submittedAt) });
     });
     if (!asked.length) continue;
-    // only the applications with facts come back (most have none); times go as ISO text, cheaper to send than dates
-    const sums: { n: number; total: number }[] = await m.query(
-      `SELECT q.n, sum(f.amount)::float8 AS total
-         FROM unnest($1::int[], $2::uuid[], $3::text[]::timestamptz[]) AS q(n, resident_id, from_at)
-         JOIN "${SCHEMA}".record_facts f ON f.source = $4 AND f.fact = $5 AND f.resident_id = q.resident_id AND (q.from_at IS NULL OR f.occurred_at >= q.from_at)
-        GROUP BY q.n`,
-      [asked.map((_, n) => n), asked.map((a) => a.residentId), asked.map((a) => a.from?.toISOString() ?? null), vf.source, vf.fact],
-    );
-    const totals = new Float64Array(asked.length);
-    for (const { n, total } of sums) totals[n] = total;
+    const totals = await recordTotals(m, vf, asked);
     const none = recordedValue(item, 0);
     asked.forEach(({ app }, n) => {
       const lines = out[app];
